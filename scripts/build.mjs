@@ -1,0 +1,45 @@
+// Bundles the action (src/index.ts → dist/index.js) and the CLI (src/cli/index.ts → dist/cli/index.js) with ncc,
+// as ES modules. dockerode's ssh2 dependency reads __dirname, which ES modules lack: each bundle gets a banner
+// that defines __filename and __dirname from import.meta.url before anything else runs.
+import ncc from '@vercel/ncc';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outRoot = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
+
+const BANNER =
+  "import { fileURLToPath as __dsgFileURLToPath } from 'node:url';\n" +
+  "import { dirname as __dsgDirname } from 'node:path';\n" +
+  'const __filename = __dsgFileURLToPath(import.meta.url);\n' +
+  'const __dirname = __dsgDirname(__filename);\n';
+
+const bundles = [
+  { entry: 'src/index.ts', out: '.' },
+  { entry: 'src/cli/index.ts', out: 'cli' },
+];
+
+await rm(outRoot, { recursive: true, force: true });
+for (const { entry, out } of bundles) {
+  const { code, assets } = await ncc(join(root, entry), {
+    minify: false,
+    sourceMap: false,
+    license: 'licenses.txt',
+    quiet: true,
+    target: 'es2022',
+  });
+  const dir = join(outRoot, out);
+  await mkdir(dir, { recursive: true });
+  const body = code.replace(/^#!.*\n/, '');
+  const shebang = out === 'cli' ? '#!/usr/bin/env node\n' : '';
+  await writeFile(join(dir, 'index.js'), shebang + BANNER + body, { mode: out === 'cli' ? 0o755 : 0o644 });
+  for (const [name, asset] of Object.entries(assets)) {
+    // Native addons that ssh2 may load are optional (it falls back to JS); keep the bundle free of binaries.
+    if (name.endsWith('.node') || name.endsWith('.exe')) continue;
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), asset.source);
+  }
+}
+await writeFile(join(outRoot, 'package.json'), '{ "type": "module" }\n');
+console.log(`built ${(await readdir(outRoot)).join(', ')} in ${outRoot}`);

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Provisions everything the integration tests and the demo need on a bare Debian 12 machine:
+#   - Docker Engine 26 + buildx 0.13 (Debian trixie packages installed on bookworm)
+#   - a classic-store daemon on the default socket
+#   - a containerd-image-store daemon on $DSG_CONTAINERD_SOCK
+#   - Debian's docker-registry on 127.0.0.1:5000
+#   - base images built locally and tagged with official names (busybox:latest, debian:bookworm-slim)
+# Every step checks before it acts, so running it twice is cheap.
+set -euo pipefail
+
+log() { printf '[provision] %s\n' "$*" >&2; }
+
+CACHE=/var/cache/docker-size-guard
+C=/tmp/docker-containerd
+REG_DIR=/tmp/docker-size-guard-registry
+mkdir -p "$CACHE"
+
+need_pkgs=()
+for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "apt-get install ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+engine_ok() { dpkg -s docker.io 2>/dev/null | grep -q '^Version: 2[6-9]' && dpkg -s docker-buildx >/dev/null 2>&1; }
+if ! engine_ok; then
+  log "installing docker.io and docker-buildx from Debian's next release"
+  d=/tmp/apt-next
+  mkdir -p $d/lists/partial $d/cache/archives/partial
+  awk 'BEGIN{RS="";ORS="\n\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
+    sed -e 's/^Suites:.*/Suites: trixie/' >$d/next.sources
+  o="-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$d -o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache"
+  # shellcheck disable=SC2086
+  apt-get $o update -qq
+  # shellcheck disable=SC2086
+  (cd $d && rm -f ./*.deb && apt-get $o download docker.io docker-buildx >/dev/null)
+  DEBIAN_FRONTEND=noninteractive dpkg -i $d/docker.io_*.deb $d/docker-buildx_*.deb >/dev/null
+fi
+
+wait_for() { # wait_for DESCRIPTION COMMAND...
+  local what=$1; shift
+  for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  log "timed out waiting for $what"; return 1
+}
+
+if ! docker -H unix:///var/run/docker.sock info >/dev/null 2>&1; then
+  log "starting the classic-store dockerd"
+  rm -f /var/run/docker.pid
+  setsid nohup dockerd >/tmp/dockerd.log 2>&1 </dev/null &
+  wait_for "dockerd (see /tmp/dockerd.log)" docker -H unix:///var/run/docker.sock info
+fi
+
+if ! docker -H unix://$C/docker.sock info >/dev/null 2>&1; then
+  log "starting the containerd-store dockerd"
+  mkdir -p $C
+  echo '{"features":{"containerd-snapshotter":true}}' >$C/daemon.json
+  # Its own bridge: a second daemon with --bridge=none would delete the first daemon's docker0.
+  ip link show docker1 >/dev/null 2>&1 || {
+    ip link add name docker1 type bridge && ip addr add 172.31.0.1/16 dev docker1 && ip link set docker1 up
+  }
+  rm -f $C/docker.pid
+  setsid nohup dockerd --config-file $C/daemon.json --data-root $C/root --exec-root $C/exec \
+    --pidfile $C/docker.pid -H unix://$C/docker.sock --bridge=docker1 --iptables=false >$C/log 2>&1 </dev/null &
+  wait_for "containerd-store dockerd (see $C/log)" docker -H unix://$C/docker.sock info
+fi
+
+if ! curl -fsS http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
+  log "starting docker-registry on 127.0.0.1:5000"
+  mkdir -p $REG_DIR/data
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:5000\n' \
+    $REG_DIR >$REG_DIR/config.yml
+  setsid nohup docker-registry serve $REG_DIR/config.yml >$REG_DIR/log 2>&1 </dev/null &
+  wait_for "docker-registry (see $REG_DIR/log)" curl -fsS http://127.0.0.1:5000/v2/
+fi
+
+# --- base images ---------------------------------------------------------------------------
+busybox_tar=$CACHE/busybox-rootfs.tar
+if [ ! -s $busybox_tar ]; then
+  log "making the busybox rootfs"
+  r=$(mktemp -d)
+  mkdir -p "$r/bin" "$r/tmp" "$r/etc" "$r/root"
+  cp /bin/busybox "$r/bin/busybox"
+  for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+  chmod 1777 "$r/tmp"
+  tar -C "$r" --numeric-owner -cf $busybox_tar.part . && mv $busybox_tar.part $busybox_tar
+  rm -rf "$r"
+fi
+
+debian_tar=$CACHE/debian-bookworm-slim-rootfs.tar
+if [ ! -s $debian_tar ]; then
+  log "debootstrap bookworm (minbase), about 30 s"
+  mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  r=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$r" "$mirror" >/tmp/debootstrap.log 2>&1
+  rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/archives/*.deb
+  tar -C "$r" --numeric-owner -cf $debian_tar.part . && mv $debian_tar.part $debian_tar
+  rm -rf "$r"
+fi
+
+import_base() { # import_base HOST TAR REF CHANGES...
+  local host=$1 tar=$2 ref=$3; shift 3
+  docker -H "$host" image inspect "$ref" >/dev/null 2>&1 && return 0
+  log "importing $ref into $host"
+  local args=()
+  for c in "$@"; do args+=(-c "$c"); done
+  docker -H "$host" import "${args[@]}" "$tar" "$ref" >/dev/null
+}
+
+for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
+  import_base $host $busybox_tar busybox:latest 'CMD ["sh"]'
+  import_base $host $debian_tar debian:bookworm-slim 'CMD ["bash"]' \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+done
+
+log "ready: classic unix:///var/run/docker.sock, containerd unix://$C/docker.sock, registry 127.0.0.1:5000"

@@ -1,0 +1,38 @@
+import { UserError, errorMessage } from '../errors.js';
+import { MEASURE_USAGE, measureCommand } from './measure.js';
+import { processOutput, type Output } from './output.js';
+
+const USAGE = `docker-size-guard: measure Docker images and keep them from growing
+
+Commands:
+  measure IMAGE      total, per-layer and file-level sizes of one image
+
+${MEASURE_USAGE}`;
+
+/** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
+export async function run(argv: string[], io: Output = processOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'measure':
+        return await measureCommand(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UserError(`unknown command '${command}' (try: docker-size-guard --help)`);
+    }
+  } catch (err) {
+    // parseArgs reports unknown flags with a code; those are bad input too.
+    const code = (err as { code?: string }).code;
+    if (err instanceof UserError || code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`error: ${errorMessage(err)}\n`);
+      return 2;
+    }
+    io.err(`error: internal error: ${errorMessage(err)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,39 @@
+import { measureImage } from '../engine.js';
+import { UserError } from '../errors.js';
+import { renderImageMarkdown } from '../report/image-markdown.js';
+import { renderImageText } from '../report/image-text.js';
+import { parsePlatform } from '../sources/platform.js';
+import { parseFormat } from './args.js';
+import type { Output } from './output.js';
+import { parseArgs } from 'node:util';
+
+export const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
+                                       [--no-files] [--no-compressed-estimate]
+
+IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
+       oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
+`;
+
+export async function measureCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      platform: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'no-files': { type: 'boolean', default: false },
+      'no-compressed-estimate': { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UserError(`measure takes one IMAGE, got ${positionals.length}\n${MEASURE_USAGE}`);
+  const format = parseFormat(values.format);
+  const report = await measureImage(positionals[0]!, {
+    platform: values.platform ? parsePlatform(values.platform) : undefined,
+    files: !values['no-files'],
+    compressedEstimate: !values['no-compressed-estimate'],
+  });
+  if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'markdown') io.out(renderImageMarkdown(report));
+  else io.out(renderImageText(report));
+  return 0;
+}

@@ -1,0 +1,150 @@
+import { extract as tarExtract, type Header as TarHeaders } from 'tar-stream';
+import type { Compression } from '../model/image-report.js';
+import { peek } from '../util/streams.js';
+import { decompress, looksLikeTar, sniffCompression } from './compression.js';
+import { GzipSizeEstimator } from './gzip-estimate.js';
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
+
+/** One tar entry, as much as the waste walk needs. Paths are absolute, without a trailing slash. */
+export interface LayerEntry {
+  path: string;
+  kind: EntryKind;
+  size: number;
+}
+
+export interface LayerStats {
+  /** Bytes of the blob as the source holds it. */
+  blobBytes: number;
+  compression: Compression;
+  uncompressedBytes: number;
+  contentBytes: number;
+  files: number;
+  /** Whether the inner tar headers were read (contentBytes, files and entries are meaningful). */
+  filesParsed: boolean;
+  /** Estimated gzip size, for uncompressed blobs when an estimate was asked for. */
+  estimatedGzipBytes: number | null;
+  entries: LayerEntry[] | null;
+}
+
+export interface AnalyzeOptions {
+  /** Parse the inner tar headers (file counts, contentBytes, entries for the waste walk). */
+  files: boolean;
+  /** Estimate the gzip size of an uncompressed blob. */
+  estimate: boolean;
+  /** Keep the per-entry list (needed for the waste walk). */
+  keepEntries: boolean;
+}
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+
+export function normalizeEntryPath(name: string): string {
+  let p = name;
+  while (p.startsWith('./')) p = p.slice(2);
+  p = p.replace(/^\/+/, '').replace(/\/+$/, '');
+  return '/' + p;
+}
+
+export function classifyEntry(header: TarHeaders): LayerEntry {
+  const path = normalizeEntryPath(header.name);
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  if (base === OPAQUE_MARKER) return { path: path.slice(0, slash) || '/', kind: 'opaque', size: 0 };
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    return { path: path.slice(0, slash + 1) + base.slice(WHITEOUT_PREFIX.length), kind: 'whiteout', size: 0 };
+  }
+  const size = header.size ?? 0;
+  switch (header.type) {
+    case 'file':
+    case 'contiguous-file':
+      return { path, kind: 'file', size };
+    case 'directory':
+      return { path, kind: 'dir', size: 0 };
+    case 'symlink':
+      return { path, kind: 'symlink', size: 0 };
+    case 'link':
+      return { path, kind: 'hardlink', size: 0 };
+    default:
+      return { path, kind: 'other', size: 0 };
+  }
+}
+
+export class NotALayerError extends Error {}
+
+/**
+ * Reads one layer blob once: sniffs and undoes its compression, counts the tar bytes, walks the tar headers and,
+ * for an uncompressed blob, estimates what it would weigh gzipped. Nothing is held beyond a few chunks.
+ */
+export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: AnalyzeOptions): Promise<LayerStats> {
+  const { head, stream } = await peek(blob, 512);
+  const compression = sniffCompression(head);
+  if (compression === 'none' && head.length > 0 && !looksLikeTar(head)) throw new NotALayerError('not a tar archive');
+
+  let blobBytes = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of stream) {
+      blobBytes += chunk.length;
+      yield chunk;
+    }
+  }
+
+  const estimator = options.estimate && compression === 'none' ? new GzipSizeEstimator() : null;
+  const entries: LayerEntry[] | null = options.files && options.keepEntries ? [] : null;
+  let files = 0;
+  let contentBytes = 0;
+  let uncompressedBytes = 0;
+
+  const extract = options.files ? tarExtract() : null;
+  let extractError: Error | null = null;
+  const extractDone = extract
+    ? new Promise<void>((resolve, reject) => {
+        extract.on('entry', (header, body, next) => {
+          files += 1;
+          const entry = classifyEntry(header);
+          if (entry.kind === 'file') contentBytes += entry.size;
+          entries?.push(entry);
+          body.on('end', () => next());
+          body.resume();
+        });
+        extract.on('finish', resolve);
+        extract.on('error', (err: Error) => {
+          extractError = err;
+          reject(err);
+        });
+      })
+    : Promise.resolve();
+  extractDone.catch(() => {});
+
+  for await (const chunk of decompress(counted(), compression)) {
+    uncompressedBytes += chunk.length;
+    const waitEstimator = estimator?.write(chunk);
+    if (extract && !extract.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const onDrain = () => {
+          extract.off('error', onDrain);
+          resolve();
+        };
+        extract.once('drain', onDrain);
+        extract.once('error', onDrain);
+      });
+    }
+    if (extractError) throw extractError;
+    if (waitEstimator) await waitEstimator;
+  }
+  if (extract) {
+    extract.end(() => {});
+    await extractDone;
+  }
+  const estimatedGzipBytes = estimator ? await estimator.finish() : null;
+  return {
+    blobBytes,
+    compression,
+    uncompressedBytes,
+    contentBytes,
+    files,
+    filesParsed: options.files,
+    estimatedGzipBytes,
+    entries,
+  };
+}

@@ -1,0 +1,57 @@
+/** The numbers this project reports. Definitions: README "How sizes are measured". */
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+export interface LayerReport {
+  index: number;
+  diffId: string;
+  /** Digest of the stored / pushed blob, when the source has one (null for uncompressed local stores). */
+  digest: string | null;
+  /** History `created_by` mapped to this layer, build-arg values redacted; `<missing>` when history is short. */
+  instruction: string;
+  /** Length of the uncompressed layer tar (the bytes hashed into diffId). Null when only metadata was read. */
+  uncompressedBytes: number | null;
+  /** Sum of regular-file sizes in the layer tar (dive's layer size). Null when only metadata was read. */
+  contentBytes: number | null;
+  /** Size of the compressed blob as stored or pushed; an estimate when `compressedIsEstimate`. Null if unknown. */
+  compressedBytes: number | null;
+  compressedIsEstimate: boolean;
+  /** Number of tar entries in the layer. Null when only metadata was read. */
+  files: number | null;
+}
+
+export interface WasteFile {
+  path: string;
+  count: number;
+  wastedBytes: number;
+}
+
+/** dive's CI numbers, computed the way dive computes them (quirks included). */
+export interface WasteReport {
+  efficiency: number;
+  wastedBytes: number;
+  /** wastedBytes / sum of contentBytes of layers 1..n; null where dive would divide by zero. */
+  userWastedPercent: number | null;
+  /** Inefficient paths, largest first (at most WASTE_FILES_LIMIT); `fileCount` is the full count. */
+  files: WasteFile[];
+  fileCount: number;
+}
+
+export interface ImageReport {
+  reference: string;
+  /** Transport and, for a daemon, its image store: how the numbers were obtained. */
+  source: { transport: string; store?: 'classic' | 'containerd' };
+  platform: string;
+  configDigest: string;
+  user: string;
+  created: string | null;
+  layerCount: number;
+  uncompressedBytes: number | null;
+  contentBytes: number | null;
+  compressedBytes: number | null;
+  compressedIsEstimate: boolean;
+  layers: LayerReport[];
+  waste: WasteReport | null;
+}
+
+export const WASTE_FILES_LIMIT = 200;

@@ -1,0 +1,36 @@
+import { markdownTable } from 'markdown-table';
+import type { ImageReport } from '../model/image-report.js';
+import { code, text } from './escape.js';
+import { formatBytes, formatPercent } from './format.js';
+
+export function renderImageMarkdown(r: ImageReport): string {
+  const est = r.compressedIsEstimate ? ' (estimated)' : '';
+  const summary = markdownTable(
+    [
+      ['Image', 'Platform', 'Uncompressed', 'Compressed', 'Layers'],
+      [code(r.reference), text(r.platform), formatBytes(r.uncompressedBytes), formatBytes(r.compressedBytes) + est, String(r.layerCount)],
+    ],
+    { align: ['l', 'l', 'r', 'r', 'r'] },
+  );
+  const layers = markdownTable(
+    [
+      ['#', 'Instruction', 'Uncompressed', 'Compressed', 'Files'],
+      ...r.layers.map((l) => [
+        String(l.index),
+        code(l.instruction),
+        formatBytes(l.uncompressedBytes),
+        formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
+        l.files === null ? '—' : String(l.files),
+      ]),
+    ],
+    { align: ['r', 'l', 'r', 'r', 'r'] },
+  );
+  const parts = [`### 🐳 ${code(r.reference)}`, '', summary, '', '<details><summary>Layers</summary>', '', layers, '', '</details>'];
+  if (r.waste) {
+    parts.push(
+      '',
+      `Waste (dive's definitions): ${formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`,
+    );
+  }
+  return parts.join('\n') + '\n';
+}
