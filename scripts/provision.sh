@@ -16,7 +16,7 @@ REG_DIR=/tmp/docker-size-guard-registry
 mkdir -p "$CACHE"
 
 need_pkgs=()
-for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates; do
+for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates apache2-utils zstd git; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -74,6 +74,18 @@ if ! curl -fsS http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
     $REG_DIR >$REG_DIR/config.yml
   setsid nohup docker-registry serve $REG_DIR/config.yml >$REG_DIR/log 2>&1 </dev/null &
   wait_for "docker-registry (see $REG_DIR/log)" curl -fsS http://127.0.0.1:5000/v2/
+fi
+
+# A second registry that wants a password (basic auth), for the authentication tests.
+AUTH_DIR=/tmp/docker-size-guard-registry-auth
+if ! curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:5001/v2/ 2>/dev/null | grep -q 401; then
+  log "starting docker-registry with htpasswd on 127.0.0.1:5001 (user dsg)"
+  mkdir -p $AUTH_DIR/data
+  htpasswd -Bbc $AUTH_DIR/htpasswd dsg dsg-test-password >/dev/null 2>&1
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:5001\nauth:\n  htpasswd:\n    realm: dsg\n    path: %s/htpasswd\n' \
+    $AUTH_DIR $AUTH_DIR >$AUTH_DIR/config.yml
+  setsid nohup docker-registry serve $AUTH_DIR/config.yml >$AUTH_DIR/log 2>&1 </dev/null &
+  wait_for "docker-registry with auth (see $AUTH_DIR/log)" bash -c "curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:5001/v2/ | grep -q 401"
 fi
 
 # --- base images ---------------------------------------------------------------------------

@@ -53,7 +53,10 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
       await daemon.inspect(ref.name, what);
       const stream = await daemon.save([ref.name], what);
       const { image, stats } = await fromArchiveStream(stream as AsyncIterable<Buffer>, what, options, undefined);
-      return buildImageReport({ reference: what, source: { transport: ref.transport, store }, image, stats }, withWaste);
+      return buildImageReport(
+        { reference: what, source: { transport: ref.transport, store }, image, stats },
+        withWaste,
+      );
     }
     case 'docker-archive':
     case 'oci-archive': {

@@ -71338,7 +71338,10 @@ function looksLikeTar(head) {
         return true;
     // Old (v7) tars have no magic; accept a header whose checksum field is octal digits.
     if (head.length >= 512) {
-        const checksum = head.toString('latin1', 148, 156).replace(/[\0 ]+$/, '').trim();
+        const checksum = head
+            .toString('latin1', 148, 156)
+            .replace(/[\0 ]+$/, '')
+            .trim();
         return /^[0-7]+$/.test(checksum) && head[0] !== 0;
     }
     return false;
@@ -71584,9 +71587,20 @@ function parsePlatform(text) {
     const [os, architecture, variant] = parts;
     return variant ? { os, architecture, variant } : { os, architecture };
 }
-const NODE_ARCH = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64' };
+const NODE_ARCH = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    s390x: 's390x',
+    ppc64: 'ppc64le',
+    riscv64: 'riscv64',
+};
 function hostPlatform() {
-    return { os: process.platform === 'win32' ? 'windows' : 'linux', architecture: NODE_ARCH[process.arch] ?? process.arch };
+    return {
+        os: process.platform === 'win32' ? 'windows' : 'linux',
+        architecture: NODE_ARCH[process.arch] ?? process.arch,
+    };
 }
 /** Attestation manifests (BuildKit provenance / SBOM) are listed as unknown/unknown and are never images. */
 function isAttestation(d) {
@@ -71836,7 +71850,9 @@ function layerReport(input, i, instruction) {
     const stats = input.stats[i] ?? null;
     const descriptor = layer.descriptor;
     // A compressed blob is what a registry stores: its size is exact. An uncompressed one is estimated.
-    const storedCompressed = stats ? stats.compression !== 'none' : !!descriptor && !/\.tar$/.test(descriptor.mediaType ?? '');
+    const storedCompressed = stats
+        ? stats.compression !== 'none'
+        : !!descriptor && !/\.tar$/.test(descriptor.mediaType ?? '');
     let compressedBytes;
     let compressedIsEstimate = false;
     if (storedCompressed) {
@@ -71947,7 +71963,7 @@ function normalize(path) {
 /** Names of the small metadata files a save writes; every other regular file is sniffed. */
 function isMetadataName(path) {
     const base = external_node_path_namespaceObject.posix.basename(path);
-    return base.endsWith('.json') || base === 'json' || base === 'VERSION' || base === 'repositories' || base === 'oci-layout';
+    return (base.endsWith('.json') || base === 'json' || base === 'VERSION' || base === 'repositories' || base === 'oci-layout');
 }
 /**
  * Reads a whole image archive in one streaming pass. Metadata comes after the blobs in every writer, so each
@@ -72454,7 +72470,9 @@ function findCredentials(registry) {
     try {
         const dir = process.env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
         const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, 'config.json'), 'utf8'));
-        const keys = registry === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+        const keys = registry === 'registry-1.docker.io'
+            ? ['https://index.docker.io/v1/', 'docker.io']
+            : [registry, `https://${registry}`, `http://${registry}`];
         for (const key of keys) {
             const a = config.auths?.[key];
             if (a?.auth) {
@@ -73136,7 +73154,11 @@ var bytes_iec_default = /*#__PURE__*/__nccwpck_require__.n(bytes_iec);
 function formatBytes(n) {
     if (n === null || n === undefined)
         return '—';
-    const text = bytes_iec_default().format(Math.abs(n), { unitSeparator: ' ', decimalPlaces: Math.abs(n) < 1000 ? 0 : 1, mode: 'metric' });
+    const text = bytes_iec_default().format(Math.abs(n), {
+        unitSeparator: ' ',
+        decimalPlaces: Math.abs(n) < 1000 ? 0 : 1,
+        mode: 'metric',
+    });
     return (n < 0 ? '−' : '') + (text ?? `${n} B`);
 }
 function formatSignedBytes(n) {
@@ -73164,7 +73186,13 @@ function renderImageMarkdown(r) {
     const est = r.compressedIsEstimate ? ' (estimated)' : '';
     const summary = markdownTable([
         ['Image', 'Platform', 'Uncompressed', 'Compressed', 'Layers'],
-        [code(r.reference), escape_text(r.platform), formatBytes(r.uncompressedBytes), formatBytes(r.compressedBytes) + est, String(r.layerCount)],
+        [
+            code(r.reference),
+            escape_text(r.platform),
+            formatBytes(r.uncompressedBytes),
+            formatBytes(r.compressedBytes) + est,
+            String(r.layerCount),
+        ],
     ], { align: ['l', 'l', 'r', 'r', 'r'] });
     const layers = markdownTable([
         ['#', 'Instruction', 'Uncompressed', 'Compressed', 'Files'],
@@ -73176,7 +73204,17 @@ function renderImageMarkdown(r) {
             l.files === null ? '—' : String(l.files),
         ]),
     ], { align: ['r', 'l', 'r', 'r', 'r'] });
-    const parts = [`### 🐳 ${code(r.reference)}`, '', summary, '', '<details><summary>Layers</summary>', '', layers, '', '</details>'];
+    const parts = [
+        `### 🐳 ${code(r.reference)}`,
+        '',
+        summary,
+        '',
+        '<details><summary>Layers</summary>',
+        '',
+        layers,
+        '',
+        '</details>',
+    ];
     if (r.waste) {
         parts.push('', `Waste (dive's definitions): ${formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`);
     }

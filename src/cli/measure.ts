@@ -25,7 +25,8 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
       'no-compressed-estimate': { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new UserError(`measure takes one IMAGE, got ${positionals.length}\n${MEASURE_USAGE}`);
+  if (positionals.length !== 1)
+    throw new UserError(`measure takes one IMAGE, got ${positionals.length}\n${MEASURE_USAGE}`);
   const format = parseFormat(values.format);
   const report = await measureImage(positionals[0]!, {
     platform: values.platform ? parsePlatform(values.platform) : undefined,

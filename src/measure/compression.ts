@@ -17,7 +17,10 @@ export function looksLikeTar(head: Buffer): boolean {
   if (head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return true;
   // Old (v7) tars have no magic; accept a header whose checksum field is octal digits.
   if (head.length >= 512) {
-    const checksum = head.toString('latin1', 148, 156).replace(/[\0 ]+$/, '').trim();
+    const checksum = head
+      .toString('latin1', 148, 156)
+      .replace(/[\0 ]+$/, '')
+      .trim();
     return /^[0-7]+$/.test(checksum) && head[0] !== 0;
   }
   return false;

@@ -27,7 +27,9 @@ function layerReport(input: MeasureInput, i: number, instruction: string): Layer
   const stats = input.stats[i] ?? null;
   const descriptor = layer.descriptor;
   // A compressed blob is what a registry stores: its size is exact. An uncompressed one is estimated.
-  const storedCompressed = stats ? stats.compression !== 'none' : !!descriptor && !/\.tar$/.test(descriptor.mediaType ?? '');
+  const storedCompressed = stats
+    ? stats.compression !== 'none'
+    : !!descriptor && !/\.tar$/.test(descriptor.mediaType ?? '');
   let compressedBytes: number | null;
   let compressedIsEstimate = false;
   if (storedCompressed) {
@@ -69,7 +71,10 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
   const entries = input.stats.map((s) => s?.entries ?? null);
   const waste =
     withWaste && entries.every((e) => e !== null)
-      ? computeWaste(entries as NonNullable<(typeof entries)[number]>[], layers.map((l) => l.contentBytes ?? 0))
+      ? computeWaste(
+          entries as NonNullable<(typeof entries)[number]>[],
+          layers.map((l) => l.contentBytes ?? 0),
+        )
       : null;
 
   return {

@@ -3,7 +3,11 @@ import bytes from 'bytes-iec';
 /** SI units, as `docker images` prints them: 1 MB = 1,000,000 bytes. */
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  const text = bytes.format(Math.abs(n), { unitSeparator: ' ', decimalPlaces: Math.abs(n) < 1000 ? 0 : 1, mode: 'metric' });
+  const text = bytes.format(Math.abs(n), {
+    unitSeparator: ' ',
+    decimalPlaces: Math.abs(n) < 1000 ? 0 : 1,
+    mode: 'metric',
+  });
   return (n < 0 ? '−' : '') + (text ?? `${n} B`);
 }
 

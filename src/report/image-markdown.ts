@@ -8,7 +8,13 @@ export function renderImageMarkdown(r: ImageReport): string {
   const summary = markdownTable(
     [
       ['Image', 'Platform', 'Uncompressed', 'Compressed', 'Layers'],
-      [code(r.reference), text(r.platform), formatBytes(r.uncompressedBytes), formatBytes(r.compressedBytes) + est, String(r.layerCount)],
+      [
+        code(r.reference),
+        text(r.platform),
+        formatBytes(r.uncompressedBytes),
+        formatBytes(r.compressedBytes) + est,
+        String(r.layerCount),
+      ],
     ],
     { align: ['l', 'l', 'r', 'r', 'r'] },
   );
@@ -25,7 +31,17 @@ export function renderImageMarkdown(r: ImageReport): string {
     ],
     { align: ['r', 'l', 'r', 'r', 'r'] },
   );
-  const parts = [`### 🐳 ${code(r.reference)}`, '', summary, '', '<details><summary>Layers</summary>', '', layers, '', '</details>'];
+  const parts = [
+    `### 🐳 ${code(r.reference)}`,
+    '',
+    summary,
+    '',
+    '<details><summary>Layers</summary>',
+    '',
+    layers,
+    '',
+    '</details>',
+  ];
   if (r.waste) {
     parts.push(
       '',

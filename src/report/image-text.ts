@@ -32,7 +32,8 @@ export function renderImageText(r: ImageReport): string {
     `User          ${r.user || 'root (no USER)'}`,
   ];
   if (r.waste) {
-    const pct = r.waste.userWastedPercent === null ? '' : `, ${formatPercent(r.waste.userWastedPercent)} of user layers`;
+    const pct =
+      r.waste.userWastedPercent === null ? '' : `, ${formatPercent(r.waste.userWastedPercent)} of user layers`;
     lines.push(
       `Waste         ${formatBytes(r.waste.wastedBytes)}${pct}; efficiency ${formatPercent(r.waste.efficiency, 2)} (dive's definitions)`,
     );

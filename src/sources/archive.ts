@@ -51,7 +51,9 @@ function normalize(path: string): string {
 /** Names of the small metadata files a save writes; every other regular file is sniffed. */
 function isMetadataName(path: string): boolean {
   const base = posix.basename(path);
-  return base.endsWith('.json') || base === 'json' || base === 'VERSION' || base === 'repositories' || base === 'oci-layout';
+  return (
+    base.endsWith('.json') || base === 'json' || base === 'VERSION' || base === 'repositories' || base === 'oci-layout'
+  );
 }
 
 export interface ReadArchiveOptions extends AnalyzeOptions {
@@ -64,7 +66,10 @@ export interface ReadArchiveOptions extends AnalyzeOptions {
  * blob is classified on sight (JSON document or layer, by its first bytes) and resolved against the manifests
  * at the end.
  */
-export async function readArchive(source: AsyncIterable<Buffer>, options: ReadArchiveOptions): Promise<ArchiveContents> {
+export async function readArchive(
+  source: AsyncIterable<Buffer>,
+  options: ReadArchiveOptions,
+): Promise<ArchiveContents> {
   const contents = new ArchiveContents();
   const { head, stream } = await peek(source, 512);
   if (head.length === 0) throw new UserError(`${options.what}: the archive is empty`);

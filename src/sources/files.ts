@@ -14,7 +14,8 @@ export async function checkPath(path: string, what: string, dir: boolean): Promi
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`${what}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code})`}`);
   }
-  if (dir && !s.isDirectory()) throw new UserError(`${what}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)`);
+  if (dir && !s.isDirectory())
+    throw new UserError(`${what}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)`);
   if (!dir && s.isDirectory()) throw new UserError(`${what}: is a directory (use oci: for an OCI layout directory)`);
 }
 

@@ -82,7 +82,8 @@ async function walkIndex(
   for (const d of index.manifests ?? []) {
     if (isAttestation(d)) continue;
     const name = nameOf(d, inherited);
-    const doc = (await access.readJson(blobPath(d.digest), 'manifest')) as Partial<IndexDocument & ManifestDocument> | undefined;
+    const doc = (await access.readJson(blobPath(d.digest), 'manifest')) as
+      Partial<IndexDocument & ManifestDocument> | undefined;
     if (isIndexMediaType(d.mediaType) || (doc && Array.isArray(doc.manifests))) {
       if (doc) await walkIndex(access, doc as IndexDocument, name, out, depth + 1);
       continue;
@@ -212,5 +213,7 @@ export async function resolveLayout(
   const items = (await access.readJson('manifest.json')) as DockerArchiveManifestItem[] | undefined;
   if (Array.isArray(items) && items.length > 0) return resolveFromDockerManifest(access, items, options, configSize);
   if (index) throw new UserError(`${options.what}: index.json lists no image manifest whose blobs are present`);
-  throw new UserError(`${options.what}: not an image (no manifest.json or index.json; a plain rootfs tar is not an image)`);
+  throw new UserError(
+    `${options.what}: not an image (no manifest.json or index.json; a plain rootfs tar is not an image)`,
+  );
 }

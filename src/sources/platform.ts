@@ -14,10 +14,21 @@ export function parsePlatform(text: string): Platform {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
-const NODE_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64' };
+const NODE_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  s390x: 's390x',
+  ppc64: 'ppc64le',
+  riscv64: 'riscv64',
+};
 
 export function hostPlatform(): Platform {
-  return { os: process.platform === 'win32' ? 'windows' : 'linux', architecture: NODE_ARCH[process.arch] ?? process.arch };
+  return {
+    os: process.platform === 'win32' ? 'windows' : 'linux',
+    architecture: NODE_ARCH[process.arch] ?? process.arch,
+  };
 }
 
 /** Attestation manifests (BuildKit provenance / SBOM) are listed as unknown/unknown and are never images. */

@@ -34,7 +34,8 @@ export function parseReference(text: string, exists: (path: string) => boolean =
       case 'docker-daemon':
         return { transport, name: rest };
       case 'docker':
-        if (!rest.startsWith('//')) throw new UserError(`Invalid image reference '${text}': expected docker://HOST/REPO[:TAG]`);
+        if (!rest.startsWith('//'))
+          throw new UserError(`Invalid image reference '${text}': expected docker://HOST/REPO[:TAG]`);
         return { transport, name: rest.slice(2) };
       default: {
         if (exists(rest)) return { transport, path: rest };
@@ -44,7 +45,9 @@ export function parseReference(text: string, exists: (path: string) => boolean =
     }
   }
   if (m && UNSUPPORTED.includes(m[1]!)) {
-    throw new UserError(`Invalid image reference '${text}': unsupported transport '${m[1]}' (use one of ${TRANSPORTS.join(', ')})`);
+    throw new UserError(
+      `Invalid image reference '${text}': unsupported transport '${m[1]}' (use one of ${TRANSPORTS.join(', ')})`,
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
     throw new UserError(`Invalid image reference '${text}': unknown transport (use one of ${TRANSPORTS.join(', ')})`);

@@ -70,7 +70,10 @@ export function findCredentials(registry: string): Credentials | undefined {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
       auths?: Record<string, { auth?: string; username?: string; password?: string }>;
     };
-    const keys = registry === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+    const keys =
+      registry === 'registry-1.docker.io'
+        ? ['https://index.docker.io/v1/', 'docker.io']
+        : [registry, `https://${registry}`, `http://${registry}`];
     for (const key of keys) {
       const a = config.auths?.[key];
       if (a?.auth) {
@@ -172,7 +175,8 @@ export class RegistryClient implements LayoutAccess {
     const res = await this.request(`/manifests/${this.name.reference}`, MANIFEST_ACCEPT);
     if (!res.ok) throw this.fail(res, `manifest ${this.name.repository}:${this.name.reference}`);
     const body = Buffer.from(await res.arrayBuffer());
-    const digest = res.headers.get('docker-content-digest') ?? 'sha256:' + createHash('sha256').update(body).digest('hex');
+    const digest =
+      res.headers.get('docker-content-digest') ?? 'sha256:' + createHash('sha256').update(body).digest('hex');
     const mediaType = res.headers.get('content-type')?.split(';')[0] ?? JSON.parse(body.toString()).mediaType;
     this.top = { digest, mediaType, size: body.length, body };
     this.documents.set(digest, body);

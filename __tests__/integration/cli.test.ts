@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLASSIC, docker, gnuTarListing, requireDaemons } from '../helpers/docker.js';
+
+const ready = requireDaemons(CLASSIC);
+const root = join(import.meta.dirname, '../..');
+const cli = join(root, 'dist/cli/index.js');
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function dsg(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync('node', [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
+}
+
+describe('dist/', () => {
+  it('is what npm run build makes from the sources (not stale)', () => {
+    const out = join(tmp, 'dist');
+    const r = spawnSync('node', [join(root, 'scripts/build.mjs'), out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const dist = join(root, 'dist');
+    expect(files(out)).toEqual(files(dist));
+    for (const f of files(out)) {
+      expect(
+        readFileSync(join(out, f)).equals(readFileSync(join(dist, f))),
+        `dist/${relative(out, join(out, f))} is stale: run npm run build`,
+      ).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!ready)('the built CLI', () => {
+  it('measure prints JSON with the documented top-level keys, and agrees with docker image inspect', () => {
+    const r = dsg(['measure', 'busybox:latest', '--format', 'json'], { DOCKER_HOST: CLASSIC });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining([
+        'uncompressedBytes',
+        'contentBytes',
+        'compressedBytes',
+        'compressedIsEstimate',
+        'layerCount',
+        'platform',
+        'configDigest',
+        'user',
+        'created',
+        'layers',
+        'waste',
+      ]),
+    );
+    const inspect = JSON.parse(docker(CLASSIC, ['image', 'inspect', 'busybox:latest']))[0];
+    expect(report.layers.map((l: { diffId: string }) => l.diffId)).toEqual(inspect.RootFS.Layers);
+    expect(report.configDigest).toBe(inspect.Id);
+    // The classic store's Size is overlay2's du of the unpacked layers: regular-file bytes plus each symlink's
+    // target length. GNU tar lists the symlinks of the saved layer.
+    const saved = join(tmp, 'busybox.tar');
+    docker(CLASSIC, ['save', '-o', saved, 'busybox:latest']);
+    const symlinkBytes = gnuTarListing(saved, `blobs/sha256/${inspect.RootFS.Layers[0].slice(7)}`)
+      .filter((e) => e.type === 'l')
+      .reduce((n, e) => n + Buffer.byteLength(e.name.split(' -> ')[1]!), 0);
+    expect(symlinkBytes).toBeGreaterThan(0);
+    expect(report.contentBytes + symlinkBytes).toBe(inspect.Size);
+  });
+
+  it('prints a text table and markdown', () => {
+    const text = dsg(['measure', 'busybox:latest'], { DOCKER_HOST: CLASSIC });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Image\s+docker-daemon:busybox:latest \(linux\/amd64, classic store\)/);
+    expect(text.stdout).toMatch(/#\s+Uncompressed\s+Compressed\s+Files\s+Instruction/);
+    const md = dsg(['measure', 'busybox:latest', '--format', 'markdown'], { DOCKER_HOST: CLASSIC });
+    expect(md.stdout).toContain('| Image');
+  });
+
+  it.each([
+    [['measure'], /^error: measure takes one IMAGE, got 0/],
+    [['measure', 'x', '--bogus'], /^error: Unknown option '--bogus'/],
+    [['measure', 'x', '--format', 'yaml'], /^error: Invalid --format 'yaml'/],
+    [['measure', 'x', '--platform', 'amd64'], /^error: Invalid platform 'amd64'/],
+    [
+      ['measure', 'docker-archive:/no/such.tar'],
+      /^error: docker-archive:\/no\/such\.tar: no such file or directory\n$/,
+    ],
+    [['measure', 'no-such-image:1'], /^error: docker-daemon:no-such-image:1: no such image in the daemon/],
+    [['frobnicate'], /^error: unknown command 'frobnicate'/],
+  ])('exits 2 with one line and no stack trace for %j', (args, message) => {
+    const r = dsg(args, { DOCKER_HOST: CLASSIC });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
+  it('says when the daemon is unreachable', () => {
+    const r = dsg(['measure', 'busybox'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: docker-daemon:busybox: Docker daemon unreachable at unix:///nonexistent/docker.sock (ENOENT); is dockerd running?\n',
+    );
+  });
+
+  it('rejects a plain rootfs tar as not an image', () => {
+    const p = join(tmp, 'rootfs.tar');
+    spawnSync('tar', ['-cf', p, '-C', root, 'package.json']);
+    const r = dsg(['measure', `docker-archive:${p}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not an image \(no manifest\.json or index\.json; a plain rootfs tar is not an image\)/);
+  });
+});

@@ -1,0 +1,193 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureImage } from '../../src/engine.js';
+import { UserError } from '../../src/errors.js';
+import {
+  CLASSIC,
+  CONTAINERD,
+  REGISTRY,
+  buildx,
+  context,
+  gnuTarListing,
+  requireDaemons,
+  skopeoManifest,
+  skopeoRaw,
+} from '../helpers/docker.js';
+
+const ready = requireDaemons(CLASSIC, CONTAINERD);
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-reg-'));
+const REPO = `${REGISTRY}/dsg-itest-reg`;
+const TAG = `p${process.pid}`;
+
+// Cross-compiling shape: RUN only on the build platform, the target stage only copies (no emulation here).
+const MULTI = `FROM --platform=$BUILDPLATFORM busybox AS build
+ARG TARGETARCH
+RUN mkdir /out && echo "built for $TARGETARCH" > /out/arch.txt && head -c $([ "$TARGETARCH" = arm64 ] && echo 200000 || echo 100000) /dev/urandom > /out/payload
+FROM scratch
+COPY --from=build /out /app
+`;
+
+describe.skipIf(!ready)('registry and OCI sources', () => {
+  beforeAll(() => {
+    const ctx = context({ Dockerfile: MULTI });
+    try {
+      buildx(CONTAINERD, ctx.dir, ['--platform', 'linux/amd64,linux/arm64', '--push', '-t', `${REPO}:${TAG}`]);
+      buildx(CONTAINERD, ctx.dir, [
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--output',
+        `type=oci,dest=${join(tmp, 'multi.tar')}`,
+      ]);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads manifests only (--no-files) and agrees with skopeo; attestations are not images', async () => {
+    const index = skopeoRaw(`docker://${REPO}:${TAG}`) as { manifests: { platform: { architecture: string } }[] };
+    expect(index.manifests.map((m) => m.platform.architecture)).toContain('unknown'); // buildx pushed attestations
+    for (const arch of ['amd64', 'arm64']) {
+      const truth = skopeoManifest(`docker://${REPO}:${TAG}`, arch);
+      const r = await measureImage(`docker://${REPO}:${TAG}`, {
+        files: false,
+        compressedEstimate: true,
+        platform: { os: 'linux', architecture: arch },
+      });
+      expect(r.platform).toBe(`linux/${arch}`);
+      expect(r.configDigest).toBe(truth.config.digest);
+      expect(r.layers.map((l) => [l.digest, l.compressedBytes])).toEqual(truth.layers.map((l) => [l.digest, l.size]));
+      expect(r.compressedBytes).toBe(truth.layers.reduce((n, l) => n + l.size, 0) + truth.config.size);
+      expect(r.compressedIsEstimate).toBe(false);
+      expect(r.uncompressedBytes).toBeNull();
+      expect(r.waste).toBeNull();
+    }
+  });
+
+  it('downloads layers for the file-level pass and finds the payload sizes the Dockerfile wrote', async () => {
+    for (const [arch, payload] of [
+      ['amd64', 100000],
+      ['arm64', 200000],
+    ] as const) {
+      const r = await measureImage(`docker://${REPO}:${TAG}`, {
+        files: true,
+        compressedEstimate: true,
+        platform: { os: 'linux', architecture: arch },
+      });
+      execFileSync('skopeo', [
+        'copy',
+        '--quiet',
+        '--src-tls-verify=false',
+        '--override-arch',
+        arch,
+        `docker://${REPO}:${TAG}`,
+        `oci-archive:${join(tmp, arch + '.tar')}`,
+      ]);
+      const truth = skopeoManifest(`docker://${REPO}:${TAG}`, arch);
+      const listing = gnuTarListing(join(tmp, arch + '.tar'), `blobs/sha256/${truth.layers[0]!.digest.slice(7)}`);
+      expect(r.layers[0]!.files).toBe(listing.length);
+      expect(r.contentBytes).toBe(listing.filter((e) => e.type === '-').reduce((n, e) => n + e.size, 0));
+      expect(listing.find((e) => e.name.endsWith('payload'))!.size).toBe(payload);
+    }
+  });
+
+  it('reads a multi-platform buildx OCI archive, per platform', async () => {
+    const archive = join(tmp, 'multi.tar');
+    const index = JSON.parse(execFileSync('tar', ['-xOf', archive, 'index.json'], { encoding: 'utf8' }));
+    const top = JSON.parse(
+      execFileSync('tar', ['-xOf', archive, `blobs/sha256/${index.manifests[0].digest.slice(7)}`], {
+        encoding: 'utf8',
+      }),
+    );
+    for (const arch of ['amd64', 'arm64']) {
+      const d = top.manifests.find((m: { platform: { architecture: string } }) => m.platform.architecture === arch);
+      const manifest = JSON.parse(
+        execFileSync('tar', ['-xOf', archive, `blobs/sha256/${d.digest.slice(7)}`], { encoding: 'utf8' }),
+      );
+      const r = await measureImage(`oci-archive:${archive}`, {
+        files: true,
+        compressedEstimate: true,
+        platform: { os: 'linux', architecture: arch },
+      });
+      expect(r.layers.map((l) => l.compressedBytes)).toEqual(manifest.layers.map((l: { size: number }) => l.size));
+      expect(r.configDigest).toBe(manifest.config.digest);
+    }
+    await expect(
+      measureImage(`oci-archive:${archive}`, {
+        files: false,
+        compressedEstimate: false,
+        platform: { os: 'linux', architecture: 'riscv64' },
+      }),
+    ).rejects.toThrow(/no image for platform linux\/riscv64; it has linux\/amd64, linux\/arm64/);
+  });
+
+  it('authenticates with basic auth from the environment or the docker config, and names a 401 in one line', async () => {
+    const secured = `127.0.0.1:5001/dsg-itest-auth:${TAG}`;
+    execFileSync('skopeo', [
+      'copy',
+      '--quiet',
+      '--all',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'dsg:dsg-test-password',
+      `docker://${REPO}:${TAG}`,
+      `docker://${secured}`,
+    ]);
+    const truth = skopeoManifest(`docker://${REPO}:${TAG}`, 'amd64');
+    const o = { files: false, compressedEstimate: false, platform: { os: 'linux', architecture: 'amd64' } };
+    const saved = { ...process.env };
+    try {
+      process.env.DOCKER_CONFIG = tmp; // no config.json there: anonymous
+      delete process.env.DSG_REGISTRY_USERNAME;
+      delete process.env.DSG_REGISTRY_PASSWORD;
+      const err = await measureImage(`docker://${secured}`, o).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(
+        /^docker:\/\/127\.0\.0\.1:5001\/dsg-itest-auth:\S+: unauthorized \(401\); log in/,
+      );
+
+      process.env.DSG_REGISTRY_USERNAME = 'dsg';
+      process.env.DSG_REGISTRY_PASSWORD = 'dsg-test-password';
+      expect((await measureImage(`docker://${secured}`, o)).compressedBytes).toBe(
+        truth.layers.reduce((n, l) => n + l.size, 0) + truth.config.size,
+      );
+
+      delete process.env.DSG_REGISTRY_USERNAME;
+      delete process.env.DSG_REGISTRY_PASSWORD;
+      writeFileSync(
+        join(tmp, 'config.json'),
+        JSON.stringify({
+          auths: { '127.0.0.1:5001': { auth: Buffer.from('dsg:dsg-test-password').toString('base64') } },
+        }),
+      );
+      expect((await measureImage(`docker://${secured}`, o)).layers.map((l) => l.digest)).toEqual(
+        truth.layers.map((l) => l.digest),
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('names a missing repository or tag (404) in one line', async () => {
+    const err = await measureImage(`docker://${REPO}:no-such-tag`, { files: false, compressedEstimate: false }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `docker://${REPO}:no-such-tag: manifest dsg-itest-reg:no-such-tag not found (404)`,
+    );
+  });
+
+  it('says when the registry is unreachable', async () => {
+    const err = await measureImage('docker://127.0.0.1:5999/x:y', { files: false, compressedEstimate: false }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(
+      /^docker:\/\/127\.0\.0\.1:5999\/x:y: registry 127\.0\.0\.1:5999 unreachable \(ECONNREFUSED\)$/,
+    );
+  });
+});
