@@ -32,7 +32,8 @@ for (const { entry, out } of bundles) {
   const dir = join(outRoot, out);
   await mkdir(dir, { recursive: true });
   const body = code.replace(/^#!.*\n/, '');
-  const shebang = out === 'cli' ? '#!/usr/bin/env node\n' : '';
+  // A small young generation keeps peak RSS low on multi-GB images at no measured cost in speed (npm run bench).
+  const shebang = out === 'cli' ? '#!/usr/bin/env -S node --max-semi-space-size=1\n' : '';
   await writeFile(join(dir, 'index.js'), shebang + BANNER + body, { mode: out === 'cli' ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets)) {
     // Native addons that ssh2 may load are optional (it falls back to JS); keep the bundle free of binaries.

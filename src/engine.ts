@@ -43,6 +43,48 @@ export async function measureImage(text: string, options: MeasureOptions): Promi
   return measureReference(ref, options);
 }
 
+/**
+ * Measures several images, sharing work: images in the same daemon come from one `docker save`, in which shared
+ * layers appear once, and every layer is analysed once per digest (the cache is shared across all sources).
+ */
+export async function measureImages(texts: string[], options: MeasureOptions): Promise<ImageReport[]> {
+  const o = { ...options, cache: options.cache ?? new LayerCache() };
+  const refs = texts.map((t) => parseReference(t, existsSync));
+  const daemonRefs = refs.filter(
+    (r): r is Extract<ImageReference, { transport: 'docker-daemon' }> => r.transport === 'docker-daemon',
+  );
+  const fromDaemon = new Map<string, ImageReport>();
+  if (daemonRefs.length > 1) {
+    const daemon = o.daemon ?? new DockerDaemon();
+    const what = daemonRefs.map(formatReference).join(', ');
+    const store = await daemon.store(what);
+    for (const r of daemonRefs) await daemon.inspect(r.name, formatReference(r));
+    const names = [...new Set(daemonRefs.map((r) => r.name))];
+    const stream = await daemon.save(names, what);
+    const contents = await readArchive(stream as AsyncIterable<Buffer>, { ...analyzeOptions(o), what, cache: o.cache });
+    for (const r of daemonRefs) {
+      const ref = formatReference(r);
+      const image = await resolveLayout(contents, { platform: o.platform, name: r.name, what: ref }, (p) =>
+        contents.sizes.get(p),
+      );
+      const stats = image.layers.map((l) => contents.layer(l.blobPath, ref));
+      fromDaemon.set(
+        r.name,
+        buildImageReport({ reference: ref, source: { transport: 'docker-daemon', store }, image, stats }, o.files),
+      );
+    }
+  }
+  const reports: ImageReport[] = [];
+  for (const r of refs) {
+    reports.push(
+      r.transport === 'docker-daemon' && fromDaemon.has(r.name)
+        ? fromDaemon.get(r.name)!
+        : await measureReference(r, o),
+    );
+  }
+  return reports;
+}
+
 export async function measureReference(ref: ImageReference, options: MeasureOptions): Promise<ImageReport> {
   const what = formatReference(ref);
   const withWaste = options.files;

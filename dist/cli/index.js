@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 import { fileURLToPath as __dsgFileURLToPath } from 'node:url';
 import { dirname as __dsgDirname } from 'node:path';
 const __filename = __dsgFileURLToPath(import.meta.url);
@@ -70470,7 +70470,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5800);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3059);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -70479,7 +70479,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5800:
+/***/ 3059:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70500,6 +70500,299 @@ function errorMessage(err) {
     if (err instanceof Error)
         return err.message;
     return String(err);
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+// EXTERNAL MODULE: ./node_modules/bytes-iec/index.js
+var bytes_iec = __nccwpck_require__(2921);
+var bytes_iec_default = /*#__PURE__*/__nccwpck_require__.n(bytes_iec);
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+/** SI units, as `docker images` prints them: 1 MB = 1,000,000 bytes. */
+function formatBytes(n) {
+    if (n === null || n === undefined)
+        return '—';
+    const text = bytes_iec_default().format(Math.abs(n), {
+        unitSeparator: ' ',
+        decimalPlaces: Math.abs(n) < 1000 ? 0 : 1,
+        mode: 'metric',
+    });
+    return (n < 0 ? '−' : '') + (text ?? `${n} B`);
+}
+function formatSignedBytes(n) {
+    if (n === null || n === undefined)
+        return '—';
+    return (n > 0 ? '+' : n === 0 ? '±' : '') + formatBytes(n);
+}
+function formatPercent(fraction, digits = 1) {
+    if (fraction === null || fraction === undefined || !Number.isFinite(fraction))
+        return '—';
+    return `${(fraction * 100).toFixed(digits)} %`;
+}
+function formatSignedPercent(fraction, digits = 1) {
+    if (fraction === null || fraction === undefined || !Number.isFinite(fraction))
+        return '—';
+    const text = formatPercent(Math.abs(fraction), digits);
+    return (fraction > 0 ? '+' : fraction < 0 ? '−' : '±') + text;
+}
+
+;// CONCATENATED MODULE: ./src/compare/match.ts
+function sizes(l) {
+    return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
+}
+function metricOf(l, metric) {
+    return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
+}
+/**
+ * Pairs head layers with base layers: first the shared stack (same diff_ids from the bottom up, i.e. the same
+ * chain), then the same diff_id anywhere else (moved), then the same instruction (changed), else new / removed.
+ */
+function matchLayers(base, head, metric) {
+    const rows = [];
+    const baseLayers = base?.layers ?? [];
+    const usedBase = new Set();
+    let prefix = 0;
+    while (prefix < head.layers.length && prefix < baseLayers.length && head.layers[prefix].diffId === baseLayers[prefix].diffId) {
+        prefix++;
+    }
+    const byDiffId = new Map();
+    const byInstruction = new Map();
+    baseLayers.forEach((l, i) => {
+        if (i < prefix)
+            return;
+        (byDiffId.get(l.diffId) ?? byDiffId.set(l.diffId, []).get(l.diffId)).push(i);
+        (byInstruction.get(l.instruction) ?? byInstruction.set(l.instruction, []).get(l.instruction)).push(i);
+    });
+    const take = (map, key) => {
+        const list = map.get(key);
+        while (list?.length) {
+            const i = list.shift();
+            if (!usedBase.has(i))
+                return i;
+        }
+        return undefined;
+    };
+    head.layers.forEach((h, i) => {
+        if (i < prefix) {
+            usedBase.add(i);
+            rows.push({ headIndex: i, baseIndex: i, instruction: h.instruction, status: 'shared', base: sizes(baseLayers[i]), head: sizes(h), delta: 0 });
+            return;
+        }
+        let b = take(byDiffId, h.diffId);
+        let status = 'moved';
+        if (b === undefined && h.instruction !== '<missing>') {
+            b = take(byInstruction, h.instruction);
+            status = 'changed';
+        }
+        if (b === undefined) {
+            rows.push({ headIndex: i, baseIndex: null, instruction: h.instruction, status: 'new', base: null, head: sizes(h), delta: metricOf(h, metric) });
+            return;
+        }
+        usedBase.add(b);
+        const bl = baseLayers[b];
+        rows.push({
+            headIndex: i,
+            baseIndex: b,
+            instruction: h.instruction,
+            status,
+            base: sizes(bl),
+            head: sizes(h),
+            delta: metricOf(h, metric) - metricOf(bl, metric),
+        });
+    });
+    baseLayers.forEach((bl, b) => {
+        if (usedBase.has(b))
+            return;
+        rows.push({ headIndex: null, baseIndex: b, instruction: bl.instruction, status: 'removed', base: sizes(bl), head: null, delta: -metricOf(bl, metric) });
+    });
+    return rows;
+}
+
+;// CONCATENATED MODULE: ./src/compare/compare.ts
+
+
+function totals(base, head) {
+    const delta = base === null ? null : head - base;
+    return { base, head, delta, percent: delta === null || !base ? null : delta / base };
+}
+function blobKey(l) {
+    return l.digest ?? l.diffId;
+}
+/** Compressed bytes of head blobs that the base image does not have (what a host with the base downloads). */
+function newToPull(base, head) {
+    const have = new Set(base.layers.map(blobKey));
+    let total = 0;
+    const seen = new Set();
+    for (const l of head.layers) {
+        const key = blobKey(l);
+        if (have.has(key) || seen.has(key))
+            continue;
+        seen.add(key);
+        if (l.compressedBytes === null)
+            return null;
+        total += l.compressedBytes;
+    }
+    return total;
+}
+/**
+ * Evaluates the rules. With both an absolute and a relative increase limit set, an increase must cross both to
+ * count: +100 % of a 2 MB image is not bloat, nor is +20 MB on a 5 GB one.
+ */
+function evaluate(c) {
+    const r = c.rules;
+    const t = r.metric === 'compressed' ? c.compressed : c.uncompressed;
+    const label = r.metric;
+    const v = [];
+    const increase = (level, bytes, percent, name) => {
+        if (bytes === null && percent === null)
+            return;
+        if (t.delta === null)
+            return;
+        const overBytes = bytes === null || t.delta > bytes;
+        const overPercent = percent === null || (t.percent !== null && t.percent > percent);
+        if (!overBytes || !overPercent)
+            return;
+        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null].filter(Boolean).join(' and ');
+        v.push({
+            rule: name,
+            level,
+            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${formatBytes(t.base)} → ${formatBytes(t.head)}`,
+        });
+    };
+    if (r.maxSize !== null && t.head > r.maxSize) {
+        v.push({ rule: 'max-size', level: 'fail', message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}` });
+    }
+    increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
+    if (!v.some((x) => x.rule.startsWith('max-increase'))) {
+        increase('warn', r.warnIncrease, r.warnIncreasePercent, r.warnIncrease !== null ? 'warn-increase' : 'warn-increase-percent');
+    }
+    if (r.maxLayerSize !== null) {
+        for (const l of c.head.layers) {
+            const size = metricOf(l, r.metric);
+            if (size > r.maxLayerSize) {
+                v.push({
+                    rule: 'max-layer-size',
+                    level: 'fail',
+                    message: `max-layer-size ${formatBytes(r.maxLayerSize)}: layer ${l.index} is ${formatBytes(size)}`,
+                });
+            }
+        }
+    }
+    if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
+        v.push({ rule: 'max-layers', level: 'fail', message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers` });
+    }
+    const w = c.head.waste;
+    if (w) {
+        if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
+            v.push({ rule: 'min-efficiency', level: 'fail', message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}` });
+        }
+        if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
+            v.push({ rule: 'max-wasted-bytes', level: 'fail', message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted` });
+        }
+        if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
+            v.push({
+                rule: 'max-wasted-percent',
+                level: 'fail',
+                message: `max-wasted-percent ${formatPercent(r.maxWastedPercent)}: ${formatPercent(w.userWastedPercent)} of the user layers is wasted`,
+            });
+        }
+    }
+    return v;
+}
+/** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
+function compare(base, head, rules, opts = {}) {
+    const partial = {
+        base,
+        head,
+        baseMissingReason: base ? null : (opts.baseMissingReason ?? 'no base image'),
+        rules,
+        uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
+        compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
+        compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
+        layers: { base: base ? base.layerCount : null, head: head.layerCount },
+        newToPull: base ? newToPull(base, head) : null,
+        layerRows: matchLayers(base, head, rules.metric),
+    };
+    const violations = evaluate(partial);
+    const failed = violations.some((x) => x.level === 'fail');
+    const approved = failed && !!opts.approved;
+    const verdict = failed && !approved ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
+    return { ...partial, violations, verdict, approved };
+}
+
+;// CONCATENATED MODULE: ./src/model/comparison.ts
+const NO_RULES = {
+    metric: 'uncompressed',
+    maxSize: null,
+    maxIncrease: null,
+    maxIncreasePercent: null,
+    warnIncrease: null,
+    warnIncreasePercent: null,
+    maxLayerSize: null,
+    maxLayers: null,
+    minEfficiency: null,
+    maxWastedBytes: null,
+    maxWastedPercent: null,
+};
+
+;// CONCATENATED MODULE: ./src/compare/parse-rules.ts
+
+
+
+/** `150MB` (SI), `150MiB` (binary), `1.5GB`, or plain bytes. `describe` names the input in the error. */
+function parseSize(value, describe) {
+    const v = value.trim();
+    const n = /^\d+$/.test(v) ? Number(v) : bytes_iec_default().parse(v, { mode: 'metric' });
+    if (n === null || n === undefined || !Number.isFinite(n) || n < 0 || !/^[\d.]+\s*([kmgtp]i?b|b)?$/i.test(v)) {
+        throw new UserError(`Invalid ${describe}: '${value}' is not a size (e.g. 150MB, 150MiB, 1.5GB or bytes)`);
+    }
+    return Math.round(n);
+}
+/** `5%` or a fraction such as `0.05`. */
+function parsePercent(value, describe) {
+    const v = value.trim();
+    const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v);
+    const n = m ? Number(m[1]) / 100 : /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n < 0)
+        throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
+    return n;
+}
+function parseCount(value, describe) {
+    if (!/^\d+$/.test(value.trim()))
+        throw new UserError(`Invalid ${describe}: '${value}' is not a whole number`);
+    return Number(value.trim());
+}
+function parseMetric(value, describe) {
+    const v = value.trim();
+    if (v === 'compressed' || v === 'uncompressed')
+        return v;
+    throw new UserError(`Invalid ${describe}: '${value}' must be compressed or uncompressed`);
+}
+/** Rule names as inputs and flags spell them, with their parsers. */
+const RULE_INPUTS = {
+    'max-size': ['maxSize', parseSize],
+    'max-increase': ['maxIncrease', parseSize],
+    'max-increase-percent': ['maxIncreasePercent', parsePercent],
+    'warn-increase': ['warnIncrease', parseSize],
+    'warn-increase-percent': ['warnIncreasePercent', parsePercent],
+    'max-layer-size': ['maxLayerSize', parseSize],
+    'max-layers': ['maxLayers', parseCount],
+    'min-efficiency': ['minEfficiency', parsePercent],
+    'max-wasted-bytes': ['maxWastedBytes', parseSize],
+    'max-wasted-percent': ['maxWastedPercent', parsePercent],
+};
+/** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
+function parseRules(raw, describe) {
+    const rules = { ...NO_RULES };
+    if (raw.metric)
+        rules.metric = parseMetric(raw.metric, describe('metric'));
+    for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
+        const value = raw[name];
+        if (value !== undefined && value.trim() !== '')
+            rules[key] = parse(value, describe(name));
+    }
+    return rules;
 }
 
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
@@ -71384,8 +71677,6 @@ function through(source, transform) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/measure/gzip-estimate.ts
 
 
@@ -71909,6 +72200,24 @@ function buildImageReport(input, withWaste) {
         layers,
         waste,
     };
+}
+
+;// CONCATENATED MODULE: ./src/measure/layer-cache.ts
+/**
+ * Layer stats by blob digest. A digest fixes the bytes, so stats never go stale; the key also carries what was
+ * computed, so a cheaper earlier pass is not taken for a fuller one.
+ */
+class LayerCache {
+    entries = new Map();
+    static key(digest, o) {
+        return `${digest}|${o.files ? 'f' : ''}${o.estimate ? 'e' : ''}${o.keepEntries ? 'k' : ''}`;
+    }
+    get(digest, options) {
+        return this.entries.get(LayerCache.key(digest, options));
+    }
+    set(digest, options, stats) {
+        this.entries.set(LayerCache.key(digest, options), stats);
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:path"
@@ -72623,6 +72932,7 @@ class RegistryClient {
 
 
 
+
 function analyzeOptions(o, estimate = o.compressedEstimate) {
     return { files: o.files, estimate, keepEntries: o.files };
 }
@@ -72635,6 +72945,39 @@ async function fromArchiveStream(chunks, what, o, name) {
 async function measureImage(text, options) {
     const ref = parseReference(text, external_node_fs_namespaceObject.existsSync);
     return measureReference(ref, options);
+}
+/**
+ * Measures several images, sharing work: images in the same daemon come from one `docker save`, in which shared
+ * layers appear once, and every layer is analysed once per digest (the cache is shared across all sources).
+ */
+async function measureImages(texts, options) {
+    const o = { ...options, cache: options.cache ?? new LayerCache() };
+    const refs = texts.map((t) => parseReference(t, external_node_fs_namespaceObject.existsSync));
+    const daemonRefs = refs.filter((r) => r.transport === 'docker-daemon');
+    const fromDaemon = new Map();
+    if (daemonRefs.length > 1) {
+        const daemon = o.daemon ?? new DockerDaemon();
+        const what = daemonRefs.map(formatReference).join(', ');
+        const store = await daemon.store(what);
+        for (const r of daemonRefs)
+            await daemon.inspect(r.name, formatReference(r));
+        const names = [...new Set(daemonRefs.map((r) => r.name))];
+        const stream = await daemon.save(names, what);
+        const contents = await readArchive(stream, { ...analyzeOptions(o), what, cache: o.cache });
+        for (const r of daemonRefs) {
+            const ref = formatReference(r);
+            const image = await resolveLayout(contents, { platform: o.platform, name: r.name, what: ref }, (p) => contents.sizes.get(p));
+            const stats = image.layers.map((l) => contents.layer(l.blobPath, ref));
+            fromDaemon.set(r.name, buildImageReport({ reference: ref, source: { transport: 'docker-daemon', store }, image, stats }, o.files));
+        }
+    }
+    const reports = [];
+    for (const r of refs) {
+        reports.push(r.transport === 'docker-daemon' && fromDaemon.has(r.name)
+            ? fromDaemon.get(r.name)
+            : await measureReference(r, o));
+    }
+    return reports;
 }
 async function measureReference(ref, options) {
     const what = formatReference(ref);
@@ -73145,37 +73488,232 @@ function escape_text(value) {
         .replace(/#/g, '&#35;');
 }
 
-// EXTERNAL MODULE: ./node_modules/bytes-iec/index.js
-var bytes_iec = __nccwpck_require__(2921);
-var bytes_iec_default = /*#__PURE__*/__nccwpck_require__.n(bytes_iec);
-;// CONCATENATED MODULE: ./src/report/format.ts
+;// CONCATENATED MODULE: ./src/report/comparison-markdown.ts
 
-/** SI units, as `docker images` prints them: 1 MB = 1,000,000 bytes. */
-function formatBytes(n) {
-    if (n === null || n === undefined)
-        return '—';
-    const text = bytes_iec_default().format(Math.abs(n), {
-        unitSeparator: ' ',
-        decimalPlaces: Math.abs(n) < 1000 ? 0 : 1,
-        mode: 'metric',
+
+
+const COMMENT_LIMIT = 65536;
+const MARKER_PREFIX = '<!-- docker-size-guard:';
+function marker(key) {
+    // The key is user text inside an HTML comment: keep it to a safe alphabet.
+    return `${MARKER_PREFIX}${key.replace(/[^A-Za-z0-9_./:@-]/g, '_')} -->`;
+}
+/** compressed-size-action's scale, which users of size comments know. */
+function changeIcon(percent) {
+    if (percent === null)
+        return '';
+    if (percent >= 0.5)
+        return ' 🆘';
+    if (percent >= 0.2)
+        return ' 🚨';
+    if (percent >= 0.1)
+        return ' ⚠️';
+    if (percent >= 0.05)
+        return ' 🔍';
+    if (percent <= -0.5)
+        return ' 🏆';
+    if (percent <= -0.2)
+        return ' 🎉';
+    if (percent <= -0.1)
+        return ' 👏';
+    if (percent <= -0.05)
+        return ' ✅';
+    return '';
+}
+function change(t, bold) {
+    if (t.delta === null)
+        return 'new';
+    const s = `${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)})`;
+    return (bold ? `**${s}**` : s) + changeIcon(t.percent);
+}
+function headline(c, ctx) {
+    const mark = c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
+    const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+    let what = '';
+    if (t.percent !== null && t.delta !== null) {
+        const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
+        what = t.delta < 0 ? ` · ${code(ctx.name)} is ${pct} % smaller` : t.delta > 0 ? ` · ${code(ctx.name)} is ${pct} % larger` : ` · ${code(ctx.name)} is unchanged`;
+    }
+    else if (c.base === null) {
+        what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
+    }
+    return `### 🐳 Docker image size — ${mark}${what}`;
+}
+function summaryTable(c, ctx) {
+    const est = c.compressedIsEstimate ? ' (estimated)' : '';
+    const base = `Base (${code(ctx.baseLabel)})`;
+    const rows = [
+        ['Image', base, 'This PR', 'Change'],
+        [
+            `${code(ctx.name)} (${escape_text(c.head.platform)})`,
+            formatBytes(c.uncompressed.base),
+            formatBytes(c.uncompressed.head),
+            change(c.uncompressed, c.rules.metric === 'uncompressed'),
+        ],
+        [
+            `${code(ctx.name)} compressed (pull)${est}`,
+            formatBytes(c.compressed.base),
+            formatBytes(c.compressed.head),
+            change(c.compressed, c.rules.metric === 'compressed'),
+        ],
+        ['Layers', c.layers.base === null ? '—' : String(c.layers.base), String(c.layers.head), c.layers.base === null ? '' : signed(c.layers.head - c.layers.base)],
+    ];
+    if (c.newToPull !== null)
+        rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
+    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'] });
+}
+function signed(n) {
+    return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
+}
+function rulesLine(c) {
+    if (c.violations.length === 0) {
+        const active = Object.entries(c.rules).filter(([k, v]) => k !== 'metric' && v !== null).length;
+        return active === 0 ? 'Rules: none set (report only)' : `Rules: all ${active} passed ✅ (judged on ${c.rules.metric} size)`;
+    }
+    const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
+    if (c.approved)
+        lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
+    return lines.join('\n');
+}
+function layerTable(rows, limit) {
+    const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
+    const shown = sorted.slice(0, limit);
+    const statusText = (r) => (r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status);
+    const table = markdownTable([
+        ['#', 'Instruction', 'Base', 'PR', 'Change'],
+        ...shown.map((r) => [
+            r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex),
+            code(r.instruction),
+            formatBytes(r.base?.uncompressedBytes ?? null),
+            formatBytes(r.head?.uncompressedBytes ?? null),
+            r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
+        ]),
+    ], { align: ['r', 'l', 'r', 'r', 'r'] });
+    const more = rows.length - shown.length;
+    return more > 0 ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._` : table;
+}
+function wasteSection(c) {
+    const w = c.head.waste;
+    if (!w)
+        return null;
+    const bw = c.base?.waste;
+    const lines = [
+        `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
+    ];
+    if (w.files.length > 0) {
+        lines.push('', markdownTable([['Path', 'Copies', 'Wasted'], ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)])], { align: ['l', 'r', 'r'] }));
+    }
+    return lines.join('\n');
+}
+/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
+function renderComparisonMarkdown(c, ctx) {
+    const render = (limit) => {
+        const parts = [headline(c, ctx), '', summaryTable(c, ctx), '', rulesLine(c)];
+        if (c.baseMissingReason)
+            parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
+        parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+        const waste = wasteSection(c);
+        if (waste)
+            parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+        parts.push('', `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${c.compressedIsEstimate ? ' (estimated with gzip on this runner)' : ''} · judged on ${c.rules.metric} size</sub>`, marker(ctx.commentKey));
+        return parts.join('\n') + '\n';
+    };
+    let limit = ctx.maxLayerRows ?? 200;
+    let body = render(limit);
+    while (body.length > COMMENT_LIMIT && limit > 0) {
+        limit = Math.floor(limit / 2);
+        body = render(limit);
+    }
+    return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey) : body;
+}
+
+;// CONCATENATED MODULE: ./src/report/comparison-text.ts
+
+/** `compare` output for a terminal. */
+function renderComparisonText(c, names) {
+    const row = (label, b, h, d) => `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
+    const t = (x) => (x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`);
+    const lines = [
+        `Base  ${names.base}`,
+        `Head  ${names.head}`,
+        '',
+        row('', 'base', 'head', 'change'),
+        row('Uncompressed', formatBytes(c.uncompressed.base), formatBytes(c.uncompressed.head), t(c.uncompressed)),
+        row('Compressed' + (c.compressedIsEstimate ? '*' : ''), formatBytes(c.compressed.base), formatBytes(c.compressed.head), t(c.compressed)),
+        row('Layers', String(c.layers.base ?? '—'), String(c.layers.head), ''),
+    ];
+    if (c.newToPull !== null)
+        lines.push(row('New to pull', '', formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
+    lines.push('', 'Layers (largest changes first)');
+    const rows = [...c.layerRows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
+    for (const r of rows.slice(0, 20)) {
+        const idx = r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex);
+        lines.push(`  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`);
+    }
+    lines.push('', `Verdict: ${c.verdict.toUpperCase()}${c.approved ? ' (approved)' : ''}`);
+    for (const v of c.violations)
+        lines.push(`  ${v.level === 'fail' ? 'FAIL' : 'WARN'}  ${v.message}`);
+    if (c.compressedIsEstimate)
+        lines.push('', '* estimated: what docker push would store with gzip');
+    return lines.join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ./src/cli/args.ts
+
+function parseFormat(value) {
+    if (value === 'text' || value === 'json' || value === 'markdown')
+        return value;
+    throw new UserError(`Invalid --format '${value}': expected text, json or markdown`);
+}
+
+;// CONCATENATED MODULE: ./src/cli/compare.ts
+
+
+
+
+
+
+
+
+
+const RULE_FLAGS = Object.fromEntries(['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, { type: 'string' }]));
+const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P] [--format text|json|markdown] [--no-files]
+                                        [--metric compressed|uncompressed] [--max-size S] [--max-increase S]
+                                        [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
+                                        [--max-layer-size S] [--max-layers N] [--min-efficiency P]
+                                        [--max-wasted-bytes S] [--max-wasted-percent P]
+Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
+`;
+function emitComparison(c, format, names, io) {
+    if (format === 'json')
+        io.out(JSON.stringify(c, null, 2) + '\n');
+    else if (format === 'markdown')
+        io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
+    else
+        io.out(renderComparisonText(c, names));
+    return c.verdict === 'fail' ? 1 : 0;
+}
+async function compareCommand(argv, io) {
+    const { values, positionals } = (0,external_node_util_namespaceObject.parseArgs)({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            platform: { type: 'string' },
+            format: { type: 'string', default: 'text' },
+            'no-files': { type: 'boolean', default: false },
+            ...RULE_FLAGS,
+        },
     });
-    return (n < 0 ? '−' : '') + (text ?? `${n} B`);
-}
-function formatSignedBytes(n) {
-    if (n === null || n === undefined)
-        return '—';
-    return (n > 0 ? '+' : n === 0 ? '±' : '') + formatBytes(n);
-}
-function formatPercent(fraction, digits = 1) {
-    if (fraction === null || fraction === undefined || !Number.isFinite(fraction))
-        return '—';
-    return `${(fraction * 100).toFixed(digits)} %`;
-}
-function formatSignedPercent(fraction, digits = 1) {
-    if (fraction === null || fraction === undefined || !Number.isFinite(fraction))
-        return '—';
-    const text = formatPercent(Math.abs(fraction), digits);
-    return (fraction > 0 ? '+' : fraction < 0 ? '−' : '±') + text;
+    if (positionals.length !== 2)
+        throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images\n${COMPARE_USAGE}`);
+    const format = parseFormat(values.format);
+    const rules = parseRules(values, (n) => `--${n}`);
+    const [base, head] = await measureImages(positionals, {
+        platform: values.platform ? parsePlatform(values.platform) : undefined,
+        files: !values['no-files'],
+        compressedEstimate: true,
+    });
+    return emitComparison(compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
 }
 
 ;// CONCATENATED MODULE: ./src/report/image-markdown.ts
@@ -73276,14 +73814,6 @@ function renderImageText(r) {
     return lines.join('\n') + '\n';
 }
 
-;// CONCATENATED MODULE: ./src/cli/args.ts
-
-function parseFormat(value) {
-    if (value === 'text' || value === 'json' || value === 'markdown')
-        return value;
-    throw new UserError(`Invalid --format '${value}': expected text, json or markdown`);
-}
-
 ;// CONCATENATED MODULE: ./src/cli/measure.ts
 
 
@@ -73336,12 +73866,15 @@ const processOutput = {
 
 
 
+
 const USAGE = `docker-size-guard: measure Docker images and keep them from growing
 
 Commands:
-  measure IMAGE      total, per-layer and file-level sizes of one image
+  measure IMAGE        total, per-layer and file-level sizes of one image
+  compare BASE HEAD    the change between two images, judged against thresholds
 
-${MEASURE_USAGE}`;
+${MEASURE_USAGE}
+${COMPARE_USAGE}`;
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 async function run(argv, io = processOutput) {
     const [command, ...rest] = argv;
@@ -73349,6 +73882,8 @@ async function run(argv, io = processOutput) {
         switch (command) {
             case 'measure':
                 return await measureCommand(rest, io);
+            case 'compare':
+                return await compareCommand(rest, io);
             case undefined:
             case '-h':
             case '--help':

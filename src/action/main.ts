@@ -1,11 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as core from '@actions/core';
-import { errorMessage } from '../errors.js';
+import * as github from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { buildImage, removeImage } from '../build/build-image.js';
+import { addWorktree, fileAt, mergeBase, revParse } from '../build/git.js';
+import { compare } from '../compare/compare.js';
+import { measureImages } from '../engine.js';
+import { UserError, errorMessage } from '../errors.js';
+import { upsertComment } from '../github/comment.js';
+import { readEvent, type RunEvent } from '../github/event.js';
+import type { Comparison } from '../model/comparison.js';
+import { marker, renderComparisonMarkdown } from '../report/comparison-markdown.js';
+import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
-/** The action's run(): reads inputs, builds both sides, measures, compares, reports, fails on bloat. */
-export async function run(): Promise<void> {
+type Cleanup = () => Promise<void>;
+
+interface BaseChoice {
+  sha: string | null;
+  label: string;
+  missing: string | null;
+}
+
+/** The base commit: base-ref if given, else the PR's merge base, else the commit before a push. */
+async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): Promise<BaseChoice> {
+  if (inputs.baseRef) return { sha: await revParse(root, inputs.baseRef), label: inputs.baseRef, missing: null };
+  if (event.pr) {
+    return { sha: await mergeBase(root, event.pr.baseSha, event.pr.headSha), label: event.pr.baseRef, missing: null };
+  }
+  if (event.beforeSha) return { sha: await revParse(root, event.beforeSha), label: event.beforeSha.slice(0, 7), missing: null };
+  if (event.name === 'workflow_dispatch') throw new UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
+  return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
+}
+
+function dockerfileIn(inputs: ActionInputs): string {
+  const ctx = (inputs.build.context || '.').replace(/\/$/, '');
+  return inputs.build.file || `${ctx}/Dockerfile`;
+}
+
+function shouldComment(mode: ActionInputs['comment'], c: Comparison): boolean {
+  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+  switch (mode) {
+    case 'never':
+      return false;
+    case 'on-failure':
+      return c.verdict !== 'pass';
+    case 'on-change':
+      return t.delta !== 0 || c.verdict !== 'pass';
+    case 'always':
+      return true;
+  }
+}
+
+async function postComment(inputs: ActionInputs, event: RunEvent, body: string): Promise<void> {
+  if (!event.pr) {
+    core.info('Not a pull request: no comment (the report is in the job summary and the comment-body output).');
+    return;
+  }
+  if (!inputs.githubToken) {
+    core.warning('No github-token: the comment was not posted (the report is in the job summary and the comment-body output).');
+    return;
+  }
   try {
-    core.setFailed('docker-size-guard: the action is not implemented yet; use the CLI (docker-size-guard measure)');
+    const octokit = github.getOctokit(inputs.githubToken, { retry: { doNotRetry: [400, 401, 403, 404, 422] } }, retry);
+    const { owner, repo } = github.context.repo;
+    const r = await upsertComment(octokit, { owner, repo, issue_number: event.pr.number }, body, marker(inputs.commentKey));
+    core.info(`PR comment ${r.outcome} (id ${r.id}).`);
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    const why = status === 403 ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)' : errorMessage(err);
+    core.warning(`The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`);
+  }
+}
+
+function setOutputs(c: Comparison, body: string, reportPath: string): void {
+  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+  core.setOutput('base-size', c.uncompressed.base ?? '');
+  core.setOutput('head-size', c.uncompressed.head);
+  core.setOutput('base-compressed-size', c.compressed.base ?? '');
+  core.setOutput('head-compressed-size', c.compressed.head);
+  core.setOutput('delta', t.delta ?? '');
+  core.setOutput('delta-percent', t.percent === null ? '' : (t.percent * 100).toFixed(2));
+  core.setOutput('verdict', c.verdict);
+  core.setOutput('report', reportPath);
+  core.setOutput('comment-body', body);
+}
+
+/** The action: build both sides, measure, compare, report everywhere, then fail on bloat. Errors are handled here, once. */
+export async function run(): Promise<void> {
+  const cleanups: Cleanup[] = [];
+  try {
+    const inputs = getInputs();
+    for (const v of sensitiveValues(inputs)) core.setSecret(v);
+    const event = readEvent(github.context.eventName, github.context.payload as Parameters<typeof readEvent>[1]);
+    const root = process.env.GITHUB_WORKSPACE || process.cwd();
+    const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
+    const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
+    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+    const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
+
+    if (event.privileged && !inputs.headImage && !inputs.allowUnsafePrBuild) {
+      throw new UserError(
+        `Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +
+          `code with it. Measure in a pull_request workflow and comment from ${event.name} with the report, or set allow-unsafe-pr-build: true if the code is trusted.`,
+      );
+    }
+
+    let headRef = inputs.headImage;
+    if (!headRef) {
+      const tag = `docker-size-guard-head:${id}`;
+      await core.group('Build the PR image', () => buildImage(inputs.build, root, tag, tmp));
+      cleanups.push(() => removeImage(tag));
+      headRef = `docker-daemon:${tag}`;
+    }
+
+    let baseRef: string | null = inputs.baseImage || null;
+    let baseLabel = inputs.baseImage || 'base';
+    let baseMissing: string | null = null;
+    if (!baseRef) {
+      const base = await chooseBase(root, inputs, event);
+      baseLabel = base.label;
+      baseMissing = base.missing;
+      const dockerfile = dockerfileIn(inputs);
+      if (base.sha && !(await fileAt(root, base.sha, dockerfile))) baseMissing = `${dockerfile} does not exist at the base commit (a new image)`;
+      else if (base.sha) {
+        const worktree = await addWorktree(root, base.sha, tmp);
+        cleanups.push(() => worktree.remove());
+        const tag = `docker-size-guard-base:${id}`;
+        try {
+          await core.group(`Build the base image (${base.sha.slice(0, 12)})`, () => buildImage(inputs.build, worktree.dir, tag, tmp));
+          cleanups.push(() => removeImage(tag));
+          baseRef = `docker-daemon:${tag}`;
+        } catch (err) {
+          core.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
+          baseMissing = 'the base build failed';
+        }
+      }
+    }
+
+    const reports = await core.group('Measure', () =>
+      measureImages(baseRef ? [baseRef, headRef] : [headRef], { files: true, compressedEstimate: true }),
+    );
+    const head = reports[reports.length - 1]!;
+    const base = baseRef ? reports[0]! : null;
+    const approved = !!event.pr?.labels.includes(inputs.approveLabel);
+    const comparison = compare(base, head, inputs.rules, { baseMissingReason: baseMissing, approved });
+    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileIn(inputs).replace(/^\.\//, '');
+    const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
+
+    const reportPath = join(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+    await writeFile(reportPath, JSON.stringify({ name, baseLabel, comparison }, null, 2));
+    setOutputs(comparison, body, reportPath);
+    if (inputs.summary) await core.summary.addRaw(body).write();
+    if (shouldComment(inputs.comment, comparison)) await postComment(inputs, event, body);
+
+    for (const v of comparison.violations) (v.level === 'fail' && !comparison.approved ? core.error : core.warning)(v.message);
+    if (comparison.verdict === 'fail' && inputs.failOnBloat) {
+      core.setFailed(`Docker image size check failed: ${comparison.violations.filter((v) => v.level === 'fail').map((v) => v.message).join('; ')}`);
+    }
   } catch (err) {
     core.setFailed(errorMessage(err));
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => core.warning(`Cleanup: ${errorMessage(err)}`));
   }
 }

@@ -1,13 +1,16 @@
 import { UserError, errorMessage } from '../errors.js';
+import { COMPARE_USAGE, compareCommand } from './compare.js';
 import { MEASURE_USAGE, measureCommand } from './measure.js';
 import { processOutput, type Output } from './output.js';
 
 const USAGE = `docker-size-guard: measure Docker images and keep them from growing
 
 Commands:
-  measure IMAGE      total, per-layer and file-level sizes of one image
+  measure IMAGE        total, per-layer and file-level sizes of one image
+  compare BASE HEAD    the change between two images, judged against thresholds
 
-${MEASURE_USAGE}`;
+${MEASURE_USAGE}
+${COMPARE_USAGE}`;
 
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 export async function run(argv: string[], io: Output = processOutput): Promise<number> {
@@ -16,6 +19,8 @@ export async function run(argv: string[], io: Output = processOutput): Promise<n
     switch (command) {
       case 'measure':
         return await measureCommand(rest, io);
+      case 'compare':
+        return await compareCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -1,0 +1,105 @@
+/**
+ * npm run bench: speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
+ *
+ *   full measure / (docker save | gzip -6)         target ≤ 0.6
+ *   file pass (--no-compressed-estimate) / docker save   target ≤ 1.3
+ *   peak RSS of the full measure                   target ≤ 160 MB
+ *   registry metadata (--no-files)                 target < 1 s
+ *   a base/head pair sharing layers / the two measured apart
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'dist/cli/index.js'); // run as the bin is run: through its shebang
+const IMAGE = process.env.BENCH_IMAGE ?? 'dsg-bench:large-v1';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const REGISTRY_REF = `127.0.0.1:5000/dsg-bench:large-v1`;
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-bench-'));
+
+function sh(cmd: string): void {
+  execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function timed(cmd: string): { seconds: number; rssMB: number } {
+  const out = join(tmp, 'time.txt');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench command failed: ${cmd}`);
+  const [seconds, kb] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  return { seconds: seconds!, rssMB: kb! / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function ensureImage(): void {
+  if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status === 0) return;
+  console.log(`building ${IMAGE} from bench/Dockerfile.large (once; a few minutes)`);
+  sh(`docker buildx build --progress=quiet --load -t ${IMAGE} -f ${root}/bench/Dockerfile.large ${root}/bench`);
+}
+
+function ensurePair(): string {
+  const head = `${IMAGE}-head`;
+  if (spawnSync('docker', ['image', 'inspect', head], { stdio: 'ignore' }).status === 0) return head;
+  sh(`printf 'FROM ${IMAGE}\\nRUN head -c 20000000 /dev/urandom > /head.bin\\n' | docker buildx build --progress=quiet --load -t ${head} -`);
+  return head;
+}
+
+function ensurePushed(): void {
+  if (spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY_REF}`], { stdio: 'ignore' }).status === 0) return;
+  sh(`docker tag ${IMAGE} ${REGISTRY_REF} && docker push -q ${REGISTRY_REF} && docker rmi ${REGISTRY_REF}`);
+}
+
+function row(name: string, value: string, target: string, ok: boolean): void {
+  console.log(`${name.padEnd(58)} ${value.padStart(10)}   target ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`);
+}
+
+try {
+  sh(`bash ${root}/scripts/provision.sh >/dev/null`);
+  if (spawnSync('test', ['-f', cli]).status !== 0) sh(`cd ${root} && npm run build`);
+  ensureImage();
+  const head = ensurePair();
+  ensurePushed();
+  const size = Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', IMAGE], { encoding: 'utf8' }));
+  console.log(`image ${IMAGE}: ${(size / 1e9).toFixed(2)} GB (classic store), ${ROUNDS} interleaved rounds, medians\n`);
+
+  const runs: Record<string, { seconds: number; rssMB: number }[]> = {};
+  const commands: Record<string, string> = {
+    save: `docker save ${IMAGE} > /dev/null`,
+    saveGzip: `docker save ${IMAGE} | gzip -6 > /dev/null`,
+    full: `${cli} measure ${IMAGE} --format json > /dev/null`,
+    files: `${cli} measure ${IMAGE} --no-compressed-estimate --format json > /dev/null`,
+  };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const [k, cmd] of Object.entries(commands)) (runs[k] ??= []).push(timed(cmd));
+  }
+  const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
+  const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
+  for (const k of Object.keys(commands)) console.log(`  ${k.padEnd(9)} ${runs[k]!.map((r) => r.seconds.toFixed(1) + ' s').join('  ')}`);
+  console.log('');
+
+  const fullRatio = t('full') / t('saveGzip');
+  const filesRatio = t('files') / t('save');
+  row('full measure / (docker save | gzip -6)', fullRatio.toFixed(2), '≤ 0.60', fullRatio <= 0.6);
+  row('file pass (--no-compressed-estimate) / docker save', filesRatio.toFixed(2), '≤ 1.30', filesRatio <= 1.3);
+  row('peak RSS, full measure (MB)', rss('full').toFixed(0), '≤ 160', rss('full') <= 160);
+  row('peak RSS, file pass (MB)', rss('files').toFixed(0), '≤ 160', rss('files') <= 160);
+
+  const reg = median(Array.from({ length: ROUNDS }, () => timed(`${cli} measure docker://${REGISTRY_REF} --no-files > /dev/null`).seconds));
+  row(`registry metadata, ${(size / 1e9).toFixed(1)} GB image (--no-files, s)`, reg.toFixed(2), '< 1 s', reg < 1);
+
+  // A pair sharing all but one layer: one save and one analysis per layer, against measuring each alone.
+  const alone = median(Array.from({ length: ROUNDS }, () => timed(`${cli} measure ${head} --no-compressed-estimate > /dev/null`).seconds));
+  const pair = median(
+    Array.from(
+      { length: ROUNDS },
+      () => timed(`cd ${root} && node --import tsx bench/pair.ts ${IMAGE} ${head}`).seconds,
+    ),
+  );
+  const pairRatio = pair / (alone + t('files'));
+  row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

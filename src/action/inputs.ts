@@ -1,0 +1,102 @@
+import * as core from '@actions/core';
+import { parseRules } from '../compare/parse-rules.js';
+import { UserError } from '../errors.js';
+import type { BuildInputs } from '../build/buildx-args.js';
+import type { Rules } from '../model/comparison.js';
+
+export type CommentMode = 'always' | 'on-change' | 'on-failure' | 'never';
+
+/** Every input, read once and validated here; nothing else calls core.getInput. */
+export interface ActionInputs {
+  build: BuildInputs;
+  baseRef: string;
+  baseImage: string;
+  headImage: string;
+  rules: Rules;
+  comment: CommentMode;
+  commentKey: string;
+  summary: boolean;
+  failOnBloat: boolean;
+  approveLabel: string;
+  githubToken: string;
+  allowUnsafePrBuild: boolean;
+}
+
+const describe = (name: string) => `input '${name}'`;
+
+function list(name: string, commas: boolean): string[] {
+  const raw = core.getInput(name);
+  return raw
+    .split(commas ? /[\n,]/ : /\n/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
+}
+
+function bool(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim();
+  if (!raw) return fallback;
+  if (['true', 'True', 'TRUE'].includes(raw)) return true;
+  if (['false', 'False', 'FALSE'].includes(raw)) return false;
+  throw new UserError(`Invalid ${describe(name)}: '${raw}' must be true or false`);
+}
+
+export function getInputs(): ActionInputs {
+  const secrets = list('secrets', false);
+  for (const s of secrets) {
+    if (!/^[A-Za-z0-9_.-]+=/.test(s)) throw new UserError(`Invalid ${describe('secrets')}: each line must be id=value`);
+  }
+  const comment = (core.getInput('comment') || 'always').trim();
+  if (!['always', 'on-change', 'on-failure', 'never'].includes(comment)) {
+    throw new UserError(`Invalid ${describe('comment')}: '${comment}' must be always, on-change, on-failure or never`);
+  }
+  const ruleNames = [
+    'metric',
+    'max-size',
+    'max-increase',
+    'max-increase-percent',
+    'warn-increase',
+    'warn-increase-percent',
+    'max-layer-size',
+    'max-layers',
+    'min-efficiency',
+    'max-wasted-bytes',
+    'max-wasted-percent',
+  ];
+  const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)])), describe);
+  const commentKey = core.getInput('comment-key').trim() || 'default';
+  if (!/^[A-Za-z0-9_.\/:@-]{1,100}$/.test(commentKey)) {
+    throw new UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
+  }
+  return {
+    build: {
+      context: core.getInput('context') || '.',
+      file: core.getInput('file'),
+      target: core.getInput('target'),
+      buildArgs: list('build-args', false),
+      buildContexts: list('build-contexts', false),
+      secrets,
+      platforms: list('platforms', true),
+      builder: core.getInput('builder'),
+      cacheFrom: list('cache-from', false),
+      cacheTo: list('cache-to', false),
+      pull: bool('pull', false),
+      noCache: bool('no-cache', false),
+    },
+    baseRef: core.getInput('base-ref').trim(),
+    baseImage: core.getInput('base-image').trim(),
+    headImage: core.getInput('head-image').trim(),
+    rules,
+    comment: comment as CommentMode,
+    commentKey,
+    summary: bool('summary', true),
+    failOnBloat: bool('fail-on-bloat', true),
+    approveLabel: core.getInput('approve-label').trim() || 'size-increase-approved',
+    githubToken: core.getInput('github-token'),
+    allowUnsafePrBuild: bool('allow-unsafe-pr-build', false),
+  };
+}
+
+/** Build-arg and secret values, to be masked in logs before anything else runs. */
+export function sensitiveValues(inputs: ActionInputs): string[] {
+  return [...inputs.build.buildArgs, ...inputs.build.secrets].map((a) => a.slice(a.indexOf('=') + 1)).filter((v) => v.length >= 3);
+}

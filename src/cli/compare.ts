@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { compare } from '../compare/compare.js';
+import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { measureImages } from '../engine.js';
+import { UserError } from '../errors.js';
+import { renderComparisonMarkdown } from '../report/comparison-markdown.js';
+import { renderComparisonText } from '../report/comparison-text.js';
+import { parsePlatform } from '../sources/platform.js';
+import { parseFormat } from './args.js';
+import type { Output } from './output.js';
+import type { Comparison } from '../model/comparison.js';
+
+export const RULE_FLAGS = Object.fromEntries(
+  ['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, { type: 'string' as const }]),
+) as Record<string, { type: 'string' }>;
+
+export const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P] [--format text|json|markdown] [--no-files]
+                                        [--metric compressed|uncompressed] [--max-size S] [--max-increase S]
+                                        [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
+                                        [--max-layer-size S] [--max-layers N] [--min-efficiency P]
+                                        [--max-wasted-bytes S] [--max-wasted-percent P]
+Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
+`;
+
+export function emitComparison(c: Comparison, format: string, names: { base: string; head: string }, io: Output): number {
+  if (format === 'json') io.out(JSON.stringify(c, null, 2) + '\n');
+  else if (format === 'markdown') io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
+  else io.out(renderComparisonText(c, names));
+  return c.verdict === 'fail' ? 1 : 0;
+}
+
+export async function compareCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      platform: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'no-files': { type: 'boolean', default: false },
+      ...RULE_FLAGS,
+    },
+  });
+  if (positionals.length !== 2) throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images\n${COMPARE_USAGE}`);
+  const format = parseFormat(values.format as string);
+  const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
+  const [base, head] = await measureImages(positionals, {
+    platform: values.platform ? parsePlatform(values.platform as string) : undefined,
+    files: !values['no-files'],
+    compressedEstimate: true,
+  });
+  return emitComparison(compare(base!, head!, rules), format, { base: positionals[0]!, head: positionals[1]! }, io);
+}

@@ -1,0 +1,25 @@
+import { getExecOutput } from '@actions/exec';
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
+ * output can carry secrets. A non-zero exit throws with the program's own last stderr lines.
+ */
+export async function exec(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; allowFailure?: boolean; env?: Record<string, string> } = {},
+): Promise<ExecResult> {
+  const env = opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined;
+  const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
+  if (r.exitCode !== 0 && !opts.allowFailure) {
+    const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
+    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`);
+  }
+  return r;
+}

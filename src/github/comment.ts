@@ -1,0 +1,47 @@
+import type { getOctokit } from '@actions/github';
+
+type Octokit = ReturnType<typeof getOctokit>;
+
+export interface IssueComment {
+  id: number;
+  body?: string | null;
+  user?: { login?: string; type?: string } | null;
+}
+
+/**
+ * The comment to update: ours (by the hidden marker) and written by this token's identity when it is known, else
+ * by a bot (the GITHUB_TOKEN's identity cannot be asked for). Pure.
+ */
+export function findMatchingComment(comments: IssueComment[], marker: string, viewer: string | null): IssueComment | undefined {
+  return comments.find((c) => {
+    if (!c.body?.includes(marker)) return false;
+    if (viewer) return c.user?.login === viewer;
+    return c.user?.type === 'Bot';
+  });
+}
+
+export type CommentOutcome = 'created' | 'updated' | 'unchanged';
+
+/** Creates or updates the sticky comment; never creates a second one for the same marker. */
+export async function upsertComment(
+  octokit: Octokit,
+  target: { owner: string; repo: string; issue_number: number },
+  body: string,
+  marker: string,
+): Promise<{ outcome: CommentOutcome; id: number }> {
+  let viewer: string | null = null;
+  try {
+    viewer = (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch {
+    // An installation token (GITHUB_TOKEN) cannot read /user.
+  }
+  const comments = (await octokit.paginate(octokit.rest.issues.listComments, { ...target, per_page: 100 })) as IssueComment[];
+  const existing = findMatchingComment(comments, marker, viewer);
+  if (existing) {
+    if (existing.body === body) return { outcome: 'unchanged', id: existing.id };
+    await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
+    return { outcome: 'updated', id: existing.id };
+  }
+  const created = await octokit.rest.issues.createComment({ ...target, body });
+  return { outcome: 'created', id: created.data.id };
+}

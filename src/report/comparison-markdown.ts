@@ -1,0 +1,150 @@
+import { markdownTable } from 'markdown-table';
+import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
+import { code, text } from './escape.js';
+import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
+
+export const COMMENT_LIMIT = 65536;
+export const MARKER_PREFIX = '<!-- docker-size-guard:';
+
+export function marker(key: string): string {
+  // The key is user text inside an HTML comment: keep it to a safe alphabet.
+  return `${MARKER_PREFIX}${key.replace(/[^A-Za-z0-9_./:@-]/g, '_')} -->`;
+}
+
+export interface RenderContext {
+  /** The image's display name (e.g. the comment key or the Dockerfile path). */
+  name: string;
+  /** How the base is called: a branch name or a short commit. */
+  baseLabel: string;
+  commentKey: string;
+  /** At most this many layer rows (the rest are summarised); lowered to fit the comment limit. */
+  maxLayerRows?: number;
+}
+
+/** compressed-size-action's scale, which users of size comments know. */
+export function changeIcon(percent: number | null): string {
+  if (percent === null) return '';
+  if (percent >= 0.5) return ' 🆘';
+  if (percent >= 0.2) return ' 🚨';
+  if (percent >= 0.1) return ' ⚠️';
+  if (percent >= 0.05) return ' 🔍';
+  if (percent <= -0.5) return ' 🏆';
+  if (percent <= -0.2) return ' 🎉';
+  if (percent <= -0.1) return ' 👏';
+  if (percent <= -0.05) return ' ✅';
+  return '';
+}
+
+function change(t: Totals, bold: boolean): string {
+  if (t.delta === null) return 'new';
+  const s = `${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)})`;
+  return (bold ? `**${s}**` : s) + changeIcon(t.percent);
+}
+
+function headline(c: Comparison, ctx: RenderContext): string {
+  const mark = c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
+  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+  let what = '';
+  if (t.percent !== null && t.delta !== null) {
+    const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
+    what = t.delta < 0 ? ` · ${code(ctx.name)} is ${pct} % smaller` : t.delta > 0 ? ` · ${code(ctx.name)} is ${pct} % larger` : ` · ${code(ctx.name)} is unchanged`;
+  } else if (c.base === null) {
+    what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
+  }
+  return `### 🐳 Docker image size — ${mark}${what}`;
+}
+
+function summaryTable(c: Comparison, ctx: RenderContext): string {
+  const est = c.compressedIsEstimate ? ' (estimated)' : '';
+  const base = `Base (${code(ctx.baseLabel)})`;
+  const rows = [
+    ['Image', base, 'This PR', 'Change'],
+    [
+      `${code(ctx.name)} (${text(c.head.platform)})`,
+      formatBytes(c.uncompressed.base),
+      formatBytes(c.uncompressed.head),
+      change(c.uncompressed, c.rules.metric === 'uncompressed'),
+    ],
+    [
+      `${code(ctx.name)} compressed (pull)${est}`,
+      formatBytes(c.compressed.base),
+      formatBytes(c.compressed.head),
+      change(c.compressed, c.rules.metric === 'compressed'),
+    ],
+    ['Layers', c.layers.base === null ? '—' : String(c.layers.base), String(c.layers.head), c.layers.base === null ? '' : signed(c.layers.head - c.layers.base)],
+  ];
+  if (c.newToPull !== null) rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
+  return markdownTable(rows, { align: ['l', 'r', 'r', 'r'] });
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
+}
+
+function rulesLine(c: Comparison): string {
+  if (c.violations.length === 0) {
+    const active = Object.entries(c.rules).filter(([k, v]) => k !== 'metric' && v !== null).length;
+    return active === 0 ? 'Rules: none set (report only)' : `Rules: all ${active} passed ✅ (judged on ${c.rules.metric} size)`;
+  }
+  const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
+  if (c.approved) lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
+  return lines.join('\n');
+}
+
+function layerTable(rows: LayerRow[], limit: number): string {
+  const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
+  const shown = sorted.slice(0, limit);
+  const statusText = (r: LayerRow) => (r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status);
+  const table = markdownTable(
+    [
+      ['#', 'Instruction', 'Base', 'PR', 'Change'],
+      ...shown.map((r) => [
+        r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex),
+        code(r.instruction),
+        formatBytes(r.base?.uncompressedBytes ?? null),
+        formatBytes(r.head?.uncompressedBytes ?? null),
+        r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
+      ]),
+    ],
+    { align: ['r', 'l', 'r', 'r', 'r'] },
+  );
+  const more = rows.length - shown.length;
+  return more > 0 ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._` : table;
+}
+
+function wasteSection(c: Comparison): string | null {
+  const w = c.head.waste;
+  if (!w) return null;
+  const bw = c.base?.waste;
+  const lines = [
+    `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
+  ];
+  if (w.files.length > 0) {
+    lines.push('', markdownTable([['Path', 'Copies', 'Wasted'], ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)])], { align: ['l', 'r', 'r'] }));
+  }
+  return lines.join('\n');
+}
+
+/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
+export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
+  const render = (limit: number) => {
+    const parts = [headline(c, ctx), '', summaryTable(c, ctx), '', rulesLine(c)];
+    if (c.baseMissingReason) parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
+    parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+    const waste = wasteSection(c);
+    if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+    parts.push(
+      '',
+      `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${c.compressedIsEstimate ? ' (estimated with gzip on this runner)' : ''} · judged on ${c.rules.metric} size</sub>`,
+      marker(ctx.commentKey),
+    );
+    return parts.join('\n') + '\n';
+  };
+  let limit = ctx.maxLayerRows ?? 200;
+  let body = render(limit);
+  while (body.length > COMMENT_LIMIT && limit > 0) {
+    limit = Math.floor(limit / 2);
+    body = render(limit);
+  }
+  return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey) : body;
+}
