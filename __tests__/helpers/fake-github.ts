@@ -53,6 +53,7 @@ export class FakeGitHub {
     const body = text ? JSON.parse(text) : undefined;
     const url = new URL(req.url!, 'http://x');
     this.calls.push({ method: req.method!, path: url.pathname + url.search, body });
+    if (process.env.FAKE_GITHUB_DEBUG) console.error(`fake github: ${req.method} ${url.pathname}${url.search}`);
     const forbidden: [number, unknown] = [403, { message: 'Resource not accessible by integration' }];
     let m: RegExpExecArray | null;
     if (req.method === 'GET' && url.pathname === '/user') return forbidden; // an installation token cannot read /user

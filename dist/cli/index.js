@@ -70717,7 +70717,8 @@ function compare(base, head, rules, opts = {}) {
     const violations = evaluate(partial);
     const failed = violations.some((x) => x.level === 'fail');
     const approved = failed && !!opts.approved;
-    const verdict = failed && !approved ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
+    // An approved failure is a pass (the comment still lists the rules it broke, marked approved).
+    const verdict = approved ? 'pass' : failed ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
     return { ...partial, violations, verdict, approved };
 }
 
