@@ -19,7 +19,9 @@ export async function exec(
   const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
   if (r.exitCode !== 0 && !opts.allowFailure) {
     const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`);
+    throw new Error(
+      `${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`,
+    );
   }
   return r;
 }

@@ -98,5 +98,7 @@ export function getInputs(): ActionInputs {
 
 /** Build-arg and secret values, to be masked in logs before anything else runs. */
 export function sensitiveValues(inputs: ActionInputs): string[] {
-  return [...inputs.build.buildArgs, ...inputs.build.secrets].map((a) => a.slice(a.indexOf('=') + 1)).filter((v) => v.length >= 3);
+  return [...inputs.build.buildArgs, ...inputs.build.secrets]
+    .map((a) => a.slice(a.indexOf('=') + 1))
+    .filter((v) => v.length >= 3);
 }

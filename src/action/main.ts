@@ -30,8 +30,10 @@ async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): 
   if (event.pr) {
     return { sha: await mergeBase(root, event.pr.baseSha, event.pr.headSha), label: event.pr.baseRef, missing: null };
   }
-  if (event.beforeSha) return { sha: await revParse(root, event.beforeSha), label: event.beforeSha.slice(0, 7), missing: null };
-  if (event.name === 'workflow_dispatch') throw new UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
+  if (event.beforeSha)
+    return { sha: await revParse(root, event.beforeSha), label: event.beforeSha.slice(0, 7), missing: null };
+  if (event.name === 'workflow_dispatch')
+    throw new UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
   return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
 }
 
@@ -60,18 +62,30 @@ async function postComment(inputs: ActionInputs, event: RunEvent, body: string):
     return;
   }
   if (!inputs.githubToken) {
-    core.warning('No github-token: the comment was not posted (the report is in the job summary and the comment-body output).');
+    core.warning(
+      'No github-token: the comment was not posted (the report is in the job summary and the comment-body output).',
+    );
     return;
   }
   try {
     const octokit = github.getOctokit(inputs.githubToken, { retry: { doNotRetry: [400, 401, 403, 404, 422] } }, retry);
     const { owner, repo } = github.context.repo;
-    const r = await upsertComment(octokit, { owner, repo, issue_number: event.pr.number }, body, marker(inputs.commentKey));
+    const r = await upsertComment(
+      octokit,
+      { owner, repo, issue_number: event.pr.number },
+      body,
+      marker(inputs.commentKey),
+    );
     core.info(`PR comment ${r.outcome} (id ${r.id}).`);
   } catch (err) {
     const status = (err as { status?: number }).status;
-    const why = status === 403 ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)' : errorMessage(err);
-    core.warning(`The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`);
+    const why =
+      status === 403
+        ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)'
+        : errorMessage(err);
+    core.warning(
+      `The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`,
+    );
   }
 }
 
@@ -124,13 +138,16 @@ export async function run(): Promise<void> {
       baseLabel = base.label;
       baseMissing = base.missing;
       const dockerfile = dockerfileIn(inputs);
-      if (base.sha && !(await fileAt(root, base.sha, dockerfile))) baseMissing = `${dockerfile} does not exist at the base commit (a new image)`;
+      if (base.sha && !(await fileAt(root, base.sha, dockerfile)))
+        baseMissing = `${dockerfile} does not exist at the base commit (a new image)`;
       else if (base.sha) {
         const worktree = await addWorktree(root, base.sha, tmp);
         cleanups.push(() => worktree.remove());
         const tag = `docker-size-guard-base:${id}`;
         try {
-          await core.group(`Build the base image (${base.sha.slice(0, 12)})`, () => buildImage(inputs.build, worktree.dir, tag, tmp));
+          await core.group(`Build the base image (${base.sha.slice(0, 12)})`, () =>
+            buildImage(inputs.build, worktree.dir, tag, tmp),
+          );
           cleanups.push(() => removeImage(tag));
           baseRef = `docker-daemon:${tag}`;
         } catch (err) {
@@ -156,13 +173,20 @@ export async function run(): Promise<void> {
     if (inputs.summary) await core.summary.addRaw(body).write();
     if (shouldComment(inputs.comment, comparison)) await postComment(inputs, event, body);
 
-    for (const v of comparison.violations) (v.level === 'fail' && !comparison.approved ? core.error : core.warning)(v.message);
+    for (const v of comparison.violations)
+      (v.level === 'fail' && !comparison.approved ? core.error : core.warning)(v.message);
     if (comparison.verdict === 'fail' && inputs.failOnBloat) {
-      core.setFailed(`Docker image size check failed: ${comparison.violations.filter((v) => v.level === 'fail').map((v) => v.message).join('; ')}`);
+      core.setFailed(
+        `Docker image size check failed: ${comparison.violations
+          .filter((v) => v.level === 'fail')
+          .map((v) => v.message)
+          .join('; ')}`,
+      );
     }
   } catch (err) {
     core.setFailed(errorMessage(err));
   } finally {
-    for (const c of cleanups.reverse()) await c().catch((err: unknown) => core.warning(`Cleanup: ${errorMessage(err)}`));
+    for (const c of cleanups.reverse())
+      await c().catch((err: unknown) => core.warning(`Cleanup: ${errorMessage(err)}`));
   }
 }

@@ -22,9 +22,15 @@ export const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--plat
 Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
 `;
 
-export function emitComparison(c: Comparison, format: string, names: { base: string; head: string }, io: Output): number {
+export function emitComparison(
+  c: Comparison,
+  format: string,
+  names: { base: string; head: string },
+  io: Output,
+): number {
   if (format === 'json') io.out(JSON.stringify(c, null, 2) + '\n');
-  else if (format === 'markdown') io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
+  else if (format === 'markdown')
+    io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
   else io.out(renderComparisonText(c, names));
   return c.verdict === 'fail' ? 1 : 0;
 }
@@ -40,7 +46,8 @@ export async function compareCommand(argv: string[], io: Output): Promise<number
       ...RULE_FLAGS,
     },
   });
-  if (positionals.length !== 2) throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images\n${COMPARE_USAGE}`);
+  if (positionals.length !== 2)
+    throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images\n${COMPARE_USAGE}`);
   const format = parseFormat(values.format as string);
   const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
   const [base, head] = await measureImages(positionals, {

@@ -42,7 +42,9 @@ export function evaluate(c: Omit<Comparison, 'violations' | 'verdict' | 'approve
     const overBytes = bytes === null || t.delta > bytes;
     const overPercent = percent === null || (t.percent !== null && t.percent > percent);
     if (!overBytes || !overPercent) return;
-    const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null].filter(Boolean).join(' and ');
+    const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
+      .filter(Boolean)
+      .join(' and ');
     v.push({
       rule: name,
       level,
@@ -50,11 +52,25 @@ export function evaluate(c: Omit<Comparison, 'violations' | 'verdict' | 'approve
     });
   };
   if (r.maxSize !== null && t.head > r.maxSize) {
-    v.push({ rule: 'max-size', level: 'fail', message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}` });
+    v.push({
+      rule: 'max-size',
+      level: 'fail',
+      message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}`,
+    });
   }
-  increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
+  increase(
+    'fail',
+    r.maxIncrease,
+    r.maxIncreasePercent,
+    r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent',
+  );
   if (!v.some((x) => x.rule.startsWith('max-increase'))) {
-    increase('warn', r.warnIncrease, r.warnIncreasePercent, r.warnIncrease !== null ? 'warn-increase' : 'warn-increase-percent');
+    increase(
+      'warn',
+      r.warnIncrease,
+      r.warnIncreasePercent,
+      r.warnIncrease !== null ? 'warn-increase' : 'warn-increase-percent',
+    );
   }
   if (r.maxLayerSize !== null) {
     for (const l of c.head.layers) {
@@ -69,15 +85,27 @@ export function evaluate(c: Omit<Comparison, 'violations' | 'verdict' | 'approve
     }
   }
   if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
-    v.push({ rule: 'max-layers', level: 'fail', message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers` });
+    v.push({
+      rule: 'max-layers',
+      level: 'fail',
+      message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers`,
+    });
   }
   const w = c.head.waste;
   if (w) {
     if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
-      v.push({ rule: 'min-efficiency', level: 'fail', message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}` });
+      v.push({
+        rule: 'min-efficiency',
+        level: 'fail',
+        message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}`,
+      });
     }
     if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
-      v.push({ rule: 'max-wasted-bytes', level: 'fail', message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted` });
+      v.push({
+        rule: 'max-wasted-bytes',
+        level: 'fail',
+        message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted`,
+      });
     }
     if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
       v.push({

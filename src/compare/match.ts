@@ -5,7 +5,10 @@ function sizes(l: LayerReport) {
   return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
 }
 
-export function metricOf(l: { uncompressedBytes: number | null; compressedBytes: number | null }, metric: Metric): number {
+export function metricOf(
+  l: { uncompressedBytes: number | null; compressedBytes: number | null },
+  metric: Metric,
+): number {
   return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
 }
 
@@ -18,7 +21,11 @@ export function matchLayers(base: ImageReport | null, head: ImageReport, metric:
   const baseLayers = base?.layers ?? [];
   const usedBase = new Set<number>();
   let prefix = 0;
-  while (prefix < head.layers.length && prefix < baseLayers.length && head.layers[prefix]!.diffId === baseLayers[prefix]!.diffId) {
+  while (
+    prefix < head.layers.length &&
+    prefix < baseLayers.length &&
+    head.layers[prefix]!.diffId === baseLayers[prefix]!.diffId
+  ) {
     prefix++;
   }
   const byDiffId = new Map<string, number[]>();
@@ -40,7 +47,15 @@ export function matchLayers(base: ImageReport | null, head: ImageReport, metric:
   head.layers.forEach((h, i) => {
     if (i < prefix) {
       usedBase.add(i);
-      rows.push({ headIndex: i, baseIndex: i, instruction: h.instruction, status: 'shared', base: sizes(baseLayers[i]!), head: sizes(h), delta: 0 });
+      rows.push({
+        headIndex: i,
+        baseIndex: i,
+        instruction: h.instruction,
+        status: 'shared',
+        base: sizes(baseLayers[i]!),
+        head: sizes(h),
+        delta: 0,
+      });
       return;
     }
     let b = take(byDiffId, h.diffId);
@@ -50,7 +65,15 @@ export function matchLayers(base: ImageReport | null, head: ImageReport, metric:
       status = 'changed';
     }
     if (b === undefined) {
-      rows.push({ headIndex: i, baseIndex: null, instruction: h.instruction, status: 'new', base: null, head: sizes(h), delta: metricOf(h, metric) });
+      rows.push({
+        headIndex: i,
+        baseIndex: null,
+        instruction: h.instruction,
+        status: 'new',
+        base: null,
+        head: sizes(h),
+        delta: metricOf(h, metric),
+      });
       return;
     }
     usedBase.add(b);
@@ -67,7 +90,15 @@ export function matchLayers(base: ImageReport | null, head: ImageReport, metric:
   });
   baseLayers.forEach((bl, b) => {
     if (usedBase.has(b)) return;
-    rows.push({ headIndex: null, baseIndex: b, instruction: bl.instruction, status: 'removed', base: sizes(bl), head: null, delta: -metricOf(bl, metric) });
+    rows.push({
+      headIndex: null,
+      baseIndex: b,
+      instruction: bl.instruction,
+      status: 'removed',
+      base: sizes(bl),
+      head: null,
+      delta: -metricOf(bl, metric),
+    });
   });
   return rows;
 }

@@ -17,7 +17,8 @@ export function parsePercent(value: string, describe: string): number {
   const v = value.trim();
   const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v);
   const n = m ? Number(m[1]) / 100 : /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
   return n;
 }
 
@@ -52,7 +53,8 @@ export function parseRules(raw: Record<string, string | undefined>, describe: (n
   if (raw.metric) rules.metric = parseMetric(raw.metric, describe('metric'));
   for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
     const value = raw[name];
-    if (value !== undefined && value.trim() !== '') (rules as unknown as Record<string, number>)[key] = parse(value, describe(name));
+    if (value !== undefined && value.trim() !== '')
+      (rules as unknown as Record<string, number>)[key] = parse(value, describe(name));
   }
   return rules;
 }

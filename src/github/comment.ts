@@ -12,7 +12,11 @@ export interface IssueComment {
  * The comment to update: ours (by the hidden marker) and written by this token's identity when it is known, else
  * by a bot (the GITHUB_TOKEN's identity cannot be asked for). Pure.
  */
-export function findMatchingComment(comments: IssueComment[], marker: string, viewer: string | null): IssueComment | undefined {
+export function findMatchingComment(
+  comments: IssueComment[],
+  marker: string,
+  viewer: string | null,
+): IssueComment | undefined {
   return comments.find((c) => {
     if (!c.body?.includes(marker)) return false;
     if (viewer) return c.user?.login === viewer;
@@ -35,7 +39,10 @@ export async function upsertComment(
   } catch {
     // An installation token (GITHUB_TOKEN) cannot read /user.
   }
-  const comments = (await octokit.paginate(octokit.rest.issues.listComments, { ...target, per_page: 100 })) as IssueComment[];
+  const comments = (await octokit.paginate(octokit.rest.issues.listComments, {
+    ...target,
+    per_page: 100,
+  })) as IssueComment[];
   const existing = findMatchingComment(comments, marker, viewer);
   if (existing) {
     if (existing.body === body) return { outcome: 'unchanged', id: existing.id };

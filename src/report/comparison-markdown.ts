@@ -2,8 +2,11 @@ import { markdownTable } from 'markdown-table';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import { code, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
+import { describeRules } from './rules.js';
 
 export const COMMENT_LIMIT = 65536;
+/** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
+const COMPACT = { alignDelimiters: false } as const;
 export const MARKER_PREFIX = '<!-- docker-size-guard:';
 
 export function marker(key: string): string {
@@ -42,12 +45,18 @@ function change(t: Totals, bold: boolean): string {
 }
 
 function headline(c: Comparison, ctx: RenderContext): string {
-  const mark = c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
+  const mark =
+    c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
   const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
   let what = '';
   if (t.percent !== null && t.delta !== null) {
     const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
-    what = t.delta < 0 ? ` · ${code(ctx.name)} is ${pct} % smaller` : t.delta > 0 ? ` · ${code(ctx.name)} is ${pct} % larger` : ` · ${code(ctx.name)} is unchanged`;
+    what =
+      t.delta < 0
+        ? ` · ${code(ctx.name)} is ${pct} % smaller`
+        : t.delta > 0
+          ? ` · ${code(ctx.name)} is ${pct} % larger`
+          : ` · ${code(ctx.name)} is unchanged`;
   } else if (c.base === null) {
     what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
   }
@@ -71,10 +80,16 @@ function summaryTable(c: Comparison, ctx: RenderContext): string {
       formatBytes(c.compressed.head),
       change(c.compressed, c.rules.metric === 'compressed'),
     ],
-    ['Layers', c.layers.base === null ? '—' : String(c.layers.base), String(c.layers.head), c.layers.base === null ? '' : signed(c.layers.head - c.layers.base)],
+    [
+      'Layers',
+      c.layers.base === null ? '—' : String(c.layers.base),
+      String(c.layers.head),
+      c.layers.base === null ? '' : signed(c.layers.head - c.layers.base),
+    ],
   ];
-  if (c.newToPull !== null) rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
-  return markdownTable(rows, { align: ['l', 'r', 'r', 'r'] });
+  if (c.newToPull !== null)
+    rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
+  return markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...COMPACT });
 }
 
 function signed(n: number): string {
@@ -82,19 +97,26 @@ function signed(n: number): string {
 }
 
 function rulesLine(c: Comparison): string {
+  const active = describeRules(c.rules);
+  const broken = new Set(c.violations.map((v) => v.rule));
+  const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${code(r.text)} ✅`);
   if (c.violations.length === 0) {
-    const active = Object.entries(c.rules).filter(([k, v]) => k !== 'metric' && v !== null).length;
-    return active === 0 ? 'Rules: none set (report only)' : `Rules: all ${active} passed ✅ (judged on ${c.rules.metric} size)`;
+    return active.length === 0 ? 'Rules: none set (report only)' : `Rules: ${passed.join(' · ')}`;
   }
   const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
-  if (c.approved) lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
+  if (passed.length) lines.push(`- ${passed.join(' · ')}`);
+  if (c.approved)
+    lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
   return lines.join('\n');
 }
 
 function layerTable(rows: LayerRow[], limit: number): string {
-  const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
+  const sorted = [...rows].sort(
+    (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999),
+  );
   const shown = sorted.slice(0, limit);
-  const statusText = (r: LayerRow) => (r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status);
+  const statusText = (r: LayerRow) =>
+    r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
   const table = markdownTable(
     [
       ['#', 'Instruction', 'Base', 'PR', 'Change'],
@@ -106,10 +128,12 @@ function layerTable(rows: LayerRow[], limit: number): string {
         r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
       ]),
     ],
-    { align: ['r', 'l', 'r', 'r', 'r'] },
+    { align: ['r', 'l', 'r', 'r', 'r'], ...COMPACT },
   );
   const more = rows.length - shown.length;
-  return more > 0 ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._` : table;
+  return more > 0
+    ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._`
+    : table;
 }
 
 function wasteSection(c: Comparison): string | null {
@@ -120,7 +144,16 @@ function wasteSection(c: Comparison): string | null {
     `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
   ];
   if (w.files.length > 0) {
-    lines.push('', markdownTable([['Path', 'Copies', 'Wasted'], ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)])], { align: ['l', 'r', 'r'] }));
+    lines.push(
+      '',
+      markdownTable(
+        [
+          ['Path', 'Copies', 'Wasted'],
+          ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)]),
+        ],
+        { align: ['l', 'r', 'r'], ...COMPACT },
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -129,8 +162,16 @@ function wasteSection(c: Comparison): string | null {
 export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
   const render = (limit: number) => {
     const parts = [headline(c, ctx), '', summaryTable(c, ctx), '', rulesLine(c)];
-    if (c.baseMissingReason) parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
-    parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+    if (c.baseMissingReason)
+      parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
+    parts.push(
+      '',
+      '<details><summary>Layers (largest changes first)</summary>',
+      '',
+      layerTable(c.layerRows, limit),
+      '',
+      '</details>',
+    );
     const waste = wasteSection(c);
     if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
     parts.push(
@@ -146,5 +187,7 @@ export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): str
     limit = Math.floor(limit / 2);
     body = render(limit);
   }
-  return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey) : body;
+  return body.length > COMMENT_LIMIT
+    ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey)
+    : body;
 }

@@ -3,23 +3,33 @@ import { formatBytes, formatSignedBytes, formatSignedPercent } from './format.js
 
 /** `compare` output for a terminal. */
 export function renderComparisonText(c: Comparison, names: { base: string; head: string }): string {
-  const row = (label: string, b: string, h: string, d: string) => `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
-  const t = (x: Comparison['uncompressed']) => (x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`);
+  const row = (label: string, b: string, h: string, d: string) =>
+    `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
+  const t = (x: Comparison['uncompressed']) =>
+    x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`;
   const lines = [
     `Base  ${names.base}`,
     `Head  ${names.head}`,
     '',
     row('', 'base', 'head', 'change'),
     row('Uncompressed', formatBytes(c.uncompressed.base), formatBytes(c.uncompressed.head), t(c.uncompressed)),
-    row('Compressed' + (c.compressedIsEstimate ? '*' : ''), formatBytes(c.compressed.base), formatBytes(c.compressed.head), t(c.compressed)),
+    row(
+      'Compressed' + (c.compressedIsEstimate ? '*' : ''),
+      formatBytes(c.compressed.base),
+      formatBytes(c.compressed.head),
+      t(c.compressed),
+    ),
     row('Layers', String(c.layers.base ?? '—'), String(c.layers.head), ''),
   ];
-  if (c.newToPull !== null) lines.push(row('New to pull', '', formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
+  if (c.newToPull !== null)
+    lines.push(row('New to pull', '', formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
   lines.push('', 'Layers (largest changes first)');
   const rows = [...c.layerRows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
   for (const r of rows.slice(0, 20)) {
     const idx = r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex);
-    lines.push(`  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`);
+    lines.push(
+      `  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`,
+    );
   }
   lines.push('', `Verdict: ${c.verdict.toUpperCase()}${c.approved ? ' (approved)' : ''}`);
   for (const v of c.violations) lines.push(`  ${v.level === 'fail' ? 'FAIL' : 'WARN'}  ${v.message}`);

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { buildxArgs, secretEnv } from '../../src/build/buildx-args.js';
+import { findMatchingComment } from '../../src/github/comment.js';
+import { readEvent } from '../../src/github/event.js';
+import { marker } from '../../src/report/comparison-markdown.js';
+
+describe('sticky comment lookup', () => {
+  const m = marker('api');
+  const comments = [
+    { id: 1, body: `quoting ${m}`, user: { login: 'alice', type: 'User' } },
+    { id: 2, body: `report ${marker('web')}`, user: { login: 'github-actions[bot]', type: 'Bot' } },
+    { id: 3, body: `report ${m}`, user: { login: 'github-actions[bot]', type: 'Bot' } },
+  ];
+  it('finds our own comment for the key, not a quote and not another key', () => {
+    expect(findMatchingComment(comments, m, null)?.id).toBe(3);
+    expect(findMatchingComment(comments, m, 'alice')?.id).toBe(1);
+    expect(findMatchingComment(comments, marker('db'), null)).toBeUndefined();
+  });
+  it('keeps the key inside the HTML comment safe', () => {
+    expect(marker('a --> <b>')).toBe('<!-- docker-size-guard:a_--___b_ -->');
+  });
+});
+
+describe('events', () => {
+  it('reads a pull_request payload, fork or not', () => {
+    const e = readEvent('pull_request', {
+      pull_request: {
+        number: 3,
+        base: { ref: 'main', sha: 'b', repo: { full_name: 'acme/app' } },
+        head: { sha: 'h', repo: { full_name: 'mallory/app' } },
+        labels: [{ name: 'size-increase-approved' }],
+      },
+    });
+    expect(e).toEqual({
+      name: 'pull_request',
+      pr: { number: 3, baseRef: 'main', baseSha: 'b', headSha: 'h', isFork: true, labels: ['size-increase-approved'] },
+      beforeSha: null,
+      privileged: false,
+    });
+  });
+  it('reads push and merge_group bases, and marks privileged events', () => {
+    expect(readEvent('push', { before: 'abc' }).beforeSha).toBe('abc');
+    expect(readEvent('push', { before: '0000000000' }).beforeSha).toBeNull();
+    expect(readEvent('merge_group', { merge_group: { base_sha: 'q' } }).beforeSha).toBe('q');
+    expect(readEvent('pull_request_target', {}).privileged).toBe(true);
+    expect(readEvent('workflow_run', {}).privileged).toBe(true);
+  });
+});
+
+describe('buildx argv', () => {
+  const inputs = {
+    context: 'app',
+    file: 'app/Dockerfile.prod',
+    target: 'runtime',
+    buildArgs: ['NPM_TOKEN=s3cr3t'],
+    buildContexts: ['shared=../shared'],
+    secrets: ['gh=token-value'],
+    platforms: ['linux/amd64'],
+    builder: 'ci',
+    cacheFrom: ['type=gha'],
+    cacheTo: ['type=gha,mode=max'],
+    pull: true,
+    noCache: false,
+  };
+  it('is a pure function of the inputs, with paths resolved in the checkout', () => {
+    expect(buildxArgs(inputs, { root: '/ws', tag: 't:1', iidFile: '/tmp/iid', metadataFile: '/tmp/meta.json' })).toEqual([
+      'buildx', 'build', '--builder', 'ci', '--progress', 'plain', '--load', '--provenance', 'false', '--tag', 't:1',
+      '--iidfile', '/tmp/iid', '--metadata-file', '/tmp/meta.json', '--file', '/ws/app/Dockerfile.prod', '--target', 'runtime',
+      '--platform', 'linux/amd64', '--build-arg', 'NPM_TOKEN=s3cr3t', '--build-context', 'shared=../shared',
+      '--secret', 'id=gh,env=DSG_SECRET_GH', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', '--pull', '/ws/app',
+    ]); // prettier-ignore
+  });
+  it('never puts a secret value on the command line', () => {
+    const argv = buildxArgs(inputs, { root: '/ws', tag: 't', iidFile: 'i', metadataFile: 'm' });
+    expect(argv.join(' ')).not.toContain('token-value');
+    expect(secretEnv(inputs.secrets)).toEqual({ DSG_SECRET_GH: 'token-value' });
+  });
+});
