@@ -101205,7 +101205,7 @@ function wrappy (fn, cb) {
 
 /***/ }),
 
-/***/ 228:
+/***/ 8231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -109266,6 +109266,76 @@ async function src_exec_exec(command, args, opts = {}) {
     return r;
 }
 
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * An error the user can fix (bad input, missing file, unreachable daemon). Its message is one line that names the
+ * input and says what is wrong; entry points print it without a stack trace and exit 2.
+ */
+class errors_UserError extends Error {
+    name = 'UserError';
+}
+function errorMessage(err) {
+    if (err instanceof Error)
+        return err.message;
+    return String(err);
+}
+
+;// CONCATENATED MODULE: ./src/build/git.ts
+
+
+
+
+const git = (root, args, allowFailure = false) => src_exec_exec('git', args, { cwd: root, allowFailure });
+async function hasCommit(root, rev) {
+    return (await git(root, ['cat-file', '-e', `${rev}^{commit}`], true)).exitCode === 0;
+}
+/** Makes `rev` present, fetching it from origin when a shallow or partial checkout lacks it. */
+async function ensureCommit(root, rev) {
+    if (await hasCommit(root, rev))
+        return;
+    await git(root, ['fetch', '--no-tags', '--depth=50', 'origin', rev], true);
+    if (!(await hasCommit(root, rev)))
+        throw new errors_UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
+}
+async function revParse(root, rev) {
+    await ensureCommit(root, rev);
+    return (await git(root, ['rev-parse', `${rev}^{commit}`])).stdout.trim();
+}
+/** The merge base of two commits, deepening a shallow clone until it is found. */
+async function mergeBase(root, a, b) {
+    await ensureCommit(root, a);
+    await ensureCommit(root, b);
+    for (const deepen of [0, 100, 1000, -1]) {
+        if (deepen > 0)
+            await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, 'origin', a, b], true);
+        if (deepen < 0)
+            await git(root, ['fetch', '--no-tags', '--unshallow', 'origin'], true);
+        const r = await git(root, ['merge-base', a, b], true);
+        if (r.exitCode === 0)
+            return r.stdout.trim();
+        const shallow = (await git(root, ['rev-parse', '--is-shallow-repository'], true)).stdout.trim() === 'true';
+        if (!shallow)
+            break;
+    }
+    throw new errors_UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
+}
+async function fileAt(root, rev, path) {
+    return (await git(root, ['cat-file', '-e', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode === 0;
+}
+/** A detached worktree of `rev` in a temporary directory; `remove()` deletes it and its administrative files. */
+async function addWorktree(root, rev, parent) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, 'base-'));
+    await git(root, ['worktree', 'add', '--detach', '--force', dir, rev]);
+    return {
+        dir,
+        async remove() {
+            await git(root, ['worktree', 'remove', '--force', dir], true);
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            await git(root, ['worktree', 'prune'], true);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/build/buildx-args.ts
 function resolveIn(root, path) {
     if (path.startsWith('/') || /^[a-z]+:\/\//.test(path))
@@ -109340,74 +109410,46 @@ async function removeImage(tag) {
     await src_exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
 }
 
-;// CONCATENATED MODULE: ./src/errors.ts
+;// CONCATENATED MODULE: ./src/build/sides.ts
+
+
+
+function dockerfileOf(build) {
+    return build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+}
 /**
- * An error the user can fix (bad input, missing file, unreachable daemon). Its message is one line that names the
- * input and says what is wrong; entry points print it without a stack trace and exit 2.
+ * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
+ * inputs (so the second build reuses the first one's cache). A base without the Dockerfile is a new image and a
+ * failing base build is a warning; a failing head build is an error. Everything made is undone by `cleanups`.
  */
-class errors_UserError extends Error {
-    name = 'UserError';
-}
-function errorMessage(err) {
-    if (err instanceof Error)
-        return err.message;
-    return String(err);
-}
-
-;// CONCATENATED MODULE: ./src/build/git.ts
-
-
-
-
-const git = (root, args, allowFailure = false) => src_exec_exec('git', args, { cwd: root, allowFailure });
-async function hasCommit(root, rev) {
-    return (await git(root, ['cat-file', '-e', `${rev}^{commit}`], true)).exitCode === 0;
-}
-/** Makes `rev` present, fetching it from origin when a shallow or partial checkout lacks it. */
-async function ensureCommit(root, rev) {
-    if (await hasCommit(root, rev))
-        return;
-    await git(root, ['fetch', '--no-tags', '--depth=50', 'origin', rev], true);
-    if (!(await hasCommit(root, rev)))
-        throw new errors_UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
-}
-async function revParse(root, rev) {
-    await ensureCommit(root, rev);
-    return (await git(root, ['rev-parse', `${rev}^{commit}`])).stdout.trim();
-}
-/** The merge base of two commits, deepening a shallow clone until it is found. */
-async function mergeBase(root, a, b) {
-    await ensureCommit(root, a);
-    await ensureCommit(root, b);
-    for (const deepen of [0, 100, 1000, -1]) {
-        if (deepen > 0)
-            await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, 'origin', a, b], true);
-        if (deepen < 0)
-            await git(root, ['fetch', '--no-tags', '--unshallow', 'origin'], true);
-        const r = await git(root, ['merge-base', a, b], true);
-        if (r.exitCode === 0)
-            return r.stdout.trim();
-        const shallow = (await git(root, ['rev-parse', '--is-shallow-repository'], true)).stdout.trim() === 'true';
-        if (!shallow)
-            break;
+async function buildSides(plan, log, cleanups) {
+    let headRef = plan.headImage ?? '';
+    if (!headRef) {
+        const tag = `docker-size-guard-head:${plan.id}`;
+        cleanups.push(() => removeImage(tag));
+        await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+        headRef = `docker-daemon:${tag}`;
     }
-    throw new errors_UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
-}
-async function fileAt(root, rev, path) {
-    return (await git(root, ['cat-file', '-e', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode === 0;
-}
-/** A detached worktree of `rev` in a temporary directory; `remove()` deletes it and its administrative files. */
-async function addWorktree(root, rev, parent) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, 'base-'));
-    await git(root, ['worktree', 'add', '--detach', '--force', dir, rev]);
-    return {
-        dir,
-        async remove() {
-            await git(root, ['worktree', 'remove', '--force', dir], true);
-            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-            await git(root, ['worktree', 'prune'], true);
-        },
-    };
+    if (plan.baseImage)
+        return { headRef, baseRef: plan.baseImage, baseMissing: null };
+    if (!plan.baseSha)
+        return { headRef, baseRef: null, baseMissing: plan.baseMissing };
+    const dockerfile = dockerfileOf(plan.build);
+    if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
+        return { headRef, baseRef: null, baseMissing: `${dockerfile} does not exist at the base commit (a new image)` };
+    }
+    const worktree = await addWorktree(plan.root, plan.baseSha, plan.tmp);
+    cleanups.push(() => worktree.remove());
+    const tag = `docker-size-guard-base:${plan.id}`;
+    try {
+        cleanups.push(() => removeImage(tag));
+        await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+        return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
+    }
+    catch (err) {
+        log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
+        return { headRef, baseRef: null, baseMissing: 'the base build failed' };
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/bytes-iec/index.js
@@ -109459,7 +109501,9 @@ function matchLayers(base, head, metric) {
     const baseLayers = base?.layers ?? [];
     const usedBase = new Set();
     let prefix = 0;
-    while (prefix < head.layers.length && prefix < baseLayers.length && head.layers[prefix].diffId === baseLayers[prefix].diffId) {
+    while (prefix < head.layers.length &&
+        prefix < baseLayers.length &&
+        head.layers[prefix].diffId === baseLayers[prefix].diffId) {
         prefix++;
     }
     const byDiffId = new Map();
@@ -109482,7 +109526,15 @@ function matchLayers(base, head, metric) {
     head.layers.forEach((h, i) => {
         if (i < prefix) {
             usedBase.add(i);
-            rows.push({ headIndex: i, baseIndex: i, instruction: h.instruction, status: 'shared', base: sizes(baseLayers[i]), head: sizes(h), delta: 0 });
+            rows.push({
+                headIndex: i,
+                baseIndex: i,
+                instruction: h.instruction,
+                status: 'shared',
+                base: sizes(baseLayers[i]),
+                head: sizes(h),
+                delta: 0,
+            });
             return;
         }
         let b = take(byDiffId, h.diffId);
@@ -109492,7 +109544,15 @@ function matchLayers(base, head, metric) {
             status = 'changed';
         }
         if (b === undefined) {
-            rows.push({ headIndex: i, baseIndex: null, instruction: h.instruction, status: 'new', base: null, head: sizes(h), delta: metricOf(h, metric) });
+            rows.push({
+                headIndex: i,
+                baseIndex: null,
+                instruction: h.instruction,
+                status: 'new',
+                base: null,
+                head: sizes(h),
+                delta: metricOf(h, metric),
+            });
             return;
         }
         usedBase.add(b);
@@ -109510,7 +109570,15 @@ function matchLayers(base, head, metric) {
     baseLayers.forEach((bl, b) => {
         if (usedBase.has(b))
             return;
-        rows.push({ headIndex: null, baseIndex: b, instruction: bl.instruction, status: 'removed', base: sizes(bl), head: null, delta: -metricOf(bl, metric) });
+        rows.push({
+            headIndex: null,
+            baseIndex: b,
+            instruction: bl.instruction,
+            status: 'removed',
+            base: sizes(bl),
+            head: null,
+            delta: -metricOf(bl, metric),
+        });
     });
     return rows;
 }
@@ -109559,7 +109627,9 @@ function evaluate(c) {
         const overPercent = percent === null || (t.percent !== null && t.percent > percent);
         if (!overBytes || !overPercent)
             return;
-        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null].filter(Boolean).join(' and ');
+        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
+            .filter(Boolean)
+            .join(' and ');
         v.push({
             rule: name,
             level,
@@ -109567,7 +109637,11 @@ function evaluate(c) {
         });
     };
     if (r.maxSize !== null && t.head > r.maxSize) {
-        v.push({ rule: 'max-size', level: 'fail', message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}` });
+        v.push({
+            rule: 'max-size',
+            level: 'fail',
+            message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}`,
+        });
     }
     increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
     if (!v.some((x) => x.rule.startsWith('max-increase'))) {
@@ -109586,15 +109660,27 @@ function evaluate(c) {
         }
     }
     if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
-        v.push({ rule: 'max-layers', level: 'fail', message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers` });
+        v.push({
+            rule: 'max-layers',
+            level: 'fail',
+            message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers`,
+        });
     }
     const w = c.head.waste;
     if (w) {
         if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
-            v.push({ rule: 'min-efficiency', level: 'fail', message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}` });
+            v.push({
+                rule: 'min-efficiency',
+                level: 'fail',
+                message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}`,
+            });
         }
         if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
-            v.push({ rule: 'max-wasted-bytes', level: 'fail', message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted` });
+            v.push({
+                rule: 'max-wasted-bytes',
+                level: 'fail',
+                message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted`,
+            });
         }
         if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
             v.push({
@@ -111883,7 +111969,10 @@ async function upsertComment(octokit, target, body, marker) {
     catch {
         // An installation token (GITHUB_TOKEN) cannot read /user.
     }
-    const comments = (await octokit.paginate(octokit.rest.issues.listComments, { ...target, per_page: 100 }));
+    const comments = (await octokit.paginate(octokit.rest.issues.listComments, {
+        ...target,
+        per_page: 100,
+    }));
     const existing = findMatchingComment(comments, marker, viewer);
     if (existing) {
         if (existing.body === body)
@@ -112372,11 +112461,53 @@ function escape_text(value) {
         .replace(/#/g, '&#35;');
 }
 
+;// CONCATENATED MODULE: ./src/report/rules.ts
+
+/** The active rules as inputs name them, with their limits: `max-increase 10 MB`. */
+function describeRules(r) {
+    const out = [];
+    const add = (name, value, fmt) => {
+        if (value !== null)
+            out.push({ name, text: `${name} ${fmt(value)}` });
+    };
+    const pct = (n) => formatPercent(n, n * 100 === Math.round(n * 100) ? 0 : 1);
+    add('max-size', r.maxSize, formatBytes);
+    if (r.maxIncrease !== null && r.maxIncreasePercent !== null) {
+        out.push({
+            name: 'max-increase',
+            text: `max-increase ${formatBytes(r.maxIncrease)} and ${pct(r.maxIncreasePercent)}`,
+        });
+    }
+    else {
+        add('max-increase', r.maxIncrease, formatBytes);
+        add('max-increase-percent', r.maxIncreasePercent, pct);
+    }
+    if (r.warnIncrease !== null && r.warnIncreasePercent !== null) {
+        out.push({
+            name: 'warn-increase',
+            text: `warn-increase ${formatBytes(r.warnIncrease)} and ${pct(r.warnIncreasePercent)}`,
+        });
+    }
+    else {
+        add('warn-increase', r.warnIncrease, formatBytes);
+        add('warn-increase-percent', r.warnIncreasePercent, pct);
+    }
+    add('max-layer-size', r.maxLayerSize, formatBytes);
+    add('max-layers', r.maxLayers, String);
+    add('min-efficiency', r.minEfficiency, pct);
+    add('max-wasted-bytes', r.maxWastedBytes, formatBytes);
+    add('max-wasted-percent', r.maxWastedPercent, pct);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/comparison-markdown.ts
 
 
 
+
 const COMMENT_LIMIT = 65536;
+/** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
+const COMPACT = { alignDelimiters: false };
 const MARKER_PREFIX = '<!-- docker-size-guard:';
 function marker(key) {
     // The key is user text inside an HTML comment: keep it to a safe alphabet.
@@ -112416,7 +112547,12 @@ function headline(c, ctx) {
     let what = '';
     if (t.percent !== null && t.delta !== null) {
         const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
-        what = t.delta < 0 ? ` · ${code(ctx.name)} is ${pct} % smaller` : t.delta > 0 ? ` · ${code(ctx.name)} is ${pct} % larger` : ` · ${code(ctx.name)} is unchanged`;
+        what =
+            t.delta < 0
+                ? ` · ${code(ctx.name)} is ${pct} % smaller`
+                : t.delta > 0
+                    ? ` · ${code(ctx.name)} is ${pct} % larger`
+                    : ` · ${code(ctx.name)} is unchanged`;
     }
     else if (c.base === null) {
         what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
@@ -112440,21 +112576,30 @@ function summaryTable(c, ctx) {
             formatBytes(c.compressed.head),
             change(c.compressed, c.rules.metric === 'compressed'),
         ],
-        ['Layers', c.layers.base === null ? '—' : String(c.layers.base), String(c.layers.head), c.layers.base === null ? '' : signed(c.layers.head - c.layers.base)],
+        [
+            'Layers',
+            c.layers.base === null ? '—' : String(c.layers.base),
+            String(c.layers.head),
+            c.layers.base === null ? '' : signed(c.layers.head - c.layers.base),
+        ],
     ];
     if (c.newToPull !== null)
         rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
-    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'] });
+    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...COMPACT });
 }
 function signed(n) {
     return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
 }
 function rulesLine(c) {
+    const active = describeRules(c.rules);
+    const broken = new Set(c.violations.map((v) => v.rule));
+    const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${code(r.text)} ✅`);
     if (c.violations.length === 0) {
-        const active = Object.entries(c.rules).filter(([k, v]) => k !== 'metric' && v !== null).length;
-        return active === 0 ? 'Rules: none set (report only)' : `Rules: all ${active} passed ✅ (judged on ${c.rules.metric} size)`;
+        return active.length === 0 ? 'Rules: none set (report only)' : `Rules: ${passed.join(' · ')}`;
     }
     const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
+    if (passed.length)
+        lines.push(`- ${passed.join(' · ')}`);
     if (c.approved)
         lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
     return lines.join('\n');
@@ -112462,7 +112607,7 @@ function rulesLine(c) {
 function layerTable(rows, limit) {
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
-    const statusText = (r) => (r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status);
+    const statusText = (r) => r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
     const table = markdownTable([
         ['#', 'Instruction', 'Base', 'PR', 'Change'],
         ...shown.map((r) => [
@@ -112472,9 +112617,11 @@ function layerTable(rows, limit) {
             formatBytes(r.head?.uncompressedBytes ?? null),
             r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
         ]),
-    ], { align: ['r', 'l', 'r', 'r', 'r'] });
+    ], { align: ['r', 'l', 'r', 'r', 'r'], ...COMPACT });
     const more = rows.length - shown.length;
-    return more > 0 ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._` : table;
+    return more > 0
+        ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._`
+        : table;
 }
 function wasteSection(c) {
     const w = c.head.waste;
@@ -112485,7 +112632,10 @@ function wasteSection(c) {
         `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
     ];
     if (w.files.length > 0) {
-        lines.push('', markdownTable([['Path', 'Copies', 'Wasted'], ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)])], { align: ['l', 'r', 'r'] }));
+        lines.push('', markdownTable([
+            ['Path', 'Copies', 'Wasted'],
+            ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)]),
+        ], { align: ['l', 'r', 'r'], ...COMPACT }));
     }
     return lines.join('\n');
 }
@@ -112508,7 +112658,9 @@ function renderComparisonMarkdown(c, ctx) {
         limit = Math.floor(limit / 2);
         body = render(limit);
     }
-    return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey) : body;
+    return body.length > COMMENT_LIMIT
+        ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey)
+        : body;
 }
 
 ;// CONCATENATED MODULE: ./src/model/comparison.ts
@@ -112665,7 +112817,9 @@ function getInputs() {
 }
 /** Build-arg and secret values, to be masked in logs before anything else runs. */
 function sensitiveValues(inputs) {
-    return [...inputs.build.buildArgs, ...inputs.build.secrets].map((a) => a.slice(a.indexOf('=') + 1)).filter((v) => v.length >= 3);
+    return [...inputs.build.buildArgs, ...inputs.build.secrets]
+        .map((a) => a.slice(a.indexOf('=') + 1))
+        .filter((v) => v.length >= 3);
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -112698,10 +112852,6 @@ async function chooseBase(root, inputs, event) {
         throw new errors_UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
     return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
 }
-function dockerfileIn(inputs) {
-    const ctx = (inputs.build.context || '.').replace(/\/$/, '');
-    return inputs.build.file || `${ctx}/Dockerfile`;
-}
 function shouldComment(mode, c) {
     const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
     switch (mode) {
@@ -112732,7 +112882,9 @@ async function postComment(inputs, event, body) {
     }
     catch (err) {
         const status = err.status;
-        const why = status === 403 ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)' : errorMessage(err);
+        const why = status === 403
+            ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)'
+            : errorMessage(err);
         warning(`The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`);
     }
 }
@@ -112765,44 +112917,25 @@ async function run() {
             throw new errors_UserError(`Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +
                 `code with it. Measure in a pull_request workflow and comment from ${event.name} with the report, or set allow-unsafe-pr-build: true if the code is trusted.`);
         }
-        let headRef = inputs.headImage;
-        if (!headRef) {
-            const tag = `docker-size-guard-head:${id}`;
-            await group('Build the PR image', () => buildImage(inputs.build, root, tag, tmp));
-            cleanups.push(() => removeImage(tag));
-            headRef = `docker-daemon:${tag}`;
-        }
-        let baseRef = inputs.baseImage || null;
-        let baseLabel = inputs.baseImage || 'base';
-        let baseMissing = null;
-        if (!baseRef) {
-            const base = await chooseBase(root, inputs, event);
-            baseLabel = base.label;
-            baseMissing = base.missing;
-            const dockerfile = dockerfileIn(inputs);
-            if (base.sha && !(await fileAt(root, base.sha, dockerfile)))
-                baseMissing = `${dockerfile} does not exist at the base commit (a new image)`;
-            else if (base.sha) {
-                const worktree = await addWorktree(root, base.sha, tmp);
-                cleanups.push(() => worktree.remove());
-                const tag = `docker-size-guard-base:${id}`;
-                try {
-                    await group(`Build the base image (${base.sha.slice(0, 12)})`, () => buildImage(inputs.build, worktree.dir, tag, tmp));
-                    cleanups.push(() => removeImage(tag));
-                    baseRef = `docker-daemon:${tag}`;
-                }
-                catch (err) {
-                    warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
-                    baseMissing = 'the base build failed';
-                }
-            }
-        }
+        const base = inputs.baseImage ? null : await chooseBase(root, inputs, event);
+        const { headRef, baseRef, baseMissing } = await buildSides({
+            root,
+            build: inputs.build,
+            baseImage: inputs.baseImage || undefined,
+            headImage: inputs.headImage || undefined,
+            baseSha: base?.sha ?? null,
+            baseMissing: base?.missing ?? null,
+            tmp,
+            id,
+        }, { group: group, warning: warning }, cleanups);
+        const baseLabel = inputs.baseImage || base?.label || 'base';
         const reports = await group('Measure', () => measureImages(baseRef ? [baseRef, headRef] : [headRef], { files: true, compressedEstimate: true }));
-        const head = reports[reports.length - 1];
-        const base = baseRef ? reports[0] : null;
         const approved = !!event.pr?.labels.includes(inputs.approveLabel);
-        const comparison = compare(base, head, inputs.rules, { baseMissingReason: baseMissing, approved });
-        const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileIn(inputs).replace(/^\.\//, '');
+        const comparison = compare(baseRef ? reports[0] : null, reports[reports.length - 1], inputs.rules, {
+            baseMissingReason: baseMissing,
+            approved,
+        });
+        const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build).replace(/^\.\//, '');
         const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
         const reportPath = (0,external_node_path_namespaceObject.join)(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
         await (0,promises_namespaceObject.writeFile)(reportPath, JSON.stringify({ name, baseLabel, comparison }, null, 2));
@@ -112814,7 +112947,10 @@ async function run() {
         for (const v of comparison.violations)
             (v.level === 'fail' && !comparison.approved ? error : warning)(v.message);
         if (comparison.verdict === 'fail' && inputs.failOnBloat) {
-            setFailed(`Docker image size check failed: ${comparison.violations.filter((v) => v.level === 'fail').map((v) => v.message).join('; ')}`);
+            setFailed(`Docker image size check failed: ${comparison.violations
+                .filter((v) => v.level === 'fail')
+                .map((v) => v.message)
+                .join('; ')}`);
         }
     }
     catch (err) {
@@ -112833,7 +112969,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(228);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8231);
 
 /* istanbul ignore next: the entry point only calls run() */
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();

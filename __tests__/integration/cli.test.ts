@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,49 @@ describe.skipIf(!ready)('the built CLI', () => {
     expect(r.stderr).toBe(
       'error: docker-daemon:busybox: Docker daemon unreachable at unix:///nonexistent/docker.sock (ENOENT); is dockerd running?\n',
     );
+  });
+
+  it('compare exits 1 when a rule fails and 0 otherwise, with the delta docker reports', () => {
+    const sizes = ['busybox:latest', 'debian:bookworm-slim'].map(
+      (i) => JSON.parse(docker(CLASSIC, ['image', 'inspect', i]))[0],
+    );
+    const pass = dsg(['compare', 'busybox:latest', 'debian:bookworm-slim', '--format', 'json', '--max-size', '1GB'], {
+      DOCKER_HOST: CLASSIC,
+    });
+    expect(pass.code, pass.stderr).toBe(0);
+    const c = JSON.parse(pass.stdout);
+    expect(c.layers).toEqual({ base: sizes[0].RootFS.Layers.length, head: sizes[1].RootFS.Layers.length });
+    expect(c.uncompressed.delta).toBe(c.head.uncompressedBytes - c.base.uncompressedBytes);
+    const fail = dsg(['compare', 'busybox:latest', 'debian:bookworm-slim', '--max-increase', '10MB'], {
+      DOCKER_HOST: CLASSIC,
+    });
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/FAIL {2}max-increase 10 MB: uncompressed size grew \+119\.\d MB/);
+  });
+
+  it('diff builds the working tree and the merge base, and cleans up', () => {
+    const repo = join(tmp, 'repo');
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8' });
+    execFileSync('mkdir', ['-p', repo]);
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN head -c 5000000 /dev/zero > /data.bin\n');
+    git('add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'base');
+    git('checkout', '-qb', 'work');
+    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN head -c 1000000 /dev/zero > /data.bin\n'); // uncommitted
+    const r = spawnSync('node', [cli, 'diff', '--format', 'json', '--max-increase', '1MB'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: CLASSIC },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout);
+    // Layer 1 holds one file each: 5,000,000 and 1,000,000 bytes of content.
+    expect(c.base.layers[1].contentBytes).toBe(5_000_000);
+    expect(c.head.layers[1].contentBytes).toBe(1_000_000);
+    expect(c.verdict).toBe('pass');
+    expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-*']).trim()).toBe('');
   });
 
   it('rejects a plain rootfs tar as not an image', () => {

@@ -70470,7 +70470,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3059);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1967);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -70479,7 +70479,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3059:
+/***/ 1967:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70553,7 +70553,9 @@ function matchLayers(base, head, metric) {
     const baseLayers = base?.layers ?? [];
     const usedBase = new Set();
     let prefix = 0;
-    while (prefix < head.layers.length && prefix < baseLayers.length && head.layers[prefix].diffId === baseLayers[prefix].diffId) {
+    while (prefix < head.layers.length &&
+        prefix < baseLayers.length &&
+        head.layers[prefix].diffId === baseLayers[prefix].diffId) {
         prefix++;
     }
     const byDiffId = new Map();
@@ -70576,7 +70578,15 @@ function matchLayers(base, head, metric) {
     head.layers.forEach((h, i) => {
         if (i < prefix) {
             usedBase.add(i);
-            rows.push({ headIndex: i, baseIndex: i, instruction: h.instruction, status: 'shared', base: sizes(baseLayers[i]), head: sizes(h), delta: 0 });
+            rows.push({
+                headIndex: i,
+                baseIndex: i,
+                instruction: h.instruction,
+                status: 'shared',
+                base: sizes(baseLayers[i]),
+                head: sizes(h),
+                delta: 0,
+            });
             return;
         }
         let b = take(byDiffId, h.diffId);
@@ -70586,7 +70596,15 @@ function matchLayers(base, head, metric) {
             status = 'changed';
         }
         if (b === undefined) {
-            rows.push({ headIndex: i, baseIndex: null, instruction: h.instruction, status: 'new', base: null, head: sizes(h), delta: metricOf(h, metric) });
+            rows.push({
+                headIndex: i,
+                baseIndex: null,
+                instruction: h.instruction,
+                status: 'new',
+                base: null,
+                head: sizes(h),
+                delta: metricOf(h, metric),
+            });
             return;
         }
         usedBase.add(b);
@@ -70604,7 +70622,15 @@ function matchLayers(base, head, metric) {
     baseLayers.forEach((bl, b) => {
         if (usedBase.has(b))
             return;
-        rows.push({ headIndex: null, baseIndex: b, instruction: bl.instruction, status: 'removed', base: sizes(bl), head: null, delta: -metricOf(bl, metric) });
+        rows.push({
+            headIndex: null,
+            baseIndex: b,
+            instruction: bl.instruction,
+            status: 'removed',
+            base: sizes(bl),
+            head: null,
+            delta: -metricOf(bl, metric),
+        });
     });
     return rows;
 }
@@ -70653,7 +70679,9 @@ function evaluate(c) {
         const overPercent = percent === null || (t.percent !== null && t.percent > percent);
         if (!overBytes || !overPercent)
             return;
-        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null].filter(Boolean).join(' and ');
+        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
+            .filter(Boolean)
+            .join(' and ');
         v.push({
             rule: name,
             level,
@@ -70661,7 +70689,11 @@ function evaluate(c) {
         });
     };
     if (r.maxSize !== null && t.head > r.maxSize) {
-        v.push({ rule: 'max-size', level: 'fail', message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}` });
+        v.push({
+            rule: 'max-size',
+            level: 'fail',
+            message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}`,
+        });
     }
     increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
     if (!v.some((x) => x.rule.startsWith('max-increase'))) {
@@ -70680,15 +70712,27 @@ function evaluate(c) {
         }
     }
     if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
-        v.push({ rule: 'max-layers', level: 'fail', message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers` });
+        v.push({
+            rule: 'max-layers',
+            level: 'fail',
+            message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers`,
+        });
     }
     const w = c.head.waste;
     if (w) {
         if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
-            v.push({ rule: 'min-efficiency', level: 'fail', message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}` });
+            v.push({
+                rule: 'min-efficiency',
+                level: 'fail',
+                message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}`,
+            });
         }
         if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
-            v.push({ rule: 'max-wasted-bytes', level: 'fail', message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted` });
+            v.push({
+                rule: 'max-wasted-bytes',
+                level: 'fail',
+                message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted`,
+            });
         }
         if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
             v.push({
@@ -73489,11 +73533,53 @@ function escape_text(value) {
         .replace(/#/g, '&#35;');
 }
 
+;// CONCATENATED MODULE: ./src/report/rules.ts
+
+/** The active rules as inputs name them, with their limits: `max-increase 10 MB`. */
+function describeRules(r) {
+    const out = [];
+    const add = (name, value, fmt) => {
+        if (value !== null)
+            out.push({ name, text: `${name} ${fmt(value)}` });
+    };
+    const pct = (n) => formatPercent(n, n * 100 === Math.round(n * 100) ? 0 : 1);
+    add('max-size', r.maxSize, formatBytes);
+    if (r.maxIncrease !== null && r.maxIncreasePercent !== null) {
+        out.push({
+            name: 'max-increase',
+            text: `max-increase ${formatBytes(r.maxIncrease)} and ${pct(r.maxIncreasePercent)}`,
+        });
+    }
+    else {
+        add('max-increase', r.maxIncrease, formatBytes);
+        add('max-increase-percent', r.maxIncreasePercent, pct);
+    }
+    if (r.warnIncrease !== null && r.warnIncreasePercent !== null) {
+        out.push({
+            name: 'warn-increase',
+            text: `warn-increase ${formatBytes(r.warnIncrease)} and ${pct(r.warnIncreasePercent)}`,
+        });
+    }
+    else {
+        add('warn-increase', r.warnIncrease, formatBytes);
+        add('warn-increase-percent', r.warnIncreasePercent, pct);
+    }
+    add('max-layer-size', r.maxLayerSize, formatBytes);
+    add('max-layers', r.maxLayers, String);
+    add('min-efficiency', r.minEfficiency, pct);
+    add('max-wasted-bytes', r.maxWastedBytes, formatBytes);
+    add('max-wasted-percent', r.maxWastedPercent, pct);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/comparison-markdown.ts
 
 
 
+
 const COMMENT_LIMIT = 65536;
+/** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
+const COMPACT = { alignDelimiters: false };
 const MARKER_PREFIX = '<!-- docker-size-guard:';
 function marker(key) {
     // The key is user text inside an HTML comment: keep it to a safe alphabet.
@@ -73533,7 +73619,12 @@ function headline(c, ctx) {
     let what = '';
     if (t.percent !== null && t.delta !== null) {
         const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
-        what = t.delta < 0 ? ` · ${code(ctx.name)} is ${pct} % smaller` : t.delta > 0 ? ` · ${code(ctx.name)} is ${pct} % larger` : ` · ${code(ctx.name)} is unchanged`;
+        what =
+            t.delta < 0
+                ? ` · ${code(ctx.name)} is ${pct} % smaller`
+                : t.delta > 0
+                    ? ` · ${code(ctx.name)} is ${pct} % larger`
+                    : ` · ${code(ctx.name)} is unchanged`;
     }
     else if (c.base === null) {
         what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
@@ -73557,21 +73648,30 @@ function summaryTable(c, ctx) {
             formatBytes(c.compressed.head),
             change(c.compressed, c.rules.metric === 'compressed'),
         ],
-        ['Layers', c.layers.base === null ? '—' : String(c.layers.base), String(c.layers.head), c.layers.base === null ? '' : signed(c.layers.head - c.layers.base)],
+        [
+            'Layers',
+            c.layers.base === null ? '—' : String(c.layers.base),
+            String(c.layers.head),
+            c.layers.base === null ? '' : signed(c.layers.head - c.layers.base),
+        ],
     ];
     if (c.newToPull !== null)
         rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
-    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'] });
+    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...COMPACT });
 }
 function signed(n) {
     return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
 }
 function rulesLine(c) {
+    const active = describeRules(c.rules);
+    const broken = new Set(c.violations.map((v) => v.rule));
+    const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${code(r.text)} ✅`);
     if (c.violations.length === 0) {
-        const active = Object.entries(c.rules).filter(([k, v]) => k !== 'metric' && v !== null).length;
-        return active === 0 ? 'Rules: none set (report only)' : `Rules: all ${active} passed ✅ (judged on ${c.rules.metric} size)`;
+        return active.length === 0 ? 'Rules: none set (report only)' : `Rules: ${passed.join(' · ')}`;
     }
     const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
+    if (passed.length)
+        lines.push(`- ${passed.join(' · ')}`);
     if (c.approved)
         lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
     return lines.join('\n');
@@ -73579,7 +73679,7 @@ function rulesLine(c) {
 function layerTable(rows, limit) {
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
-    const statusText = (r) => (r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status);
+    const statusText = (r) => r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
     const table = markdownTable([
         ['#', 'Instruction', 'Base', 'PR', 'Change'],
         ...shown.map((r) => [
@@ -73589,9 +73689,11 @@ function layerTable(rows, limit) {
             formatBytes(r.head?.uncompressedBytes ?? null),
             r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
         ]),
-    ], { align: ['r', 'l', 'r', 'r', 'r'] });
+    ], { align: ['r', 'l', 'r', 'r', 'r'], ...COMPACT });
     const more = rows.length - shown.length;
-    return more > 0 ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._` : table;
+    return more > 0
+        ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._`
+        : table;
 }
 function wasteSection(c) {
     const w = c.head.waste;
@@ -73602,7 +73704,10 @@ function wasteSection(c) {
         `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
     ];
     if (w.files.length > 0) {
-        lines.push('', markdownTable([['Path', 'Copies', 'Wasted'], ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)])], { align: ['l', 'r', 'r'] }));
+        lines.push('', markdownTable([
+            ['Path', 'Copies', 'Wasted'],
+            ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)]),
+        ], { align: ['l', 'r', 'r'], ...COMPACT }));
     }
     return lines.join('\n');
 }
@@ -73625,7 +73730,9 @@ function renderComparisonMarkdown(c, ctx) {
         limit = Math.floor(limit / 2);
         body = render(limit);
     }
-    return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey) : body;
+    return body.length > COMMENT_LIMIT
+        ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey)
+        : body;
 }
 
 ;// CONCATENATED MODULE: ./src/report/comparison-text.ts
@@ -73633,7 +73740,7 @@ function renderComparisonMarkdown(c, ctx) {
 /** `compare` output for a terminal. */
 function renderComparisonText(c, names) {
     const row = (label, b, h, d) => `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
-    const t = (x) => (x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`);
+    const t = (x) => x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`;
     const lines = [
         `Base  ${names.base}`,
         `Head  ${names.head}`,
@@ -73715,6 +73822,1419 @@ async function compareCommand(argv, io) {
         compressedEstimate: true,
     });
     return emitComparison(compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
+}
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./src/exec.ts
+
+/**
+ * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
+ * output can carry secrets. A non-zero exit throws with the program's own last stderr lines.
+ */
+async function exec_exec(command, args, opts = {}) {
+    const env = opts.env ? { ...process.env, ...opts.env } : undefined;
+    const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
+    if (r.exitCode !== 0 && !opts.allowFailure) {
+        const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
+        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`);
+    }
+    return r;
+}
+
+;// CONCATENATED MODULE: ./src/build/git.ts
+
+
+
+
+const git = (root, args, allowFailure = false) => exec_exec('git', args, { cwd: root, allowFailure });
+async function hasCommit(root, rev) {
+    return (await git(root, ['cat-file', '-e', `${rev}^{commit}`], true)).exitCode === 0;
+}
+/** Makes `rev` present, fetching it from origin when a shallow or partial checkout lacks it. */
+async function ensureCommit(root, rev) {
+    if (await hasCommit(root, rev))
+        return;
+    await git(root, ['fetch', '--no-tags', '--depth=50', 'origin', rev], true);
+    if (!(await hasCommit(root, rev)))
+        throw new UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
+}
+async function revParse(root, rev) {
+    await ensureCommit(root, rev);
+    return (await git(root, ['rev-parse', `${rev}^{commit}`])).stdout.trim();
+}
+/** The merge base of two commits, deepening a shallow clone until it is found. */
+async function mergeBase(root, a, b) {
+    await ensureCommit(root, a);
+    await ensureCommit(root, b);
+    for (const deepen of [0, 100, 1000, -1]) {
+        if (deepen > 0)
+            await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, 'origin', a, b], true);
+        if (deepen < 0)
+            await git(root, ['fetch', '--no-tags', '--unshallow', 'origin'], true);
+        const r = await git(root, ['merge-base', a, b], true);
+        if (r.exitCode === 0)
+            return r.stdout.trim();
+        const shallow = (await git(root, ['rev-parse', '--is-shallow-repository'], true)).stdout.trim() === 'true';
+        if (!shallow)
+            break;
+    }
+    throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
+}
+async function fileAt(root, rev, path) {
+    return (await git(root, ['cat-file', '-e', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode === 0;
+}
+/** A detached worktree of `rev` in a temporary directory; `remove()` deletes it and its administrative files. */
+async function addWorktree(root, rev, parent) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, 'base-'));
+    await git(root, ['worktree', 'add', '--detach', '--force', dir, rev]);
+    return {
+        dir,
+        async remove() {
+            await git(root, ['worktree', 'remove', '--force', dir], true);
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            await git(root, ['worktree', 'prune'], true);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/build/buildx-args.ts
+function resolveIn(root, path) {
+    if (path.startsWith('/') || /^[a-z]+:\/\//.test(path))
+        return path;
+    return `${root.replace(/\/$/, '')}/${path.replace(/^\.\//, '')}`;
+}
+/**
+ * `docker buildx build` argv for one side. Pure: the same inputs give the same argv. Secrets are passed by env
+ * reference (`id=X,env=DSG_SECRET_X`) so their values never appear on a command line.
+ */
+function buildxArgs(inputs, paths) {
+    const args = ['buildx', 'build'];
+    if (inputs.builder)
+        args.push('--builder', inputs.builder);
+    args.push('--progress', 'plain', '--load', '--provenance', 'false', '--tag', paths.tag);
+    args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
+    if (inputs.file)
+        args.push('--file', resolveIn(paths.root, inputs.file));
+    if (inputs.target)
+        args.push('--target', inputs.target);
+    if (inputs.platforms.length)
+        args.push('--platform', inputs.platforms.join(','));
+    for (const a of inputs.buildArgs)
+        args.push('--build-arg', a);
+    for (const c of inputs.buildContexts)
+        args.push('--build-context', c);
+    for (const s of inputs.secrets) {
+        const id = s.slice(0, s.indexOf('='));
+        args.push('--secret', `id=${id},env=${secretEnvName(id)}`);
+    }
+    for (const c of inputs.cacheFrom)
+        args.push('--cache-from', c);
+    for (const c of inputs.cacheTo)
+        args.push('--cache-to', c);
+    if (inputs.pull)
+        args.push('--pull');
+    if (inputs.noCache)
+        args.push('--no-cache');
+    args.push(resolveIn(paths.root, inputs.context || '.'));
+    return args;
+}
+function secretEnvName(id) {
+    return `DSG_SECRET_${id.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+}
+/** The environment that carries `secrets` (id=value lines) to buildx without putting values in argv. */
+function secretEnv(secrets) {
+    const env = {};
+    for (const s of secrets) {
+        const i = s.indexOf('=');
+        env[secretEnvName(s.slice(0, i))] = s.slice(i + 1);
+    }
+    return env;
+}
+
+;// CONCATENATED MODULE: ./src/build/build-image.ts
+
+
+
+
+/** Builds one side with buildx and reads the results back from the files buildx wrote, not from its output. */
+async function buildImage(inputs, root, tag, tmp) {
+    const iidFile = (0,external_node_path_namespaceObject.join)(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.iid`);
+    const metadataFile = (0,external_node_path_namespaceObject.join)(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.json`);
+    const args = buildxArgs(inputs, { root, tag, iidFile, metadataFile });
+    await exec_exec('docker', args, { cwd: root, env: secretEnv(inputs.secrets) });
+    const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8').catch(() => '')).trim();
+    const raw = await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => 'null');
+    const metadata = (JSON.parse(raw) ?? {});
+    return { tag, imageId, metadata };
+}
+async function removeImage(tag) {
+    await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
+}
+
+;// CONCATENATED MODULE: ./src/build/sides.ts
+
+
+
+function dockerfileOf(build) {
+    return build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+}
+/**
+ * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
+ * inputs (so the second build reuses the first one's cache). A base without the Dockerfile is a new image and a
+ * failing base build is a warning; a failing head build is an error. Everything made is undone by `cleanups`.
+ */
+async function buildSides(plan, log, cleanups) {
+    let headRef = plan.headImage ?? '';
+    if (!headRef) {
+        const tag = `docker-size-guard-head:${plan.id}`;
+        cleanups.push(() => removeImage(tag));
+        await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+        headRef = `docker-daemon:${tag}`;
+    }
+    if (plan.baseImage)
+        return { headRef, baseRef: plan.baseImage, baseMissing: null };
+    if (!plan.baseSha)
+        return { headRef, baseRef: null, baseMissing: plan.baseMissing };
+    const dockerfile = dockerfileOf(plan.build);
+    if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
+        return { headRef, baseRef: null, baseMissing: `${dockerfile} does not exist at the base commit (a new image)` };
+    }
+    const worktree = await addWorktree(plan.root, plan.baseSha, plan.tmp);
+    cleanups.push(() => worktree.remove());
+    const tag = `docker-size-guard-base:${plan.id}`;
+    try {
+        cleanups.push(() => removeImage(tag));
+        await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+        return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
+    }
+    catch (err) {
+        log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
+        return { headRef, baseRef: null, baseMissing: 'the base build failed' };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/diff.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
+                             [--build-arg K=V]... [--format text|json|markdown] [rule flags as for compare]
+Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
+`;
+async function defaultBaseRef(root) {
+    for (const ref of ['origin/HEAD', 'main', 'master'])
+        if (await hasCommit(root, ref))
+            return ref;
+    throw new UserError('Invalid --base-ref: none given, and neither origin/HEAD, main nor master exists');
+}
+async function diffCommand(argv, io) {
+    const { values } = (0,external_node_util_namespaceObject.parseArgs)({
+        args: argv,
+        options: {
+            'base-ref': { type: 'string' },
+            context: { type: 'string', default: '.' },
+            file: { type: 'string', default: '' },
+            target: { type: 'string', default: '' },
+            'build-arg': { type: 'string', multiple: true, default: [] },
+            format: { type: 'string', default: 'text' },
+            ...RULE_FLAGS,
+        },
+    });
+    const format = parseFormat(values.format);
+    const rules = parseRules(values, (n) => `--${n}`);
+    const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
+    if (top.exitCode !== 0)
+        throw new UserError('diff runs in a git repository: this directory is not in one');
+    const root = top.stdout.trim();
+    const baseRef = values['base-ref'] ?? (await defaultBaseRef(root));
+    const baseSha = await mergeBase(root, baseRef, 'HEAD');
+    const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
+    const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
+    try {
+        const sides = await buildSides({
+            root,
+            build: {
+                context: values.context,
+                file: values.file,
+                target: values.target,
+                buildArgs: values['build-arg'],
+                buildContexts: [],
+                secrets: [],
+                platforms: [],
+                builder: '',
+                cacheFrom: [],
+                cacheTo: [],
+                pull: false,
+                noCache: false,
+            },
+            baseSha,
+            baseMissing: null,
+            tmp,
+            id: `cli-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`,
+        }, {
+            group: async (name, fn) => {
+                io.err(`${name}…\n`);
+                return fn();
+            },
+            warning: (m) => io.err(`warning: ${m}\n`),
+        }, cleanups);
+        const refs = sides.baseRef ? [sides.baseRef, sides.headRef] : [sides.headRef];
+        const reports = await measureImages(refs, { files: true, compressedEstimate: true });
+        const c = compare(sides.baseRef ? reports[0] : null, reports[reports.length - 1], rules, {
+            baseMissingReason: sides.baseMissing,
+        });
+        return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+    }
+    finally {
+        for (const c of cleanups.reverse())
+            await c().catch((err) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/image-markdown.ts
@@ -73868,14 +75388,17 @@ const processOutput = {
 
 
 
+
 const USAGE = `docker-size-guard: measure Docker images and keep them from growing
 
 Commands:
   measure IMAGE        total, per-layer and file-level sizes of one image
   compare BASE HEAD    the change between two images, judged against thresholds
+  diff                 build this checkout and its merge base with buildx, then compare them
 
 ${MEASURE_USAGE}
-${COMPARE_USAGE}`;
+${COMPARE_USAGE}
+${DIFF_USAGE}`;
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 async function run(argv, io = processOutput) {
     const [command, ...rest] = argv;
@@ -73885,6 +75408,8 @@ async function run(argv, io = processOutput) {
                 return await measureCommand(rest, io);
             case 'compare':
                 return await compareCommand(rest, io);
+            case 'diff':
+                return await diffCommand(rest, io);
             case undefined:
             case '-h':
             case '--help':

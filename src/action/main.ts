@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
-import { buildImage, removeImage } from '../build/build-image.js';
-import { addWorktree, fileAt, mergeBase, revParse } from '../build/git.js';
+import { mergeBase, revParse } from '../build/git.js';
+import { buildSides, dockerfileOf } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import { measureImages } from '../engine.js';
 import { UserError, errorMessage } from '../errors.js';
@@ -35,11 +35,6 @@ async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): 
   if (event.name === 'workflow_dispatch')
     throw new UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
   return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
-}
-
-function dockerfileIn(inputs: ActionInputs): string {
-  const ctx = (inputs.build.context || '.').replace(/\/$/, '');
-  return inputs.build.file || `${ctx}/Dockerfile`;
 }
 
 function shouldComment(mode: ActionInputs['comment'], c: Comparison): boolean {
@@ -122,49 +117,32 @@ export async function run(): Promise<void> {
       );
     }
 
-    let headRef = inputs.headImage;
-    if (!headRef) {
-      const tag = `docker-size-guard-head:${id}`;
-      await core.group('Build the PR image', () => buildImage(inputs.build, root, tag, tmp));
-      cleanups.push(() => removeImage(tag));
-      headRef = `docker-daemon:${tag}`;
-    }
-
-    let baseRef: string | null = inputs.baseImage || null;
-    let baseLabel = inputs.baseImage || 'base';
-    let baseMissing: string | null = null;
-    if (!baseRef) {
-      const base = await chooseBase(root, inputs, event);
-      baseLabel = base.label;
-      baseMissing = base.missing;
-      const dockerfile = dockerfileIn(inputs);
-      if (base.sha && !(await fileAt(root, base.sha, dockerfile)))
-        baseMissing = `${dockerfile} does not exist at the base commit (a new image)`;
-      else if (base.sha) {
-        const worktree = await addWorktree(root, base.sha, tmp);
-        cleanups.push(() => worktree.remove());
-        const tag = `docker-size-guard-base:${id}`;
-        try {
-          await core.group(`Build the base image (${base.sha.slice(0, 12)})`, () =>
-            buildImage(inputs.build, worktree.dir, tag, tmp),
-          );
-          cleanups.push(() => removeImage(tag));
-          baseRef = `docker-daemon:${tag}`;
-        } catch (err) {
-          core.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
-          baseMissing = 'the base build failed';
-        }
-      }
-    }
+    const base = inputs.baseImage ? null : await chooseBase(root, inputs, event);
+    const { headRef, baseRef, baseMissing } = await buildSides(
+      {
+        root,
+        build: inputs.build,
+        baseImage: inputs.baseImage || undefined,
+        headImage: inputs.headImage || undefined,
+        baseSha: base?.sha ?? null,
+        baseMissing: base?.missing ?? null,
+        tmp,
+        id,
+      },
+      { group: core.group, warning: core.warning },
+      cleanups,
+    );
+    const baseLabel = inputs.baseImage || base?.label || 'base';
 
     const reports = await core.group('Measure', () =>
       measureImages(baseRef ? [baseRef, headRef] : [headRef], { files: true, compressedEstimate: true }),
     );
-    const head = reports[reports.length - 1]!;
-    const base = baseRef ? reports[0]! : null;
     const approved = !!event.pr?.labels.includes(inputs.approveLabel);
-    const comparison = compare(base, head, inputs.rules, { baseMissingReason: baseMissing, approved });
-    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileIn(inputs).replace(/^\.\//, '');
+    const comparison = compare(baseRef ? reports[0]! : null, reports[reports.length - 1]!, inputs.rules, {
+      baseMissingReason: baseMissing,
+      approved,
+    });
+    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build).replace(/^\.\//, '');
     const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
 
     const reportPath = join(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);

@@ -1,5 +1,6 @@
 import { UserError, errorMessage } from '../errors.js';
 import { COMPARE_USAGE, compareCommand } from './compare.js';
+import { DIFF_USAGE, diffCommand } from './diff.js';
 import { MEASURE_USAGE, measureCommand } from './measure.js';
 import { processOutput, type Output } from './output.js';
 
@@ -8,9 +9,11 @@ const USAGE = `docker-size-guard: measure Docker images and keep them from growi
 Commands:
   measure IMAGE        total, per-layer and file-level sizes of one image
   compare BASE HEAD    the change between two images, judged against thresholds
+  diff                 build this checkout and its merge base with buildx, then compare them
 
 ${MEASURE_USAGE}
-${COMPARE_USAGE}`;
+${COMPARE_USAGE}
+${DIFF_USAGE}`;
 
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 export async function run(argv: string[], io: Output = processOutput): Promise<number> {
@@ -21,6 +24,8 @@ export async function run(argv: string[], io: Output = processOutput): Promise<n
         return await measureCommand(rest, io);
       case 'compare':
         return await compareCommand(rest, io);
+      case 'diff':
+        return await diffCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

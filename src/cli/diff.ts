@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hasCommit, mergeBase } from '../build/git.js';
+import { buildSides } from '../build/sides.js';
+import { compare } from '../compare/compare.js';
+import { parseRules } from '../compare/parse-rules.js';
+import { measureImages } from '../engine.js';
+import { UserError, errorMessage } from '../errors.js';
+import { exec } from '../exec.js';
+import { parseFormat } from './args.js';
+import { emitComparison, RULE_FLAGS } from './compare.js';
+import type { Output } from './output.js';
+
+export const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
+                             [--build-arg K=V]... [--format text|json|markdown] [rule flags as for compare]
+Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
+`;
+
+async function defaultBaseRef(root: string): Promise<string> {
+  for (const ref of ['origin/HEAD', 'main', 'master']) if (await hasCommit(root, ref)) return ref;
+  throw new UserError('Invalid --base-ref: none given, and neither origin/HEAD, main nor master exists');
+}
+
+export async function diffCommand(argv: string[], io: Output): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'base-ref': { type: 'string' },
+      context: { type: 'string', default: '.' },
+      file: { type: 'string', default: '' },
+      target: { type: 'string', default: '' },
+      'build-arg': { type: 'string', multiple: true, default: [] },
+      format: { type: 'string', default: 'text' },
+      ...RULE_FLAGS,
+    },
+  });
+  const format = parseFormat(values.format as string);
+  const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
+  const top = await exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
+  if (top.exitCode !== 0) throw new UserError('diff runs in a git repository: this directory is not in one');
+  const root = top.stdout.trim();
+  const baseRef = (values['base-ref'] as string | undefined) ?? (await defaultBaseRef(root));
+  const baseSha = await mergeBase(root, baseRef, 'HEAD');
+
+  const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
+  const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
+  try {
+    const sides = await buildSides(
+      {
+        root,
+        build: {
+          context: values.context as string,
+          file: values.file as string,
+          target: values.target as string,
+          buildArgs: values['build-arg'] as string[],
+          buildContexts: [],
+          secrets: [],
+          platforms: [],
+          builder: '',
+          cacheFrom: [],
+          cacheTo: [],
+          pull: false,
+          noCache: false,
+        },
+        baseSha,
+        baseMissing: null,
+        tmp,
+        id: `cli-${randomBytes(4).toString('hex')}`,
+      },
+      {
+        group: async (name, fn) => {
+          io.err(`${name}…\n`);
+          return fn();
+        },
+        warning: (m) => io.err(`warning: ${m}\n`),
+      },
+      cleanups,
+    );
+    const refs = sides.baseRef ? [sides.baseRef, sides.headRef] : [sides.headRef];
+    const reports = await measureImages(refs, { files: true, compressedEstimate: true });
+    const c = compare(sides.baseRef ? reports[0]! : null, reports[reports.length - 1]!, rules, {
+      baseMissingReason: sides.baseMissing,
+    });
+    return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+  } finally {
+    for (const c of cleanups.reverse())
+      await c().catch((err: unknown) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
+  }
+}
