@@ -26,7 +26,9 @@ function sh(cmd: string): void {
 
 function timed(cmd: string): { seconds: number; rssMB: number } {
   const out = join(tmp, 'time.txt');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', cmd], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`bench command failed: ${cmd}`);
   const [seconds, kb] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
   return { seconds: seconds!, rssMB: kb! / 1024 };
@@ -43,12 +45,18 @@ function ensureImage(): void {
 function ensurePair(): string {
   const head = `${IMAGE}-head`;
   if (spawnSync('docker', ['image', 'inspect', head], { stdio: 'ignore' }).status === 0) return head;
-  sh(`printf 'FROM ${IMAGE}\\nRUN head -c 20000000 /dev/urandom > /head.bin\\n' | docker buildx build --progress=quiet --load -t ${head} -`);
+  sh(
+    `printf 'FROM ${IMAGE}\\nRUN head -c 20000000 /dev/urandom > /head.bin\\n' | docker buildx build --progress=quiet --load -t ${head} -`,
+  );
   return head;
 }
 
 function ensurePushed(): void {
-  if (spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY_REF}`], { stdio: 'ignore' }).status === 0) return;
+  if (
+    spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY_REF}`], { stdio: 'ignore' })
+      .status === 0
+  )
+    return;
   sh(`docker tag ${IMAGE} ${REGISTRY_REF} && docker push -q ${REGISTRY_REF} && docker rmi ${REGISTRY_REF}`);
 }
 
@@ -77,7 +85,8 @@ try {
   }
   const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
   const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
-  for (const k of Object.keys(commands)) console.log(`  ${k.padEnd(9)} ${runs[k]!.map((r) => r.seconds.toFixed(1) + ' s').join('  ')}`);
+  for (const k of Object.keys(commands))
+    console.log(`  ${k.padEnd(9)} ${runs[k]!.map((r) => r.seconds.toFixed(1) + ' s').join('  ')}`);
   console.log('');
 
   const fullRatio = t('full') / t('saveGzip');
@@ -87,11 +96,18 @@ try {
   row('peak RSS, full measure (MB)', rss('full').toFixed(0), '≤ 160', rss('full') <= 160);
   row('peak RSS, file pass (MB)', rss('files').toFixed(0), '≤ 160', rss('files') <= 160);
 
-  const reg = median(Array.from({ length: ROUNDS }, () => timed(`${cli} measure docker://${REGISTRY_REF} --no-files > /dev/null`).seconds));
+  const reg = median(
+    Array.from(
+      { length: ROUNDS },
+      () => timed(`${cli} measure docker://${REGISTRY_REF} --no-files > /dev/null`).seconds,
+    ),
+  );
   row(`registry metadata, ${(size / 1e9).toFixed(1)} GB image (--no-files, s)`, reg.toFixed(2), '< 1 s', reg < 1);
 
   // A pair sharing all but one layer: one save and one analysis per layer, against measuring each alone.
-  const alone = median(Array.from({ length: ROUNDS }, () => timed(`${cli} measure ${head} --no-compressed-estimate > /dev/null`).seconds));
+  const alone = median(
+    Array.from({ length: ROUNDS }, () => timed(`${cli} measure ${head} --no-compressed-estimate > /dev/null`).seconds),
+  );
   const pair = median(
     Array.from(
       { length: ROUNDS },
@@ -100,6 +116,31 @@ try {
   );
   const pairRatio = pair / (alone + t('files'));
   row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
+
+  // The action's own work beyond the two builds (measure both, compare, render) against the builds themselves, on
+  // the seed-style example: single-stage base, multi-stage PR, built without cache as a CI runner without one does.
+  const example = join(root, 'examples/hello-c');
+  const builds = ['single', 'multi']
+    .map(
+      (k) =>
+        timed(
+          `docker buildx build --progress=quiet --no-cache --load -t dsg-bench-hello:${k} -f ${example}/Dockerfile.${k} ${example}`,
+        ).seconds,
+    )
+    .reduce((a, b) => a + b, 0);
+  const own = median(
+    Array.from(
+      { length: ROUNDS },
+      () => timed(`${cli} compare dsg-bench-hello:single dsg-bench-hello:multi --format markdown > /dev/null`).seconds,
+    ),
+  );
+  row(
+    "the action's own time / the two builds (seed-style example)",
+    (own / builds).toFixed(2),
+    '≤ 0.10',
+    own / builds <= 0.1,
+  );
+  sh('docker image rm dsg-bench-hello:single dsg-bench-hello:multi');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

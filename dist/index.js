@@ -112784,7 +112784,7 @@ function getInputs() {
     ];
     const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, getInput(n)])), describe);
     const commentKey = getInput('comment-key').trim() || 'default';
-    if (!/^[A-Za-z0-9_.\/:@-]{1,100}$/.test(commentKey)) {
+    if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
         throw new errors_UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
     }
     return {

@@ -64,7 +64,7 @@ export function getInputs(): ActionInputs {
   ];
   const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)])), describe);
   const commentKey = core.getInput('comment-key').trim() || 'default';
-  if (!/^[A-Za-z0-9_.\/:@-]{1,100}$/.test(commentKey)) {
+  if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
     throw new UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
   }
   return {
