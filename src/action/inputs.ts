@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { parseRules } from '../compare/parse-rules.js';
+import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
 import { UserError } from '../errors.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
@@ -49,19 +49,7 @@ export function getInputs(): ActionInputs {
   if (!['always', 'on-change', 'on-failure', 'never'].includes(comment)) {
     throw new UserError(`Invalid ${describe('comment')}: '${comment}' must be always, on-change, on-failure or never`);
   }
-  const ruleNames = [
-    'metric',
-    'max-size',
-    'max-increase',
-    'max-increase-percent',
-    'warn-increase',
-    'warn-increase-percent',
-    'max-layer-size',
-    'max-layers',
-    'min-efficiency',
-    'max-wasted-bytes',
-    'max-wasted-percent',
-  ];
+  const ruleNames = ['metric', ...Object.keys(RULE_INPUTS)];
   const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)])), describe);
   const commentKey = core.getInput('comment-key').trim() || 'default';
   if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {

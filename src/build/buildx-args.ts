@@ -1,0 +1,70 @@
+/** The build inputs, named and formatted as in docker/build-push-action. */
+export interface BuildInputs {
+  context: string;
+  file: string;
+  target: string;
+  buildArgs: string[];
+  buildContexts: string[];
+  secrets: string[];
+  platforms: string[];
+  builder: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  pull: boolean;
+  noCache: boolean;
+}
+
+export interface BuildPaths {
+  /** Root of the checkout being built (the workspace, or the base worktree). */
+  root: string;
+  tag: string;
+  iidFile: string;
+  metadataFile: string;
+  /** Where secret files are written for `--secret id=…,src=…`. */
+  secretDir?: string;
+}
+
+function resolveIn(root: string, path: string): string {
+  if (path.startsWith('/') || /^[a-z]+:\/\//.test(path)) return path;
+  return `${root.replace(/\/$/, '')}/${path.replace(/^\.\//, '')}`;
+}
+
+/**
+ * `docker buildx build` argv for one side. Pure: the same inputs give the same argv. Secrets are passed by env
+ * reference (`id=X,env=DSG_SECRET_X`) so their values never appear on a command line.
+ */
+export function buildxArgs(inputs: BuildInputs, paths: BuildPaths): string[] {
+  const args = ['buildx', 'build'];
+  if (inputs.builder) args.push('--builder', inputs.builder);
+  args.push('--progress', 'plain', '--load', '--provenance', 'false', '--tag', paths.tag);
+  args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
+  if (inputs.file) args.push('--file', resolveIn(paths.root, inputs.file));
+  if (inputs.target) args.push('--target', inputs.target);
+  if (inputs.platforms.length) args.push('--platform', inputs.platforms.join(','));
+  for (const a of inputs.buildArgs) args.push('--build-arg', a);
+  for (const c of inputs.buildContexts) args.push('--build-context', c);
+  for (const s of inputs.secrets) {
+    const id = s.slice(0, s.indexOf('='));
+    args.push('--secret', `id=${id},env=${secretEnvName(id)}`);
+  }
+  for (const c of inputs.cacheFrom) args.push('--cache-from', c);
+  for (const c of inputs.cacheTo) args.push('--cache-to', c);
+  if (inputs.pull) args.push('--pull');
+  if (inputs.noCache) args.push('--no-cache');
+  args.push(resolveIn(paths.root, inputs.context || '.'));
+  return args;
+}
+
+export function secretEnvName(id: string): string {
+  return `DSG_SECRET_${id.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+}
+
+/** The environment that carries `secrets` (id=value lines) to buildx without putting values in argv. */
+export function secretEnv(secrets: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const s of secrets) {
+    const i = s.indexOf('=');
+    env[secretEnvName(s.slice(0, i))] = s.slice(i + 1);
+  }
+  return env;
+}
