@@ -112769,19 +112769,7 @@ function getInputs() {
     if (!['always', 'on-change', 'on-failure', 'never'].includes(comment)) {
         throw new errors_UserError(`Invalid ${describe('comment')}: '${comment}' must be always, on-change, on-failure or never`);
     }
-    const ruleNames = [
-        'metric',
-        'max-size',
-        'max-increase',
-        'max-increase-percent',
-        'warn-increase',
-        'warn-increase-percent',
-        'max-layer-size',
-        'max-layers',
-        'min-efficiency',
-        'max-wasted-bytes',
-        'max-wasted-percent',
-    ];
+    const ruleNames = ['metric', ...Object.keys(RULE_INPUTS)];
     const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, getInput(n)])), describe);
     const commentKey = getInput('comment-key').trim() || 'default';
     if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
