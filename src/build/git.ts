@@ -13,7 +13,10 @@ export async function hasCommit(root: string, rev: string): Promise<boolean> {
 export async function ensureCommit(root: string, rev: string): Promise<void> {
   if (await hasCommit(root, rev)) return;
   await git(root, ['fetch', '--no-tags', '--depth=50', 'origin', rev], true);
-  if (!(await hasCommit(root, rev))) throw new UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
+  if (!(await hasCommit(root, rev)))
+    throw new UserError(
+      `Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`,
+    );
 }
 
 export async function revParse(root: string, rev: string): Promise<string> {

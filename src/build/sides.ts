@@ -55,7 +55,9 @@ export async function buildSides(plan: SidesPlan, log: Log, cleanups: (() => Pro
   const tag = `docker-size-guard-base:${plan.id}`;
   try {
     cleanups.push(() => removeImage(tag));
-    await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+    await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
+      buildImage(plan.build, worktree.dir, tag, plan.tmp),
+    );
     return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
   } catch (err) {
     log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
