@@ -16,7 +16,7 @@ REG_DIR=/tmp/docker-size-guard-registry
 mkdir -p "$CACHE"
 
 need_pkgs=()
-for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates apache2-utils zstd git; do
+for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates apache2-utils zstd git openssl time; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -25,7 +25,13 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
-engine_ok() { dpkg -s docker.io 2>/dev/null | grep -q '^Version: 2[6-9]' && dpkg -s docker-buildx >/dev/null 2>&1; }
+# No `cmd | grep -q` under pipefail: grep's early exit can SIGPIPE the writer and fail the check at random.
+engine_ok() {
+  local v
+  v=$(dpkg-query -W -f='${Version}' docker.io 2>/dev/null || true)
+  [[ $v =~ ^2[6-9]\. ]] && dpkg-query -W docker-buildx >/dev/null 2>&1
+}
+http_status() { curl -sS -o /dev/null -w '%{http_code}' "$1" 2>/dev/null || true; }
 if ! engine_ok; then
   log "installing docker.io and docker-buildx from Debian's next release"
   d=/tmp/apt-next
@@ -78,14 +84,28 @@ fi
 
 # A second registry that wants a password (basic auth), for the authentication tests.
 AUTH_DIR=/tmp/docker-size-guard-registry-auth
-if ! curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:5001/v2/ 2>/dev/null | grep -q 401; then
+if [ "$(http_status http://127.0.0.1:5001/v2/)" != 401 ]; then
   log "starting docker-registry with htpasswd on 127.0.0.1:5001 (user dsg)"
   mkdir -p $AUTH_DIR/data
   htpasswd -Bbc $AUTH_DIR/htpasswd dsg dsg-test-password >/dev/null 2>&1
   printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:5001\nauth:\n  htpasswd:\n    realm: dsg\n    path: %s/htpasswd\n' \
     $AUTH_DIR $AUTH_DIR >$AUTH_DIR/config.yml
   setsid nohup docker-registry serve $AUTH_DIR/config.yml >$AUTH_DIR/log 2>&1 </dev/null &
-  wait_for "docker-registry with auth (see $AUTH_DIR/log)" bash -c "curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:5001/v2/ | grep -q 401"
+  wait_for "docker-registry with auth (see $AUTH_DIR/log)" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:5001/v2/)" = 401 ]'
+fi
+
+# A third registry that wants bearer tokens. It trusts tokens signed with the key made here; the tests run the
+# token service itself on 127.0.0.1:5003 (it signs with the same key).
+TOK_DIR=/tmp/docker-size-guard-registry-token
+if [ "$(http_status http://127.0.0.1:5002/v2/)" != 401 ]; then
+  log "starting docker-registry with token auth on 127.0.0.1:5002"
+  mkdir -p $TOK_DIR/data
+  [ -s $TOK_DIR/cert.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout $TOK_DIR/key.pem -out $TOK_DIR/cert.pem \
+    -days 3650 -subj /CN=dsg-token-issuer >/dev/null 2>&1
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:5002\nauth:\n  token:\n    realm: http://127.0.0.1:5003/token\n    service: dsg-registry\n    issuer: dsg-token-issuer\n    rootcertbundle: %s/cert.pem\n' \
+    $TOK_DIR $TOK_DIR >$TOK_DIR/config.yml
+  setsid nohup docker-registry serve $TOK_DIR/config.yml >$TOK_DIR/log 2>&1 </dev/null &
+  wait_for "docker-registry with token auth (see $TOK_DIR/log)" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:5002/v2/)" = 401 ]'
 fi
 
 # --- base images ---------------------------------------------------------------------------

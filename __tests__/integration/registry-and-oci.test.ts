@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureImage } from '../../src/engine.js';
 import { UserError } from '../../src/errors.js';
+import { startTokenServer, TOKEN_PASSWORD, TOKEN_USER } from '../helpers/token-server.js';
 import {
   CLASSIC,
   CONTAINERD,
@@ -18,6 +20,7 @@ import {
 } from '../helpers/docker.js';
 
 const ready = requireDaemons(CLASSIC, CONTAINERD);
+const execFileAsync = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-reg-'));
 const REPO = `${REGISTRY}/dsg-itest-reg`;
 const TAG = `p${process.pid}`;
@@ -169,6 +172,45 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
       );
     } finally {
       process.env = saved;
+    }
+  });
+
+  it('authenticates with a bearer token from a token service, with the credentials it is given', async () => {
+    const tokens = await startTokenServer();
+    const secured = `127.0.0.1:5002/dsg-itest-token:${TAG}`;
+    const saved = { ...process.env };
+    try {
+      // skopeo goes through the same token flow to put the image there (asynchronously: the token service answers
+      // from this process).
+      await execFileAsync('skopeo', [
+        'copy',
+        '--quiet',
+        '--all',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `${TOKEN_USER}:${TOKEN_PASSWORD}`,
+        `docker://${REPO}:${TAG}`,
+        `docker://${secured}`,
+      ]);
+      const truth = skopeoManifest(`docker://${REPO}:${TAG}`, 'amd64');
+      const o = { files: true, compressedEstimate: false, platform: { os: 'linux', architecture: 'amd64' } };
+      process.env.DOCKER_CONFIG = tmp;
+      process.env.DSG_REGISTRY_USERNAME = TOKEN_USER;
+      process.env.DSG_REGISTRY_PASSWORD = 'wrong';
+      const err = await measureImage(`docker://${secured}`, o).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/unauthorized \(401\)/);
+      process.env.DSG_REGISTRY_PASSWORD = TOKEN_PASSWORD;
+      const before = tokens.requests.length;
+      const r = await measureImage(`docker://${secured}`, o);
+      expect(r.layers.map((l) => [l.digest, l.compressedBytes])).toEqual(truth.layers.map((l) => [l.digest, l.size]));
+      expect(r.contentBytes).toBeGreaterThan(100000); // the layer blobs came through the token too
+      expect(tokens.requests.slice(before).some((q) => q.includes('scope=repository%3Adsg-itest-token%3Apull'))).toBe(
+        true,
+      );
+    } finally {
+      process.env = saved;
+      await tokens.stop();
     }
   });
 
