@@ -109415,7 +109415,8 @@ async function removeImage(tag) {
 
 
 function dockerfileOf(build) {
-    return build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+    const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+    return path.replace(/^(\.\/)+/, '');
 }
 /**
  * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
@@ -112923,7 +112924,7 @@ async function run() {
             baseMissingReason: baseMissing,
             approved,
         });
-        const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build).replace(/^\.\//, '');
+        const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build);
         const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
         const reportPath = (0,external_node_path_namespaceObject.join)(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
         await (0,promises_namespaceObject.writeFile)(reportPath, JSON.stringify({ name, baseLabel, comparison }, null, 2));

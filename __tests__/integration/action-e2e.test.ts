@@ -260,6 +260,29 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     expect(left.every((f) => f.endsWith('.json'))).toBe(true); // only the JSON reports, which are outputs
   });
 
+  it('reports a new image alone when the base commit has no Dockerfile, judged by the absolute rules', async () => {
+    git('checkout', '-q', '--orphan', 'empty');
+    git('rm', '-rqf', '.');
+    const emptySha = commit({ 'README.md': 'no image yet\n' }, 'empty');
+    const r = await runAction(multiSha, baseSha, { ...INPUTS, 'base-ref': emptySha, 'comment-key': 'new-image' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs['base-size']).toBe('');
+    expect(r.summary).toContain('No base image: Dockerfile does not exist at the base commit \\(a new image\\)');
+    expect(r.summary).toContain('`max-size 20 MB` ✅');
+  });
+
+  it('warns and reports the PR image alone when the base does not build', async () => {
+    git('checkout', '-q', '-B', 'broken', baseSha);
+    const brokenSha = commit({ Dockerfile: 'FROM busybox\nRUN exit 3\n' }, 'broken');
+    const r = await runAction(multiSha, baseSha, { ...INPUTS, 'base-ref': brokenSha, 'comment-key': 'broken-base' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(
+      /::warning::The base image did not build, so the PR image is reported alone: docker buildx failed/,
+    );
+    expect(r.summary).toContain('No base image: the base build failed');
+    expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
   it('rejects a bad input with one line naming it', async () => {
     const r = await runAction(multiSha, baseSha, { ...INPUTS, 'max-increase': 'ten megabytes' });
     expect(r.code).toBe(1);

@@ -75111,7 +75111,8 @@ async function removeImage(tag) {
 
 
 function dockerfileOf(build) {
-    return build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+    const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+    return path.replace(/^(\.\/)+/, '');
 }
 /**
  * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same

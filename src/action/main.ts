@@ -142,7 +142,7 @@ export async function run(): Promise<void> {
       baseMissingReason: baseMissing,
       approved,
     });
-    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build).replace(/^\.\//, '');
+    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build);
     const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
 
     const reportPath = join(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);

@@ -28,7 +28,8 @@ export interface Sides {
 }
 
 export function dockerfileOf(build: BuildInputs): string {
-  return build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+  const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
+  return path.replace(/^(\.\/)+/, '');
 }
 
 /**
