@@ -109350,7 +109350,8 @@ function buildxArgs(inputs, paths) {
     const args = ['buildx', 'build'];
     if (inputs.builder)
         args.push('--builder', inputs.builder);
-    args.push('--progress', 'plain', '--load', '--provenance', 'false', '--tag', paths.tag);
+    args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
+    args.push(...(paths.ociDest ? ['--output', `type=oci,dest=${paths.ociDest}`] : ['--load']));
     args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
     if (inputs.file)
         args.push('--file', resolveIn(paths.root, inputs.file));
@@ -109395,16 +109396,37 @@ function secretEnv(secrets) {
 
 
 
-/** Builds one side with buildx and reads the results back from the files buildx wrote, not from its output. */
+/** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
+const CANNOT_LOAD = /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
+/**
+ * Builds one side with buildx and reads the results back from the files buildx wrote, not from its output.
+ * Loads into the daemon; a multi-platform build, or a load the daemon refuses, writes an OCI archive instead.
+ */
 async function buildImage(inputs, root, tag, tmp) {
-    const iidFile = (0,external_node_path_namespaceObject.join)(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.iid`);
-    const metadataFile = (0,external_node_path_namespaceObject.join)(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.json`);
-    const args = buildxArgs(inputs, { root, tag, iidFile, metadataFile });
-    await src_exec_exec('docker', args, { cwd: root, env: secretEnv(inputs.secrets) });
+    const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
+    const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
+    const env = secretEnv(inputs.secrets);
+    let reference = `docker-daemon:${tag}`;
+    if (inputs.platforms.length > 1) {
+        await src_exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+        reference = `oci-archive:${base}.oci.tar`;
+    }
+    else {
+        try {
+            await src_exec_exec('docker', buildxArgs(inputs, paths), { cwd: root, env });
+        }
+        catch (err) {
+            if (!CANNOT_LOAD.test(err.message))
+                throw err;
+            await src_exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+            reference = `oci-archive:${base}.oci.tar`;
+        }
+    }
+    const { iidFile, metadataFile } = paths;
     const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8').catch(() => '')).trim();
     const raw = await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => 'null');
     const metadata = (JSON.parse(raw) ?? {});
-    return { tag, imageId, metadata };
+    return { tag, reference, imageId, metadata };
 }
 async function removeImage(tag) {
     await src_exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
@@ -109428,8 +109450,7 @@ async function buildSides(plan, log, cleanups) {
     if (!headRef) {
         const tag = `docker-size-guard-head:${plan.id}`;
         cleanups.push(() => removeImage(tag));
-        await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
-        headRef = `docker-daemon:${tag}`;
+        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
     }
     if (plan.baseImage)
         return { headRef, baseRef: plan.baseImage, baseMissing: null };

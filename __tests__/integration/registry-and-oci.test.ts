@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../src/build/build-image.js';
 import { measureImage } from '../../src/engine.js';
 import { UserError } from '../../src/errors.js';
 import { startTokenServer, TOKEN_PASSWORD, TOKEN_USER } from '../helpers/token-server.js';
@@ -211,6 +212,46 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
     } finally {
       process.env = saved;
       await tokens.stop();
+    }
+  });
+
+  it('builds a multi-platform image to an OCI archive (the store cannot --load it) and measures one platform', async () => {
+    const ctx = context({ Dockerfile: MULTI });
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = CONTAINERD;
+    try {
+      const build = {
+        context: '.',
+        file: '',
+        target: '',
+        buildArgs: [],
+        buildContexts: [],
+        secrets: [],
+        platforms: ['linux/amd64', 'linux/arm64'],
+        builder: '',
+        cacheFrom: [],
+        cacheTo: [],
+        pull: false,
+        noCache: false,
+      };
+      const built = await buildImage(build, ctx.dir, `dsg-itest-oci:${TAG}`, tmp);
+      expect(built.reference).toMatch(/^oci-archive:.*\.oci\.tar$/);
+      const arm = await measureImage(built.reference, {
+        files: true,
+        compressedEstimate: true,
+        platform: { os: 'linux', architecture: 'arm64' },
+      });
+      const amd = await measureImage(built.reference, {
+        files: true,
+        compressedEstimate: true,
+        platform: { os: 'linux', architecture: 'amd64' },
+      });
+      // The Dockerfile writes 200,000 payload bytes for arm64 and 100,000 for amd64, plus "built for ARCH\n".
+      expect(arm.contentBytes! - amd.contentBytes!).toBe(100_000 + 'arm64'.length - 'amd64'.length);
+      expect(arm.compressedIsEstimate).toBe(false);
+    } finally {
+      process.env.DOCKER_HOST = saved;
+      ctx.cleanup();
     }
   });
 

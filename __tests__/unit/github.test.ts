@@ -64,12 +64,18 @@ describe('buildx argv', () => {
   };
   it('is a pure function of the inputs, with paths resolved in the checkout', () => {
     expect(buildxArgs(inputs, { root: '/ws', tag: 't:1', iidFile: '/tmp/iid', metadataFile: '/tmp/meta.json' })).toEqual([
-      'buildx', 'build', '--builder', 'ci', '--progress', 'plain', '--load', '--provenance', 'false', '--tag', 't:1',
+      'buildx', 'build', '--builder', 'ci', '--progress', 'plain', '--provenance', 'false', '--tag', 't:1', '--load',
       '--iidfile', '/tmp/iid', '--metadata-file', '/tmp/meta.json', '--file', '/ws/app/Dockerfile.prod', '--target', 'runtime',
       '--platform', 'linux/amd64', '--build-arg', 'NPM_TOKEN=s3cr3t', '--build-context', 'shared=../shared',
       '--secret', 'id=gh,env=DSG_SECRET_GH', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', '--pull', '/ws/app',
     ]); // prettier-ignore
   });
+  it('writes an OCI archive instead of loading when asked', () => {
+    const argv = buildxArgs(inputs, { root: '/ws', tag: 't', iidFile: 'i', metadataFile: 'm', ociDest: '/tmp/x.tar' });
+    expect(argv).toContain('type=oci,dest=/tmp/x.tar');
+    expect(argv).not.toContain('--load');
+  });
+
   it('never puts a secret value on the command line', () => {
     const argv = buildxArgs(inputs, { root: '/ws', tag: 't', iidFile: 'i', metadataFile: 'm' });
     expect(argv.join(' ')).not.toContain('token-value');

@@ -5,21 +5,43 @@ import { buildxArgs, secretEnv, type BuildInputs } from './buildx-args.js';
 
 export interface BuiltImage {
   tag: string;
+  /** What to measure: the image in the daemon, or the OCI archive buildx wrote. */
+  reference: string;
   imageId: string;
   /** buildx's metadata file, as written (containerimage.config.digest etc.). */
   metadata: Record<string, unknown>;
 }
 
-/** Builds one side with buildx and reads the results back from the files buildx wrote, not from its output. */
+/** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
+const CANNOT_LOAD =
+  /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
+
+/**
+ * Builds one side with buildx and reads the results back from the files buildx wrote, not from its output.
+ * Loads into the daemon; a multi-platform build, or a load the daemon refuses, writes an OCI archive instead.
+ */
 export async function buildImage(inputs: BuildInputs, root: string, tag: string, tmp: string): Promise<BuiltImage> {
-  const iidFile = join(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.iid`);
-  const metadataFile = join(tmp, `${tag.replace(/[^a-z0-9]/gi, '_')}.json`);
-  const args = buildxArgs(inputs, { root, tag, iidFile, metadataFile });
-  await exec('docker', args, { cwd: root, env: secretEnv(inputs.secrets) });
+  const base = join(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
+  const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
+  const env = secretEnv(inputs.secrets);
+  let reference = `docker-daemon:${tag}`;
+  if (inputs.platforms.length > 1) {
+    await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+    reference = `oci-archive:${base}.oci.tar`;
+  } else {
+    try {
+      await exec('docker', buildxArgs(inputs, paths), { cwd: root, env });
+    } catch (err) {
+      if (!CANNOT_LOAD.test((err as Error).message)) throw err;
+      await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+      reference = `oci-archive:${base}.oci.tar`;
+    }
+  }
+  const { iidFile, metadataFile } = paths;
   const imageId = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
   const raw = await readFile(metadataFile, 'utf8').catch(() => 'null');
   const metadata = (JSON.parse(raw) ?? {}) as Record<string, unknown>;
-  return { tag, imageId, metadata };
+  return { tag, reference, imageId, metadata };
 }
 
 export async function removeImage(tag: string): Promise<void> {

@@ -20,8 +20,8 @@ export interface BuildPaths {
   tag: string;
   iidFile: string;
   metadataFile: string;
-  /** Where secret files are written for `--secret id=…,src=…`. */
-  secretDir?: string;
+  /** An OCI archive to write instead of loading into the daemon (multi-platform builds, builders that cannot load). */
+  ociDest?: string;
 }
 
 function resolveIn(root: string, path: string): string {
@@ -36,7 +36,8 @@ function resolveIn(root: string, path: string): string {
 export function buildxArgs(inputs: BuildInputs, paths: BuildPaths): string[] {
   const args = ['buildx', 'build'];
   if (inputs.builder) args.push('--builder', inputs.builder);
-  args.push('--progress', 'plain', '--load', '--provenance', 'false', '--tag', paths.tag);
+  args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
+  args.push(...(paths.ociDest ? ['--output', `type=oci,dest=${paths.ociDest}`] : ['--load']));
   args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
   if (inputs.file) args.push('--file', resolveIn(paths.root, inputs.file));
   if (inputs.target) args.push('--target', inputs.target);

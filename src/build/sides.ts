@@ -42,8 +42,7 @@ export async function buildSides(plan: SidesPlan, log: Log, cleanups: (() => Pro
   if (!headRef) {
     const tag = `docker-size-guard-head:${plan.id}`;
     cleanups.push(() => removeImage(tag));
-    await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
-    headRef = `docker-daemon:${tag}`;
+    headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
   }
   if (plan.baseImage) return { headRef, baseRef: plan.baseImage, baseMissing: null };
   if (!plan.baseSha) return { headRef, baseRef: null, baseMissing: plan.baseMissing };
