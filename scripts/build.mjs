@@ -37,7 +37,10 @@ for (const { entry, out } of bundles) {
   await writeFile(join(dir, 'index.js'), shebang + BANNER + body, { mode: out === 'cli' ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets)) {
     // Native addons that ssh2 may load are optional (it falls back to JS); keep the bundle free of binaries.
-    if (name.endsWith('.node') || name.endsWith('.exe')) continue;
+    // dockerode's .proto files serve only buildImage sessions and progress (loaded lazily there), which this
+    // project never calls: without them (and their LICENSE files) dist/ holds no duplicated copies of grpc's schemas.
+    if (name.endsWith('.node') || name.endsWith('.exe') || name.endsWith('.proto') || name.endsWith('/LICENSE'))
+      continue;
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), asset.source);
   }

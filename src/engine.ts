@@ -4,7 +4,7 @@ import { buildImageReport } from './measure/image.js';
 import { LayerCache } from './measure/layer-cache.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
-import { readArchive } from './sources/archive.js';
+import { readArchive, type ArchiveContents } from './sources/archive.js';
 import { DockerDaemon } from './sources/daemon.js';
 import { checkPath, fileChunks, OciDirectory } from './sources/files.js';
 import { resolveLayout, type ResolvedImage } from './sources/layout.js';
@@ -26,6 +26,17 @@ function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate): Ana
   return { files: o.files, estimate, keepEntries: o.files };
 }
 
+/** Resolves one image in an archive already read, and picks its layers' stats. */
+async function resolveInArchive(
+  contents: ArchiveContents,
+  what: string,
+  o: MeasureOptions,
+  name: string | undefined,
+): Promise<{ image: ResolvedImage; stats: LayerStats[] }> {
+  const image = await resolveLayout(contents, { platform: o.platform, name, what }, (p) => contents.sizes.get(p));
+  return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
+}
+
 async function fromArchiveStream(
   chunks: AsyncIterable<Buffer>,
   what: string,
@@ -33,8 +44,33 @@ async function fromArchiveStream(
   name: string | undefined,
 ): Promise<{ image: ResolvedImage; stats: LayerStats[] }> {
   const contents = await readArchive(chunks, { ...analyzeOptions(o), what, cache: o.cache });
-  const image = await resolveLayout(contents, { platform: o.platform, name, what }, (p) => contents.sizes.get(p));
-  return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
+  return resolveInArchive(contents, what, o, name);
+}
+
+type DaemonRef = Extract<ImageReference, { transport: 'docker-daemon' }>;
+
+/**
+ * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
+ * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
+ */
+async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<Map<string, ImageReport>> {
+  const daemon = o.daemon ?? new DockerDaemon();
+  const what = refs.map(formatReference).join(', ');
+  const store = await daemon.store(what);
+  for (const r of refs) await daemon.inspect(r.name, formatReference(r));
+  const names = [...new Set(refs.map((r) => r.name))];
+  const stream = await daemon.save(names, what);
+  const contents = await readArchive(stream as AsyncIterable<Buffer>, { ...analyzeOptions(o), what, cache: o.cache });
+  const reports = new Map<string, ImageReport>();
+  for (const name of names) {
+    const reference = formatReference({ transport: 'docker-daemon', name });
+    const { image, stats } = await resolveInArchive(contents, reference, o, names.length > 1 ? name : undefined);
+    reports.set(
+      name,
+      buildImageReport({ reference, source: { transport: 'docker-daemon', store }, image, stats }, o.files),
+    );
+  }
+  return reports;
 }
 
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
@@ -50,30 +86,8 @@ export async function measureImage(text: string, options: MeasureOptions): Promi
 export async function measureImages(texts: string[], options: MeasureOptions): Promise<ImageReport[]> {
   const o = { ...options, cache: options.cache ?? new LayerCache() };
   const refs = texts.map((t) => parseReference(t, existsSync));
-  const daemonRefs = refs.filter(
-    (r): r is Extract<ImageReference, { transport: 'docker-daemon' }> => r.transport === 'docker-daemon',
-  );
-  const fromDaemon = new Map<string, ImageReport>();
-  if (daemonRefs.length > 1) {
-    const daemon = o.daemon ?? new DockerDaemon();
-    const what = daemonRefs.map(formatReference).join(', ');
-    const store = await daemon.store(what);
-    for (const r of daemonRefs) await daemon.inspect(r.name, formatReference(r));
-    const names = [...new Set(daemonRefs.map((r) => r.name))];
-    const stream = await daemon.save(names, what);
-    const contents = await readArchive(stream as AsyncIterable<Buffer>, { ...analyzeOptions(o), what, cache: o.cache });
-    for (const r of daemonRefs) {
-      const ref = formatReference(r);
-      const image = await resolveLayout(contents, { platform: o.platform, name: r.name, what: ref }, (p) =>
-        contents.sizes.get(p),
-      );
-      const stats = image.layers.map((l) => contents.layer(l.blobPath, ref));
-      fromDaemon.set(
-        r.name,
-        buildImageReport({ reference: ref, source: { transport: 'docker-daemon', store }, image, stats }, o.files),
-      );
-    }
-  }
+  const daemonRefs = refs.filter((r): r is DaemonRef => r.transport === 'docker-daemon');
+  const fromDaemon = daemonRefs.length > 0 ? await measureFromDaemon(daemonRefs, o) : new Map<string, ImageReport>();
   const reports: ImageReport[] = [];
   for (const r of refs) {
     reports.push(
@@ -89,17 +103,8 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
   const what = formatReference(ref);
   const withWaste = options.files;
   switch (ref.transport) {
-    case 'docker-daemon': {
-      const daemon = options.daemon ?? new DockerDaemon();
-      const store = await daemon.store(what);
-      await daemon.inspect(ref.name, what);
-      const stream = await daemon.save([ref.name], what);
-      const { image, stats } = await fromArchiveStream(stream as AsyncIterable<Buffer>, what, options, undefined);
-      return buildImageReport(
-        { reference: what, source: { transport: ref.transport, store }, image, stats },
-        withWaste,
-      );
-    }
+    case 'docker-daemon':
+      return (await measureFromDaemon([ref], options)).get(ref.name)!;
     case 'docker-archive':
     case 'oci-archive': {
       await checkPath(ref.path, what, false);

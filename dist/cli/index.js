@@ -70888,12 +70888,6 @@ async function collect(source, limit, what) {
     }
     return Buffer.concat(parts);
 }
-async function drain(source) {
-    let length = 0;
-    for await (const chunk of source)
-        length += chunk.length;
-    return length;
-}
 function toReadable(source) {
     return source instanceof external_node_stream_namespaceObject.Readable ? source : external_node_stream_namespaceObject.Readable.from(source, { objectMode: false });
 }
@@ -72541,9 +72535,6 @@ const MEDIA_TYPES = {
 function isIndexMediaType(mediaType) {
     return mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerList;
 }
-function isManifestMediaType(mediaType) {
-    return mediaType === MEDIA_TYPES.ociManifest || mediaType === MEDIA_TYPES.dockerManifest;
-}
 
 ;// CONCATENATED MODULE: ./src/sources/layout.ts
 
@@ -72981,10 +72972,35 @@ class RegistryClient {
 function analyzeOptions(o, estimate = o.compressedEstimate) {
     return { files: o.files, estimate, keepEntries: o.files };
 }
-async function fromArchiveStream(chunks, what, o, name) {
-    const contents = await readArchive(chunks, { ...analyzeOptions(o), what, cache: o.cache });
+/** Resolves one image in an archive already read, and picks its layers' stats. */
+async function resolveInArchive(contents, what, o, name) {
     const image = await resolveLayout(contents, { platform: o.platform, name, what }, (p) => contents.sizes.get(p));
     return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
+}
+async function fromArchiveStream(chunks, what, o, name) {
+    const contents = await readArchive(chunks, { ...analyzeOptions(o), what, cache: o.cache });
+    return resolveInArchive(contents, what, o, name);
+}
+/**
+ * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
+ * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
+ */
+async function measureFromDaemon(refs, o) {
+    const daemon = o.daemon ?? new DockerDaemon();
+    const what = refs.map(formatReference).join(', ');
+    const store = await daemon.store(what);
+    for (const r of refs)
+        await daemon.inspect(r.name, formatReference(r));
+    const names = [...new Set(refs.map((r) => r.name))];
+    const stream = await daemon.save(names, what);
+    const contents = await readArchive(stream, { ...analyzeOptions(o), what, cache: o.cache });
+    const reports = new Map();
+    for (const name of names) {
+        const reference = formatReference({ transport: 'docker-daemon', name });
+        const { image, stats } = await resolveInArchive(contents, reference, o, names.length > 1 ? name : undefined);
+        reports.set(name, buildImageReport({ reference, source: { transport: 'docker-daemon', store }, image, stats }, o.files));
+    }
+    return reports;
 }
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
 async function measureImage(text, options) {
@@ -72999,23 +73015,7 @@ async function measureImages(texts, options) {
     const o = { ...options, cache: options.cache ?? new LayerCache() };
     const refs = texts.map((t) => parseReference(t, external_node_fs_namespaceObject.existsSync));
     const daemonRefs = refs.filter((r) => r.transport === 'docker-daemon');
-    const fromDaemon = new Map();
-    if (daemonRefs.length > 1) {
-        const daemon = o.daemon ?? new DockerDaemon();
-        const what = daemonRefs.map(formatReference).join(', ');
-        const store = await daemon.store(what);
-        for (const r of daemonRefs)
-            await daemon.inspect(r.name, formatReference(r));
-        const names = [...new Set(daemonRefs.map((r) => r.name))];
-        const stream = await daemon.save(names, what);
-        const contents = await readArchive(stream, { ...analyzeOptions(o), what, cache: o.cache });
-        for (const r of daemonRefs) {
-            const ref = formatReference(r);
-            const image = await resolveLayout(contents, { platform: o.platform, name: r.name, what: ref }, (p) => contents.sizes.get(p));
-            const stats = image.layers.map((l) => contents.layer(l.blobPath, ref));
-            fromDaemon.set(r.name, buildImageReport({ reference: ref, source: { transport: 'docker-daemon', store }, image, stats }, o.files));
-        }
-    }
+    const fromDaemon = daemonRefs.length > 0 ? await measureFromDaemon(daemonRefs, o) : new Map();
     const reports = [];
     for (const r of refs) {
         reports.push(r.transport === 'docker-daemon' && fromDaemon.has(r.name)
@@ -73028,14 +73028,8 @@ async function measureReference(ref, options) {
     const what = formatReference(ref);
     const withWaste = options.files;
     switch (ref.transport) {
-        case 'docker-daemon': {
-            const daemon = options.daemon ?? new DockerDaemon();
-            const store = await daemon.store(what);
-            await daemon.inspect(ref.name, what);
-            const stream = await daemon.save([ref.name], what);
-            const { image, stats } = await fromArchiveStream(stream, what, options, undefined);
-            return buildImageReport({ reference: what, source: { transport: ref.transport, store }, image, stats }, withWaste);
-        }
+        case 'docker-daemon':
+            return (await measureFromDaemon([ref], options)).get(ref.name);
         case 'docker-archive':
         case 'oci-archive': {
             await checkPath(ref.path, what, false);

@@ -63,7 +63,3 @@ export const MEDIA_TYPES = {
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerList;
 }
-
-export function isManifestMediaType(mediaType: string | undefined): boolean {
-  return mediaType === MEDIA_TYPES.ociManifest || mediaType === MEDIA_TYPES.dockerManifest;
-}

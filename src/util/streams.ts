@@ -43,12 +43,6 @@ export async function collect(source: AsyncIterable<Buffer>, limit: number, what
   return Buffer.concat(parts);
 }
 
-export async function drain(source: AsyncIterable<Buffer>): Promise<number> {
-  let length = 0;
-  for await (const chunk of source) length += chunk.length;
-  return length;
-}
-
 export function toReadable(source: AsyncIterable<Buffer>): Readable {
   return source instanceof Readable ? source : Readable.from(source, { objectMode: false });
 }
