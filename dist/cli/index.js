@@ -73538,26 +73538,17 @@ function describeRules(r) {
     };
     const pct = (n) => formatPercent(n, n * 100 === Math.round(n * 100) ? 0 : 1);
     add('max-size', r.maxSize, formatBytes);
-    if (r.maxIncrease !== null && r.maxIncreasePercent !== null) {
-        out.push({
-            name: 'max-increase',
-            text: `max-increase ${formatBytes(r.maxIncrease)} and ${pct(r.maxIncreasePercent)}`,
-        });
-    }
-    else {
-        add('max-increase', r.maxIncrease, formatBytes);
-        add('max-increase-percent', r.maxIncreasePercent, pct);
-    }
-    if (r.warnIncrease !== null && r.warnIncreasePercent !== null) {
-        out.push({
-            name: 'warn-increase',
-            text: `warn-increase ${formatBytes(r.warnIncrease)} and ${pct(r.warnIncreasePercent)}`,
-        });
-    }
-    else {
-        add('warn-increase', r.warnIncrease, formatBytes);
-        add('warn-increase-percent', r.warnIncreasePercent, pct);
-    }
+    // An absolute and a relative limit set together are one rule (both must be crossed), named for the absolute one.
+    const increase = (name, bytes, percent) => {
+        if (bytes !== null && percent !== null)
+            out.push({ name, text: `${name} ${formatBytes(bytes)} and ${pct(percent)}` });
+        else {
+            add(name, bytes, formatBytes);
+            add(`${name}-percent`, percent, pct);
+        }
+    };
+    increase('max-increase', r.maxIncrease, r.maxIncreasePercent);
+    increase('warn-increase', r.warnIncrease, r.warnIncreasePercent);
     add('max-layer-size', r.maxLayerSize, formatBytes);
     add('max-layers', r.maxLayers, String);
     add('min-efficiency', r.minEfficiency, pct);
@@ -73767,6 +73758,12 @@ function parseFormat(value) {
         return value;
     throw new UserError(`Invalid --format '${value}': expected text, json or markdown`);
 }
+/** Flags every command that measures images takes. */
+const IMAGE_FLAGS = {
+    platform: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    'no-files': { type: 'boolean', default: false },
+};
 
 ;// CONCATENATED MODULE: ./src/cli/compare.ts
 
@@ -73800,9 +73797,7 @@ async function compareCommand(argv, io) {
         args: argv,
         allowPositionals: true,
         options: {
-            platform: { type: 'string' },
-            format: { type: 'string', default: 'text' },
-            'no-files': { type: 'boolean', default: false },
+            ...IMAGE_FLAGS,
             ...RULE_FLAGS,
         },
     });
@@ -75370,9 +75365,7 @@ async function measureCommand(argv, io) {
         args: argv,
         allowPositionals: true,
         options: {
-            platform: { type: 'string' },
-            format: { type: 'string', default: 'text' },
-            'no-files': { type: 'boolean', default: false },
+            ...IMAGE_FLAGS,
             'no-compressed-estimate': { type: 'boolean', default: false },
         },
     });

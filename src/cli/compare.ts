@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { renderComparisonMarkdown } from '../report/comparison-markdown.js';
 import { renderComparisonText } from '../report/comparison-text.js';
 import { parsePlatform } from '../sources/platform.js';
-import { parseFormat } from './args.js';
+import { IMAGE_FLAGS, parseFormat } from './args.js';
 import type { Output } from './output.js';
 import type { Comparison } from '../model/comparison.js';
 
@@ -40,9 +40,7 @@ export async function compareCommand(argv: string[], io: Output): Promise<number
     args: argv,
     allowPositionals: true,
     options: {
-      platform: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      'no-files': { type: 'boolean', default: false },
+      ...IMAGE_FLAGS,
       ...RULE_FLAGS,
     },
   });

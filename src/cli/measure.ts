@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { renderImageMarkdown } from '../report/image-markdown.js';
 import { renderImageText } from '../report/image-text.js';
 import { parsePlatform } from '../sources/platform.js';
-import { parseFormat } from './args.js';
+import { IMAGE_FLAGS, parseFormat } from './args.js';
 import type { Output } from './output.js';
 import { parseArgs } from 'node:util';
 
@@ -19,9 +19,7 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
     args: argv,
     allowPositionals: true,
     options: {
-      platform: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      'no-files': { type: 'boolean', default: false },
+      ...IMAGE_FLAGS,
       'no-compressed-estimate': { type: 'boolean', default: false },
     },
   });

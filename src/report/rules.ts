@@ -9,24 +9,17 @@ export function describeRules(r: Rules): { name: string; text: string }[] {
   };
   const pct = (n: number) => formatPercent(n, n * 100 === Math.round(n * 100) ? 0 : 1);
   add('max-size', r.maxSize, formatBytes);
-  if (r.maxIncrease !== null && r.maxIncreasePercent !== null) {
-    out.push({
-      name: 'max-increase',
-      text: `max-increase ${formatBytes(r.maxIncrease)} and ${pct(r.maxIncreasePercent)}`,
-    });
-  } else {
-    add('max-increase', r.maxIncrease, formatBytes);
-    add('max-increase-percent', r.maxIncreasePercent, pct);
-  }
-  if (r.warnIncrease !== null && r.warnIncreasePercent !== null) {
-    out.push({
-      name: 'warn-increase',
-      text: `warn-increase ${formatBytes(r.warnIncrease)} and ${pct(r.warnIncreasePercent)}`,
-    });
-  } else {
-    add('warn-increase', r.warnIncrease, formatBytes);
-    add('warn-increase-percent', r.warnIncreasePercent, pct);
-  }
+  // An absolute and a relative limit set together are one rule (both must be crossed), named for the absolute one.
+  const increase = (name: string, bytes: number | null, percent: number | null) => {
+    if (bytes !== null && percent !== null)
+      out.push({ name, text: `${name} ${formatBytes(bytes)} and ${pct(percent)}` });
+    else {
+      add(name, bytes, formatBytes);
+      add(`${name}-percent`, percent, pct);
+    }
+  };
+  increase('max-increase', r.maxIncrease, r.maxIncreasePercent);
+  increase('warn-increase', r.warnIncrease, r.warnIncreasePercent);
   add('max-layer-size', r.maxLayerSize, formatBytes);
   add('max-layers', r.maxLayers, String);
   add('min-efficiency', r.minEfficiency, pct);
