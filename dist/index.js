@@ -109440,39 +109440,65 @@ function dockerfileOf(build) {
     const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
     return path.replace(/^(\.\/)+/, '');
 }
-/**
- * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
- * inputs (so the second build reuses the first one's cache). A base without the Dockerfile is a new image and a
- * failing base build is a warning; a failing head build is an error. Everything made is undone by `cleanups`.
- */
-async function buildSides(plan, log, cleanups) {
-    let headRef = plan.headImage ?? '';
-    if (!headRef) {
-        const tag = `docker-size-guard-head:${plan.id}`;
-        cleanups.push(() => removeImage(tag));
-        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
-    }
+/** A promise whose rejection is held until awaited, so work started early cannot crash the process meanwhile. */
+function held(p) {
+    const settled = p.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    return async () => {
+        const r = await settled;
+        if (!r.ok)
+            throw r.error;
+        return r.value;
+    };
+}
+async function buildBase(plan, log, cleanups) {
     if (plan.baseImage)
-        return { headRef, baseRef: plan.baseImage, baseMissing: null };
+        return { ref: plan.baseImage, source: 'image' };
     if (!plan.baseSha)
-        return { headRef, baseRef: null, baseMissing: plan.baseMissing };
+        return { ref: null, missing: plan.baseMissing };
     const dockerfile = dockerfileOf(plan.build);
     if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
-        return { headRef, baseRef: null, baseMissing: `${dockerfile} does not exist at the base commit (a new image)` };
+        return { ref: null, missing: `${dockerfile} does not exist at the base commit (a new image)` };
     }
     const worktree = await addWorktree(plan.root, plan.baseSha, plan.tmp);
     cleanups.push(() => worktree.remove());
     const tag = `docker-size-guard-base:${plan.id}`;
     try {
         cleanups.push(() => removeImage(tag));
-        await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
-        return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
+        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+        return { ref: built.reference, source: 'built' };
     }
     catch (err) {
         log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
-        return { headRef, baseRef: null, baseMissing: 'the base build failed' };
+        return { ref: null, missing: 'the base build failed' };
     }
 }
+/**
+ * Builds the base from a temporary worktree of the base commit and the head from the checkout, with the same
+ * inputs (so the second build reuses the first one's cache), and measures each side as soon as it exists: the
+ * base is measured while the head builds, which hides most of the measuring behind the slower build.
+ * A base without the Dockerfile is a new image and a failing base build is a warning; a failing head build is an
+ * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
+ */
+async function buildAndMeasureSides(plan, log, measure, cleanups) {
+    const base = await buildBase(plan, log, cleanups);
+    const baseReport = base.ref ? held(measure(base.ref)) : null;
+    // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
+    if (baseReport)
+        cleanups.push(() => baseReport().then(sides_noop, sides_noop));
+    let headRef = plan.headImage ?? '';
+    if (!headRef) {
+        const tag = `docker-size-guard-head:${plan.id}`;
+        cleanups.push(() => removeImage(tag));
+        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
+    }
+    // The base first: the head's layers it shares are then taken from the cache.
+    const baseMeasured = baseReport ? await baseReport() : null;
+    const head = await measure(headRef);
+    if (base.ref === null)
+        return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
+    return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+}
+function sides_noop() { }
 
 // EXTERNAL MODULE: ./node_modules/bytes-iec/index.js
 var bytes_iec = __nccwpck_require__(2921);
@@ -111137,24 +111163,6 @@ function buildImageReport(input, withWaste) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/measure/layer-cache.ts
-/**
- * Layer stats by blob digest. A digest fixes the bytes, so stats never go stale; the key also carries what was
- * computed, so a cheaper earlier pass is not taken for a fuller one.
- */
-class LayerCache {
-    entries = new Map();
-    static key(digest, o) {
-        return `${digest}|${o.files ? 'f' : ''}${o.estimate ? 'e' : ''}${o.keepEntries ? 'k' : ''}`;
-    }
-    get(digest, options) {
-        return this.entries.get(LayerCache.key(digest, options));
-    }
-    set(digest, options, stats) {
-        this.entries.set(LayerCache.key(digest, options), stats);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/sources/archive.ts
 
 
@@ -111894,7 +111902,7 @@ async function measureFromDaemon(refs, o) {
 }
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
 async function measureImage(text, options) {
-    const ref = parseReference(text, existsSync);
+    const ref = reference_parseReference(text, external_node_fs_namespaceObject.existsSync);
     return measureReference(ref, options);
 }
 /**
@@ -111903,7 +111911,7 @@ async function measureImage(text, options) {
  */
 async function measureImages(texts, options) {
     const o = { ...options, cache: options.cache ?? new LayerCache() };
-    const refs = texts.map((t) => reference_parseReference(t, external_node_fs_namespaceObject.existsSync));
+    const refs = texts.map((t) => parseReference(t, existsSync));
     const daemonRefs = refs.filter((r) => r.transport === 'docker-daemon');
     const fromDaemon = daemonRefs.length > 0 ? await measureFromDaemon(daemonRefs, o) : new Map();
     const reports = [];
@@ -111959,6 +111967,24 @@ async function measureReference(ref, options) {
             }
             return buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, withWaste);
         }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/measure/layer-cache.ts
+/**
+ * Layer stats by blob digest. A digest fixes the bytes, so stats never go stale; the key also carries what was
+ * computed, so a cheaper earlier pass is not taken for a fuller one.
+ */
+class layer_cache_LayerCache {
+    entries = new Map();
+    static key(digest, o) {
+        return `${digest}|${o.files ? 'f' : ''}${o.estimate ? 'e' : ''}${o.keepEntries ? 'k' : ''}`;
+    }
+    get(digest, options) {
+        return this.entries.get(layer_cache_LayerCache.key(digest, options));
+    }
+    set(digest, options, stats) {
+        this.entries.set(layer_cache_LayerCache.key(digest, options), stats);
     }
 }
 
@@ -112834,6 +112860,7 @@ function sensitiveValues(inputs) {
 
 
 
+
 /** The base commit: base-ref if given, else the PR's merge base, else the commit before a push. */
 async function chooseBase(root, inputs, event) {
     if (inputs.baseRef)
@@ -112913,7 +112940,8 @@ async function run() {
                 `code with it. Measure in a pull_request workflow and comment from ${event.name} with the report, or set allow-unsafe-pr-build: true if the code is trusted.`);
         }
         const base = inputs.baseImage ? null : await chooseBase(root, inputs, event);
-        const { headRef, baseRef, baseMissing } = await buildSides({
+        const cache = new layer_cache_LayerCache();
+        const sides = await buildAndMeasureSides({
             root,
             build: inputs.build,
             baseImage: inputs.baseImage || undefined,
@@ -112922,12 +112950,11 @@ async function run() {
             baseMissing: base?.missing ?? null,
             tmp,
             id,
-        }, { group: group, warning: warning }, cleanups);
+        }, { group: group, warning: warning }, (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }), cleanups);
         const baseLabel = inputs.baseImage || base?.label || 'base';
-        const reports = await group('Measure', () => measureImages(baseRef ? [baseRef, headRef] : [headRef], { files: true, compressedEstimate: true }));
         const approved = !!event.pr?.labels.includes(inputs.approveLabel);
-        const comparison = compare(baseRef ? reports[0] : null, reports[reports.length - 1], inputs.rules, {
-            baseMissingReason: baseMissing,
+        const comparison = compare(sides.base, sides.head, inputs.rules, {
+            baseMissingReason: sides.baseMissing,
             approved,
         });
         const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build);

@@ -73,6 +73,15 @@ if ! docker -H unix://$C/docker.sock info >/dev/null 2>&1; then
   wait_for "containerd-store dockerd (see $C/log)" docker -H unix://$C/docker.sock info
 fi
 
+# The containerd-store daemon runs without iptables (the first daemon owns them), so give its bridge the
+# outbound NAT the first daemon gives docker0: builds on it can then apt-get like builds on the first.
+nat_rule() { iptables "$@" >/dev/null 2>&1; }
+nat_rule -t nat -C POSTROUTING -s 172.31.0.0/16 ! -o docker1 -j MASQUERADE ||
+  iptables -t nat -A POSTROUTING -s 172.31.0.0/16 ! -o docker1 -j MASQUERADE
+nat_rule -C FORWARD -i docker1 ! -o docker1 -j ACCEPT || iptables -I FORWARD -i docker1 ! -o docker1 -j ACCEPT
+nat_rule -C FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ||
+  iptables -I FORWARD -o docker1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+
 if ! curl -fsS http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
   log "starting docker-registry on 127.0.0.1:5000"
   mkdir -p $REG_DIR/data

@@ -75125,39 +75125,65 @@ function dockerfileOf(build) {
     const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
     return path.replace(/^(\.\/)+/, '');
 }
-/**
- * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
- * inputs (so the second build reuses the first one's cache). A base without the Dockerfile is a new image and a
- * failing base build is a warning; a failing head build is an error. Everything made is undone by `cleanups`.
- */
-async function buildSides(plan, log, cleanups) {
-    let headRef = plan.headImage ?? '';
-    if (!headRef) {
-        const tag = `docker-size-guard-head:${plan.id}`;
-        cleanups.push(() => removeImage(tag));
-        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
-    }
+/** A promise whose rejection is held until awaited, so work started early cannot crash the process meanwhile. */
+function held(p) {
+    const settled = p.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    return async () => {
+        const r = await settled;
+        if (!r.ok)
+            throw r.error;
+        return r.value;
+    };
+}
+async function buildBase(plan, log, cleanups) {
     if (plan.baseImage)
-        return { headRef, baseRef: plan.baseImage, baseMissing: null };
+        return { ref: plan.baseImage, source: 'image' };
     if (!plan.baseSha)
-        return { headRef, baseRef: null, baseMissing: plan.baseMissing };
+        return { ref: null, missing: plan.baseMissing };
     const dockerfile = dockerfileOf(plan.build);
     if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
-        return { headRef, baseRef: null, baseMissing: `${dockerfile} does not exist at the base commit (a new image)` };
+        return { ref: null, missing: `${dockerfile} does not exist at the base commit (a new image)` };
     }
     const worktree = await addWorktree(plan.root, plan.baseSha, plan.tmp);
     cleanups.push(() => worktree.remove());
     const tag = `docker-size-guard-base:${plan.id}`;
     try {
         cleanups.push(() => removeImage(tag));
-        await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
-        return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
+        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+        return { ref: built.reference, source: 'built' };
     }
     catch (err) {
         log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
-        return { headRef, baseRef: null, baseMissing: 'the base build failed' };
+        return { ref: null, missing: 'the base build failed' };
     }
 }
+/**
+ * Builds the base from a temporary worktree of the base commit and the head from the checkout, with the same
+ * inputs (so the second build reuses the first one's cache), and measures each side as soon as it exists: the
+ * base is measured while the head builds, which hides most of the measuring behind the slower build.
+ * A base without the Dockerfile is a new image and a failing base build is a warning; a failing head build is an
+ * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
+ */
+async function buildAndMeasureSides(plan, log, measure, cleanups) {
+    const base = await buildBase(plan, log, cleanups);
+    const baseReport = base.ref ? held(measure(base.ref)) : null;
+    // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
+    if (baseReport)
+        cleanups.push(() => baseReport().then(noop, noop));
+    let headRef = plan.headImage ?? '';
+    if (!headRef) {
+        const tag = `docker-size-guard-head:${plan.id}`;
+        cleanups.push(() => removeImage(tag));
+        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
+    }
+    // The base first: the head's layers it shares are then taken from the cache.
+    const baseMeasured = baseReport ? await baseReport() : null;
+    const head = await measure(headRef);
+    if (base.ref === null)
+        return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
+    return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+}
+function noop() { }
 
 ;// CONCATENATED MODULE: ./src/cli/diff.ts
 
@@ -75174,8 +75200,9 @@ async function buildSides(plan, log, cleanups) {
 
 
 
+
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
 `;
 async function defaultBaseRef(root) {
@@ -75193,6 +75220,8 @@ async function diffCommand(argv, io) {
             file: { type: 'string', default: '' },
             target: { type: 'string', default: '' },
             'build-arg': { type: 'string', multiple: true, default: [] },
+            'no-cache': { type: 'boolean', default: false },
+            pull: { type: 'boolean', default: false },
             format: { type: 'string', default: 'text' },
             ...RULE_FLAGS,
         },
@@ -75208,7 +75237,8 @@ async function diffCommand(argv, io) {
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
     const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
     try {
-        const sides = await buildSides({
+        const cache = new LayerCache();
+        const sides = await buildAndMeasureSides({
             root,
             build: {
                 context: values.context,
@@ -75221,8 +75251,8 @@ async function diffCommand(argv, io) {
                 builder: '',
                 cacheFrom: [],
                 cacheTo: [],
-                pull: false,
-                noCache: false,
+                pull: values.pull,
+                noCache: values['no-cache'],
             },
             baseSha,
             baseMissing: null,
@@ -75234,10 +75264,8 @@ async function diffCommand(argv, io) {
                 return fn();
             },
             warning: (m) => io.err(`warning: ${m}\n`),
-        }, cleanups);
-        const refs = sides.baseRef ? [sides.baseRef, sides.headRef] : [sides.headRef];
-        const reports = await measureImages(refs, { files: true, compressedEstimate: true });
-        const c = compare(sides.baseRef ? reports[0] : null, reports[reports.length - 1], rules, {
+        }, (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }), cleanups);
+        const c = compare(sides.base, sides.head, rules, {
             baseMissingReason: sides.baseMissing,
         });
         return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);

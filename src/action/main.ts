@@ -6,9 +6,10 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { mergeBase, revParse } from '../build/git.js';
-import { buildSides, dockerfileOf } from '../build/sides.js';
+import { buildAndMeasureSides, dockerfileOf } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
-import { measureImages } from '../engine.js';
+import { measureImage } from '../engine.js';
+import { LayerCache } from '../measure/layer-cache.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
@@ -118,7 +119,8 @@ export async function run(): Promise<void> {
     }
 
     const base = inputs.baseImage ? null : await chooseBase(root, inputs, event);
-    const { headRef, baseRef, baseMissing } = await buildSides(
+    const cache = new LayerCache();
+    const sides = await buildAndMeasureSides(
       {
         root,
         build: inputs.build,
@@ -130,16 +132,13 @@ export async function run(): Promise<void> {
         id,
       },
       { group: core.group, warning: core.warning },
+      (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }),
       cleanups,
     );
     const baseLabel = inputs.baseImage || base?.label || 'base';
-
-    const reports = await core.group('Measure', () =>
-      measureImages(baseRef ? [baseRef, headRef] : [headRef], { files: true, compressedEstimate: true }),
-    );
     const approved = !!event.pr?.labels.includes(inputs.approveLabel);
-    const comparison = compare(baseRef ? reports[0]! : null, reports[reports.length - 1]!, inputs.rules, {
-      baseMissingReason: baseMissing,
+    const comparison = compare(sides.base, sides.head, inputs.rules, {
+      baseMissingReason: sides.baseMissing,
       approved,
     });
     const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build);

@@ -2,6 +2,7 @@ import { buildImage, removeImage } from './build-image.js';
 import type { BuildInputs } from './buildx-args.js';
 import { addWorktree, fileAt } from './git.js';
 import { errorMessage } from '../errors.js';
+import type { ImageReport } from '../model/image-report.js';
 
 export interface Log {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
@@ -21,46 +22,89 @@ export interface SidesPlan {
   id: string;
 }
 
-export interface Sides {
-  headRef: string;
-  baseRef: string | null;
+export interface MeasuredSides {
+  head: ImageReport;
+  base: ImageReport | null;
+  /** Why there is no base report, when base is null. */
   baseMissing: string | null;
+  /** How the base was obtained, for the report. */
+  baseSource: 'built' | 'image' | 'none';
 }
+
+/** Measures one image reference; the caller shares a layer cache across calls. */
+export type Measure = (reference: string) => Promise<ImageReport>;
 
 export function dockerfileOf(build: BuildInputs): string {
   const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
   return path.replace(/^(\.\/)+/, '');
 }
 
-/**
- * Builds the head from the checkout and the base from a temporary worktree of the base commit, with the same
- * inputs (so the second build reuses the first one's cache). A base without the Dockerfile is a new image and a
- * failing base build is a warning; a failing head build is an error. Everything made is undone by `cleanups`.
- */
-export async function buildSides(plan: SidesPlan, log: Log, cleanups: (() => Promise<void>)[]): Promise<Sides> {
-  let headRef = plan.headImage ?? '';
-  if (!headRef) {
-    const tag = `docker-size-guard-head:${plan.id}`;
-    cleanups.push(() => removeImage(tag));
-    headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
-  }
-  if (plan.baseImage) return { headRef, baseRef: plan.baseImage, baseMissing: null };
-  if (!plan.baseSha) return { headRef, baseRef: null, baseMissing: plan.baseMissing };
+/** A promise whose rejection is held until awaited, so work started early cannot crash the process meanwhile. */
+function held<T>(p: Promise<T>): () => Promise<T> {
+  const settled = p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return async () => {
+    const r = await settled;
+    if (!r.ok) throw r.error;
+    return r.value;
+  };
+}
+
+type BaseOutcome = { ref: string; source: 'built' | 'image' } | { ref: null; missing: string | null };
+
+async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<void>)[]): Promise<BaseOutcome> {
+  if (plan.baseImage) return { ref: plan.baseImage, source: 'image' };
+  if (!plan.baseSha) return { ref: null, missing: plan.baseMissing };
   const dockerfile = dockerfileOf(plan.build);
   if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
-    return { headRef, baseRef: null, baseMissing: `${dockerfile} does not exist at the base commit (a new image)` };
+    return { ref: null, missing: `${dockerfile} does not exist at the base commit (a new image)` };
   }
   const worktree = await addWorktree(plan.root, plan.baseSha, plan.tmp);
   cleanups.push(() => worktree.remove());
   const tag = `docker-size-guard-base:${plan.id}`;
   try {
     cleanups.push(() => removeImage(tag));
-    await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
+    const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
       buildImage(plan.build, worktree.dir, tag, plan.tmp),
     );
-    return { headRef, baseRef: `docker-daemon:${tag}`, baseMissing: null };
+    return { ref: built.reference, source: 'built' };
   } catch (err) {
     log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
-    return { headRef, baseRef: null, baseMissing: 'the base build failed' };
+    return { ref: null, missing: 'the base build failed' };
   }
 }
+
+/**
+ * Builds the base from a temporary worktree of the base commit and the head from the checkout, with the same
+ * inputs (so the second build reuses the first one's cache), and measures each side as soon as it exists: the
+ * base is measured while the head builds, which hides most of the measuring behind the slower build.
+ * A base without the Dockerfile is a new image and a failing base build is a warning; a failing head build is an
+ * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
+ */
+export async function buildAndMeasureSides(
+  plan: SidesPlan,
+  log: Log,
+  measure: Measure,
+  cleanups: (() => Promise<void>)[],
+): Promise<MeasuredSides> {
+  const base = await buildBase(plan, log, cleanups);
+  const baseReport = base.ref ? held(measure(base.ref)) : null;
+  // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
+  if (baseReport) cleanups.push(() => baseReport().then(noop, noop));
+
+  let headRef = plan.headImage ?? '';
+  if (!headRef) {
+    const tag = `docker-size-guard-head:${plan.id}`;
+    cleanups.push(() => removeImage(tag));
+    headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
+  }
+  // The base first: the head's layers it shares are then taken from the cache.
+  const baseMeasured = baseReport ? await baseReport() : null;
+  const head = await measure(headRef);
+  if (base.ref === null) return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
+  return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+}
+
+function noop(): void {}

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hasCommit, mergeBase } from '../build/git.js';
-import { buildSides } from '../build/sides.js';
+import { buildAndMeasureSides } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import { parseRules } from '../compare/parse-rules.js';
-import { measureImages } from '../engine.js';
+import { measureImage } from '../engine.js';
+import { LayerCache } from '../measure/layer-cache.js';
 import { UserError, errorMessage } from '../errors.js';
 import { exec } from '../exec.js';
 import { parseFormat } from './args.js';
@@ -15,7 +16,7 @@ import { emitComparison, RULE_FLAGS } from './compare.js';
 import type { Output } from './output.js';
 
 export const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
 `;
 
@@ -33,6 +34,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       file: { type: 'string', default: '' },
       target: { type: 'string', default: '' },
       'build-arg': { type: 'string', multiple: true, default: [] },
+      'no-cache': { type: 'boolean', default: false },
+      pull: { type: 'boolean', default: false },
       format: { type: 'string', default: 'text' },
       ...RULE_FLAGS,
     },
@@ -48,7 +51,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
   try {
-    const sides = await buildSides(
+    const cache = new LayerCache();
+    const sides = await buildAndMeasureSides(
       {
         root,
         build: {
@@ -62,8 +66,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
           builder: '',
           cacheFrom: [],
           cacheTo: [],
-          pull: false,
-          noCache: false,
+          pull: values.pull as boolean,
+          noCache: values['no-cache'] as boolean,
         },
         baseSha,
         baseMissing: null,
@@ -77,11 +81,10 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
         },
         warning: (m) => io.err(`warning: ${m}\n`),
       },
+      (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }),
       cleanups,
     );
-    const refs = sides.baseRef ? [sides.baseRef, sides.headRef] : [sides.headRef];
-    const reports = await measureImages(refs, { files: true, compressedEstimate: true });
-    const c = compare(sides.baseRef ? reports[0]! : null, reports[reports.length - 1]!, rules, {
+    const c = compare(sides.base, sides.head, rules, {
       baseMissingReason: sides.baseMissing,
     });
     return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
