@@ -5,6 +5,7 @@
 #   - a containerd-image-store daemon on $DSG_CONTAINERD_SOCK
 #   - Debian's docker-registry on 127.0.0.1:5000
 #   - base images built locally and tagged with official names (busybox:latest, debian:bookworm-slim)
+#   - stand-ins for the official language images (python:3.11[-slim], node:18[-slim], golang:1.19)
 # Every step checks before it acts, so running it twice is cheap.
 set -euo pipefail
 
@@ -132,20 +133,38 @@ if [ ! -s $busybox_tar ]; then
   rm -rf "$r"
 fi
 
-debian_tar=$CACHE/debian-bookworm-slim-rootfs.tar
+# Made like the official debian:bookworm-slim: apt cleans its caches after every install (docker-clean), and
+# dpkg leaves out documentation, manuals and locales (the slim variant's path-excludes).
+debian_tar=$CACHE/debian-bookworm-slim-rootfs-v2.tar
+rm -f $CACHE/debian-bookworm-slim-rootfs.tar # the first version, made without the slim settings
 if [ ! -s $debian_tar ]; then
   log "debootstrap bookworm (minbase), about 30 s"
   mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
   r=$(mktemp -d)
   debootstrap --variant=minbase bookworm "$r" "$mirror" >/tmp/debootstrap.log 2>&1
-  rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/archives/*.deb
+  clean='"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true";'
+  printf 'DPkg::Post-Invoke { %s };\nAPT::Update::Post-Invoke { %s };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' \
+    "$clean" "$clean" >"$r/etc/apt/apt.conf.d/docker-clean"
+  echo 'Acquire::Languages "none";' >"$r/etc/apt/apt.conf.d/docker-no-languages"
+  echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$r/etc/apt/apt.conf.d/docker-autoremove-suggests"
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/groff/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/linda/*' \
+    'path-exclude /usr/share/lintian/overrides/*' 'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/man/*' \
+    >"$r/etc/dpkg/dpkg.cfg.d/docker"
+  find "$r/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$r"/usr/share/{groff,info,linda,locale,man}/* "$r"/usr/share/lintian/overrides/*
+  rm -rf "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/archives/*.deb "$r"/var/cache/apt/*.bin
   tar -C "$r" --numeric-owner -cf $debian_tar.part . && mv $debian_tar.part $debian_tar
   rm -rf "$r"
 fi
 
 import_base() { # import_base HOST TAR REF CHANGES...
   local host=$1 tar=$2 ref=$3; shift 3
-  docker -H "$host" image inspect "$ref" >/dev/null 2>&1 && return 0
+  # An imported tar's diffId is its sha256: re-import when the tar made here has changed.
+  local want have
+  want="sha256:$(sha256sum "$tar" | cut -d' ' -f1)"
+  have=$(docker -H "$host" image inspect -f '{{index .RootFS.Layers 0}}' "$ref" 2>/dev/null || true)
+  [ "$have" = "$want" ] && return 0
   log "importing $ref into $host"
   local args=()
   for c in "$@"; do args+=(-c "$c"); done
@@ -156,6 +175,21 @@ for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
   import_base $host $busybox_tar busybox:latest 'CMD ["sh"]'
   import_base $host $debian_tar debian:bookworm-slim 'CMD ["bash"]' \
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+done
+
+# Stand-ins for the official language images (examples/ and the demo build against their names). Rebuilt only
+# when the Dockerfile that makes them changes.
+standins=scripts/standins/Dockerfile
+standin_rev=$({ cat "$(dirname "$0")/standins/Dockerfile"; docker image inspect -f '{{.Id}}' debian:bookworm-slim; } |
+  sha256sum | cut -c1-16)
+for pair in buildpack-deps:buildpack-deps:bookworm python:python:3.11 python-slim:python:3.11-slim \
+  node:node:18 node-slim:node:18-slim golang:golang:1.19; do
+  target=${pair%%:*} ref=${pair#*:}
+  have=$(docker image inspect -f '{{index .Config.Labels "dsg.standin"}}' "$ref" 2>/dev/null || true)
+  [ "$have" = "$standin_rev" ] && continue
+  log "building the stand-in $ref (from $standins, target $target; a few minutes the first time)"
+  docker buildx build --progress=quiet --load --target "$target" --label "dsg.standin=$standin_rev" -t "$ref" \
+    "$(dirname "$0")/standins" >/dev/null
 done
 
 log "ready: classic unix:///var/run/docker.sock, containerd unix://$C/docker.sock, registry 127.0.0.1:5000"

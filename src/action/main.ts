@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { mergeBase, revParse } from '../build/git.js';
+import { adviseSide } from '../build/side-advice.js';
 import { buildAndMeasureSides, dockerfileOf } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import { measureImage } from '../engine.js';
@@ -132,7 +133,13 @@ export async function run(): Promise<void> {
         id,
       },
       { group: core.group, warning: core.warning },
-      (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }),
+      async (ref, side) =>
+        adviseSide(await measureImage(ref, { files: true, compressedEstimate: true, cache }), side, {
+          root,
+          build: inputs.build,
+          baseSha: base?.sha ?? null,
+          built: side === 'head' ? !inputs.headImage : !inputs.baseImage,
+        }),
       cleanups,
     );
     const baseLabel = inputs.baseImage || base?.label || 'base';

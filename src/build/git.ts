@@ -43,6 +43,12 @@ export async function fileAt(root: string, rev: string, path: string): Promise<b
   return (await git(root, ['cat-file', '-e', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode === 0;
 }
 
+/** A file's text at a commit, or null when it is not there. */
+export async function readAt(root: string, rev: string, path: string): Promise<string | null> {
+  const r = await git(root, ['show', `${rev}:${path.replace(/^\.\//, '')}`], true);
+  return r.exitCode === 0 ? r.stdout : null;
+}
+
 export interface Worktree {
   dir: string;
   remove(): Promise<void>;

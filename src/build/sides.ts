@@ -31,8 +31,8 @@ export interface MeasuredSides {
   baseSource: 'built' | 'image' | 'none';
 }
 
-/** Measures one image reference; the caller shares a layer cache across calls. */
-export type Measure = (reference: string) => Promise<ImageReport>;
+/** Measures one side's image; the caller shares a layer cache across calls and adds what it knows of the side. */
+export type Measure = (reference: string, side: 'base' | 'head') => Promise<ImageReport>;
 
 export function dockerfileOf(build: BuildInputs): string {
   const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
@@ -90,7 +90,7 @@ export async function buildAndMeasureSides(
   cleanups: (() => Promise<void>)[],
 ): Promise<MeasuredSides> {
   const base = await buildBase(plan, log, cleanups);
-  const baseReport = base.ref ? held(measure(base.ref)) : null;
+  const baseReport = base.ref ? held(measure(base.ref, 'base')) : null;
   // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
   if (baseReport) cleanups.push(() => baseReport().then(noop, noop));
 
@@ -102,7 +102,7 @@ export async function buildAndMeasureSides(
   }
   // The base first: the head's layers it shares are then taken from the cache.
   const baseMeasured = baseReport ? await baseReport() : null;
-  const head = await measure(headRef);
+  const head = await measure(headRef, 'head');
   if (base.ref === null) return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
   return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { compare } from '../compare/compare.js';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { withFindings } from '../advice/advise.js';
 import { measureImages } from '../engine.js';
 import { UserError } from '../errors.js';
 import { renderComparisonMarkdown } from '../report/comparison-markdown.js';
@@ -53,5 +54,6 @@ export async function compareCommand(argv: string[], io: Output): Promise<number
     files: !values['no-files'],
     compressedEstimate: true,
   });
+  for (const r of [base!, head!]) withFindings(r, { dockerfile: null });
   return emitComparison(compare(base!, head!, rules), format, { base: positionals[0]!, head: positionals[1]! }, io);
 }

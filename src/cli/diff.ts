@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hasCommit, mergeBase } from '../build/git.js';
+import type { BuildInputs } from '../build/buildx-args.js';
+import { adviseSide } from '../build/side-advice.js';
 import { buildAndMeasureSides } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import { parseRules } from '../compare/parse-rules.js';
@@ -51,24 +53,25 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
   try {
+    const build: BuildInputs = {
+      context: values.context as string,
+      file: values.file as string,
+      target: values.target as string,
+      buildArgs: values['build-arg'] as string[],
+      buildContexts: [],
+      secrets: [],
+      platforms: [],
+      builder: '',
+      cacheFrom: [],
+      cacheTo: [],
+      pull: values.pull as boolean,
+      noCache: values['no-cache'] as boolean,
+    };
     const cache = new LayerCache();
     const sides = await buildAndMeasureSides(
       {
         root,
-        build: {
-          context: values.context as string,
-          file: values.file as string,
-          target: values.target as string,
-          buildArgs: values['build-arg'] as string[],
-          buildContexts: [],
-          secrets: [],
-          platforms: [],
-          builder: '',
-          cacheFrom: [],
-          cacheTo: [],
-          pull: values.pull as boolean,
-          noCache: values['no-cache'] as boolean,
-        },
+        build,
         baseSha,
         baseMissing: null,
         tmp,
@@ -81,7 +84,13 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
         },
         warning: (m) => io.err(`warning: ${m}\n`),
       },
-      (ref) => measureImage(ref, { files: true, compressedEstimate: true, cache }),
+      async (ref, side) =>
+        adviseSide(await measureImage(ref, { files: true, compressedEstimate: true, cache }), side, {
+          root,
+          build,
+          baseSha,
+          built: true,
+        }),
       cleanups,
     );
     const c = compare(sides.base, sides.head, rules, {

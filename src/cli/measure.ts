@@ -1,4 +1,8 @@
+import { dirname } from 'node:path';
+import { withFindings } from '../advice/advise.js';
+import { gatherAdvice } from '../advice/gather.js';
 import { measureImage } from '../engine.js';
+import { checkPath } from '../sources/files.js';
 import { UserError } from '../errors.js';
 import { renderImageMarkdown } from '../report/image-markdown.js';
 import { renderImageText } from '../report/image-text.js';
@@ -9,6 +13,7 @@ import { parseArgs } from 'node:util';
 
 export const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
+                                       [--dockerfile PATH [--context DIR]]
 
 IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
        oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
@@ -21,6 +26,8 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
     options: {
       ...IMAGE_FLAGS,
       'no-compressed-estimate': { type: 'boolean', default: false },
+      dockerfile: { type: 'string' },
+      context: { type: 'string' },
     },
   });
   if (positionals.length !== 1)
@@ -31,6 +38,16 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
     files: !values['no-files'],
     compressedEstimate: !values['no-compressed-estimate'],
   });
+  if (values.dockerfile !== undefined) await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);
+  withFindings(
+    report,
+    values.dockerfile !== undefined
+      ? await gatherAdvice({
+          dockerfilePath: values.dockerfile,
+          contextDir: values.context ?? dirname(values.dockerfile),
+        })
+      : { dockerfile: null },
+  );
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
   else if (format === 'markdown') io.out(renderImageMarkdown(report));
   else io.out(renderImageText(report));

@@ -1,6 +1,8 @@
 import type { ImageReport } from '../model/image-report.js';
 import type { Comparison, Rules, Totals, Violation } from '../model/comparison.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from '../report/format.js';
+import { newOrGrown } from '../advice/advise.js';
+import { filesChange } from './files-change.js';
 import { matchLayers, metricOf } from './match.js';
 
 function totals(base: number | null, head: number): Totals {
@@ -31,7 +33,9 @@ export function newToPull(base: ImageReport, head: ImageReport): number | null {
  * Evaluates the rules. With both an absolute and a relative increase limit set, an increase must cross both to
  * count: +100 % of a 2 MB image is not bloat, nor is +20 MB on a 5 GB one.
  */
-export function evaluate(c: Omit<Comparison, 'violations' | 'verdict' | 'approved'>): Violation[] {
+export function evaluate(
+  c: Omit<Comparison, 'violations' | 'verdict' | 'approved' | 'files' | 'newFindings'>,
+): Violation[] {
   const r = c.rules;
   const t = r.metric === 'compressed' ? c.compressed : c.uncompressed;
   const label = r.metric;
@@ -137,10 +141,12 @@ export function compare(
     newToPull: base ? newToPull(base, head) : null,
     layerRows: matchLayers(base, head, rules.metric),
   };
+  const files = filesChange(base, head, partial.layerRows);
+  const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
   const violations = evaluate(partial);
   const failed = violations.some((x) => x.level === 'fail');
   const approved = failed && !!opts.approved;
   // An approved failure is a pass (the comment still lists the rules it broke, marked approved).
   const verdict = approved ? 'pass' : failed ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
-  return { ...partial, violations, verdict, approved };
+  return { ...partial, files, newFindings, violations, verdict, approved };
 }

@@ -1,3 +1,4 @@
+import { ImageContents, type LayerEntry } from '../model/contents.js';
 import type { ImageReport, LayerReport } from '../model/image-report.js';
 import type { ResolvedImage } from '../sources/layout.js';
 import { formatPlatform } from '../sources/platform.js';
@@ -69,10 +70,11 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
   }
 
   const entries = input.stats.map((s) => s?.entries ?? null);
+  const complete = entries.every((e): e is LayerEntry[] => e !== null) ? entries : null;
   const waste =
-    withWaste && entries.every((e) => e !== null)
+    withWaste && complete
       ? computeWaste(
-          entries as NonNullable<(typeof entries)[number]>[],
+          complete,
           layers.map((l) => l.contentBytes ?? 0),
         )
       : null;
@@ -91,5 +93,6 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
     compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
     layers,
     waste,
+    ...(complete ? { contents: new ImageContents(complete) } : {}),
   };
 }

@@ -1,17 +1,11 @@
 import { extract as tarExtract, type Header as TarHeaders } from 'tar-stream';
+import type { LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
 import { peek } from '../util/streams.js';
 import { decompress, looksLikeTar, sniffCompression } from './compression.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
 
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
-
-/** One tar entry, as much as the waste walk needs. Paths are absolute, without a trailing slash. */
-export interface LayerEntry {
-  path: string;
-  kind: EntryKind;
-  size: number;
-}
+export type { EntryKind, LayerEntry } from '../model/contents.js';
 
 export interface LayerStats {
   /** Bytes of the blob as the source holds it. */

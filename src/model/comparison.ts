@@ -1,3 +1,4 @@
+import type { Finding } from './finding.js';
 import type { ImageReport } from './image-report.js';
 
 export type Metric = 'compressed' | 'uncompressed';
@@ -61,6 +62,35 @@ export interface Violation {
   message: string;
 }
 
+/** One line of a "where the bytes went" list: a file, or a directory rolled up (README "Where the change is"). */
+export interface PathLine {
+  path: string;
+  dir: boolean;
+  files: number;
+  bytes: number;
+  /** The layer holding most of these bytes (head for added, base for removed), and its instruction. */
+  layer: number;
+  instruction: string;
+}
+
+export interface PathLines {
+  /** The largest lines, largest first. */
+  lines: PathLine[];
+  /** Every changed file counted, and their bytes (what the lines and `rest` add up to). */
+  files: number;
+  bytes: number;
+  rest: { files: number; bytes: number };
+}
+
+export interface FilesChange {
+  /** Files on head's final filesystem that are new or larger than in base, by the bytes they add. */
+  added: PathLines;
+  /** Files gone from or smaller on head's final filesystem, by the bytes they take away. */
+  removed: PathLines;
+  /** Each grown head layer (new, or changed against its match), with what it writes beyond the matched layer. */
+  layers: (PathLines & { headIndex: number; status: LayerStatus; instruction: string })[];
+}
+
 export interface Comparison {
   base: ImageReport | null;
   head: ImageReport;
@@ -74,6 +104,10 @@ export interface Comparison {
   /** Compressed bytes a host that already has the base image downloads for the head image. */
   newToPull: number | null;
   layerRows: LayerRow[];
+  /** Where the change is, down to the files; null when either side was measured without its files. */
+  files: FilesChange | null;
+  /** Head's findings that are new or grown against base's (all of head's without a base); null without files. */
+  newFindings: Finding[] | null;
   violations: Violation[];
   verdict: Verdict;
   /** A failure turned into a pass by the approval label. */

@@ -1,5 +1,8 @@
 /** The numbers this project reports. Definitions: README "How sizes are measured". */
 
+import type { ImageContents } from './contents.js';
+import type { Finding } from './finding.js';
+
 export type Compression = 'none' | 'gzip' | 'zstd';
 
 export interface LayerReport {
@@ -52,6 +55,10 @@ export interface ImageReport {
   compressedIsEstimate: boolean;
   layers: LayerReport[];
   waste: WasteReport | null;
+  /** How to shrink it, largest saving first (README "How to shrink"); absent when the files were not read. */
+  findings?: Finding[];
+  /** The layers' entries, when every layer's tar headers were read; never serialized. */
+  contents?: ImageContents;
 }
 
 export const WASTE_FILES_LIMIT = 200;

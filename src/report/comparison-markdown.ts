@@ -2,6 +2,8 @@ import { markdownTable } from 'markdown-table';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import { code, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
+import { filesChangeMarkdown } from './files-change.js';
+import { findingsMarkdown } from './findings.js';
 import { describeRules } from './rules.js';
 
 export const COMMENT_LIMIT = 65536;
@@ -172,6 +174,18 @@ export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): str
       '',
       '</details>',
     );
+    const files = c.files ? filesChangeMarkdown(c.files) : null;
+    if (files)
+      parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
+    if (c.newFindings && c.newFindings.length > 0)
+      parts.push(
+        '',
+        '<details><summary>How to shrink (measured)</summary>',
+        '',
+        findingsMarkdown(c.newFindings),
+        '',
+        '</details>',
+      );
     const waste = wasteSection(c);
     if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
     parts.push(

@@ -1,4 +1,6 @@
 import type { Comparison } from '../model/comparison.js';
+import { filesChangeText } from './files-change.js';
+import { findingsText } from './findings.js';
 import { formatBytes, formatSignedBytes, formatSignedPercent } from './format.js';
 
 /** `compare` output for a terminal. */
@@ -31,6 +33,13 @@ export function renderComparisonText(c: Comparison, names: { base: string; head:
       `  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`,
     );
   }
+  if (c.files) lines.push('', ...filesChangeText(c.files));
+  if (c.newFindings && c.newFindings.length > 0)
+    lines.push(
+      '',
+      `How to shrink (${c.base ? 'new or grown in head' : 'all'}, measured savings)`,
+      ...findingsText(c.newFindings),
+    );
   lines.push('', `Verdict: ${c.verdict.toUpperCase()}${c.approved ? ' (approved)' : ''}`);
   for (const v of c.violations) lines.push(`  ${v.level === 'fail' ? 'FAIL' : 'WARN'}  ${v.message}`);
   if (c.compressedIsEstimate) lines.push('', '* estimated: what docker push would store with gzip');

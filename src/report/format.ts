@@ -26,3 +26,8 @@ export function formatSignedPercent(fraction: number | null | undefined, digits 
   const text = formatPercent(Math.abs(fraction), digits);
   return (fraction > 0 ? '+' : fraction < 0 ? '−' : '±') + text;
 }
+
+/** Cuts a one-line text to max characters, marking the cut. */
+export function clip(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}

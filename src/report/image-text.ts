@@ -1,5 +1,6 @@
+import { findingsText } from './findings.js';
 import type { ImageReport } from '../model/image-report.js';
-import { formatBytes, formatPercent } from './format.js';
+import { formatBytes, formatPercent, clip } from './format.js';
 
 function pad(rows: string[][], right: boolean[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
@@ -12,10 +13,6 @@ function pad(rows: string[][], right: boolean[]): string[] {
       .join('  ')
       .trimEnd(),
   );
-}
-
-function clip(s: string, max: number): string {
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
 /** The `measure` report for a terminal: a summary, then one row per layer. */
@@ -56,5 +53,7 @@ export function renderImageText(r: ImageReport): string {
     lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
     lines.push(...pad(wrows, [true, true, false]));
   }
+  if (r.findings && r.findings.length > 0)
+    lines.push('', 'How to shrink (measured savings, uncompressed)', ...findingsText(r.findings));
   return lines.join('\n') + '\n';
 }

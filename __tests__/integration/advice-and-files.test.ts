@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFindings } from '../../src/advice/advise.js';
+import { gatherAdvice } from '../../src/advice/gather.js';
+import { compare } from '../../src/compare/compare.js';
+import { measureImage } from '../../src/engine.js';
+import { NO_RULES } from '../../src/model/comparison.js';
+import type { ImageReport } from '../../src/model/image-report.js';
+import { randomBytes } from '../helpers/archives.js';
+import { CLASSIC, buildx, context, daemonFor, docker, gnuTarListing, requireDaemons } from '../helpers/docker.js';
+
+const ready = requireDaemons(CLASSIC);
+const TAG = `dsg-advice-${process.pid}`;
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-advice-'));
+
+// Each problem the advice knows, made for real by BuildKit: a pip cache left behind, 2 MB written and deleted in
+// the next layer, a "compiler" under /usr/lib/gcc, a .git copied from the context (no .dockerignore), and no USER.
+const PROBLEMS = `FROM busybox
+RUN mkdir -p /root/.cache/pip/http && head -c 2500000 /dev/urandom > /root/.cache/pip/http/wheel.bin
+RUN head -c 2000000 /dev/urandom > /scratch.bin
+RUN rm /scratch.bin
+RUN mkdir -p /usr/lib/gcc/x86_64-linux-gnu/12 && head -c 3000000 /dev/urandom > /usr/lib/gcc/x86_64-linux-gnu/12/cc1
+COPY . /app
+`;
+// The clean multi-stage version: the work happens in a build stage, the image gets the result and a user.
+const CLEAN = `FROM busybox AS build
+RUN head -c 1500000 /dev/urandom > /result.bin
+FROM busybox
+COPY --from=build /result.bin /app/result.bin
+USER nobody
+`;
+
+const ctx = context({
+  'Dockerfile.problems': PROBLEMS,
+  'Dockerfile.clean': CLEAN,
+  '.git/objects/pack/pack-1.pack': randomBytes(1_200_000, 7),
+  'main.sh': 'echo hi\n',
+});
+const reports: Record<string, ImageReport> = {};
+
+async function measured(kind: string): Promise<ImageReport> {
+  const r = await measureImage(`docker-daemon:${TAG}:${kind}`, {
+    files: true,
+    compressedEstimate: false,
+    daemon: daemonFor(CLASSIC),
+  });
+  return withFindings(
+    r,
+    await gatherAdvice({
+      dockerfilePath: join(ctx.dir, `Dockerfile.${kind}`),
+      contextDir: ctx.dir,
+      daemon: daemonFor(CLASSIC),
+    }),
+  );
+}
+
+/** The final filesystem as `docker export` writes it, read by GNU tar: regular files and their sizes. */
+function exported(kind: string): Map<string, number> {
+  const id = docker(CLASSIC, ['create', `${TAG}:${kind}`, 'true']).trim();
+  try {
+    const tar = join(tmp, `${kind}.tar`);
+    docker(CLASSIC, ['export', '-o', tar, id]);
+    return new Map(
+      gnuTarListing(tar)
+        .filter((e) => e.type === '-')
+        .map((e) => ['/' + e.name.replace(/^\.?\//, ''), e.size]),
+    );
+  } finally {
+    docker(CLASSIC, ['rm', id]);
+  }
+}
+
+describe.skipIf(!ready)('advice and the file-level diff on images built by the real engine', () => {
+  beforeAll(async () => {
+    for (const kind of ['problems', 'clean']) {
+      buildx(CLASSIC, ctx.dir, ['--load', '-t', `${TAG}:${kind}`, '-f', join(ctx.dir, `Dockerfile.${kind}`)]);
+      reports[kind] = await measured(kind);
+    }
+  }, 300_000);
+
+  afterAll(() => {
+    for (const kind of ['problems', 'clean'])
+      execFileSync('docker', ['-H', CLASSIC, 'image', 'rm', '-f', `${TAG}:${kind}`], { stdio: 'ignore' });
+    ctx.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('finds every planted problem, with the bytes GNU tar reads in the layers', () => {
+    const f = reports.problems!.findings!;
+    const by = (rule: string) => f.filter((x) => x.rule === rule);
+    const final = exported('problems');
+    expect(by('package-cache').map((x) => x.bytes)).toEqual([final.get('/root/.cache/pip/http/wheel.bin')]);
+    expect(by('deleted-later').map((x) => x.bytes)).toEqual([2_000_000]);
+    expect(by('toolchain').map((x) => x.bytes)).toEqual([final.get('/usr/lib/gcc/x86_64-linux-gnu/12/cc1')]);
+    const vcs = by('dev-files');
+    expect(vcs.map((x) => x.bytes)).toEqual([final.get('/app/.git/objects/pack/pack-1.pack')]);
+    expect(vcs[0]!.fix).toMatch(/no \.dockerignore/);
+    expect(by('root-user')).toHaveLength(1);
+  });
+
+  it('finds nothing on the clean multi-stage image', () => {
+    expect(reports.clean!.findings).toEqual([]);
+  });
+
+  it('explains the change with the files docker export shows, and lists only what the PR brings', () => {
+    const c = compare(reports.clean!, reports.problems!, NO_RULES);
+    const base = exported('clean');
+    const head = exported('problems');
+    let added = 0;
+    let addedFiles = 0;
+    let removed = 0;
+    let removedFiles = 0;
+    for (const [p, size] of head) {
+      const d = size - (base.get(p) ?? 0);
+      if (d > 0 || (!base.has(p) && size === 0)) [added, addedFiles] = [added + d, addedFiles + 1];
+      else if (d < 0) [removed, removedFiles] = [removed - d, removedFiles + 1];
+    }
+    for (const [p, size] of base) if (!head.has(p)) [removed, removedFiles] = [removed + size, removedFiles + 1];
+    expect(c.files!.added.bytes).toBe(added);
+    expect(c.files!.removed.bytes).toBe(removed);
+    expect(c.files!.removed.files).toBe(removedFiles);
+    expect(c.files!.added.lines[0]!.path).toBe('/usr/lib/gcc/x86_64-linux-gnu/12/cc1');
+    // The clean image had none of the findings, so all of them are new in the PR.
+    expect(c.newFindings!.map((x) => x.rule).sort()).toEqual(reports.problems!.findings!.map((x) => x.rule).sort());
+    expect(compare(reports.problems!, reports.problems!, NO_RULES).newFindings).toEqual([]);
+  });
+});

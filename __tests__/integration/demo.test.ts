@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
+
+const ready = requireDaemons(CLASSIC);
+const root = join(import.meta.dirname, '../..');
+
+function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: root, env: { ...process.env, DOCKER_HOST: CLASSIC } });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', () => {});
+    p.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+const bytes = (s: string) => Number(s.split(' ')[0]) * (s.endsWith('GB') ? 1e9 : 1e6);
+
+describe.skipIf(!ready)('npm run demo (the README main command, after provisioning)', () => {
+  it('builds the three examples, prints the reduction table next to the article and leaves no image behind', async () => {
+    const { code, out } = await run('node', ['scripts/demo.mjs']);
+    expect(code).toBe(0);
+    const rows = out
+      .split('\n')
+      .filter((l) => /^\| (Python web API|Node\.js Express service|Go microservice) /.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.map((r) => r[1])).toEqual(['Python web API', 'Node.js Express service', 'Go microservice']);
+    for (const r of rows) {
+      const [single, multi, reduction] = [bytes(r[2]!), bytes(r[3]!), Number(r[4]!.replace('%', ''))];
+      expect(multi).toBeLessThan(single);
+      // The printed reduction is the one its own sizes give (to the rounding of the printed sizes).
+      expect(Math.abs(reduction - (1 - multi / single) * 100)).toBeLessThan(1);
+    }
+    expect(out).toContain('1.2 GB → 180 MB (85%)');
+    expect(out).toContain('<!-- docker-size-guard:');
+    expect(docker(CLASSIC, ['images', '-q', '--filter', 'reference=dsg-demo-*'])).toBe('');
+  }, 900_000);
+});

@@ -1,0 +1,106 @@
+import { finalFilesystem, type FinalFile } from '../compare/filesystem.js';
+import { rollUp } from '../compare/rollup.js';
+import type { LayerEntry } from '../model/contents.js';
+import type { Finding } from '../model/finding.js';
+import type { ImageReport } from '../model/image-report.js';
+import type { DockerfileFacts, DockerfileStage } from './dockerfile.js';
+
+/** Below this a finding is noise (a rewritten dpkg status, a stray cache index): not reported. */
+export const MIN_FINDING_BYTES = 1_000_000;
+
+export interface AdviceInput {
+  report: ImageReport;
+  dockerfile: DockerfileFacts | null;
+  /** The build context's .dockerignore: its text, null when there is none, undefined when the context is unknown. */
+  dockerignore?: string | null;
+  /** Uncompressed sizes of images present on this machine (slim variants), by reference. */
+  localSizes?: ReadonlyMap<string, number>;
+}
+
+/** What every rule reads, computed once. */
+export class ImageFacts {
+  readonly layers: readonly (readonly LayerEntry[])[];
+  readonly final: Map<string, FinalFile>;
+  readonly finalStage: DockerfileStage | null;
+
+  constructor(readonly input: AdviceInput) {
+    this.layers = input.report.contents?.layers ?? [];
+    this.final = finalFilesystem(this.layers);
+    this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
+  }
+
+  instruction(layer: number | null): string | null {
+    return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
+  }
+
+  /** Final-filesystem files matching a test: their bytes, the layer holding most of them and the top paths. */
+  finalMatching(test: (path: string) => boolean): { bytes: number; layer: number | null; paths: string[] } {
+    const files = [...this.final]
+      .filter(([path, f]) => f.size > 0 && test(path))
+      .map(([path, f]) => ({ path, bytes: f.size, layer: f.layer }));
+    return summarize(files);
+  }
+}
+
+export function summarize(files: { path: string; bytes: number; layer: number }[]): {
+  bytes: number;
+  layer: number | null;
+  paths: string[];
+} {
+  const bytes = files.reduce((s, f) => s + f.bytes, 0);
+  const byLayer = new Map<number, number>();
+  for (const f of files) byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
+  const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
+  const paths = rollUp(files, 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
+  return { bytes, layer, paths };
+}
+
+/** History lines carry `# buildkit`, `/bin/sh -c` and redactions; compare instructions on their words. */
+function words(s: string): string {
+  return s
+    .replace(/\s+#\s*buildkit\s*$/, '')
+    .replace(/^RUN\s+(\|\d+\s+(\S+=\S*\s+)*)?(\/bin\/sh -c\s+)?/, 'RUN ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const NO_LAYER = new Set([
+  'ENV',
+  'CMD',
+  'EXPOSE',
+  'USER',
+  'LABEL',
+  'ENTRYPOINT',
+  'ARG',
+  'HEALTHCHECK',
+  'STOPSIGNAL',
+  'SHELL',
+  'VOLUME',
+  'ONBUILD',
+  'MAINTAINER',
+]);
+
+/**
+ * How many layers the final stage's FROM image brings: the stage's own layers are matched from the top of the
+ * image down against its instructions (WORKDIR may or may not have made a layer), and the rest are the base's.
+ */
+export function baseLayerCount(facts: ImageFacts): number | null {
+  const stage = facts.finalStage;
+  if (!stage) return null;
+  let i = facts.input.report.layers.length - 1;
+  for (const ins of [...stage.instructions].reverse()) {
+    if (NO_LAYER.has(ins.keyword)) continue;
+    const layer = facts.input.report.layers[i];
+    const expected = words(`${ins.keyword} ${ins.args}`);
+    const actual = layer ? words(layer.instruction) : '';
+    const same =
+      actual === expected ||
+      actual.startsWith(expected.slice(0, 40)) ||
+      (ins.keyword !== 'RUN' && actual.startsWith(ins.keyword));
+    if (same) i -= 1;
+    else if (ins.keyword !== 'WORKDIR') return null; // the image does not come from this Dockerfile as read
+  }
+  return i + 1;
+}
+
+export type Rule = (facts: ImageFacts) => Finding[];

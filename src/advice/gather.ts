@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DockerDaemon } from '../sources/daemon.js';
+import type { AdviceInput } from './context.js';
+import { parseDockerfile } from './dockerfile.js';
+import { slimCandidates } from './rules/full-base.js';
+
+/**
+ * Reads what the advice needs from around a build (I/O at the edge): the Dockerfile, the context's .dockerignore
+ * (BuildKit also takes `<Dockerfile>.dockerignore`), and the sizes of slim base images present in the daemon.
+ * `dockerfileText` is given when the Dockerfile is not on disk (the base side, read from git).
+ */
+export async function gatherAdvice(opts: {
+  dockerfilePath: string;
+  contextDir?: string;
+  dockerfileText?: string | null;
+  daemon?: DockerDaemon;
+}): Promise<Omit<AdviceInput, 'report'>> {
+  const text = opts.dockerfileText ?? (await readFile(opts.dockerfilePath, 'utf8').catch(() => null));
+  const dockerfile = text === null ? null : parseDockerfile(opts.dockerfilePath, text);
+  let dockerignore: string | null | undefined;
+  if (opts.contextDir !== undefined) {
+    const candidates = [`${opts.dockerfilePath}.dockerignore`, join(opts.contextDir, '.dockerignore')];
+    dockerignore = null;
+    for (const c of candidates) {
+      const t = await readFile(c, 'utf8').catch(() => null);
+      if (t !== null) {
+        dockerignore = t;
+        break;
+      }
+    }
+  }
+  const localSizes = new Map<string, number>();
+  if (dockerfile) {
+    const daemon = opts.daemon ?? new DockerDaemon();
+    for (const ref of slimCandidates(dockerfile)) {
+      const info = await daemon.inspect(ref, ref).catch(() => null);
+      if (info) localSizes.set(ref, info.Size);
+    }
+  }
+  return { dockerfile, dockerignore, localSizes };
+}

@@ -1,0 +1,59 @@
+import type { LayerEntry } from '../../model/contents.js';
+import { baseLayerCount, MIN_FINDING_BYTES, type Rule } from '../context.js';
+import { cacheOf } from './package-cache.js';
+
+/** Package installs that bring a build toolchain. */
+const INSTALLS_TOOLCHAIN =
+  /\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^;&|]*\b(install|add)\b[^;&|]*\s(gcc|g\+\+|clang|build-essential|build-base|make|cmake|golang[\w.-]*|rustc|cargo|openjdk-\d+-jdk[\w-]*|maven|gradle|[\w.+-]+-dev)(\s|$)/;
+/** Base images that are build toolchains: nothing of them is needed to run what they build. */
+const SDK_IMAGES =
+  /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
+
+const bytesOf = (entries: readonly LayerEntry[], keep: (e: LayerEntry) => boolean = () => true) =>
+  entries.filter((e) => e.kind === 'file' && keep(e)).reduce((s, e) => s + e.size, 0);
+
+/**
+ * A Dockerfile that builds and runs in one stage. The saving is measured from the layers a build stage would keep:
+ * the toolchain installs, the caches the build leaves, and an SDK base image's own layers.
+ */
+export const singleStage: Rule = (facts) => {
+  const df = facts.input.dockerfile;
+  const stage = facts.finalStage;
+  if (!df || !stage) return [];
+  if (df.stages.length > 1 || stage.instructions.some((i) => i.copyFrom !== null)) return [];
+  const baseCount = baseLayerCount(facts);
+  if (baseCount === null) return [];
+  const sdkBase = SDK_IMAGES.test(stage.fromImage);
+  const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && INSTALLS_TOOLCHAIN.test(i.args));
+  if (!sdkBase && installs.length === 0) return [];
+
+  let bytes = 0;
+  let layer: number | null = null;
+  let largest = -1;
+  const count = (i: number, b: number) => {
+    bytes += b;
+    if (b > largest) [largest, layer] = [b, i];
+  };
+  if (sdkBase) {
+    for (let i = 0; i < baseCount; i++) count(i, bytesOf(facts.layers[i]!));
+  }
+  for (let i = baseCount; i < facts.layers.length; i++) {
+    const instruction = facts.instruction(i) ?? '';
+    const isInstall = installs.some((ins) => instruction.includes(ins.args.slice(0, 40).trim()));
+    count(i, isInstall ? bytesOf(facts.layers[i]!) : bytesOf(facts.layers[i]!, (e) => !!cacheOf(e.path)));
+  }
+  if (bytes < MIN_FINDING_BYTES) return [];
+  return [
+    {
+      rule: 'single-stage',
+      key: 'single-stage',
+      layer,
+      instruction: facts.instruction(layer),
+      bytes,
+      estimate: false,
+      message: `${df.path} builds and runs in one stage (FROM ${stage.from}): the toolchain${sdkBase ? ' image' : ' installs'} and build caches ship with the program`,
+      fix: `split it: \`FROM ${stage.from} AS build\` for the build, then a small runtime stage (a slim or distroless base, or scratch for a static binary) that copies the artifacts with \`COPY --from=build\``,
+      paths: [],
+    },
+  ];
+};

@@ -1,0 +1,93 @@
+import type { Finding } from '../../model/finding.js';
+import { MIN_FINDING_BYTES, type Rule } from '../context.js';
+
+const BIN = '^/usr/(local/)?bin/((x86_64|aarch64)-linux-gnu-)?';
+
+const TOOLCHAINS: { id: string; what: string; test: (p: string) => boolean }[] = [
+  {
+    id: 'cc',
+    what: 'a C/C++ compiler (gcc)',
+    test: (p) =>
+      p.startsWith('/usr/lib/gcc/') ||
+      p.startsWith('/usr/libexec/gcc/') ||
+      new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`).test(p),
+  },
+  {
+    id: 'binutils',
+    what: 'the assembler and linker (binutils)',
+    test: (p) =>
+      new RegExp(`${BIN}(as|ld|ld\\.bfd|ld\\.gold|objdump|objcopy|gprofng|lto-dump(-[\\d.]+)?)$`).test(p) ||
+      /^\/usr\/lib\/[^/]+-linux-gnu\/lib(bfd|opcodes|ctf|sframe|gprofng)[-.]/.test(p),
+  },
+  {
+    id: 'build-tools',
+    what: 'build tools (make, cmake, autotools)',
+    test: (p) =>
+      new RegExp(`${BIN}(make|cmake|autoconf|automake|libtool)$`).test(p) ||
+      /^\/usr\/share\/(cmake[^/]*|autoconf|automake[^/]*|libtool)\//.test(p),
+  },
+  {
+    id: 'git',
+    what: 'git',
+    test: (p) => p === '/usr/bin/git' || p.startsWith('/usr/lib/git-core/') || p.startsWith('/usr/share/git-core/'),
+  },
+  {
+    id: 'go',
+    what: 'the Go toolchain',
+    test: (p) => /^\/usr\/(lib|share)\/go-[\d.]+\//.test(p) || p.startsWith('/usr/local/go/'),
+  },
+  {
+    id: 'rust',
+    what: 'the Rust toolchain',
+    test: (p) => p.startsWith('/usr/local/rustup/') || p.startsWith('/usr/local/cargo/') || p.includes('/.rustup/'),
+  },
+  {
+    id: 'jdk',
+    what: 'a JDK (compiler and tools)',
+    test: (p) => /^\/(usr\/lib\/jvm|opt\/java)\/[^/]*jdk[^/]*\//.test(p),
+  },
+  {
+    id: 'dotnet-sdk',
+    what: 'the .NET SDK',
+    test: (p) => /^\/usr\/(share|lib)\/dotnet\/sdk\//.test(p),
+  },
+  {
+    id: 'headers',
+    what: 'C headers and static libraries (-dev packages)',
+    test: (p) =>
+      p.startsWith('/usr/include/') ||
+      p.startsWith('/usr/local/include/') ||
+      (/^\/usr\/(local\/)?lib\//.test(p) && p.endsWith('.a')),
+  },
+];
+
+/** Compilers, headers and SDKs on the final filesystem: a runtime image needs none of them. */
+export const toolchain: Rule = (facts) => {
+  const devPackages = [...facts.final.keys()]
+    .map((p) => /^\/var\/lib\/dpkg\/info\/([a-z0-9.+-]+-dev)(:[a-z0-9]+)?\.list$/.exec(p)?.[1])
+    .filter((n): n is string => !!n)
+    .sort();
+  const findings: Finding[] = [];
+  // Each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
+  const owner = (p: string) => TOOLCHAINS.find((t) => t.test(p));
+  for (const t of TOOLCHAINS) {
+    const m = facts.finalMatching((p) => owner(p) === t);
+    if (m.bytes < MIN_FINDING_BYTES) continue;
+    const packages =
+      t.id === 'headers' && devPackages.length > 0
+        ? ` (${devPackages.length} -dev packages: ${devPackages.slice(0, 5).join(', ')}${devPackages.length > 5 ? ', …' : ''})`
+        : '';
+    findings.push({
+      rule: 'toolchain',
+      key: `toolchain:${t.id}`,
+      layer: m.layer,
+      instruction: facts.instruction(m.layer),
+      bytes: m.bytes,
+      estimate: false,
+      message: `${t.what} in the final image${packages}`,
+      fix: 'build in a stage that has the toolchain and `COPY --from` only what runs; or remove the build dependencies (`apt-get purge --auto-remove`) in the `RUN` that used them',
+      paths: m.paths,
+    });
+  }
+  return findings;
+};

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { withFindings } from '../advice/advise.js';
+import { gatherAdvice } from '../advice/gather.js';
+import type { ImageReport } from '../model/image-report.js';
+import type { BuildInputs } from './buildx-args.js';
+import { readAt } from './git.js';
+import { dockerfileOf } from './sides.js';
+
+/**
+ * Adds the findings to a side measured by the build flow: the head's Dockerfile and context are the checkout's;
+ * the base's Dockerfile is read from its commit. A side given as an existing image has no Dockerfile to read.
+ */
+export async function adviseSide(
+  report: ImageReport,
+  side: 'base' | 'head',
+  where: { root: string; build: BuildInputs; baseSha: string | null; built: boolean },
+): Promise<ImageReport> {
+  if (!where.built) return withFindings(report, { dockerfile: null });
+  const path = dockerfileOf(where.build);
+  const extras =
+    side === 'head'
+      ? await gatherAdvice({
+          dockerfilePath: join(where.root, path),
+          contextDir: join(where.root, where.build.context || '.'),
+        })
+      : await gatherAdvice({
+          dockerfilePath: path,
+          dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
+        });
+  return withFindings(report, extras);
+}

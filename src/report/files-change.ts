@@ -1,0 +1,77 @@
+import { markdownTable } from 'markdown-table';
+import type { FilesChange, PathLine } from '../model/comparison.js';
+import { code } from './escape.js';
+import { formatBytes, formatSignedBytes } from './format.js';
+
+const COMPACT = { alignDelimiters: false } as const;
+
+type Signed = PathLine & { sign: 1 | -1 };
+
+/** Added and removed lines together, largest first: the reader wants the biggest movements, whichever way. */
+function merged(f: FilesChange, limit: number): Signed[] {
+  return [
+    ...f.added.lines.map((l) => ({ ...l, sign: 1 as const })),
+    ...f.removed.lines.map((l) => ({ ...l, sign: -1 as const })),
+  ]
+    .filter((l) => l.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, limit);
+}
+
+const shownPath = (l: PathLine) => (l.dir ? `${l.path}/` : l.path);
+const files = (l: PathLine) => (l.dir ? `${l.files} files` : '');
+/** Head layers by index, base layers in parentheses (as in the layer table). */
+const layerOf = (l: Signed) => (l.sign > 0 ? String(l.layer) : `(${l.layer})`);
+
+export function filesChangeMarkdown(f: FilesChange): string | null {
+  const lines = merged(f, 15);
+  if (lines.length === 0) return null;
+  const parts = [
+    `Final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} new or larger files, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or smaller.`,
+    '',
+    markdownTable(
+      [
+        ['Path', 'Change', 'Files', 'Layer', 'Instruction'],
+        ...lines.map((l) => [
+          code(shownPath(l)),
+          formatSignedBytes(l.sign * l.bytes),
+          files(l),
+          layerOf(l),
+          code(l.instruction, 60),
+        ]),
+      ],
+      { align: ['l', 'r', 'r', 'r', 'l'], ...COMPACT },
+    ),
+  ];
+  for (const layer of f.layers) {
+    if (layer.lines.length === 0) continue;
+    const what = layer.lines.map((l) => `${code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ');
+    parts.push(
+      '',
+      `- Layer ${layer.headIndex} ${code(layer.instruction, 80)} (${layer.status}, ${formatSignedBytes(layer.bytes)} written): ${what}`,
+    );
+  }
+  return parts.join('\n');
+}
+
+export function filesChangeText(f: FilesChange): string[] {
+  const out = [
+    `Where the change is (final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} files added or grown, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or shrunk)`,
+  ];
+  for (const l of merged(f, 15)) {
+    out.push(
+      `  ${formatSignedBytes(l.sign * l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}  [layer ${layerOf(l)}: ${l.instruction.slice(0, 60)}]`,
+    );
+  }
+  for (const layer of f.layers) {
+    if (layer.lines.length === 0) continue;
+    out.push(
+      `  layer ${layer.headIndex} (${layer.status}, ${formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`,
+    );
+    for (const l of layer.lines)
+      out.push(
+        `      ${formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`,
+      );
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+import type { Finding } from '../model/finding.js';
+import { code, text } from './escape.js';
+import { formatBytes } from './format.js';
+
+/** Fix texts are ours and may hold `code`; everything taken from the image or the Dockerfile is escaped. */
+function saving(f: Finding): string {
+  if (f.bytes === 0) return '';
+  return `${f.estimate ? '≈ ' : ''}−${formatBytes(f.bytes)}`;
+}
+
+export function findingsMarkdown(findings: Finding[]): string {
+  return findings
+    .map((f) => {
+      const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${code(f.instruction, 60)}` : ''})` : '';
+      const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => code(p, 60)).join(', ')}` : '';
+      const lead = saving(f) ? `**${saving(f)}** ` : '';
+      return `- ${lead}${text(f.message)}${where}${paths}: ${f.fix}.`;
+    })
+    .join('\n');
+}
+
+export function findingsText(findings: Finding[]): string[] {
+  return findings.map((f) => {
+    const where = f.layer !== null ? ` [layer ${f.layer}]` : '';
+    const s = saving(f);
+    return `  ${(s || '—').padStart(11)}  ${f.message}${where}\n               fix: ${f.fix.replace(/`/g, '')}${f.paths.length ? `\n               e.g. ${f.paths.join(', ')}` : ''}`;
+  });
+}
