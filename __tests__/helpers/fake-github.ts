@@ -21,6 +21,8 @@ export class FakeGitHub {
   readonly calls: Call[] = [];
   readonly comments = new Map<number, Comment[]>();
   readOnly = false;
+  /** Pull requests GET /pulls/:n answers with (state and head commit). */
+  readonly pulls = new Map<number, { state: string; head: { sha: string } }>();
   private nextId = 1000;
   private server: Server | undefined;
   url = '';
@@ -87,6 +89,10 @@ export class FakeGitHub {
         }
       }
       return [404, { message: 'Not Found' }];
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname)) && req.method === 'GET') {
+      const pr = this.pulls.get(Number(m[1]));
+      return pr ? [200, { number: Number(m[1]), ...pr }] : [404, { message: 'Not Found' }];
     }
     return [404, { message: `fake GitHub: no route for ${req.method} ${url.pathname}` }];
   }

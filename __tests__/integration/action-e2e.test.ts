@@ -3,17 +3,16 @@
  * from action.yml), the event payload in a file, outputs and summary in files, and GitHub's API replaced by a
  * fake on loopback. The images are really built by buildx on the classic-store daemon.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
+import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
-const root = join(import.meta.dirname, '../..');
 const SECRET = 'npm-secret-value-4711';
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-e2e-'));
 const repo = join(tmp, 'repo');
@@ -52,95 +51,23 @@ function commit(files: Record<string, string>, message: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-function defaults(): Record<string, string> {
-  const action = parse(readFileSync(join(root, 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { default?: string }>;
-  };
-  const env: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(action.inputs)) {
-    if (spec.default !== undefined)
-      env[`INPUT_${name.toUpperCase()}`] = spec.default === '${{ github.token }}' ? 'ghs_faketoken' : spec.default;
-  }
-  return env;
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/**
- * One step run: a fresh output and summary file per run, as the runner gives. Asynchronous, because the fake API
- * answers from this process.
- */
-async function runAction(
+/** One step run of the PR's head commit, as a pull_request event. */
+function runAction(
   headSha: string,
   baseSha: string,
   inputs: Record<string, string>,
   labels: string[] = [],
 ): Promise<RunResult> {
-  const n = Math.random().toString(36).slice(2);
-  const eventPath = join(tmp, `event-${n}.json`);
-  const outputPath = join(tmp, `output-${n}`);
-  const summaryPath = join(tmp, `summary-${n}`);
-  writeFileSync(outputPath, '');
-  writeFileSync(summaryPath, '');
-  writeFileSync(
-    eventPath,
-    JSON.stringify({
-      action: 'synchronize',
-      number: PR,
-      pull_request: {
-        number: PR,
-        base: { ref: 'main', sha: baseSha, repo: { full_name: 'acme/app' } },
-        head: { ref: 'feature', sha: headSha, repo: { full_name: 'acme/app' } },
-        labels: labels.map((name) => ({ name })),
-      },
-      repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } },
-    }),
-  );
   git('checkout', '-q', headSha);
-  const env: Record<string, string> = {
-    PATH: process.env.PATH!,
-    HOME: process.env.HOME ?? '/root',
-    DOCKER_HOST: CLASSIC,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_API_URL: api.url,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_WORKSPACE: repo,
-    GITHUB_SHA: headSha,
-    GITHUB_RUN_ID: '42',
-    RUNNER_TEMP: join(tmp, 'runner-temp'),
-    ...defaults(),
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-  };
-  execFileSync('mkdir', ['-p', env.RUNNER_TEMP!]);
-  const child = spawn('node', [join(root, 'dist/index.js')], { env });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    code,
-    stdout,
-    outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
-    summary: readFileSync(summaryPath, 'utf8'),
-  };
-}
-
-/** The runner's GITHUB_OUTPUT file format: name<<DELIMITER … DELIMITER. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
+  return runStep({
+    api,
+    tmp,
+    workspace: repo,
+    dockerHost: CLASSIC,
+    eventName: 'pull_request',
+    payload: pullRequestPayload(PR, baseSha, headSha, labels),
+    inputs,
+  });
 }
 
 const INPUTS = { 'build-args': `NPM_TOKEN=${SECRET}`, 'max-increase': '10MB', 'max-size': '20MB' };
@@ -180,7 +107,7 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     expect(Number(r.outputs.delta)).toBe(head - base);
 
     // Independent truth: the sizes of the images the action built are what docker reports for the same builds.
-    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8'));
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries[0];
     expect(report.comparison.head.layerCount).toBe(2); // busybox + the copied binary
     expect(report.comparison.base.layerCount).toBe(4);
     expect(report.comparison.head.layers[0].diffId).toBe(

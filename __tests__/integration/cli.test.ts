@@ -124,7 +124,10 @@ describe.skipIf(!ready)('the built CLI', () => {
       DOCKER_HOST: CLASSIC,
     });
     expect(fail.code).toBe(1);
-    expect(fail.stdout).toMatch(/FAIL {2}max-increase 10 MB: uncompressed size grew \+119\.\d MB/);
+    // The text says the same delta as the JSON, in the README's units (MB = 10⁶ bytes, one decimal).
+    const grew = /FAIL {2}max-increase 10 MB: uncompressed size grew \+([\d.]+) MB/.exec(fail.stdout);
+    expect(grew, fail.stdout).not.toBeNull();
+    expect(Math.abs(Number(grew![1]) - c.uncompressed.delta / 1e6)).toBeLessThanOrEqual(0.05);
   });
 
   it('diff builds the working tree and the merge base, and cleans up', () => {

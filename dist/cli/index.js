@@ -77529,7 +77529,7 @@ var bytes_iec_default = /*#__PURE__*/__nccwpck_require__.n(bytes_iec);
 ;// CONCATENATED MODULE: ./src/report/format.ts
 
 /** SI units, as `docker images` prints them: 1 MB = 1,000,000 bytes. */
-function formatBytes(n) {
+function format_formatBytes(n) {
     if (n === null || n === undefined)
         return '—';
     const text = bytes_iec_default().format(Math.abs(n), {
@@ -77542,7 +77542,7 @@ function formatBytes(n) {
 function formatSignedBytes(n) {
     if (n === null || n === undefined)
         return '—';
-    return (n > 0 ? '+' : n === 0 ? '±' : '') + formatBytes(n);
+    return (n > 0 ? '+' : n === 0 ? '±' : '') + format_formatBytes(n);
 }
 function formatPercent(fraction, digits = 1) {
     if (fraction === null || fraction === undefined || !Number.isFinite(fraction))
@@ -77967,7 +77967,7 @@ const fullBase = (facts) => {
             instruction: facts.instruction(0),
             bytes,
             estimate,
-            message: `the final stage runs on ${stage.from}, a full image (${formatBytes(baseBytes)} in its ${count} layers)`,
+            message: `the final stage runs on ${stage.from}, a full image (${format_formatBytes(baseBytes)} in its ${count} layers)`,
             fix: `run on \`${target}\`${known ? '' : ' (the program needs no OS from the SDK image)'}, and install what is missing explicitly`,
             paths: [],
         },
@@ -78464,20 +78464,20 @@ function evaluate(c) {
         const overPercent = percent === null || (t.percent !== null && t.percent > percent);
         if (!overBytes || !overPercent)
             return;
-        const limits = [bytes !== null ? formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
+        const limits = [bytes !== null ? format_formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
             .filter(Boolean)
             .join(' and ');
         v.push({
             rule: name,
             level,
-            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${formatBytes(t.base)} → ${formatBytes(t.head)}`,
+            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
         });
     };
     if (r.maxSize !== null && t.head > r.maxSize) {
         v.push({
             rule: 'max-size',
             level: 'fail',
-            message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}`,
+            message: `max-size ${format_formatBytes(r.maxSize)}: ${label} size is ${format_formatBytes(t.head)}`,
         });
     }
     increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
@@ -78491,7 +78491,7 @@ function evaluate(c) {
                 v.push({
                     rule: 'max-layer-size',
                     level: 'fail',
-                    message: `max-layer-size ${formatBytes(r.maxLayerSize)}: layer ${l.index} is ${formatBytes(size)}`,
+                    message: `max-layer-size ${format_formatBytes(r.maxLayerSize)}: layer ${l.index} is ${format_formatBytes(size)}`,
                 });
             }
         }
@@ -78516,7 +78516,7 @@ function evaluate(c) {
             v.push({
                 rule: 'max-wasted-bytes',
                 level: 'fail',
-                message: `max-wasted-bytes ${formatBytes(r.maxWastedBytes)}: ${formatBytes(w.wastedBytes)} wasted`,
+                message: `max-wasted-bytes ${format_formatBytes(r.maxWastedBytes)}: ${format_formatBytes(w.wastedBytes)} wasted`,
             });
         }
         if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
@@ -81071,7 +81071,7 @@ function defaultStringLength(value) {
  * @returns {string}
  *   Result.
  */
-function markdownTable(table, options) {
+function markdown_table_markdownTable(table, options) {
   const settings = options || {}
   // To do: next major: change to spread.
   // eslint-disable-next-line unicorn/prefer-spread -- `align` can be a string.
@@ -81311,7 +81311,7 @@ function toAlignment(value) {
  */
 const MAX_CODE = 120;
 /** Inline code that survives a table cell: pipes escaped, newlines folded, a fence longer than any backtick run. */
-function code(text, max = MAX_CODE) {
+function escape_code(text, max = MAX_CODE) {
     let s = text.replace(/[\r\n\t]+/g, ' ');
     if (s.length > max)
         s = s.slice(0, max - 1) + '…';
@@ -81358,22 +81358,22 @@ function filesChangeMarkdown(f) {
     const parts = [
         `Final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} new or larger files, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or smaller.`,
         '',
-        markdownTable([
+        markdown_table_markdownTable([
             ['Path', 'Change', 'Files', 'Layer', 'Instruction'],
             ...lines.map((l) => [
-                code(shownPath(l)),
+                escape_code(shownPath(l)),
                 formatSignedBytes(l.sign * l.bytes),
                 files(l),
                 layerOf(l),
-                code(l.instruction, 60),
+                escape_code(l.instruction, 60),
             ]),
         ], { align: ['l', 'r', 'r', 'r', 'l'], ...COMPACT }),
     ];
     for (const layer of f.layers) {
         if (layer.lines.length === 0)
             continue;
-        const what = layer.lines.map((l) => `${code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ');
-        parts.push('', `- Layer ${layer.headIndex} ${code(layer.instruction, 80)} (${layer.status}, ${formatSignedBytes(layer.bytes)} written): ${what}`);
+        const what = layer.lines.map((l) => `${escape_code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ');
+        parts.push('', `- Layer ${layer.headIndex} ${escape_code(layer.instruction, 80)} (${layer.status}, ${formatSignedBytes(layer.bytes)} written): ${what}`);
     }
     return parts.join('\n');
 }
@@ -81387,7 +81387,7 @@ function filesChangeText(f) {
     for (const layer of f.layers) {
         if (layer.lines.length === 0)
             continue;
-        out.push(`  layer ${layer.headIndex} (${layer.status}, ${formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`);
+        out.push(`  layer ${layer.headIndex} (${layer.status}, ${format_formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`);
         for (const l of layer.lines)
             out.push(`      ${formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`);
     }
@@ -81401,13 +81401,13 @@ function filesChangeText(f) {
 function saving(f) {
     if (f.bytes === 0)
         return '';
-    return `${f.estimate ? '≈ ' : ''}−${formatBytes(f.bytes)}`;
+    return `${f.estimate ? '≈ ' : ''}−${format_formatBytes(f.bytes)}`;
 }
 function findingsMarkdown(findings) {
     return findings
         .map((f) => {
-        const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${code(f.instruction, 60)}` : ''})` : '';
-        const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => code(p, 60)).join(', ')}` : '';
+        const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${escape_code(f.instruction, 60)}` : ''})` : '';
+        const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => escape_code(p, 60)).join(', ')}` : '';
         const lead = saving(f) ? `**${saving(f)}** ` : '';
         return `- ${lead}${escape_text(f.message)}${where}${paths}: ${f.fix}.`;
     })
@@ -81431,22 +81431,22 @@ function describeRules(r) {
             out.push({ name, text: `${name} ${fmt(value)}` });
     };
     const pct = (n) => formatPercent(n, n * 100 === Math.round(n * 100) ? 0 : 1);
-    add('max-size', r.maxSize, formatBytes);
+    add('max-size', r.maxSize, format_formatBytes);
     // An absolute and a relative limit set together are one rule (both must be crossed), named for the absolute one.
     const increase = (name, bytes, percent) => {
         if (bytes !== null && percent !== null)
-            out.push({ name, text: `${name} ${formatBytes(bytes)} and ${pct(percent)}` });
+            out.push({ name, text: `${name} ${format_formatBytes(bytes)} and ${pct(percent)}` });
         else {
-            add(name, bytes, formatBytes);
+            add(name, bytes, format_formatBytes);
             add(`${name}-percent`, percent, pct);
         }
     };
     increase('max-increase', r.maxIncrease, r.maxIncreasePercent);
     increase('warn-increase', r.warnIncrease, r.warnIncreasePercent);
-    add('max-layer-size', r.maxLayerSize, formatBytes);
+    add('max-layer-size', r.maxLayerSize, format_formatBytes);
     add('max-layers', r.maxLayers, String);
     add('min-efficiency', r.minEfficiency, pct);
-    add('max-wasted-bytes', r.maxWastedBytes, formatBytes);
+    add('max-wasted-bytes', r.maxWastedBytes, format_formatBytes);
     add('max-wasted-percent', r.maxWastedPercent, pct);
     return out;
 }
@@ -81502,31 +81502,31 @@ function headline(c, ctx) {
         const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
         what =
             t.delta < 0
-                ? ` · ${code(ctx.name)} is ${pct} % smaller`
+                ? ` · ${escape_code(ctx.name)} is ${pct} % smaller`
                 : t.delta > 0
-                    ? ` · ${code(ctx.name)} is ${pct} % larger`
-                    : ` · ${code(ctx.name)} is unchanged`;
+                    ? ` · ${escape_code(ctx.name)} is ${pct} % larger`
+                    : ` · ${escape_code(ctx.name)} is unchanged`;
     }
     else if (c.base === null) {
-        what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
+        what = ` · ${escape_code(ctx.name)} is ${format_formatBytes(t.head)} (no base to compare)`;
     }
     return `### 🐳 Docker image size — ${mark}${what}`;
 }
 function summaryTable(c, ctx) {
     const est = c.compressedIsEstimate ? ' (estimated)' : '';
-    const base = `Base (${code(ctx.baseLabel)})`;
+    const base = `Base (${escape_code(ctx.baseLabel)})`;
     const rows = [
         ['Image', base, 'This PR', 'Change'],
         [
-            `${code(ctx.name)} (${escape_text(c.head.platform)})`,
-            formatBytes(c.uncompressed.base),
-            formatBytes(c.uncompressed.head),
+            `${escape_code(ctx.name)} (${escape_text(c.head.platform)})`,
+            format_formatBytes(c.uncompressed.base),
+            format_formatBytes(c.uncompressed.head),
             change(c.uncompressed, c.rules.metric === 'uncompressed'),
         ],
         [
-            `${code(ctx.name)} compressed (pull)${est}`,
-            formatBytes(c.compressed.base),
-            formatBytes(c.compressed.head),
+            `${escape_code(ctx.name)} compressed (pull)${est}`,
+            format_formatBytes(c.compressed.base),
+            format_formatBytes(c.compressed.head),
             change(c.compressed, c.rules.metric === 'compressed'),
         ],
         [
@@ -81537,8 +81537,8 @@ function summaryTable(c, ctx) {
         ],
     ];
     if (c.newToPull !== null)
-        rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
-    return markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
+        rows.push([`New to pull for a host that has ${escape_code(ctx.baseLabel)}`, '', format_formatBytes(c.newToPull), '']);
+    return markdown_table_markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
 }
 function signed(n) {
     return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
@@ -81546,11 +81546,11 @@ function signed(n) {
 function rulesLine(c) {
     const active = describeRules(c.rules);
     const broken = new Set(c.violations.map((v) => v.rule));
-    const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${code(r.text)} ✅`);
+    const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${escape_code(r.text)} ✅`);
     if (c.violations.length === 0) {
         return active.length === 0 ? 'Rules: none set (report only)' : `Rules: ${passed.join(' · ')}`;
     }
-    const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${code(v.message, 300)}`);
+    const lines = c.violations.map((v) => `- ${v.level === 'fail' ? '❌' : '⚠️'} ${escape_code(v.message, 300)}`);
     if (passed.length)
         lines.push(`- ${passed.join(' · ')}`);
     if (c.approved)
@@ -81561,13 +81561,13 @@ function layerTable(rows, limit) {
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
     const statusText = (r) => r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
-    const table = markdownTable([
+    const table = markdown_table_markdownTable([
         ['#', 'Instruction', 'Base', 'PR', 'Change'],
         ...shown.map((r) => [
             r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex),
-            code(r.instruction),
-            formatBytes(r.base?.uncompressedBytes ?? null),
-            formatBytes(r.head?.uncompressedBytes ?? null),
+            escape_code(r.instruction),
+            format_formatBytes(r.base?.uncompressedBytes ?? null),
+            format_formatBytes(r.head?.uncompressedBytes ?? null),
             r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
         ]),
     ], { align: ['r', 'l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
@@ -81582,43 +81582,108 @@ function wasteSection(c) {
         return null;
     const bw = c.base?.waste;
     const lines = [
-        `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
+        `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${format_formatBytes(w.wastedBytes)}${bw ? ` (base ${format_formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
     ];
     if (w.files.length > 0) {
-        lines.push('', markdownTable([
+        lines.push('', markdown_table_markdownTable([
             ['Path', 'Copies', 'Wasted'],
-            ...w.files.slice(0, 10).map((f) => [code(f.path), String(f.count), formatBytes(f.wastedBytes)]),
+            ...w.files.slice(0, 10).map((f) => [escape_code(f.path), String(f.count), format_formatBytes(f.wastedBytes)]),
         ], { align: ['l', 'r', 'r'], ...comparison_markdown_COMPACT }));
     }
     return lines.join('\n');
 }
-/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
-function renderComparisonMarkdown(c, ctx) {
-    const render = (limit) => {
-        const parts = [headline(c, ctx), '', summaryTable(c, ctx), '', rulesLine(c)];
-        if (c.baseMissingReason)
-            parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
-        parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
-        const files = c.files ? filesChangeMarkdown(c.files) : null;
-        if (files)
-            parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
-        if (c.newFindings && c.newFindings.length > 0)
-            parts.push('', '<details><summary>How to shrink (measured)</summary>', '', findingsMarkdown(c.newFindings), '', '</details>');
-        const waste = wasteSection(c);
-        if (waste)
-            parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
-        parts.push('', `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${c.compressedIsEstimate ? ' (estimated with gzip on this runner)' : ''} · judged on ${c.rules.metric} size</sub>`, marker(ctx.commentKey));
-        return parts.join('\n') + '\n';
-    };
-    let limit = ctx.maxLayerRows ?? 200;
+/** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
+function sections(c, ctx, limit) {
+    const parts = [summaryTable(c, ctx), '', rulesLine(c)];
+    if (c.baseMissingReason)
+        parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
+    parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+    const files = c.files ? filesChangeMarkdown(c.files) : null;
+    if (files)
+        parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
+    if (c.newFindings && c.newFindings.length > 0) {
+        const which = c.base?.findings ? 'new in this PR, ' : '';
+        parts.push('', `<details><summary>How to shrink (${which}measured)</summary>`, '', findingsMarkdown(c.newFindings), '', '</details>');
+    }
+    const waste = wasteSection(c);
+    if (waste)
+        parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+    return parts;
+}
+function footer(estimated, metric, key) {
+    return [
+        '',
+        `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${estimated ? ' (estimated with gzip on this runner)' : ''} · judged on ${metric} size</sub>`,
+        marker(key),
+    ];
+}
+/** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
+function fit(render, start, key) {
+    let limit = start;
     let body = render(limit);
     while (body.length > COMMENT_LIMIT && limit > 0) {
         limit = Math.floor(limit / 2);
         body = render(limit);
     }
-    return body.length > COMMENT_LIMIT
-        ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey)
-        : body;
+    return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(key) : body;
+}
+/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
+function renderComparisonMarkdown(c, ctx) {
+    return fit((limit) => [
+        headline(c, ctx),
+        '',
+        ...sections(c, ctx, limit),
+        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey),
+    ].join('\n') + '\n', ctx.maxLayerRows ?? 200, ctx.commentKey);
+}
+const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
+/**
+ * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
+ * collapsed. A single entry renders as the one-image comment.
+ */
+function renderEntriesMarkdown(entries, commentKey) {
+    if (entries.length === 1) {
+        const e = entries[0];
+        return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
+    }
+    const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
+    const warned = entries.filter((e) => e.comparison.verdict === 'warn').length;
+    const mark = failed
+        ? `❌ ${failed} of ${entries.length} failed`
+        : warned
+            ? `⚠️ ${warned} of ${entries.length} warned`
+            : '✅ all passed';
+    const judged = (c) => (c.rules.metric === 'compressed' ? c.compressed : c.uncompressed);
+    const table = markdownTable([
+        ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
+        ...entries.map((e) => {
+            const t = judged(e.comparison);
+            return [
+                code(e.name),
+                text(e.comparison.head.platform),
+                formatBytes(t.base),
+                formatBytes(t.head),
+                change(t, false),
+                VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
+            ];
+        }),
+    ], { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...comparison_markdown_COMPACT });
+    const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
+    const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ');
+    return fit((limit) => [
+        `### 🐳 Docker image sizes — ${mark}`,
+        '',
+        table,
+        ...entries.flatMap((e) => [
+            '',
+            `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${code(e.name)} ${text(e.comparison.head.platform)} (base ${code(e.baseLabel)})</summary>`,
+            '',
+            ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey }, limit),
+            '',
+            '</details>',
+        ]),
+        ...footer(estimated, metrics, commentKey),
+    ].join('\n') + '\n', 50, commentKey);
 }
 
 ;// CONCATENATED MODULE: ./src/report/comparison-text.ts
@@ -81634,12 +81699,12 @@ function renderComparisonText(c, names) {
         `Head  ${names.head}`,
         '',
         row('', 'base', 'head', 'change'),
-        row('Uncompressed', formatBytes(c.uncompressed.base), formatBytes(c.uncompressed.head), t(c.uncompressed)),
-        row('Compressed' + (c.compressedIsEstimate ? '*' : ''), formatBytes(c.compressed.base), formatBytes(c.compressed.head), t(c.compressed)),
+        row('Uncompressed', format_formatBytes(c.uncompressed.base), format_formatBytes(c.uncompressed.head), t(c.uncompressed)),
+        row('Compressed' + (c.compressedIsEstimate ? '*' : ''), format_formatBytes(c.compressed.base), format_formatBytes(c.compressed.head), t(c.compressed)),
         row('Layers', String(c.layers.base ?? '—'), String(c.layers.head), ''),
     ];
     if (c.newToPull !== null)
-        lines.push(row('New to pull', '', formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
+        lines.push(row('New to pull', '', format_formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
     lines.push('', 'Layers (largest changes first)');
     const rows = [...c.layerRows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
     for (const r of rows.slice(0, 20)) {
@@ -83298,28 +83363,28 @@ async function diffCommand(argv, io) {
 
 function renderImageMarkdown(r) {
     const est = r.compressedIsEstimate ? ' (estimated)' : '';
-    const summary = markdownTable([
+    const summary = markdown_table_markdownTable([
         ['Image', 'Platform', 'Uncompressed', 'Compressed', 'Layers'],
         [
-            code(r.reference),
+            escape_code(r.reference),
             escape_text(r.platform),
-            formatBytes(r.uncompressedBytes),
-            formatBytes(r.compressedBytes) + est,
+            format_formatBytes(r.uncompressedBytes),
+            format_formatBytes(r.compressedBytes) + est,
             String(r.layerCount),
         ],
     ], { align: ['l', 'l', 'r', 'r', 'r'] });
-    const layers = markdownTable([
+    const layers = markdown_table_markdownTable([
         ['#', 'Instruction', 'Uncompressed', 'Compressed', 'Files'],
         ...r.layers.map((l) => [
             String(l.index),
-            code(l.instruction),
-            formatBytes(l.uncompressedBytes),
-            formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
+            escape_code(l.instruction),
+            format_formatBytes(l.uncompressedBytes),
+            format_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
             l.files === null ? '—' : String(l.files),
         ]),
     ], { align: ['r', 'l', 'r', 'r', 'r'] });
     const parts = [
-        `### 🐳 ${code(r.reference)}`,
+        `### 🐳 ${escape_code(r.reference)}`,
         '',
         summary,
         '',
@@ -83330,7 +83395,7 @@ function renderImageMarkdown(r) {
         '</details>',
     ];
     if (r.waste) {
-        parts.push('', `Waste (dive's definitions): ${formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`);
+        parts.push('', `Waste (dive's definitions): ${format_formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`);
     }
     return parts.join('\n') + '\n';
 }
@@ -83355,22 +83420,22 @@ function renderImageText(r) {
     const lines = [
         `Image         ${r.reference} (${r.platform}${store})`,
         `Config        ${r.configDigest}`,
-        `Uncompressed  ${formatBytes(r.uncompressedBytes)}   (layer tars)`,
-        `Compressed    ${formatBytes(r.compressedBytes)}${est}   (pull size)`,
-        `Content       ${formatBytes(r.contentBytes)}   (file bytes)`,
+        `Uncompressed  ${format_formatBytes(r.uncompressedBytes)}   (layer tars)`,
+        `Compressed    ${format_formatBytes(r.compressedBytes)}${est}   (pull size)`,
+        `Content       ${format_formatBytes(r.contentBytes)}   (file bytes)`,
         `Layers        ${r.layerCount}`,
         `User          ${r.user || 'root (no USER)'}`,
     ];
     if (r.waste) {
         const pct = r.waste.userWastedPercent === null ? '' : `, ${formatPercent(r.waste.userWastedPercent)} of user layers`;
-        lines.push(`Waste         ${formatBytes(r.waste.wastedBytes)}${pct}; efficiency ${formatPercent(r.waste.efficiency, 2)} (dive's definitions)`);
+        lines.push(`Waste         ${format_formatBytes(r.waste.wastedBytes)}${pct}; efficiency ${formatPercent(r.waste.efficiency, 2)} (dive's definitions)`);
     }
     const rows = [['#', 'Uncompressed', 'Compressed', 'Files', 'Instruction']];
     for (const l of r.layers) {
         rows.push([
             String(l.index),
-            formatBytes(l.uncompressedBytes),
-            formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
+            format_formatBytes(l.uncompressedBytes),
+            format_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
             l.files === null ? '—' : String(l.files),
             clip(l.instruction, 100),
         ]);
@@ -83381,7 +83446,7 @@ function renderImageText(r) {
     if (r.waste && r.waste.files.length > 0) {
         const wrows = [['Count', 'Wasted', 'Path']];
         for (const f of r.waste.files.slice(0, 10))
-            wrows.push([String(f.count), formatBytes(f.wastedBytes), f.path]);
+            wrows.push([String(f.count), format_formatBytes(f.wastedBytes), f.path]);
         lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
         lines.push(...pad(wrows, [true, true, false]));
     }

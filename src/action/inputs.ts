@@ -5,10 +5,19 @@ import type { BuildInputs } from '../build/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
 
 export type CommentMode = 'always' | 'on-change' | 'on-failure' | 'never';
+/** build: build and measure here; report: combine reports from other jobs; comment: post reports (workflow_run). */
+export type RunMode = 'build' | 'report' | 'comment';
 
 /** Every input, read once and validated here; nothing else calls core.getInput. */
 export interface ActionInputs {
+  mode: RunMode;
   build: BuildInputs;
+  /** The `images` input as written (YAML), empty when not given. */
+  images: string;
+  /** Directory of JSON reports for mode report / comment. */
+  reports: string;
+  /** The rule inputs as written, the defaults of every image in `images`. */
+  rawRules: Record<string, string>;
   baseRef: string;
   baseImage: string;
   headImage: string;
@@ -50,12 +59,21 @@ export function getInputs(): ActionInputs {
     throw new UserError(`Invalid ${describe('comment')}: '${comment}' must be always, on-change, on-failure or never`);
   }
   const ruleNames = ['metric', ...Object.keys(RULE_INPUTS)];
-  const rules = parseRules(Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)])), describe);
+  const rawRules = Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)]));
+  const rules = parseRules(rawRules, describe);
+  const mode = (core.getInput('mode') || 'build').trim();
+  if (!['build', 'report', 'comment'].includes(mode)) {
+    throw new UserError(`Invalid ${describe('mode')}: '${mode}' must be build, report or comment`);
+  }
   const commentKey = core.getInput('comment-key').trim() || 'default';
   if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
     throw new UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
   }
   return {
+    mode: mode as RunMode,
+    images: core.getInput('images'),
+    reports: core.getInput('reports').trim() || 'docker-size-guard-reports',
+    rawRules,
     build: {
       context: core.getInput('context') || '.',
       file: core.getInput('file'),

@@ -1,24 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { mergeBase, revParse } from '../build/git.js';
-import { adviseSide } from '../build/side-advice.js';
-import { buildAndMeasureSides, dockerfileOf } from '../build/sides.js';
-import { compare } from '../compare/compare.js';
-import { measureImage } from '../engine.js';
-import { LayerCache } from '../measure/layer-cache.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
+import { LayerCache } from '../measure/layer-cache.js';
 import type { Comparison } from '../model/comparison.js';
-import { marker, renderComparisonMarkdown } from '../report/comparison-markdown.js';
+import type { Entry, RunReport } from '../model/run.js';
+import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
+import { measureTarget } from '../run/measure-target.js';
+import { readReports, writeReport } from '../run/report-file.js';
+import { resolveTargets } from '../run/targets.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
 type Cleanup = () => Promise<void>;
+type Octokit = ReturnType<typeof github.getOctokit>;
 
 interface BaseChoice {
   sha: string | null;
@@ -39,22 +40,30 @@ async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): 
   return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
 }
 
-function shouldComment(mode: ActionInputs['comment'], c: Comparison): boolean {
-  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+function judged(c: Comparison) {
+  return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
+
+function shouldComment(mode: ActionInputs['comment'], entries: Entry[]): boolean {
+  const cs = entries.map((e) => e.comparison);
   switch (mode) {
     case 'never':
       return false;
     case 'on-failure':
-      return c.verdict !== 'pass';
+      return cs.some((c) => c.verdict !== 'pass');
     case 'on-change':
-      return t.delta !== 0 || c.verdict !== 'pass';
+      return cs.some((c) => judged(c).delta !== 0 || c.verdict !== 'pass');
     case 'always':
       return true;
   }
 }
 
-async function postComment(inputs: ActionInputs, event: RunEvent, body: string): Promise<void> {
-  if (!event.pr) {
+function octokit(token: string): Octokit {
+  return github.getOctokit(token, { retry: { doNotRetry: [400, 401, 403, 404, 422] } }, retry);
+}
+
+async function postComment(inputs: ActionInputs, pr: number | null, body: string): Promise<void> {
+  if (pr === null) {
     core.info('Not a pull request: no comment (the report is in the job summary and the comment-body output).');
     return;
   }
@@ -65,11 +74,10 @@ async function postComment(inputs: ActionInputs, event: RunEvent, body: string):
     return;
   }
   try {
-    const octokit = github.getOctokit(inputs.githubToken, { retry: { doNotRetry: [400, 401, 403, 404, 422] } }, retry);
     const { owner, repo } = github.context.repo;
     const r = await upsertComment(
-      octokit,
-      { owner, repo, issue_number: event.pr.number },
+      octokit(inputs.githubToken),
+      { owner, repo, issue_number: pr },
       body,
       marker(inputs.commentKey),
     );
@@ -86,87 +94,160 @@ async function postComment(inputs: ActionInputs, event: RunEvent, body: string):
   }
 }
 
-function setOutputs(c: Comparison, body: string, reportPath: string): void {
-  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
-  core.setOutput('base-size', c.uncompressed.base ?? '');
-  core.setOutput('head-size', c.uncompressed.head);
-  core.setOutput('base-compressed-size', c.compressed.base ?? '');
-  core.setOutput('head-compressed-size', c.compressed.head);
-  core.setOutput('delta', t.delta ?? '');
-  core.setOutput('delta-percent', t.percent === null ? '' : (t.percent * 100).toFixed(2));
-  core.setOutput('verdict', c.verdict);
+/** Size outputs describe the first entry (the only one in a one-image run); verdict covers them all. */
+function setOutputs(entries: Entry[], body: string, reportPath: string): void {
+  const c = entries[0]?.comparison;
+  const t = c ? judged(c) : null;
+  core.setOutput('base-size', c?.uncompressed.base ?? '');
+  core.setOutput('head-size', c?.uncompressed.head ?? '');
+  core.setOutput('base-compressed-size', c?.compressed.base ?? '');
+  core.setOutput('head-compressed-size', c?.compressed.head ?? '');
+  core.setOutput('delta', t?.delta ?? '');
+  core.setOutput('delta-percent', t?.percent == null ? '' : (t.percent * 100).toFixed(2));
+  core.setOutput('verdict', overallVerdict(entries));
   core.setOutput('report', reportPath);
   core.setOutput('comment-body', body);
 }
 
-/** The action: build both sides, measure, compare, report everywhere, then fail on bloat. Errors are handled here, once. */
+function overallVerdict(entries: Entry[]): 'pass' | 'warn' | 'fail' {
+  const vs = entries.map((e) => e.comparison.verdict);
+  return vs.includes('fail') ? 'fail' : vs.includes('warn') ? 'warn' : 'pass';
+}
+
+/** Everything a run reports, in this order: outputs, summary, comment, then the failure that blocks the merge. */
+async function publish(
+  inputs: ActionInputs,
+  entries: Entry[],
+  pr: number | null,
+  reportPath: string,
+  fail: boolean,
+): Promise<void> {
+  const body = renderEntriesMarkdown(entries, inputs.commentKey);
+  setOutputs(entries, body, reportPath);
+  if (inputs.summary) await core.summary.addRaw(body).write();
+  if (shouldComment(inputs.comment, entries)) await postComment(inputs, pr, body);
+  const failures: string[] = [];
+  for (const e of entries) {
+    for (const v of e.comparison.violations) {
+      const where = entries.length > 1 ? `${e.name} (${e.platform}): ` : '';
+      const blocking = v.level === 'fail' && !e.comparison.approved;
+      (blocking ? core.error : core.warning)(where + v.message);
+      if (blocking) failures.push(where + v.message);
+    }
+  }
+  if (fail && inputs.failOnBloat && overallVerdict(entries) === 'fail') {
+    core.setFailed(`Docker image size check failed: ${failures.join('; ')}`);
+  }
+}
+
+/** mode: build — build and measure every image here, write the report, publish. */
+async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanup[]): Promise<void> {
+  const root = process.env.GITHUB_WORKSPACE || process.cwd();
+  const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
+  const { targets, from } = await resolveTargets(root, {
+    ...inputs,
+    baseImage: inputs.baseImage,
+    headImage: inputs.headImage,
+  });
+  if (event.privileged && !inputs.allowUnsafePrBuild && targets.some((t) => !t.headImage)) {
+    throw new UserError(
+      `Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +
+        `code with it. Measure in a pull_request workflow and comment from ${event.name} with mode: comment, or set allow-unsafe-pr-build: true if the code is trusted.`,
+    );
+  }
+  if (targets.length > 1) core.info(`${targets.length} images from ${from}: ${targets.map((t) => t.name).join(', ')}`);
+  const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
+  cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+  const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
+  const base = targets.every((t) => t.baseImage) ? null : await chooseBase(root, inputs, event);
+  const cache = new LayerCache();
+  const entries: Entry[] = [];
+  for (const [i, target] of targets.entries()) {
+    const log = {
+      group: <T>(name: string, fn: () => Promise<T>) =>
+        core.group(targets.length > 1 ? `${target.name}: ${name}` : name, fn),
+      warning: (m: string) => core.warning(targets.length > 1 ? `${target.name}: ${m}` : m),
+    };
+    const ctx = {
+      root,
+      baseSha: base?.sha ?? null,
+      baseMissing: base?.missing ?? null,
+      baseLabel: base?.label ?? 'base',
+      approved: !!event.pr?.labels.includes(inputs.approveLabel),
+      tmp,
+      id: targets.length > 1 ? `${id}-${i}` : id,
+      cache,
+    };
+    entries.push(...(await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups))));
+  }
+  const report: RunReport = {
+    tool: 'docker-size-guard',
+    version: 1,
+    key: inputs.commentKey,
+    pr: event.pr?.number ?? null,
+    headSha: event.pr?.headSha ?? null,
+    entries,
+  };
+  const reportPath = await writeReport(runnerTemp, report);
+  await publish(inputs, entries, event.pr?.number ?? null, reportPath, true);
+}
+
+/**
+ * mode: report / comment — combine the reports other jobs wrote (matrix jobs, or a pull_request workflow for
+ * `workflow_run`) into one comment. Nothing is checked out or built. For `comment`, the PR comes from the reports
+ * and must be open with the head commit they were measured on, so a report cannot aim at another PR.
+ */
+async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha: string | null): Promise<void> {
+  const reports = await readReports(inputs.reports, 'reports');
+  const entries = reports.flatMap((r) => r.entries);
+  let pr = event.pr?.number ?? null;
+  if (inputs.mode === 'comment') {
+    const prs = [...new Set(reports.map((r) => r.pr))];
+    const shas = [...new Set(reports.map((r) => r.headSha))];
+    if (prs.length !== 1 || prs[0] === null || shas.length !== 1 || shas[0] === null) {
+      throw new UserError(`Invalid input 'reports': the reports must all be for one pull request and head commit`);
+    }
+    pr = prs[0];
+    if (payloadHeadSha && payloadHeadSha !== shas[0]) {
+      throw new UserError(
+        `Invalid input 'reports': measured on ${shas[0].slice(0, 12)}, but the workflow run is for ${payloadHeadSha.slice(0, 12)}`,
+      );
+    }
+    if (inputs.githubToken) {
+      const { owner, repo } = github.context.repo;
+      const { data } = await octokit(inputs.githubToken).rest.pulls.get({ owner, repo, pull_number: pr });
+      if (data.state !== 'open' || data.head.sha !== shas[0]) {
+        throw new UserError(
+          `Invalid input 'reports': pull request #${pr} is ${data.state} at ${data.head.sha.slice(0, 12)}, not open at the measured ${shas[0].slice(0, 12)}`,
+        );
+      }
+    }
+  }
+  const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
+  const reportPath = await writeReport(runnerTemp, {
+    tool: 'docker-size-guard',
+    version: 1,
+    key: inputs.commentKey,
+    pr,
+    headSha: reports[0]?.headSha ?? null,
+    entries,
+  });
+  // The measuring jobs carry the required check; a comment run only reports.
+  await publish(inputs, entries, pr, reportPath, inputs.mode === 'report');
+}
+
+/** The action: dispatch on mode; errors are handled here, once; cleanups run also on failure. */
 export async function run(): Promise<void> {
   const cleanups: Cleanup[] = [];
   try {
     const inputs = getInputs();
     for (const v of sensitiveValues(inputs)) core.setSecret(v);
-    const event = readEvent(github.context.eventName, github.context.payload as Parameters<typeof readEvent>[1]);
-    const root = process.env.GITHUB_WORKSPACE || process.cwd();
-    const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-    const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
-    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
-    const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
-
-    if (event.privileged && !inputs.headImage && !inputs.allowUnsafePrBuild) {
-      throw new UserError(
-        `Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +
-          `code with it. Measure in a pull_request workflow and comment from ${event.name} with the report, or set allow-unsafe-pr-build: true if the code is trusted.`,
-      );
-    }
-
-    const base = inputs.baseImage ? null : await chooseBase(root, inputs, event);
-    const cache = new LayerCache();
-    const sides = await buildAndMeasureSides(
-      {
-        root,
-        build: inputs.build,
-        baseImage: inputs.baseImage || undefined,
-        headImage: inputs.headImage || undefined,
-        baseSha: base?.sha ?? null,
-        baseMissing: base?.missing ?? null,
-        tmp,
-        id,
-      },
-      { group: core.group, warning: core.warning },
-      async (ref, side) =>
-        adviseSide(await measureImage(ref, { files: true, compressedEstimate: true, cache }), side, {
-          root,
-          build: inputs.build,
-          baseSha: base?.sha ?? null,
-          built: side === 'head' ? !inputs.headImage : !inputs.baseImage,
-        }),
-      cleanups,
-    );
-    const baseLabel = inputs.baseImage || base?.label || 'base';
-    const approved = !!event.pr?.labels.includes(inputs.approveLabel);
-    const comparison = compare(sides.base, sides.head, inputs.rules, {
-      baseMissingReason: sides.baseMissing,
-      approved,
-    });
-    const name = inputs.commentKey !== 'default' ? inputs.commentKey : dockerfileOf(inputs.build);
-    const body = renderComparisonMarkdown(comparison, { name, baseLabel, commentKey: inputs.commentKey });
-
-    const reportPath = join(runnerTemp, `docker-size-guard-${inputs.commentKey.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-    await writeFile(reportPath, JSON.stringify({ name, baseLabel, comparison }, null, 2));
-    setOutputs(comparison, body, reportPath);
-    if (inputs.summary) await core.summary.addRaw(body).write();
-    if (shouldComment(inputs.comment, comparison)) await postComment(inputs, event, body);
-
-    for (const v of comparison.violations)
-      (v.level === 'fail' && !comparison.approved ? core.error : core.warning)(v.message);
-    if (comparison.verdict === 'fail' && inputs.failOnBloat) {
-      core.setFailed(
-        `Docker image size check failed: ${comparison.violations
-          .filter((v) => v.level === 'fail')
-          .map((v) => v.message)
-          .join('; ')}`,
-      );
-    }
+    const payload = github.context.payload as Parameters<typeof readEvent>[1] & {
+      workflow_run?: { head_sha?: string };
+    };
+    const event = readEvent(github.context.eventName, payload);
+    if (inputs.mode === 'build') await buildMode(inputs, event, cleanups);
+    else await reportMode(inputs, event, payload.workflow_run?.head_sha ?? null);
   } catch (err) {
     core.setFailed(errorMessage(err));
   } finally {

@@ -22,9 +22,9 @@ export interface SidesPlan {
   id: string;
 }
 
-export interface MeasuredSides {
-  head: ImageReport;
-  base: ImageReport | null;
+export interface MeasuredSides<T> {
+  head: T;
+  base: T | null;
   /** Why there is no base report, when base is null. */
   baseMissing: string | null;
   /** How the base was obtained, for the report. */
@@ -32,7 +32,7 @@ export interface MeasuredSides {
 }
 
 /** Measures one side's image; the caller shares a layer cache across calls and adds what it knows of the side. */
-export type Measure = (reference: string, side: 'base' | 'head') => Promise<ImageReport>;
+export type Measure<T = ImageReport> = (reference: string, side: 'base' | 'head') => Promise<T>;
 
 export function dockerfileOf(build: BuildInputs): string {
   const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
@@ -83,12 +83,12 @@ async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<voi
  * A base without the Dockerfile is a new image and a failing base build is a warning; a failing head build is an
  * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
  */
-export async function buildAndMeasureSides(
+export async function buildAndMeasureSides<T>(
   plan: SidesPlan,
   log: Log,
-  measure: Measure,
+  measure: Measure<T>,
   cleanups: (() => Promise<void>)[],
-): Promise<MeasuredSides> {
+): Promise<MeasuredSides<T>> {
   const base = await buildBase(plan, log, cleanups);
   const baseReport = base.ref ? held(measure(base.ref, 'base')) : null;
   // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.

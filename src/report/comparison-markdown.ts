@@ -1,5 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
+import type { Entry } from '../model/run.js';
 import { code, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
 import { filesChangeMarkdown } from './files-change.js';
@@ -160,48 +161,126 @@ function wasteSection(c: Comparison): string | null {
   return lines.join('\n');
 }
 
-/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
-export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
-  const render = (limit: number) => {
-    const parts = [headline(c, ctx), '', summaryTable(c, ctx), '', rulesLine(c)];
-    if (c.baseMissingReason)
-      parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
+/** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
+function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
+  const parts = [summaryTable(c, ctx), '', rulesLine(c)];
+  if (c.baseMissingReason)
+    parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
+  parts.push(
+    '',
+    '<details><summary>Layers (largest changes first)</summary>',
+    '',
+    layerTable(c.layerRows, limit),
+    '',
+    '</details>',
+  );
+  const files = c.files ? filesChangeMarkdown(c.files) : null;
+  if (files) parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
+  if (c.newFindings && c.newFindings.length > 0) {
+    const which = c.base?.findings ? 'new in this PR, ' : '';
     parts.push(
       '',
-      '<details><summary>Layers (largest changes first)</summary>',
+      `<details><summary>How to shrink (${which}measured)</summary>`,
       '',
-      layerTable(c.layerRows, limit),
+      findingsMarkdown(c.newFindings),
       '',
       '</details>',
     );
-    const files = c.files ? filesChangeMarkdown(c.files) : null;
-    if (files)
-      parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
-    if (c.newFindings && c.newFindings.length > 0)
-      parts.push(
-        '',
-        '<details><summary>How to shrink (measured)</summary>',
-        '',
-        findingsMarkdown(c.newFindings),
-        '',
-        '</details>',
-      );
-    const waste = wasteSection(c);
-    if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
-    parts.push(
-      '',
-      `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${c.compressedIsEstimate ? ' (estimated with gzip on this runner)' : ''} · judged on ${c.rules.metric} size</sub>`,
-      marker(ctx.commentKey),
-    );
-    return parts.join('\n') + '\n';
-  };
-  let limit = ctx.maxLayerRows ?? 200;
+  }
+  const waste = wasteSection(c);
+  if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+  return parts;
+}
+
+function footer(estimated: boolean, metric: string, key: string): string[] {
+  return [
+    '',
+    `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${estimated ? ' (estimated with gzip on this runner)' : ''} · judged on ${metric} size</sub>`,
+    marker(key),
+  ];
+}
+
+/** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
+function fit(render: (limit: number) => string, start: number, key: string): string {
+  let limit = start;
   let body = render(limit);
   while (body.length > COMMENT_LIMIT && limit > 0) {
     limit = Math.floor(limit / 2);
     body = render(limit);
   }
-  return body.length > COMMENT_LIMIT
-    ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(ctx.commentKey)
-    : body;
+  return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(key) : body;
+}
+
+/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
+export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
+  return fit(
+    (limit) =>
+      [
+        headline(c, ctx),
+        '',
+        ...sections(c, ctx, limit),
+        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey),
+      ].join('\n') + '\n',
+    ctx.maxLayerRows ?? 200,
+    ctx.commentKey,
+  );
+}
+
+const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
+
+/**
+ * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
+ * collapsed. A single entry renders as the one-image comment.
+ */
+export function renderEntriesMarkdown(entries: Entry[], commentKey: string): string {
+  if (entries.length === 1) {
+    const e = entries[0]!;
+    return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
+  }
+  const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
+  const warned = entries.filter((e) => e.comparison.verdict === 'warn').length;
+  const mark = failed
+    ? `❌ ${failed} of ${entries.length} failed`
+    : warned
+      ? `⚠️ ${warned} of ${entries.length} warned`
+      : '✅ all passed';
+  const judged = (c: Comparison) => (c.rules.metric === 'compressed' ? c.compressed : c.uncompressed);
+  const table = markdownTable(
+    [
+      ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
+      ...entries.map((e) => {
+        const t = judged(e.comparison);
+        return [
+          code(e.name),
+          text(e.comparison.head.platform),
+          formatBytes(t.base),
+          formatBytes(t.head),
+          change(t, false),
+          VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
+        ];
+      }),
+    ],
+    { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...COMPACT },
+  );
+  const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
+  const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ');
+  return fit(
+    (limit) =>
+      [
+        `### 🐳 Docker image sizes — ${mark}`,
+        '',
+        table,
+        ...entries.flatMap((e) => [
+          '',
+          `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${code(e.name)} ${text(e.comparison.head.platform)} (base ${code(e.baseLabel)})</summary>`,
+          '',
+          ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey }, limit),
+          '',
+          '</details>',
+        ]),
+        ...footer(estimated, metrics, commentKey),
+      ].join('\n') + '\n',
+    50,
+    commentKey,
+  );
 }

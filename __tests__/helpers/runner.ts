@@ -1,0 +1,101 @@
+/**
+ * Runs the bundled action (dist/index.js) the way the Actions runner does: inputs as INPUT_* (defaults taken from
+ * action.yml), the event payload in a file, outputs and summary in files, and GitHub's API replaced by a fake on
+ * loopback. Asynchronous, because the fake API answers from the test's own process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { FakeGitHub } from './fake-github.js';
+
+const root = join(import.meta.dirname, '../..');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+export function actionDefaults(): Record<string, string> {
+  const action = parse(readFileSync(join(root, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    if (spec.default !== undefined)
+      env[`INPUT_${name.toUpperCase()}`] = spec.default === '${{ github.token }}' ? 'ghs_faketoken' : spec.default;
+  }
+  return env;
+}
+
+/** The runner's GITHUB_OUTPUT file format: name<<DELIMITER … DELIMITER. */
+export function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+export function pullRequestPayload(pr: number, baseSha: string, headSha: string, labels: string[] = []): object {
+  return {
+    action: 'synchronize',
+    number: pr,
+    pull_request: {
+      number: pr,
+      base: { ref: 'main', sha: baseSha, repo: { full_name: 'acme/app' } },
+      head: { ref: 'feature', sha: headSha, repo: { full_name: 'acme/app' } },
+      labels: labels.map((name) => ({ name })),
+    },
+    repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } },
+  };
+}
+
+export async function runStep(o: {
+  api: FakeGitHub;
+  tmp: string;
+  workspace: string;
+  dockerHost: string;
+  eventName: string;
+  payload: object;
+  inputs: Record<string, string>;
+}): Promise<RunResult> {
+  const n = Math.random().toString(36).slice(2);
+  const eventPath = join(o.tmp, `event-${n}.json`);
+  const outputPath = join(o.tmp, `output-${n}`);
+  const summaryPath = join(o.tmp, `summary-${n}`);
+  writeFileSync(outputPath, '');
+  writeFileSync(summaryPath, '');
+  writeFileSync(eventPath, JSON.stringify(o.payload));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? '/root',
+    DOCKER_HOST: o.dockerHost,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: o.eventName,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_REPOSITORY: 'acme/app',
+    GITHUB_API_URL: o.api.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKSPACE: o.workspace,
+    GITHUB_RUN_ID: '42',
+    RUNNER_TEMP: join(o.tmp, 'runner-temp'),
+    ...actionDefaults(),
+    ...Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  };
+  execFileSync('mkdir', ['-p', env.RUNNER_TEMP!]);
+  const child = spawn('node', [join(root, 'dist/index.js')], { env, cwd: o.workspace });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    code,
+    stdout,
+    outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
+    summary: readFileSync(summaryPath, 'utf8'),
+  };
+}

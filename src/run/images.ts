@@ -1,0 +1,95 @@
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { BuildInputs } from '../build/buildx-args.js';
+import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { UserError } from '../errors.js';
+import type { Rules } from '../model/comparison.js';
+
+/** One image to build and judge: the action's inputs, with what the `images` list overrides for it. */
+export interface ImageTarget {
+  name: string;
+  build: BuildInputs;
+  baseImage: string;
+  headImage: string;
+  rules: Rules;
+}
+
+const lines = z.union([z.string(), z.array(z.string())]);
+const ruleKeys = Object.fromEntries(
+  ['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, z.union([z.string(), z.number()]).optional()]),
+);
+const ImageSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.@/-]{1,60}$/, 'use letters, digits and _ . @ / - (at most 60)'),
+    context: z.string().optional(),
+    file: z.string().optional(),
+    target: z.string().optional(),
+    'build-args': lines.optional(),
+    platforms: lines.optional(),
+    'base-image': z.string().optional(),
+    'head-image': z.string().optional(),
+    ...ruleKeys,
+  })
+  .strict();
+const ImagesSchema = z.union([z.array(ImageSchema), z.object({ images: z.array(ImageSchema) }).strict()]);
+
+function asList(v: string | string[] | undefined, commas: boolean): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = Array.isArray(v) ? v : v.split(commas ? /[\n,]/ : /\n/);
+  return items.map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+}
+
+/** The first problem zod found, as `images[1].platforms: …`. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const path = issue.path
+    .filter((p) => p !== 'images')
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('');
+  return `images${path}: ${issue.message}`;
+}
+
+/**
+ * Reads the `images` list (YAML: a list, or `images:` holding one) into build targets. Each item starts from the
+ * action's own inputs and overrides what it names; its rule keys replace the action's for that image.
+ */
+export function parseImages(
+  text: string,
+  source: string,
+  defaults: { build: BuildInputs; rawRules: Record<string, string>; baseImage: string; headImage: string },
+): ImageTarget[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new UserError(`Invalid ${source}: not YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = ImagesSchema.safeParse(doc);
+  if (!parsed.success) throw new UserError(`Invalid ${source}: ${firstIssue(parsed.error)}`);
+  const items = Array.isArray(parsed.data) ? parsed.data : parsed.data.images;
+  if (items.length === 0) throw new UserError(`Invalid ${source}: the list of images is empty`);
+  const seen = new Set<string>();
+  return items.map((item, i) => {
+    if (seen.has(item.name)) throw new UserError(`Invalid ${source}: images[${i}].name '${item.name}' is used twice`);
+    seen.add(item.name);
+    const raw: Record<string, string> = { ...defaults.rawRules };
+    for (const k of ['metric', ...Object.keys(RULE_INPUTS)]) {
+      const v = (item as Record<string, unknown>)[k];
+      if (v !== undefined) raw[k] = String(v);
+    }
+    return {
+      name: item.name,
+      build: {
+        ...defaults.build,
+        context: item.context ?? defaults.build.context,
+        file: item.file ?? defaults.build.file,
+        target: item.target ?? defaults.build.target,
+        buildArgs: asList(item['build-args'], false) ?? defaults.build.buildArgs,
+        platforms: asList(item.platforms, true) ?? defaults.build.platforms,
+      },
+      baseImage: item['base-image'] ?? defaults.baseImage,
+      headImage: item['head-image'] ?? defaults.headImage,
+      rules: parseRules(raw, (n) => `${source}: images[${i}].${n}`),
+    };
+  });
+}

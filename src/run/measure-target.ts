@@ -1,0 +1,77 @@
+import { adviseSide } from '../build/side-advice.js';
+import { buildAndMeasureSides, type Log } from '../build/sides.js';
+import { compare } from '../compare/compare.js';
+import { measureImage } from '../engine.js';
+import type { LayerCache } from '../measure/layer-cache.js';
+import type { ImageReport } from '../model/image-report.js';
+import type { Entry } from '../model/run.js';
+import { parsePlatform } from '../sources/platform.js';
+import type { ImageTarget } from './images.js';
+
+export interface TargetContext {
+  root: string;
+  baseSha: string | null;
+  baseMissing: string | null;
+  /** How the base commit is called (branch or short commit). */
+  baseLabel: string;
+  approved: boolean;
+  tmp: string;
+  id: string;
+  cache: LayerCache;
+}
+
+/**
+ * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
+ * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
+ */
+export async function measureTarget(
+  target: ImageTarget,
+  ctx: TargetContext,
+  log: Log,
+  cleanups: (() => Promise<void>)[],
+): Promise<Entry[]> {
+  const platforms = target.build.platforms.length > 0 ? target.build.platforms : [undefined];
+  const measure = async (ref: string, side: 'base' | 'head'): Promise<ImageReport[]> => {
+    const files = !ref.startsWith('docker://');
+    const reports: ImageReport[] = [];
+    for (const p of platforms) {
+      const report = await measureImage(ref, {
+        platform: p ? parsePlatform(p) : undefined,
+        files,
+        compressedEstimate: true,
+        cache: ctx.cache,
+      });
+      const built = side === 'head' ? !target.headImage : !target.baseImage;
+      reports.push(
+        await adviseSide(report, side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built }),
+      );
+    }
+    return reports;
+  };
+  const sides = await buildAndMeasureSides(
+    {
+      root: ctx.root,
+      build: target.build,
+      baseImage: target.baseImage || undefined,
+      headImage: target.headImage || undefined,
+      baseSha: ctx.baseSha,
+      baseMissing: ctx.baseMissing,
+      tmp: ctx.tmp,
+      id: ctx.id,
+    },
+    log,
+    measure,
+    cleanups,
+  );
+  const baseLabel = target.baseImage || ctx.baseLabel;
+  return sides.head.map((head, i) => ({
+    name: target.name,
+    platform: head.platform,
+    baseLabel,
+    baseSource: sides.baseSource,
+    comparison: compare(sides.base?.[i] ?? null, head, target.rules, {
+      baseMissingReason: sides.baseMissing,
+      approved: ctx.approved,
+    }),
+  }));
+}

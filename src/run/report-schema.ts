@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The shape of a JSON report, checked before anything from it is rendered: `mode: comment` reads reports that a
+ * fork's workflow produced, so every field the renderers touch must have the type they expect (strings are
+ * escaped when rendered; a string where a number belongs would not be).
+ */
+const num = z.number().finite();
+const bytes = num.nullable();
+const str = z.string().max(10_000);
+
+const LayerReport = z.object({
+  index: num,
+  diffId: str,
+  digest: str.nullable(),
+  instruction: str,
+  uncompressedBytes: bytes,
+  contentBytes: bytes,
+  compressedBytes: bytes,
+  compressedIsEstimate: z.boolean(),
+  files: bytes,
+});
+
+const Waste = z.object({
+  efficiency: num,
+  wastedBytes: num,
+  userWastedPercent: num.nullable(),
+  files: z.array(z.object({ path: str, count: num, wastedBytes: num })).max(1000),
+  fileCount: num,
+});
+
+const Finding = z.object({
+  rule: z.enum(['package-cache', 'deleted-later', 'toolchain', 'dev-files', 'single-stage', 'full-base', 'root-user']),
+  key: str,
+  layer: num.nullable(),
+  instruction: str.nullable(),
+  bytes: num,
+  estimate: z.boolean(),
+  message: str,
+  fix: str,
+  paths: z.array(str).max(20),
+});
+
+const ImageReport = z.object({
+  reference: str,
+  source: z.object({ transport: str, store: z.enum(['classic', 'containerd']).optional() }),
+  platform: str,
+  configDigest: str,
+  user: str,
+  created: str.nullable(),
+  layerCount: num,
+  uncompressedBytes: bytes,
+  contentBytes: bytes,
+  compressedBytes: bytes,
+  compressedIsEstimate: z.boolean(),
+  layers: z.array(LayerReport).max(1000),
+  waste: Waste.nullable(),
+  findings: z.array(Finding).max(200).optional(),
+});
+
+const Totals = z.object({ base: bytes, head: num, delta: bytes, percent: num.nullable() });
+const Side = z.object({ uncompressedBytes: bytes, compressedBytes: bytes }).nullable();
+const PathLine = z.object({ path: str, dir: z.boolean(), files: num, bytes: num, layer: num, instruction: str });
+const PathLines = z.object({
+  lines: z.array(PathLine).max(100),
+  files: num,
+  bytes: num,
+  rest: z.object({ files: num, bytes: num }),
+});
+const LayerStatus = z.enum(['shared', 'moved', 'changed', 'new', 'removed']);
+
+const Rules = z.object({
+  metric: z.enum(['compressed', 'uncompressed']),
+  maxSize: bytes,
+  maxIncrease: bytes,
+  maxIncreasePercent: bytes,
+  warnIncrease: bytes,
+  warnIncreasePercent: bytes,
+  maxLayerSize: bytes,
+  maxLayers: bytes,
+  minEfficiency: bytes,
+  maxWastedBytes: bytes,
+  maxWastedPercent: bytes,
+});
+
+const Comparison = z.object({
+  base: ImageReport.nullable(),
+  head: ImageReport,
+  baseMissingReason: str.nullable(),
+  rules: Rules,
+  uncompressed: Totals,
+  compressed: Totals,
+  compressedIsEstimate: z.boolean(),
+  layers: z.object({ base: bytes, head: num }),
+  newToPull: bytes,
+  layerRows: z
+    .array(
+      z.object({
+        headIndex: bytes,
+        baseIndex: bytes,
+        instruction: str,
+        status: LayerStatus,
+        base: Side,
+        head: Side,
+        delta: num,
+      }),
+    )
+    .max(2000),
+  files: z
+    .object({
+      added: PathLines,
+      removed: PathLines,
+      layers: z.array(PathLines.extend({ headIndex: num, status: LayerStatus, instruction: str })).max(50),
+    })
+    .nullable(),
+  newFindings: z.array(Finding).max(200).nullable(),
+  violations: z.array(z.object({ rule: str, level: z.enum(['fail', 'warn']), message: str })).max(100),
+  verdict: z.enum(['pass', 'warn', 'fail']),
+  approved: z.boolean(),
+});
+
+export const RunReportSchema = z.object({
+  tool: z.literal('docker-size-guard'),
+  version: z.literal(1),
+  key: str,
+  pr: num.int().positive().nullable(),
+  headSha: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .nullable(),
+  entries: z
+    .array(
+      z.object({
+        name: str,
+        platform: str,
+        baseLabel: str,
+        baseSource: z.enum(['built', 'image', 'none']),
+        comparison: Comparison,
+      }),
+    )
+    .max(200),
+});
