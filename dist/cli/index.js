@@ -83361,6 +83361,7 @@ async function diffCommand(argv, io) {
 
 
 
+
 function renderImageMarkdown(r) {
     const est = r.compressedIsEstimate ? ' (estimated)' : '';
     const summary = markdown_table_markdownTable([
@@ -83396,6 +83397,9 @@ function renderImageMarkdown(r) {
     ];
     if (r.waste) {
         parts.push('', `Waste (dive's definitions): ${format_formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`);
+    }
+    if (r.findings && r.findings.length > 0) {
+        parts.push('', '<details><summary>How to shrink (measured)</summary>', '', findingsMarkdown(r.findings), '', '</details>');
     }
     return parts.join('\n') + '\n';
 }

@@ -1,3 +1,4 @@
+import { findingsMarkdown } from './findings.js';
 import { markdownTable } from 'markdown-table';
 import type { ImageReport } from '../model/image-report.js';
 import { code, text } from './escape.js';
@@ -46,6 +47,16 @@ export function renderImageMarkdown(r: ImageReport): string {
     parts.push(
       '',
       `Waste (dive's definitions): ${formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`,
+    );
+  }
+  if (r.findings && r.findings.length > 0) {
+    parts.push(
+      '',
+      '<details><summary>How to shrink (measured)</summary>',
+      '',
+      findingsMarkdown(r.findings),
+      '',
+      '</details>',
     );
   }
   return parts.join('\n') + '\n';

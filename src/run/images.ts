@@ -31,7 +31,7 @@ const ImageSchema = z
     ...ruleKeys,
   })
   .strict();
-const ImagesSchema = z.union([z.array(ImageSchema), z.object({ images: z.array(ImageSchema) }).strict()]);
+const ImagesSchema = z.array(ImageSchema);
 
 function asList(v: string | string[] | undefined, commas: boolean): string[] | undefined {
   if (v === undefined) return undefined;
@@ -42,10 +42,7 @@ function asList(v: string | string[] | undefined, commas: boolean): string[] | u
 /** The first problem zod found, as `images[1].platforms: …`. */
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
-  const path = issue.path
-    .filter((p) => p !== 'images')
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-    .join('');
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
   return `images${path}: ${issue.message}`;
 }
 
@@ -64,9 +61,11 @@ export function parseImages(
   } catch (err) {
     throw new UserError(`Invalid ${source}: not YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  const parsed = ImagesSchema.safeParse(doc);
+  // Either the list itself, or a document whose `images` holds it.
+  const list = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'images' in doc ? doc.images : doc;
+  const parsed = ImagesSchema.safeParse(list);
   if (!parsed.success) throw new UserError(`Invalid ${source}: ${firstIssue(parsed.error)}`);
-  const items = Array.isArray(parsed.data) ? parsed.data : parsed.data.images;
+  const items = parsed.data;
   if (items.length === 0) throw new UserError(`Invalid ${source}: the list of images is empty`);
   const seen = new Set<string>();
   return items.map((item, i) => {

@@ -1,0 +1,229 @@
+/**
+ * The action at the scale of real repositories, run as the Actions runner runs it: two images × two platforms in
+ * one run (containerd-store daemon, cross-compiling Dockerfiles, OCI output), a matrix combined by `mode: report`,
+ * and the fork-safe two-workflow path (`mode: comment` under workflow_run, which never builds).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTAINERD, requireDaemons } from '../helpers/docker.js';
+import { FakeGitHub } from '../helpers/fake-github.js';
+import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
+
+const ready = requireDaemons(CONTAINERD);
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-scale-'));
+const repo = join(tmp, 'repo');
+const api = new FakeGitHub();
+const PR = 11;
+
+// RUN only on the build platform (no emulation here); the payload size depends on the target architecture.
+const dockerfile = (amd64: number, arm64: number) => `FROM --platform=$BUILDPLATFORM busybox AS build
+ARG TARGETARCH
+RUN if [ "$TARGETARCH" = arm64 ]; then n=${arm64}; else n=${amd64}; fi; head -c $n /dev/urandom > /payload.bin
+FROM scratch
+COPY --from=build /payload.bin /payload.bin
+`;
+const IMAGES = `- name: api
+  context: api
+  platforms: linux/amd64,linux/arm64
+- name: worker
+  context: worker
+  platforms: linux/amd64,linux/arm64
+  max-increase: 500kB
+`;
+const SIZES = { api: [1_000_000, 1_100_000], worker: [1_200_000, 3_300_000] } as const; // PR: [amd64, arm64]
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+}
+function commit(files: Record<string, string>, message: string): string {
+  for (const [name, data] of Object.entries(files)) {
+    mkdirSync(join(repo, name, '..'), { recursive: true });
+    writeFileSync(join(repo, name), data);
+  }
+  git('add', '-A');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
+  return git('rev-parse', 'HEAD');
+}
+
+let baseSha = '';
+let headSha = '';
+let matrixRun: RunResult;
+
+const ours = (pr: number) => (api.comments.get(pr) ?? []).filter((c) => c.user.type === 'Bot');
+
+describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () => {
+  beforeAll(async () => {
+    await api.start();
+    mkdirSync(repo, { recursive: true });
+    git('init', '-q', '-b', 'main');
+    baseSha = commit(
+      { 'api/Dockerfile': dockerfile(1_000_000, 1_000_000), 'worker/Dockerfile': dockerfile(1_200_000, 1_300_000) },
+      'base',
+    );
+    git('checkout', '-q', '-b', 'feature');
+    headSha = commit(
+      {
+        'api/Dockerfile': dockerfile(SIZES.api[0], SIZES.api[1]),
+        'worker/Dockerfile': dockerfile(SIZES.worker[0], SIZES.worker[1]),
+      },
+      'pr',
+    );
+    matrixRun = await runStep({
+      api,
+      tmp,
+      workspace: repo,
+      dockerHost: CONTAINERD,
+      eventName: 'pull_request',
+      payload: pullRequestPayload(PR, baseSha, headSha),
+      inputs: { images: IMAGES, 'max-increase': '50MB', 'comment-key': 'platforms' },
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await api.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('measures 2 images × 2 platforms, with a row and a verdict each, and fails on the one that grew', () => {
+    const r = matrixRun;
+    expect(r.code, r.stdout).toBe(1);
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8'));
+    expect(report.pr).toBe(PR);
+    const rows = report.entries.map((e: { name: string; platform: string; comparison: { verdict: string } }) => [
+      e.name,
+      e.platform,
+      e.comparison.verdict,
+    ]);
+    // Attestation manifests are not platforms: exactly four entries.
+    expect(rows.sort()).toEqual([
+      ['api', 'linux/amd64', 'pass'],
+      ['api', 'linux/arm64', 'pass'],
+      ['worker', 'linux/amd64', 'pass'],
+      ['worker', 'linux/arm64', 'fail'],
+    ]);
+    // The payload layer holds exactly the bytes the Dockerfile wrote for that architecture, on both sides.
+    for (const e of report.entries) {
+      const [amd64, arm64] = SIZES[e.name as 'api' | 'worker'];
+      const layers = e.comparison.head.layers;
+      expect(layers[layers.length - 1].contentBytes).toBe(e.platform === 'linux/arm64' ? arm64 : amd64);
+    }
+    expect(r.outputs.verdict).toBe('fail');
+    expect(r.stdout).toMatch(/worker \(linux\/arm64\): max-increase 500 kB/);
+    const comments = ours(PR);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!.body;
+    expect(body).toContain('❌ 1 of 4 failed');
+    expect(body.match(/^\| `(api|worker)` \| linux\/(amd64|arm64) \|/gm)).toHaveLength(4);
+    expect(body).toContain('<!-- docker-size-guard:platforms -->');
+  });
+
+  it('combines matrix jobs’ reports into one comment with mode: report', async () => {
+    const dir = join(tmp, 'downloaded');
+    // download-artifact lays out one folder per artifact; a second job measured the same PR under another key.
+    mkdirSync(join(dir, 'report-platforms'), { recursive: true });
+    copyFileSync(matrixRun.outputs.report!, join(dir, 'report-platforms', 'docker-size-guard-platforms.json'));
+    const other = JSON.parse(readFileSync(matrixRun.outputs.report!, 'utf8'));
+    other.key = 'single';
+    other.entries = other.entries.filter((e: { name: string }) => e.name === 'api').slice(0, 1);
+    other.entries[0].name = 'api-single';
+    mkdirSync(join(dir, 'report-single'), { recursive: true });
+    writeFileSync(join(dir, 'report-single', 'docker-size-guard-single.json'), JSON.stringify(other));
+
+    const before = ours(PR).length;
+    const r = await runStep({
+      api,
+      tmp,
+      workspace: tmp,
+      dockerHost: CONTAINERD,
+      eventName: 'pull_request',
+      payload: pullRequestPayload(PR, baseSha, headSha),
+      inputs: { mode: 'report', reports: dir, 'comment-key': 'combined' },
+    });
+    expect(r.code, r.stdout).toBe(1); // one entry failed, and fail-on-bloat is on
+    const combined = ours(PR).filter((c) => c.body.includes('<!-- docker-size-guard:combined -->'));
+    expect(ours(PR).length).toBe(before + 1);
+    expect(combined).toHaveLength(1);
+    expect(combined[0]!.body.match(/^\| `[a-z-]+` \| linux\//gm)).toHaveLength(5);
+    // The per-job comment is still its own.
+    expect(ours(PR).filter((c) => c.body.includes('docker-size-guard:platforms'))).toHaveLength(1);
+  });
+
+  describe('the fork-safe two-workflow path (mode: comment under workflow_run)', () => {
+    const workflowRun = (sha: string) => ({
+      action: 'completed',
+      workflow_run: { head_sha: sha, pull_requests: [] },
+      repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } },
+    });
+    const reportsDir = join(tmp, 'fork-reports');
+    // No checkout: the comment job's workspace is empty, so nothing could be built from it.
+    const emptyWorkspace = join(tmp, 'empty');
+
+    beforeAll(() => {
+      mkdirSync(join(reportsDir, 'artifact'), { recursive: true });
+      mkdirSync(emptyWorkspace, { recursive: true });
+      const forkReport = JSON.parse(readFileSync(matrixRun.outputs.report!, 'utf8'));
+      forkReport.pr = 12;
+      forkReport.key = 'fork';
+      writeFileSync(join(reportsDir, 'artifact', 'docker-size-guard-fork.json'), JSON.stringify(forkReport));
+    });
+
+    const comment = (sha: string, dir = reportsDir) =>
+      runStep({
+        api,
+        tmp,
+        workspace: emptyWorkspace,
+        dockerHost: CONTAINERD,
+        eventName: 'workflow_run',
+        payload: workflowRun(sha),
+        inputs: { mode: 'comment', reports: dir, 'comment-key': 'fork' },
+      });
+
+    it('posts the report on the PR it was measured for, after checking the PR is open at that commit', async () => {
+      api.pulls.set(12, { state: 'open', head: { sha: headSha } });
+      const r = await comment(headSha);
+      expect(r.code, r.stdout).toBe(0); // the measuring workflow carries the check; this one only comments
+      expect(ours(12)).toHaveLength(1);
+      expect(ours(12)[0]!.body).toContain('<!-- docker-size-guard:fork -->');
+      expect(api.calls.some((c) => c.method === 'GET' && c.path.endsWith('/pulls/12'))).toBe(true);
+    });
+
+    it('refuses a report whose PR has moved on, and posts nothing', async () => {
+      api.pulls.set(12, { state: 'open', head: { sha: 'f'.repeat(40) } });
+      const posts = api.calls.filter((c) => c.method !== 'GET').length;
+      const r = await comment(headSha);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /Invalid input 'reports': pull request #12 is open at ffffffffffff, not open at the measured/,
+      );
+      expect(api.calls.filter((c) => c.method !== 'GET').length).toBe(posts);
+    });
+
+    it('refuses a tampered report with one line naming the file and the field', async () => {
+      const dir = join(tmp, 'tampered');
+      mkdirSync(dir, { recursive: true });
+      const bad = JSON.parse(readFileSync(join(reportsDir, 'artifact', 'docker-size-guard-fork.json'), 'utf8'));
+      bad.entries[0].comparison.uncompressed.delta = '<img src=x onerror=alert(1)>';
+      writeFileSync(join(dir, 'evil.json'), JSON.stringify(bad));
+      const r = await comment(headSha, dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/Invalid report evil\.json: entries\.0\.comparison\.uncompressed\.delta: /);
+    });
+
+    it('refuses to build under workflow_run', async () => {
+      const r = await runStep({
+        api,
+        tmp,
+        workspace: repo,
+        dockerHost: CONTAINERD,
+        eventName: 'workflow_run',
+        payload: workflowRun(headSha),
+        inputs: { images: IMAGES },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/Refusing to build under workflow_run: this event runs with a write token/);
+    });
+  });
+});
