@@ -60,6 +60,7 @@ export async function runStep(o: {
   eventName: string;
   payload: object;
   inputs: Record<string, string>;
+  env?: Record<string, string>;
 }): Promise<RunResult> {
   const n = Math.random().toString(36).slice(2);
   const eventPath = join(o.tmp, `event-${n}.json`);
@@ -83,6 +84,7 @@ export async function runStep(o: {
     GITHUB_WORKSPACE: o.workspace,
     GITHUB_RUN_ID: '42',
     RUNNER_TEMP: join(o.tmp, 'runner-temp'),
+    ...o.env,
     ...actionDefaults(),
     ...Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };

@@ -210,6 +210,50 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     expect(git('worktree', 'list').split('\n')).toHaveLength(1);
   });
 
+  it('compares with a base image in a registry that wants a password: sizes from the manifest, nothing pulled', async () => {
+    const ref = `127.0.0.1:5001/dsg-e2e-base:${process.pid}`;
+    execFileSync('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'dsg:dsg-test-password',
+      'docker-daemon:busybox:latest',
+      `docker://${ref}`,
+    ]);
+    const manifest = JSON.parse(
+      execFileSync(
+        'skopeo',
+        ['inspect', '--raw', '--tls-verify=false', '--creds', 'dsg:dsg-test-password', `docker://${ref}`],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as { config: { size: number }; layers: { size: number }[] };
+    git('checkout', '-q', multiSha);
+    const r = await runStep({
+      api,
+      tmp,
+      workspace: repo,
+      dockerHost: CLASSIC,
+      eventName: 'pull_request',
+      payload: pullRequestPayload(PR, baseSha, multiSha),
+      inputs: { 'base-image': `docker://${ref}`, 'comment-key': 'registry-base', comment: 'never' },
+      env: { DSG_REGISTRY_USERNAME: 'dsg', DSG_REGISTRY_PASSWORD: 'dsg-test-password' },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    const entry = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries[0];
+    expect(entry.baseSource).toBe('image');
+    expect(entry.baseLabel).toBe(`docker://${ref}`);
+    const base = entry.comparison.base;
+    // The pull size skopeo reads from the registry's manifest: config plus every layer blob.
+    expect(base.compressedBytes).toBe(manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0));
+    expect(base.compressedIsEstimate).toBe(false);
+    // Read for metadata only: no layer was downloaded, so there are no per-file numbers for the base.
+    expect(base.layers.every((l: { files: number | null }) => l.files === null)).toBe(true);
+    expect(r.outputs['base-compressed-size']).toBe(String(base.compressedBytes));
+  });
+
   it('rejects a bad input with one line naming it', async () => {
     const r = await runAction(multiSha, baseSha, { ...INPUTS, 'max-increase': 'ten megabytes' });
     expect(r.code).toBe(1);

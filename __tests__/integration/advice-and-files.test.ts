@@ -127,4 +127,53 @@ describe.skipIf(!ready)('advice and the file-level diff on images built by the r
     expect(c.newFindings!.map((x) => x.rule).sort()).toEqual(reports.problems!.findings!.map((x) => x.rule).sort());
     expect(compare(reports.problems!, reports.problems!, NO_RULES).newFindings).toEqual([]);
   });
+
+  describe('on the examples, built against the stand-in official images', () => {
+    const examples = join(import.meta.dirname, '../../examples');
+    const built: string[] = [];
+    const measureExample = async (app: string, kind: string) => {
+      const tag = `${TAG}-${app}:${kind}`;
+      buildx(CLASSIC, join(examples, app), ['--load', '-t', tag, '-f', join(examples, app, `Dockerfile.${kind}`)]);
+      built.push(tag);
+      const r = await measureImage(`docker-daemon:${tag}`, {
+        files: true,
+        compressedEstimate: false,
+        daemon: daemonFor(CLASSIC),
+      });
+      const dockerfilePath = join(examples, app, `Dockerfile.${kind}`);
+      return withFindings(
+        r,
+        await gatherAdvice({ dockerfilePath, contextDir: join(examples, app), daemon: daemonFor(CLASSIC) }),
+      );
+    };
+    /** Layers of a base image, counted by the daemon itself. */
+    const layersOf = (ref: string) =>
+      (JSON.parse(docker(CLASSIC, ['image', 'inspect', ref]))[0].RootFS.Layers as string[]).length;
+    const sizeOf = (ref: string) => JSON.parse(docker(CLASSIC, ['image', 'inspect', ref]))[0].Size as number;
+
+    afterAll(() => {
+      if (built.length) execFileSync('docker', ['-H', CLASSIC, 'image', 'rm', '-f', ...built], { stdio: 'ignore' });
+    });
+
+    it('says a single-stage Go build ships its SDK image, with the bytes of the golang layers', async () => {
+      const r = await measureExample('go-service', 'single');
+      const single = r.findings!.find((f) => f.rule === 'single-stage')!;
+      const sdk = r.layers.slice(0, layersOf('golang:1.19')).reduce((s, l) => s + l.contentBytes!, 0);
+      expect(single.bytes).toBeGreaterThanOrEqual(sdk);
+      // Beyond the SDK, only the build caches of the build steps (the binary itself is not counted).
+      expect(single.bytes - sdk).toBeLessThan(
+        r.layers.slice(layersOf('golang:1.19')).reduce((s, l) => s + l.contentBytes!, 0),
+      );
+      expect((await measureExample('go-service', 'multi')).findings).toEqual([]);
+    }, 300_000);
+
+    it('says a Python image runs on the full base, saving its layers minus the slim image the daemon has', async () => {
+      const r = await measureExample('python-api', 'single');
+      const full = r.findings!.find((f) => f.rule === 'full-base')!;
+      const baseBytes = r.layers.slice(0, layersOf('python:3.11')).reduce((s, l) => s + l.contentBytes!, 0);
+      expect(full.bytes).toBe(baseBytes - sizeOf('python:3.11-slim'));
+      expect(full.estimate).toBe(false);
+      expect((await measureExample('python-api', 'multi')).findings).toEqual([]);
+    }, 300_000);
+  });
 });

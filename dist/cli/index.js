@@ -77489,7 +77489,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8266);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5701);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +77498,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8266:
+/***/ 5701:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77572,7 +77572,7 @@ function ancestorsOrSelf(path) {
  * an opaque directory hiding what lower layers put in it. Directories are left out (they weigh nothing); every
  * other entry is kept with its size (0 for links).
  */
-function finalFilesystem(layers) {
+function finalFilesystem(layers, onReplaced) {
     const files = new Map();
     layers.forEach((entries, layer) => {
         // Deletions in a layer apply to the layers below it, whatever their order in the tar.
@@ -77585,15 +77585,20 @@ function finalFilesystem(layers) {
                 emptied.add(e.path);
         }
         if (gone.size > 0 || emptied.size > 0) {
-            for (const path of [...files.keys()]) {
+            for (const [path, f] of [...files]) {
                 const chain = ancestorsOrSelf(path);
-                if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/'))
+                if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/')) {
+                    onReplaced?.(path, f, layer, 'deletes');
                     files.delete(path);
+                }
             }
         }
         for (const e of entries) {
             if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque')
                 continue;
+            const before = onReplaced ? files.get(e.path) : undefined;
+            if (before && before.layer !== layer)
+                onReplaced(e.path, before, layer, 'overwrites');
             files.set(e.path, { size: e.size, layer });
         }
     });
@@ -77626,33 +77631,38 @@ function layerFiles(entries, layer) {
 }
 
 ;// CONCATENATED MODULE: ./src/compare/rollup.ts
-function node(path, name) {
-    return { name, path, bytes: 0, files: 0, byLayer: new Map(), children: new Map(), file: null };
+function node(path) {
+    return { path, bytes: 0, files: 0, byLayer: null, children: null, file: null };
 }
 function tree(changes) {
-    const root = node('/', '');
+    const root = node('/');
     for (const c of changes) {
         let n = root;
-        const account = (m) => {
+        const parts = c.path.split('/').filter(Boolean);
+        const account = (m, leaf) => {
             m.bytes += c.bytes;
             m.files += 1;
-            m.byLayer.set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
+            if (!leaf)
+                (m.byLayer ??= new Map()).set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
         };
-        account(n);
-        for (const part of c.path.split('/').filter(Boolean)) {
+        account(n, false);
+        parts.forEach((part, i) => {
+            n.children ??= new Map();
             let child = n.children.get(part);
             if (!child) {
-                child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`, part);
+                child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`);
                 n.children.set(part, child);
             }
             n = child;
-            account(n);
-        }
+            account(n, i === parts.length - 1);
+        });
         n.file = c;
     }
     return root;
 }
 function dominantLayer(n) {
+    if (!n.byLayer)
+        return n.file?.layer ?? -1;
     let best = -1;
     let bestBytes = -1;
     for (const [layer, bytes] of n.byLayer) {
@@ -77666,7 +77676,7 @@ const ALWAYS_OPEN_DEPTH = 1;
 /** A directory is opened when one child holds at least this share of it; otherwise it reads as one line. */
 const DOMINANT_SHARE = 0.5;
 function rollup_select(n, depth, out) {
-    const children = [...n.children.values()];
+    const children = n.children ? [...n.children.values()] : [];
     if (children.length === 0) {
         out.push({ path: n.path, dir: false, files: 1, bytes: n.bytes, layer: dominantLayer(n) });
         return;
@@ -77712,22 +77722,20 @@ class ImageFacts {
     input;
     layers;
     final;
+    /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
+    replaced = [];
     finalStage;
     constructor(input) {
         this.input = input;
         this.layers = input.report.contents?.layers ?? [];
-        this.final = finalFilesystem(this.layers);
+        this.final = finalFilesystem(this.layers, (path, file, by, how) => {
+            if (file.size > 0)
+                this.replaced.push({ path, file, by, how });
+        });
         this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
     }
     instruction(layer) {
         return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
-    }
-    /** Final-filesystem files matching a test: their bytes, the layer holding most of them and the top paths. */
-    finalMatching(test) {
-        const files = [...this.final]
-            .filter(([path, f]) => f.size > 0 && test(path))
-            .map(([path, f]) => ({ path, bytes: f.size, layer: f.layer }));
-        return summarize(files);
     }
 }
 function summarize(files) {
@@ -77791,7 +77799,6 @@ function baseLayerCount(facts) {
 ;// CONCATENATED MODULE: ./src/advice/rules/deleted-later.ts
 
 
-
 /** Package databases every install rewrites: one copy per install layer is the price of separate layers. */
 const PACKAGE_STATE = /^\/(var\/lib\/dpkg|var\/cache\/debconf|var\/lib\/apk|var\/lib\/rpm|var\/log)\/|^\/etc\/ld\.so\.cache$/;
 /**
@@ -77799,38 +77806,16 @@ const PACKAGE_STATE = /^\/(var\/lib\/dpkg|var\/cache\/debconf|var\/lib\/apk|var\
  * carries the first copy. Reported per pair of layers, with the bytes the first one wastes.
  */
 const deletedLater = (facts) => {
-    const live = new Map();
     const pairs = new Map();
-    const record = (path, f, to, how) => {
-        if (f.size === 0 || f.layer === to || PACKAGE_STATE.test(path))
-            return;
-        const key = `${f.layer}>${to}`;
-        const p = pairs.get(key) ?? { from: f.layer, to, how: new Set(), files: [] };
+    for (const { path, file, by, how } of facts.replaced) {
+        if (PACKAGE_STATE.test(path))
+            continue;
+        const key = `${file.layer}>${by}`;
+        const p = pairs.get(key) ?? { from: file.layer, to: by, how: new Set(), files: [] };
         p.how.add(how);
-        p.files.push({ path, bytes: f.size, layer: f.layer });
+        p.files.push({ path, bytes: file.size, layer: file.layer });
         pairs.set(key, p);
-    };
-    facts.layers.forEach((entries, layer) => {
-        const gone = new Set(entries.filter((e) => e.kind === 'whiteout').map((e) => e.path));
-        const emptied = new Set(entries.filter((e) => e.kind === 'opaque').map((e) => e.path));
-        if (gone.size > 0 || emptied.size > 0) {
-            for (const [path, f] of [...live]) {
-                const chain = ancestorsOrSelf(path);
-                if (!chain.some((a) => gone.has(a)) && !chain.slice(1).some((a) => emptied.has(a)) && !emptied.has('/'))
-                    continue;
-                record(path, f, layer, 'deletes');
-                live.delete(path);
-            }
-        }
-        for (const e of entries) {
-            if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque')
-                continue;
-            const before = live.get(e.path);
-            if (before && before.layer !== layer)
-                record(e.path, before, layer, 'overwrites');
-            live.set(e.path, { size: e.size, layer });
-        }
-    });
+    }
     const findings = [];
     for (const p of pairs.values()) {
         const s = summarize(p.files);
@@ -77878,9 +77863,10 @@ function dockerignoreHint(facts, pattern) {
 const devFiles = (facts) => {
     const findings = [];
     const add = (key, message, fix, test) => {
-        const files = [...facts.final]
-            .filter(([path, f]) => f.size > 0 && test(path, f.layer))
-            .map(([path, f]) => ({ path, bytes: f.size, layer: f.layer }));
+        const files = [];
+        for (const [path, f] of facts.final)
+            if (f.size > 0 && test(path, f.layer))
+                files.push({ path, bytes: f.size, layer: f.layer });
         const s = summarize(files);
         if (s.bytes < MIN_FINDING_BYTES)
             return;
@@ -77896,7 +77882,13 @@ const devFiles = (facts) => {
             paths: s.paths,
         });
     };
-    const copied = (layer) => fromContext(facts.instruction(layer));
+    const fromCtx = new Map();
+    const copied = (layer) => {
+        let c = fromCtx.get(layer);
+        if (c === undefined)
+            fromCtx.set(layer, (c = fromContext(facts.instruction(layer))));
+        return c;
+    };
     add('vcs', 'version-control data (.git, .hg, .svn) is in the image', dockerignoreHint(facts, '.git'), (p) => /\/\.(git|hg|svn)(\/|$)/.test(p));
     add('tests', 'test folders were copied from the build context', dockerignoreHint(facts, '**/tests'), (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p));
     add('bytecode', 'Python bytecode (__pycache__) was copied from the build context', dockerignoreHint(facts, '**/__pycache__'), (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')));
@@ -78144,25 +78136,24 @@ const singleStage = (facts) => {
 ;// CONCATENATED MODULE: ./src/advice/rules/toolchain.ts
 
 const BIN = '^/usr/(local/)?bin/((x86_64|aarch64)-linux-gnu-)?';
+const CC_BIN = new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`);
+const BINUTILS_BIN = new RegExp(`${BIN}(as|ld|ld\\.bfd|ld\\.gold|objdump|objcopy|gprofng|lto-dump(-[\\d.]+)?)$`);
+const BUILD_TOOLS_BIN = new RegExp(`${BIN}(make|cmake|autoconf|automake|libtool)$`);
 const TOOLCHAINS = [
     {
         id: 'cc',
         what: 'a C/C++ compiler (gcc)',
-        test: (p) => p.startsWith('/usr/lib/gcc/') ||
-            p.startsWith('/usr/libexec/gcc/') ||
-            new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`).test(p),
+        test: (p) => p.startsWith('/usr/lib/gcc/') || p.startsWith('/usr/libexec/gcc/') || CC_BIN.test(p),
     },
     {
         id: 'binutils',
         what: 'the assembler and linker (binutils)',
-        test: (p) => new RegExp(`${BIN}(as|ld|ld\\.bfd|ld\\.gold|objdump|objcopy|gprofng|lto-dump(-[\\d.]+)?)$`).test(p) ||
-            /^\/usr\/lib\/[^/]+-linux-gnu\/lib(bfd|opcodes|ctf|sframe|gprofng)[-.]/.test(p),
+        test: (p) => BINUTILS_BIN.test(p) || /^\/usr\/lib\/[^/]+-linux-gnu\/lib(bfd|opcodes|ctf|sframe|gprofng)[-.]/.test(p),
     },
     {
         id: 'build-tools',
         what: 'build tools (make, cmake, autotools)',
-        test: (p) => new RegExp(`${BIN}(make|cmake|autoconf|automake|libtool)$`).test(p) ||
-            /^\/usr\/share\/(cmake[^/]*|autoconf|automake[^/]*|libtool)\//.test(p),
+        test: (p) => BUILD_TOOLS_BIN.test(p) || /^\/usr\/share\/(cmake[^/]*|autoconf|automake[^/]*|libtool)\//.test(p),
     },
     {
         id: 'git',
@@ -78203,11 +78194,21 @@ const toolchain = (facts) => {
         .map((p) => /^\/var\/lib\/dpkg\/info\/([a-z0-9.+-]+-dev)(:[a-z0-9]+)?\.list$/.exec(p)?.[1])
         .filter((n) => !!n)
         .sort();
+    // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
+    const owned = new Map();
+    for (const [path, f] of facts.final) {
+        if (f.size === 0)
+            continue;
+        const t = TOOLCHAINS.find((x) => x.test(path));
+        if (!t)
+            continue;
+        const list = owned.get(t.id) ?? [];
+        list.push({ path, bytes: f.size, layer: f.layer });
+        owned.set(t.id, list);
+    }
     const findings = [];
-    // Each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
-    const owner = (p) => TOOLCHAINS.find((t) => t.test(p));
     for (const t of TOOLCHAINS) {
-        const m = facts.finalMatching((p) => owner(p) === t);
+        const m = summarize(owned.get(t.id) ?? []);
         if (m.bytes < MIN_FINDING_BYTES)
             continue;
         const packages = t.id === 'headers' && devPackages.length > 0
@@ -83259,7 +83260,32 @@ async function adviseSide(report, side, where) {
     return withFindings(report, extras);
 }
 
+;// CONCATENATED MODULE: ./src/util/priority.ts
+
+
+
+
+/**
+ * Lowers this process's CPU priority (nice 10), so that measuring one image while the other builds takes the CPU
+ * the build leaves idle instead of slowing the build: on a 2-core runner that is the difference between hiding
+ * the measurement behind the build and adding to it. Linux keeps a nice value per thread, so every thread is
+ * lowered, after the libuv pool (where compression runs) has started. Best effort: nothing fails if it cannot.
+ */
+async function yieldCpuToBuilds() {
+    if (process.platform !== 'linux')
+        return;
+    try {
+        await (0,external_node_util_namespaceObject.promisify)(external_node_zlib_namespaceObject.deflate)(Buffer.alloc(1));
+        for (const tid of await (0,promises_namespaceObject.readdir)('/proc/self/task'))
+            (0,external_node_os_namespaceObject.setPriority)(Number(tid), external_node_os_namespaceObject.constants.priority.PRIORITY_BELOW_NORMAL);
+    }
+    catch {
+        // Not permitted or not Linux-like: run at normal priority.
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/cli/diff.ts
+
 
 
 
@@ -83309,6 +83335,7 @@ async function diffCommand(argv, io) {
     const root = top.stdout.trim();
     const baseRef = values['base-ref'] ?? (await defaultBaseRef(root));
     const baseSha = await mergeBase(root, baseRef, 'HEAD');
+    await yieldCpuToBuilds();
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
     const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
     try {

@@ -16,6 +16,7 @@ import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js'
 import { measureTarget } from '../run/measure-target.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { resolveTargets } from '../run/targets.js';
+import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
 type Cleanup = () => Promise<void>;
@@ -142,6 +143,7 @@ async function publish(
 
 /** mode: build — build and measure every image here, write the report, publish. */
 async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanup[]): Promise<void> {
+  await yieldCpuToBuilds();
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const { targets, from } = await resolveTargets(root, {

@@ -21,24 +21,20 @@ export interface AdviceInput {
 export class ImageFacts {
   readonly layers: readonly (readonly LayerEntry[])[];
   readonly final: Map<string, FinalFile>;
+  /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
+  readonly replaced: { path: string; file: FinalFile; by: number; how: 'deletes' | 'overwrites' }[] = [];
   readonly finalStage: DockerfileStage | null;
 
   constructor(readonly input: AdviceInput) {
     this.layers = input.report.contents?.layers ?? [];
-    this.final = finalFilesystem(this.layers);
+    this.final = finalFilesystem(this.layers, (path, file, by, how) => {
+      if (file.size > 0) this.replaced.push({ path, file, by, how });
+    });
     this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
   }
 
   instruction(layer: number | null): string | null {
     return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
-  }
-
-  /** Final-filesystem files matching a test: their bytes, the layer holding most of them and the top paths. */
-  finalMatching(test: (path: string) => boolean): { bytes: number; layer: number | null; paths: string[] } {
-    const files = [...this.final]
-      .filter(([path, f]) => f.size > 0 && test(path))
-      .map(([path, f]) => ({ path, bytes: f.size, layer: f.layer }));
-    return summarize(files);
   }
 }
 

@@ -16,6 +16,7 @@ import { exec } from '../exec.js';
 import { parseFormat } from './args.js';
 import { emitComparison, RULE_FLAGS } from './compare.js';
 import type { Output } from './output.js';
+import { yieldCpuToBuilds } from '../util/priority.js';
 
 export const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
                              [--build-arg K=V]... [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
@@ -50,6 +51,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   const baseRef = (values['base-ref'] as string | undefined) ?? (await defaultBaseRef(root));
   const baseSha = await mergeBase(root, baseRef, 'HEAD');
 
+  await yieldCpuToBuilds();
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
   try {

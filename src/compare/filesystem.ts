@@ -6,7 +6,7 @@ export interface FinalFile {
   layer: number;
 }
 
-export function ancestorsOrSelf(path: string): string[] {
+function ancestorsOrSelf(path: string): string[] {
   const out = [path];
   for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) out.push(path.slice(0, i));
   return out;
@@ -17,7 +17,10 @@ export function ancestorsOrSelf(path: string): string[] {
  * an opaque directory hiding what lower layers put in it. Directories are left out (they weigh nothing); every
  * other entry is kept with its size (0 for links).
  */
-export function finalFilesystem(layers: readonly (readonly LayerEntry[])[]): Map<string, FinalFile> {
+export function finalFilesystem(
+  layers: readonly (readonly LayerEntry[])[],
+  onReplaced?: (path: string, file: FinalFile, by: number, how: 'deletes' | 'overwrites') => void,
+): Map<string, FinalFile> {
   const files = new Map<string, FinalFile>();
   layers.forEach((entries, layer) => {
     // Deletions in a layer apply to the layers below it, whatever their order in the tar.
@@ -28,14 +31,18 @@ export function finalFilesystem(layers: readonly (readonly LayerEntry[])[]): Map
       else if (e.kind === 'opaque') emptied.add(e.path);
     }
     if (gone.size > 0 || emptied.size > 0) {
-      for (const path of [...files.keys()]) {
+      for (const [path, f] of [...files]) {
         const chain = ancestorsOrSelf(path);
-        if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/'))
+        if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/')) {
+          onReplaced?.(path, f, layer, 'deletes');
           files.delete(path);
+        }
       }
     }
     for (const e of entries) {
       if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque') continue;
+      const before = onReplaced ? files.get(e.path) : undefined;
+      if (before && before.layer !== layer) onReplaced!(e.path, before, layer, 'overwrites');
       files.set(e.path, { size: e.size, layer });
     }
   });

@@ -11,45 +11,48 @@ export interface PathGroup {
   layer: number;
 }
 
+/** Leaves far outnumber directories: their maps are made only when a child or a second layer appears. */
 interface Node {
-  name: string;
   path: string;
   bytes: number;
   files: number;
-  byLayer: Map<number, number>;
-  children: Map<string, Node>;
+  byLayer: Map<number, number> | null;
+  children: Map<string, Node> | null;
   file: ChangedFile | null;
 }
 
-function node(path: string, name: string): Node {
-  return { name, path, bytes: 0, files: 0, byLayer: new Map(), children: new Map(), file: null };
+function node(path: string): Node {
+  return { path, bytes: 0, files: 0, byLayer: null, children: null, file: null };
 }
 
 function tree(changes: readonly ChangedFile[]): Node {
-  const root = node('/', '');
+  const root = node('/');
   for (const c of changes) {
     let n = root;
-    const account = (m: Node) => {
+    const parts = c.path.split('/').filter(Boolean);
+    const account = (m: Node, leaf: boolean) => {
       m.bytes += c.bytes;
       m.files += 1;
-      m.byLayer.set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
+      if (!leaf) (m.byLayer ??= new Map()).set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
     };
-    account(n);
-    for (const part of c.path.split('/').filter(Boolean)) {
+    account(n, false);
+    parts.forEach((part, i) => {
+      n.children ??= new Map();
       let child = n.children.get(part);
       if (!child) {
-        child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`, part);
+        child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`);
         n.children.set(part, child);
       }
       n = child;
-      account(n);
-    }
+      account(n, i === parts.length - 1);
+    });
     n.file = c;
   }
   return root;
 }
 
 function dominantLayer(n: Node): number {
+  if (!n.byLayer) return n.file?.layer ?? -1;
   let best = -1;
   let bestBytes = -1;
   for (const [layer, bytes] of n.byLayer) {
@@ -64,7 +67,7 @@ const ALWAYS_OPEN_DEPTH = 1;
 const DOMINANT_SHARE = 0.5;
 
 function select(n: Node, depth: number, out: PathGroup[]): void {
-  const children = [...n.children.values()];
+  const children = n.children ? [...n.children.values()] : [];
   if (children.length === 0) {
     out.push({ path: n.path, dir: false, files: 1, bytes: n.bytes, layer: dominantLayer(n) });
     return;

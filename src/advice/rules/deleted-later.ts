@@ -1,4 +1,3 @@
-import { ancestorsOrSelf } from '../../compare/filesystem.js';
 import type { Finding } from '../../model/finding.js';
 import { clip } from '../../report/format.js';
 import { MIN_FINDING_BYTES, summarize, type Rule } from '../context.js';
@@ -12,38 +11,18 @@ const PACKAGE_STATE =
  * carries the first copy. Reported per pair of layers, with the bytes the first one wastes.
  */
 export const deletedLater: Rule = (facts) => {
-  const live = new Map<string, { size: number; layer: number }>();
   const pairs = new Map<
     string,
     { from: number; to: number; how: Set<string>; files: { path: string; bytes: number; layer: number }[] }
   >();
-  const record = (path: string, f: { size: number; layer: number }, to: number, how: string) => {
-    if (f.size === 0 || f.layer === to || PACKAGE_STATE.test(path)) return;
-    const key = `${f.layer}>${to}`;
-    const p = pairs.get(key) ?? { from: f.layer, to, how: new Set<string>(), files: [] };
+  for (const { path, file, by, how } of facts.replaced) {
+    if (PACKAGE_STATE.test(path)) continue;
+    const key = `${file.layer}>${by}`;
+    const p = pairs.get(key) ?? { from: file.layer, to: by, how: new Set<string>(), files: [] };
     p.how.add(how);
-    p.files.push({ path, bytes: f.size, layer: f.layer });
+    p.files.push({ path, bytes: file.size, layer: file.layer });
     pairs.set(key, p);
-  };
-  facts.layers.forEach((entries, layer) => {
-    const gone = new Set(entries.filter((e) => e.kind === 'whiteout').map((e) => e.path));
-    const emptied = new Set(entries.filter((e) => e.kind === 'opaque').map((e) => e.path));
-    if (gone.size > 0 || emptied.size > 0) {
-      for (const [path, f] of [...live]) {
-        const chain = ancestorsOrSelf(path);
-        if (!chain.some((a) => gone.has(a)) && !chain.slice(1).some((a) => emptied.has(a)) && !emptied.has('/'))
-          continue;
-        record(path, f, layer, 'deletes');
-        live.delete(path);
-      }
-    }
-    for (const e of entries) {
-      if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque') continue;
-      const before = live.get(e.path);
-      if (before && before.layer !== layer) record(e.path, before, layer, 'overwrites');
-      live.set(e.path, { size: e.size, layer });
-    }
-  });
+  }
   const findings: Finding[] = [];
   for (const p of pairs.values()) {
     const s = summarize(p.files);

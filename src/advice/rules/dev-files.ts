@@ -29,9 +29,9 @@ function dockerignoreHint(facts: ImageFacts, pattern: string): string {
 export const devFiles: Rule = (facts) => {
   const findings: Finding[] = [];
   const add = (key: string, message: string, fix: string, test: (path: string, layer: number) => boolean) => {
-    const files = [...facts.final]
-      .filter(([path, f]) => f.size > 0 && test(path, f.layer))
-      .map(([path, f]) => ({ path, bytes: f.size, layer: f.layer }));
+    const files: { path: string; bytes: number; layer: number }[] = [];
+    for (const [path, f] of facts.final)
+      if (f.size > 0 && test(path, f.layer)) files.push({ path, bytes: f.size, layer: f.layer });
     const s = summarize(files);
     if (s.bytes < MIN_FINDING_BYTES) return;
     findings.push({
@@ -46,7 +46,12 @@ export const devFiles: Rule = (facts) => {
       paths: s.paths,
     });
   };
-  const copied = (layer: number) => fromContext(facts.instruction(layer));
+  const fromCtx = new Map<number, boolean>();
+  const copied = (layer: number) => {
+    let c = fromCtx.get(layer);
+    if (c === undefined) fromCtx.set(layer, (c = fromContext(facts.instruction(layer))));
+    return c;
+  };
   add('vcs', 'version-control data (.git, .hg, .svn) is in the image', dockerignoreHint(facts, '.git'), (p) =>
     /\/\.(git|hg|svn)(\/|$)/.test(p),
   );

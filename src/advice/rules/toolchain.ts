@@ -1,30 +1,27 @@
 import type { Finding } from '../../model/finding.js';
-import { MIN_FINDING_BYTES, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, summarize, type Rule } from '../context.js';
 
 const BIN = '^/usr/(local/)?bin/((x86_64|aarch64)-linux-gnu-)?';
+const CC_BIN = new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`);
+const BINUTILS_BIN = new RegExp(`${BIN}(as|ld|ld\\.bfd|ld\\.gold|objdump|objcopy|gprofng|lto-dump(-[\\d.]+)?)$`);
+const BUILD_TOOLS_BIN = new RegExp(`${BIN}(make|cmake|autoconf|automake|libtool)$`);
 
 const TOOLCHAINS: { id: string; what: string; test: (p: string) => boolean }[] = [
   {
     id: 'cc',
     what: 'a C/C++ compiler (gcc)',
-    test: (p) =>
-      p.startsWith('/usr/lib/gcc/') ||
-      p.startsWith('/usr/libexec/gcc/') ||
-      new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`).test(p),
+    test: (p) => p.startsWith('/usr/lib/gcc/') || p.startsWith('/usr/libexec/gcc/') || CC_BIN.test(p),
   },
   {
     id: 'binutils',
     what: 'the assembler and linker (binutils)',
     test: (p) =>
-      new RegExp(`${BIN}(as|ld|ld\\.bfd|ld\\.gold|objdump|objcopy|gprofng|lto-dump(-[\\d.]+)?)$`).test(p) ||
-      /^\/usr\/lib\/[^/]+-linux-gnu\/lib(bfd|opcodes|ctf|sframe|gprofng)[-.]/.test(p),
+      BINUTILS_BIN.test(p) || /^\/usr\/lib\/[^/]+-linux-gnu\/lib(bfd|opcodes|ctf|sframe|gprofng)[-.]/.test(p),
   },
   {
     id: 'build-tools',
     what: 'build tools (make, cmake, autotools)',
-    test: (p) =>
-      new RegExp(`${BIN}(make|cmake|autoconf|automake|libtool)$`).test(p) ||
-      /^\/usr\/share\/(cmake[^/]*|autoconf|automake[^/]*|libtool)\//.test(p),
+    test: (p) => BUILD_TOOLS_BIN.test(p) || /^\/usr\/share\/(cmake[^/]*|autoconf|automake[^/]*|libtool)\//.test(p),
   },
   {
     id: 'git',
@@ -67,11 +64,19 @@ export const toolchain: Rule = (facts) => {
     .map((p) => /^\/var\/lib\/dpkg\/info\/([a-z0-9.+-]+-dev)(:[a-z0-9]+)?\.list$/.exec(p)?.[1])
     .filter((n): n is string => !!n)
     .sort();
+  // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
+  const owned = new Map<string, { path: string; bytes: number; layer: number }[]>();
+  for (const [path, f] of facts.final) {
+    if (f.size === 0) continue;
+    const t = TOOLCHAINS.find((x) => x.test(path));
+    if (!t) continue;
+    const list = owned.get(t.id) ?? [];
+    list.push({ path, bytes: f.size, layer: f.layer });
+    owned.set(t.id, list);
+  }
   const findings: Finding[] = [];
-  // Each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
-  const owner = (p: string) => TOOLCHAINS.find((t) => t.test(p));
   for (const t of TOOLCHAINS) {
-    const m = facts.finalMatching((p) => owner(p) === t);
+    const m = summarize(owned.get(t.id) ?? []);
     if (m.bytes < MIN_FINDING_BYTES) continue;
     const packages =
       t.id === 'headers' && devPackages.length > 0
