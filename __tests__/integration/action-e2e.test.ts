@@ -212,13 +212,16 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
 
   it('compares with a base image in a registry that wants a password: sizes from the manifest, nothing pulled', async () => {
     const ref = `127.0.0.1:5001/dsg-e2e-base:${process.pid}`;
+    // skopeo's docker-daemon transport speaks an API version Engine 26 refuses: go through a saved archive.
+    const saved = join(tmp, 'busybox.tar');
+    docker(CLASSIC, ['save', '-o', saved, 'busybox:latest']);
     execFileSync('skopeo', [
       'copy',
       '--quiet',
       '--dest-tls-verify=false',
       '--dest-creds',
       'dsg:dsg-test-password',
-      'docker-daemon:busybox:latest',
+      `docker-archive:${saved}`,
       `docker://${ref}`,
     ]);
     const manifest = JSON.parse(
