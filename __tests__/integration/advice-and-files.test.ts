@@ -17,12 +17,14 @@ const TAG = `dsg-advice-${process.pid}`;
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-advice-'));
 
 // Each problem the advice knows, made for real by BuildKit: a pip cache left behind, 2 MB written and deleted in
-// the next layer, a "compiler" under /usr/lib/gcc, a .git copied from the context (no .dockerignore), and no USER.
+// the next layer, a "compiler" under /usr/lib/gcc, TypeScript installed for the runtime, a .git, tests, bytecode and
+// node_modules copied from the context (no .dockerignore), and no USER.
 const PROBLEMS = `FROM busybox
 RUN mkdir -p /root/.cache/pip/http && head -c 2500000 /dev/urandom > /root/.cache/pip/http/wheel.bin
 RUN head -c 2000000 /dev/urandom > /scratch.bin
 RUN rm /scratch.bin
 RUN mkdir -p /usr/lib/gcc/x86_64-linux-gnu/12 && head -c 3000000 /dev/urandom > /usr/lib/gcc/x86_64-linux-gnu/12/cc1
+RUN mkdir -p /srv/node_modules/typescript/lib && head -c 1500000 /dev/urandom > /srv/node_modules/typescript/lib/tsc.js
 COPY . /app
 `;
 // The clean multi-stage version: the work happens in a build stage, the image gets the result and a user.
@@ -37,6 +39,9 @@ const ctx = context({
   'Dockerfile.problems': PROBLEMS,
   'Dockerfile.clean': CLEAN,
   '.git/objects/pack/pack-1.pack': randomBytes(1_200_000, 7),
+  'tests/fixtures/big.bin': randomBytes(1_100_000, 8),
+  'pkg/__pycache__/mod.cpython-311.pyc': randomBytes(1_300_000, 9),
+  'node_modules/left-pad/index.js': randomBytes(1_400_000, 10),
   'main.sh': 'echo hi\n',
 });
 const reports: Record<string, ImageReport> = {};
@@ -95,9 +100,22 @@ describe.skipIf(!ready)('advice and the file-level diff on images built by the r
     expect(by('package-cache').map((x) => x.bytes)).toEqual([final.get('/root/.cache/pip/http/wheel.bin')]);
     expect(by('deleted-later').map((x) => x.bytes)).toEqual([2_000_000]);
     expect(by('toolchain').map((x) => x.bytes)).toEqual([final.get('/usr/lib/gcc/x86_64-linux-gnu/12/cc1')]);
-    const vcs = by('dev-files');
-    expect(vcs.map((x) => x.bytes)).toEqual([final.get('/app/.git/objects/pack/pack-1.pack')]);
-    expect(vcs[0]!.fix).toMatch(/no \.dockerignore/);
+    // Each kind of development-only file the context held, with the bytes docker export shows for it.
+    const dev = Object.fromEntries(by('dev-files').map((x) => [x.key, x]));
+    expect(Object.keys(dev).sort()).toEqual([
+      'dev-files:bytecode',
+      'dev-files:node-dev-deps',
+      'dev-files:node-modules',
+      'dev-files:tests',
+      'dev-files:vcs',
+    ]);
+    expect(dev['dev-files:vcs']!.bytes).toBe(final.get('/app/.git/objects/pack/pack-1.pack'));
+    expect(dev['dev-files:tests']!.bytes).toBe(final.get('/app/tests/fixtures/big.bin'));
+    expect(dev['dev-files:bytecode']!.bytes).toBe(final.get('/app/pkg/__pycache__/mod.cpython-311.pyc'));
+    expect(dev['dev-files:node-modules']!.bytes).toBe(final.get('/app/node_modules/left-pad/index.js'));
+    expect(dev['dev-files:node-dev-deps']!.bytes).toBe(final.get('/srv/node_modules/typescript/lib/tsc.js'));
+    for (const k of ['vcs', 'tests', 'bytecode', 'node-modules'])
+      expect(dev[`dev-files:${k}`]!.fix).toMatch(/no \.dockerignore/);
     expect(by('root-user')).toHaveLength(1);
   });
 
