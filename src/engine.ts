@@ -37,16 +37,6 @@ async function resolveInArchive(
   return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
 }
 
-async function fromArchiveStream(
-  chunks: AsyncIterable<Buffer>,
-  what: string,
-  o: MeasureOptions,
-  name: string | undefined,
-): Promise<{ image: ResolvedImage; stats: LayerStats[] }> {
-  const contents = await readArchive(chunks, { ...analyzeOptions(o), what, cache: o.cache });
-  return resolveInArchive(contents, what, o, name);
-}
-
 type DaemonRef = Extract<ImageReference, { transport: 'docker-daemon' }>;
 
 /**
@@ -99,6 +89,42 @@ export async function measureImages(texts: string[], options: MeasureOptions): P
   return reports;
 }
 
+type ArchiveRef = Extract<ImageReference, { transport: 'docker-archive' | 'oci-archive' }>;
+
+/** Reads an archive once and measures the image in it on each platform asked for. */
+async function fromArchive(
+  ref: ArchiveRef,
+  platforms: (Platform | undefined)[],
+  o: MeasureOptions,
+): Promise<ImageReport[]> {
+  const what = formatReference(ref);
+  await checkPath(ref.path, what, false);
+  const contents = await readArchive(fileChunks(ref.path), { ...analyzeOptions(o), what, cache: o.cache });
+  const reports: ImageReport[] = [];
+  for (const platform of platforms) {
+    const { image, stats } = await resolveInArchive(contents, what, { ...o, platform }, ref.name);
+    reports.push(buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, o.files));
+  }
+  return reports;
+}
+
+/**
+ * Measures one image on several platforms. An archive is read once for all of them (its layers are in one
+ * stream); other sources are asked once per platform, sharing the layer cache.
+ */
+export async function measurePlatforms(
+  text: string,
+  platforms: (Platform | undefined)[],
+  options: MeasureOptions,
+): Promise<ImageReport[]> {
+  const ref = parseReference(text, existsSync);
+  const o = { ...options, cache: options.cache ?? new LayerCache() };
+  if (ref.transport === 'docker-archive' || ref.transport === 'oci-archive') return fromArchive(ref, platforms, o);
+  const reports: ImageReport[] = [];
+  for (const platform of platforms) reports.push(await measureReference(ref, { ...o, platform }));
+  return reports;
+}
+
 export async function measureReference(ref: ImageReference, options: MeasureOptions): Promise<ImageReport> {
   const what = formatReference(ref);
   const withWaste = options.files;
@@ -106,11 +132,8 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
     case 'docker-daemon':
       return (await measureFromDaemon([ref], options)).get(ref.name)!;
     case 'docker-archive':
-    case 'oci-archive': {
-      await checkPath(ref.path, what, false);
-      const { image, stats } = await fromArchiveStream(fileChunks(ref.path), what, options, ref.name);
-      return buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, withWaste);
-    }
+    case 'oci-archive':
+      return (await fromArchive(ref, [options.platform], options))[0]!;
     case 'oci': {
       await checkPath(ref.path, what, true);
       const dir = new OciDirectory(ref.path);

@@ -56,6 +56,24 @@ export function skopeoManifest(ref: string, arch = 'amd64'): RawManifest {
   return skopeoRaw(`${ref.replace(/:[^:/]+$/, '')}@${d.digest}`) as RawManifest;
 }
 
+/**
+ * argv for `skopeo copy` into a loopback registry (plain http) with its credentials: every platform of an index
+ * when the source is a registry, the one image of an archive otherwise.
+ */
+export function skopeoCopyArgs(src: string, dest: string, creds: string): string[] {
+  const fromRegistry = src.startsWith('docker://');
+  return [
+    'copy',
+    '--quiet',
+    ...(fromRegistry ? ['--all', '--src-tls-verify=false'] : []),
+    '--dest-tls-verify=false',
+    '--dest-creds',
+    creds,
+    src,
+    dest,
+  ];
+}
+
 /** A build context in a temp dir; returns its path and a cleanup function. */
 export function context(files: Record<string, string | Buffer>): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'dsg-ctx-'));
@@ -83,8 +101,9 @@ export function gnuTarListing(tarPath: string, member?: string): { type: string;
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const m = /^(\S)\S*\s+\S+\s+(\d+)\s+\S+\s+\S+\s+(.*)$/.exec(line)!;
-      return { type: m[1]!, size: Number(m[2]), name: m[3]! };
+      // Device nodes show major,minor where other entries show their size: they have no content.
+      const m = /^(\S)\S*\s+\S+\s+(\d+|\d+,\d+)\s+\S+\s+\S+\s+(.*)$/.exec(line)!;
+      return { type: m[1]!, size: m[2]!.includes(',') ? 0 : Number(m[2]), name: m[3]! };
     });
 }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
+import { CLASSIC, docker, requireDaemons, skopeoCopyArgs } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
 
@@ -215,15 +215,7 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     // skopeo's docker-daemon transport speaks an API version Engine 26 refuses: go through a saved archive.
     const saved = join(tmp, 'busybox.tar');
     docker(CLASSIC, ['save', '-o', saved, 'busybox:latest']);
-    execFileSync('skopeo', [
-      'copy',
-      '--quiet',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'dsg:dsg-test-password',
-      `docker-archive:${saved}`,
-      `docker://${ref}`,
-    ]);
+    execFileSync('skopeo', skopeoCopyArgs(`docker-archive:${saved}`, `docker://${ref}`, 'dsg:dsg-test-password'));
     const manifest = JSON.parse(
       execFileSync(
         'skopeo',

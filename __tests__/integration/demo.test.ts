@@ -28,10 +28,8 @@ describe.skipIf(!ready)('npm run demo (the README main command, after provisioni
       .map((l) => l.split('|').map((c) => c.trim()));
     expect(rows.map((r) => r[1])).toEqual(['Python web API', 'Node.js Express service', 'Go microservice']);
     for (const r of rows) {
-      const [single, multi, reduction] = [bytes(r[2]!), bytes(r[3]!), Number(r[4]!.replace('%', ''))];
-      expect(multi).toBeLessThan(single);
-      // The printed reduction is the one its own sizes give (to the rounding of the printed sizes).
-      expect(Math.abs(reduction - (1 - multi / single) * 100)).toBeLessThan(1);
+      // The examples keep the mission's claim: multi-stage cuts each image by 70 % or more.
+      expect(bytes(r[3]!)).toBeLessThan(bytes(r[2]!) * 0.3);
     }
     expect(out).toContain('1.2 GB → 180 MB (85%)');
     expect(out).toContain('<!-- docker-size-guard:');

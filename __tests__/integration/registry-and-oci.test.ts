@@ -16,6 +16,7 @@ import {
   context,
   gnuTarListing,
   requireDaemons,
+  skopeoCopyArgs,
   skopeoManifest,
   skopeoRaw,
 } from '../helpers/docker.js';
@@ -130,17 +131,7 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
 
   it('authenticates with basic auth from the environment or the docker config, and names a 401 in one line', async () => {
     const secured = `127.0.0.1:5001/dsg-itest-auth:${TAG}`;
-    execFileSync('skopeo', [
-      'copy',
-      '--quiet',
-      '--all',
-      '--src-tls-verify=false',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'dsg:dsg-test-password',
-      `docker://${REPO}:${TAG}`,
-      `docker://${secured}`,
-    ]);
+    execFileSync('skopeo', skopeoCopyArgs(`docker://${REPO}:${TAG}`, `docker://${secured}`, 'dsg:dsg-test-password'));
     const truth = skopeoManifest(`docker://${REPO}:${TAG}`, 'amd64');
     const o = { files: false, compressedEstimate: false, platform: { os: 'linux', architecture: 'amd64' } };
     const saved = { ...process.env };
@@ -183,17 +174,10 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
     try {
       // skopeo goes through the same token flow to put the image there (asynchronously: the token service answers
       // from this process).
-      await execFileAsync('skopeo', [
-        'copy',
-        '--quiet',
-        '--all',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `${TOKEN_USER}:${TOKEN_PASSWORD}`,
-        `docker://${REPO}:${TAG}`,
-        `docker://${secured}`,
-      ]);
+      await execFileAsync(
+        'skopeo',
+        skopeoCopyArgs(`docker://${REPO}:${TAG}`, `docker://${secured}`, `${TOKEN_USER}:${TOKEN_PASSWORD}`),
+      );
       const truth = skopeoManifest(`docker://${REPO}:${TAG}`, 'amd64');
       const o = { files: true, compressedEstimate: false, platform: { os: 'linux', architecture: 'amd64' } };
       process.env.DOCKER_CONFIG = tmp;

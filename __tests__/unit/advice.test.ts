@@ -26,7 +26,8 @@ function report(layers: { instruction: string; entries: LayerEntry[] }[], user =
       digest: null,
       instruction: l.instruction,
       uncompressedBytes: 0,
-      contentBytes: 0,
+      // As the engine measures it: the layer's regular-file bytes.
+      contentBytes: l.entries.reduce((n, e) => (e.kind === 'file' ? n + e.size : n), 0),
       compressedBytes: 0,
       compressedIsEstimate: false,
       files: l.entries.length,

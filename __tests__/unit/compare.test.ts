@@ -6,19 +6,20 @@ import { NO_RULES } from '../../src/model/comparison.js';
 import { report } from '../helpers/reports.js';
 
 const MB = 1_000_000;
-const base = report([
-  { id: 'os', size: 80 * MB, instruction: 'ADD rootfs' },
-  { id: 'deps', size: 300 * MB, instruction: 'RUN apt-get install build-essential' },
-  { id: 'app1', size: 5 * MB, instruction: 'COPY . /app' },
-  { id: 'cfg', size: 1 * MB, instruction: 'COPY config /etc/app' },
-]);
+const LAYERS = {
+  os: { id: 'os', size: 80 * MB, instruction: 'ADD rootfs' },
+  deps: { id: 'deps', size: 300 * MB, instruction: 'RUN apt-get install build-essential' },
+  app1: { id: 'app1', size: 5 * MB, instruction: 'COPY . /app' },
+  cfg: { id: 'cfg', size: 1 * MB, instruction: 'COPY config /etc/app' },
+};
+const base = report([LAYERS.os, LAYERS.deps, LAYERS.app1, LAYERS.cfg]);
 
 describe('layer matching', () => {
   it('shared stack, moved, changed by instruction, new and removed', () => {
     const head = report([
-      { id: 'os', size: 80 * MB, instruction: 'ADD rootfs' },
-      { id: 'cfg', size: 1 * MB, instruction: 'COPY config /etc/app' },
-      { id: 'app2', size: 7 * MB, instruction: 'COPY . /app' },
+      LAYERS.os,
+      LAYERS.cfg,
+      { ...LAYERS.app1, id: 'app2', size: 7 * MB },
       { id: 'x', size: 2 * MB, instruction: 'RUN new step' },
     ]);
     const rows = matchLayers(base, head, 'uncompressed');
@@ -33,12 +34,7 @@ describe('layer matching', () => {
 });
 
 describe('compare', () => {
-  const head = report([
-    { id: 'os', size: 80 * MB, instruction: 'ADD rootfs' },
-    { id: 'deps', size: 300 * MB, instruction: 'RUN apt-get install build-essential' },
-    { id: 'app2', size: 30 * MB, instruction: 'COPY . /app' },
-    { id: 'cfg', size: 1 * MB, instruction: 'COPY config /etc/app' },
-  ]);
+  const head = report([LAYERS.os, LAYERS.deps, { ...LAYERS.app1, id: 'app2', size: 30 * MB }, LAYERS.cfg]);
 
   it('totals, percent and bytes a host with the base must pull', () => {
     const c = compare(base, head, NO_RULES);

@@ -77489,7 +77489,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5701);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2049);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +77498,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5701:
+/***/ 2049:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77603,6 +77603,24 @@ function finalFilesystem(layers, onReplaced) {
         }
     });
     return files;
+}
+const stackedByContents = new WeakMap();
+/**
+ * An image's layers stacked once, whoever asks first (the advice or the file-level diff): the pass walks every entry
+ * of every layer, so it is kept beside the contents it was computed from.
+ */
+function stackContents(contents) {
+    let s = stackedByContents.get(contents);
+    if (!s) {
+        const replaced = [];
+        const final = finalFilesystem(contents.layers, (path, file, by, how) => {
+            if (file.size > 0)
+                replaced.push({ path, file, by, how });
+        });
+        s = { final, replaced };
+        stackedByContents.set(contents, s);
+    }
+    return s;
 }
 /**
  * Files that grew or appeared in head, and files that shrank or disappeared, by size. Contents are not compared
@@ -77723,16 +77741,24 @@ class ImageFacts {
     layers;
     final;
     /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
-    replaced = [];
+    replaced;
     finalStage;
-    constructor(input) {
+    constructor(input, contents) {
         this.input = input;
-        this.layers = input.report.contents?.layers ?? [];
-        this.final = finalFilesystem(this.layers, (path, file, by, how) => {
-            if (file.size > 0)
-                this.replaced.push({ path, file, by, how });
-        });
+        this.layers = contents.layers;
+        ({ final: this.final, replaced: this.replaced } = stackContents(contents));
         this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
+    }
+    /** A layer's regular-file bytes, as measured (the report's contentBytes). */
+    contentBytes(layer) {
+        return this.input.report.layers[layer]?.contentBytes ?? 0;
+    }
+    /** The regular-file bytes of layers 0..count-1: what the FROM image brings. */
+    bottomBytes(count) {
+        let total = 0;
+        for (let i = 0; i < count; i++)
+            total += this.contentBytes(i);
+        return total;
     }
     instruction(layer) {
         return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
@@ -77912,10 +77938,12 @@ const SLIM = {
 };
 /** SDK images whose programs run without them: the runtime base can be scratch or distroless. */
 const RUNTIME_FREE = new Set(['golang', 'rust']);
+/** An official image's short name: `docker.io/library/python` is `python`. */
+const officialName = (image) => image.replace(/^(docker\.io\/)?(library\/)?/, '');
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 function slimCandidates(dockerfile) {
     const stage = dockerfile.stages.at(-1);
-    const known = stage ? SLIM[stage.fromImage.replace(/^(docker\.io\/)?(library\/)?/, '')] : undefined;
+    const known = stage ? SLIM[officialName(stage.fromImage)] : undefined;
     return stage && known ? [known.slim(stage.fromTag ?? 'latest')] : [];
 }
 /** The final stage starts from a full official image where a slim variant (or no base at all) would do. */
@@ -77923,7 +77951,7 @@ const fullBase = (facts) => {
     const stage = facts.finalStage;
     if (!stage || !stage.fromImage)
         return [];
-    const name = stage.fromImage.replace(/^(docker\.io\/)?(library\/)?/, '');
+    const name = officialName(stage.fromImage);
     const tag = stage.fromTag ?? 'latest';
     const known = SLIM[name];
     if (/slim|alpine|distroless|minimal/.test(tag))
@@ -77936,9 +77964,7 @@ const fullBase = (facts) => {
     const count = baseLayerCount(facts);
     if (count === null)
         return [];
-    const baseBytes = facts.layers
-        .slice(0, count)
-        .reduce((s, entries) => s + entries.filter((e) => e.kind === 'file').reduce((t, e) => t + e.size, 0), 0);
+    const baseBytes = facts.bottomBytes(count);
     let target = 'scratch or a distroless image';
     let targetBytes = 0;
     let estimate = false;
@@ -78080,7 +78106,8 @@ const rootUser = (facts) => {
 const INSTALLS_TOOLCHAIN = /\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^;&|]*\b(install|add)\b[^;&|]*\s(gcc|g\+\+|clang|build-essential|build-base|make|cmake|golang[\w.-]*|rustc|cargo|openjdk-\d+-jdk[\w-]*|maven|gradle|[\w.+-]+-dev)(\s|$)/;
 /** Base images that are build toolchains: nothing of them is needed to run what they build. */
 const SDK_IMAGES = /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
-const bytesOf = (entries, keep = () => true) => entries.filter((e) => e.kind === 'file' && keep(e)).reduce((s, e) => s + e.size, 0);
+/** The bytes of a layer's files under build caches: what a build stage would keep of a compile step. */
+const cacheBytes = (entries) => entries.reduce((s, e) => (e.kind === 'file' && cacheOf(e.path) ? s + e.size : s), 0);
 /**
  * A Dockerfile that builds and runs in one stage. The saving is measured from the layers a build stage would keep:
  * the toolchain installs, the caches the build leaves, and an SDK base image's own layers.
@@ -78109,12 +78136,12 @@ const singleStage = (facts) => {
     };
     if (sdkBase) {
         for (let i = 0; i < baseCount; i++)
-            count(i, bytesOf(facts.layers[i]));
+            count(i, facts.contentBytes(i));
     }
     for (let i = baseCount; i < facts.layers.length; i++) {
         const instruction = facts.instruction(i) ?? '';
         const isInstall = installs.some((ins) => instruction.includes(ins.args.slice(0, 40).trim()));
-        count(i, isInstall ? bytesOf(facts.layers[i]) : bytesOf(facts.layers[i], (e) => !!cacheOf(e.path)));
+        count(i, isInstall ? facts.contentBytes(i) : cacheBytes(facts.layers[i]));
     }
     if (bytes < MIN_FINDING_BYTES)
         return [];
@@ -78243,7 +78270,7 @@ const RULES = [packageCache, deletedLater, toolchain, devFiles, singleStage, ful
 function advise(input) {
     if (!input.report.contents)
         return null;
-    const facts = new ImageFacts(input);
+    const facts = new ImageFacts(input, input.report.contents);
     return RULES.flatMap((rule) => rule(facts)).sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key));
 }
 /** Adds the findings to a report measured with its files (they travel with it into JSON and comparisons). */
@@ -78298,7 +78325,7 @@ function filesChange(base, head, rows) {
         return null;
     const baseLayers = base.contents.layers;
     const headLayers = head.contents.layers;
-    const { added, removed } = diffFilesystems(finalFilesystem(baseLayers), finalFilesystem(headLayers));
+    const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
     const grown = rows
         .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))
         .sort((a, b) => b.delta - a.delta)
@@ -78424,6 +78451,10 @@ function matchLayers(base, head, metric) {
 
 
 
+/** The totals the size rules judge: those of the rules' metric. */
+function compare_judgedTotals(c) {
+    return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
 function totals(base, head) {
     const delta = base === null ? null : head - base;
     return { base, head, delta, percent: delta === null || !base ? null : delta / base };
@@ -78453,7 +78484,7 @@ function newToPull(base, head) {
  */
 function evaluate(c) {
     const r = c.rules;
-    const t = r.metric === 'compressed' ? c.compressed : c.uncompressed;
+    const t = compare_judgedTotals(c);
     const label = r.metric;
     const v = [];
     const increase = (level, bytes, percent, name) => {
@@ -80783,10 +80814,6 @@ async function resolveInArchive(contents, what, o, name) {
     const image = await resolveLayout(contents, { platform: o.platform, name, what }, (p) => contents.sizes.get(p));
     return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
 }
-async function fromArchiveStream(chunks, what, o, name) {
-    const contents = await readArchive(chunks, { ...analyzeOptions(o), what, cache: o.cache });
-    return resolveInArchive(contents, what, o, name);
-}
 /**
  * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
  * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
@@ -80830,6 +80857,32 @@ async function measureImages(texts, options) {
     }
     return reports;
 }
+/** Reads an archive once and measures the image in it on each platform asked for. */
+async function fromArchive(ref, platforms, o) {
+    const what = formatReference(ref);
+    await checkPath(ref.path, what, false);
+    const contents = await readArchive(fileChunks(ref.path), { ...analyzeOptions(o), what, cache: o.cache });
+    const reports = [];
+    for (const platform of platforms) {
+        const { image, stats } = await resolveInArchive(contents, what, { ...o, platform }, ref.name);
+        reports.push(buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, o.files));
+    }
+    return reports;
+}
+/**
+ * Measures one image on several platforms. An archive is read once for all of them (its layers are in one
+ * stream); other sources are asked once per platform, sharing the layer cache.
+ */
+async function measurePlatforms(text, platforms, options) {
+    const ref = parseReference(text, external_node_fs_namespaceObject.existsSync);
+    const o = { ...options, cache: options.cache ?? new LayerCache() };
+    if (ref.transport === 'docker-archive' || ref.transport === 'oci-archive')
+        return fromArchive(ref, platforms, o);
+    const reports = [];
+    for (const platform of platforms)
+        reports.push(await measureReference(ref, { ...o, platform }));
+    return reports;
+}
 async function measureReference(ref, options) {
     const what = formatReference(ref);
     const withWaste = options.files;
@@ -80837,11 +80890,8 @@ async function measureReference(ref, options) {
         case 'docker-daemon':
             return (await measureFromDaemon([ref], options)).get(ref.name);
         case 'docker-archive':
-        case 'oci-archive': {
-            await checkPath(ref.path, what, false);
-            const { image, stats } = await fromArchiveStream(fileChunks(ref.path), what, options, ref.name);
-            return buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, withWaste);
-        }
+        case 'oci-archive':
+            return (await fromArchive(ref, [options.platform], options))[0];
         case 'oci': {
             await checkPath(ref.path, what, true);
             const dir = new OciDirectory(ref.path);
@@ -81459,6 +81509,7 @@ function describeRules(r) {
 
 
 
+
 const COMMENT_LIMIT = 65536;
 /** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
 const comparison_markdown_COMPACT = { alignDelimiters: false };
@@ -81497,7 +81548,7 @@ function change(t, bold) {
 }
 function headline(c, ctx) {
     const mark = c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
-    const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+    const t = compare_judgedTotals(c);
     let what = '';
     if (t.percent !== null && t.delta !== null) {
         const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
@@ -81654,11 +81705,10 @@ function renderEntriesMarkdown(entries, commentKey) {
         : warned
             ? `⚠️ ${warned} of ${entries.length} warned`
             : '✅ all passed';
-    const judged = (c) => (c.rules.metric === 'compressed' ? c.compressed : c.uncompressed);
     const table = markdownTable([
         ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
         ...entries.map((e) => {
-            const t = judged(e.comparison);
+            const t = judgedTotals(e.comparison);
             return [
                 code(e.name),
                 text(e.comparison.head.platform),
@@ -83241,12 +83291,13 @@ function noop() { }
 
 
 /**
- * Adds the findings to a side measured by the build flow: the head's Dockerfile and context are the checkout's;
- * the base's Dockerfile is read from its commit. A side given as an existing image has no Dockerfile to read.
+ * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and
+ * daemon are read once for all): the head's Dockerfile and context are the checkout's; the base's Dockerfile is
+ * read from its commit. A side given as an existing image has no Dockerfile to read.
  */
-async function adviseSide(report, side, where) {
+async function adviseSide(reports, side, where) {
     if (!where.built)
-        return withFindings(report, { dockerfile: null });
+        return reports.map((r) => withFindings(r, { dockerfile: null }));
     const path = dockerfileOf(where.build);
     const extras = side === 'head'
         ? await gatherAdvice({
@@ -83257,7 +83308,52 @@ async function adviseSide(report, side, where) {
             dockerfilePath: path,
             dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
         });
-    return withFindings(report, extras);
+    return reports.map((r) => withFindings(r, extras));
+}
+
+;// CONCATENATED MODULE: ./src/run/measure-target.ts
+
+
+
+
+
+/**
+ * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
+ * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
+ */
+async function measureTarget(target, ctx, log, cleanups) {
+    const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
+    const measure = async (ref, side) => {
+        const reports = await measurePlatforms(ref, platforms, {
+            files: !ref.startsWith('docker://'),
+            compressedEstimate: true,
+            cache: ctx.cache,
+        });
+        const built = side === 'head' ? !target.headImage : !target.baseImage;
+        const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built };
+        return adviseSide(reports, side, where);
+    };
+    const sides = await buildAndMeasureSides({
+        root: ctx.root,
+        build: target.build,
+        baseImage: target.baseImage || undefined,
+        headImage: target.headImage || undefined,
+        baseSha: ctx.baseSha,
+        baseMissing: ctx.baseMissing,
+        tmp: ctx.tmp,
+        id: ctx.id,
+    }, log, measure, cleanups);
+    const baseLabel = target.baseImage || ctx.baseLabel;
+    return sides.head.map((head, i) => ({
+        name: target.name,
+        platform: head.platform,
+        baseLabel,
+        baseSource: sides.baseSource,
+        comparison: compare(sides.base?.[i] ?? null, head, target.rules, {
+            baseMissingReason: sides.baseMissing,
+            approved: ctx.approved,
+        }),
+    }));
 }
 
 ;// CONCATENATED MODULE: ./src/util/priority.ts
@@ -83285,9 +83381,6 @@ async function yieldCpuToBuilds() {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/diff.ts
-
-
-
 
 
 
@@ -83353,29 +83446,27 @@ async function diffCommand(argv, io) {
             pull: values.pull,
             noCache: values['no-cache'],
         };
-        const cache = new LayerCache();
-        const sides = await buildAndMeasureSides({
+        const target = { name: 'working tree', build, baseImage: '', headImage: '', rules };
+        const ctx = {
             root,
-            build,
             baseSha,
             baseMissing: null,
+            baseLabel: baseRef,
+            approved: false,
             tmp,
             id: `cli-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`,
-        }, {
+            cache: new LayerCache(),
+        };
+        const log = {
             group: async (name, fn) => {
                 io.err(`${name}…\n`);
                 return fn();
             },
             warning: (m) => io.err(`warning: ${m}\n`),
-        }, async (ref, side) => adviseSide(await measureImage(ref, { files: true, compressedEstimate: true, cache }), side, {
-            root,
-            build,
-            baseSha,
-            built: true,
-        }), cleanups);
-        const c = compare(sides.base, sides.head, rules, {
-            baseMissingReason: sides.baseMissing,
-        });
+        };
+        // The same build-and-measure path as the action; no platforms given, so one entry.
+        const [entry] = await measureTarget(target, ctx, log, cleanups);
+        const c = entry.comparison;
         return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
     }
     finally {

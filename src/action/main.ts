@@ -6,11 +6,11 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { mergeBase, revParse } from '../build/git.js';
+import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
 import { LayerCache } from '../measure/layer-cache.js';
-import type { Comparison } from '../model/comparison.js';
 import type { Entry, RunReport } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { measureTarget } from '../run/measure-target.js';
@@ -41,10 +41,6 @@ async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): 
   return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
 }
 
-function judged(c: Comparison) {
-  return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
-}
-
 function shouldComment(mode: ActionInputs['comment'], entries: Entry[]): boolean {
   const cs = entries.map((e) => e.comparison);
   switch (mode) {
@@ -53,7 +49,7 @@ function shouldComment(mode: ActionInputs['comment'], entries: Entry[]): boolean
     case 'on-failure':
       return cs.some((c) => c.verdict !== 'pass');
     case 'on-change':
-      return cs.some((c) => judged(c).delta !== 0 || c.verdict !== 'pass');
+      return cs.some((c) => judgedTotals(c).delta !== 0 || c.verdict !== 'pass');
     case 'always':
       return true;
   }
@@ -98,7 +94,7 @@ async function postComment(inputs: ActionInputs, pr: number | null, body: string
 /** Size outputs describe the first entry (the only one in a one-image run); verdict covers them all. */
 function setOutputs(entries: Entry[], body: string, reportPath: string): void {
   const c = entries[0]?.comparison;
-  const t = c ? judged(c) : null;
+  const t = c ? judgedTotals(c) : null;
   core.setOutput('base-size', c?.uncompressed.base ?? '');
   core.setOutput('head-size', c?.uncompressed.head ?? '');
   core.setOutput('base-compressed-size', c?.compressed.base ?? '');
@@ -146,11 +142,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   await yieldCpuToBuilds();
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-  const { targets, from } = await resolveTargets(root, {
-    ...inputs,
-    baseImage: inputs.baseImage,
-    headImage: inputs.headImage,
-  });
+  const { targets, from } = await resolveTargets(root, inputs);
   if (event.privileged && !inputs.allowUnsafePrBuild && targets.some((t) => !t.headImage)) {
     throw new UserError(
       `Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +

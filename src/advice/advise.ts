@@ -13,7 +13,7 @@ const RULES: Rule[] = [packageCache, deletedLater, toolchain, devFiles, singleSt
 /** Every finding for one image, largest saving first. Needs the image's files (null without them). */
 export function advise(input: AdviceInput): Finding[] | null {
   if (!input.report.contents) return null;
-  const facts = new ImageFacts(input);
+  const facts = new ImageFacts(input, input.report.contents);
   return RULES.flatMap((rule) => rule(facts)).sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key));
 }
 

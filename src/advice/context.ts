@@ -1,6 +1,6 @@
-import { finalFilesystem, type FinalFile } from '../compare/filesystem.js';
+import { stackContents, type FinalFile, type ReplacedFile } from '../compare/filesystem.js';
 import { rollUp } from '../compare/rollup.js';
-import type { LayerEntry } from '../model/contents.js';
+import type { ImageContents, LayerEntry } from '../model/contents.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { DockerfileFacts, DockerfileStage } from './dockerfile.js';
@@ -22,15 +22,28 @@ export class ImageFacts {
   readonly layers: readonly (readonly LayerEntry[])[];
   readonly final: Map<string, FinalFile>;
   /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
-  readonly replaced: { path: string; file: FinalFile; by: number; how: 'deletes' | 'overwrites' }[] = [];
+  readonly replaced: readonly ReplacedFile[];
   readonly finalStage: DockerfileStage | null;
 
-  constructor(readonly input: AdviceInput) {
-    this.layers = input.report.contents?.layers ?? [];
-    this.final = finalFilesystem(this.layers, (path, file, by, how) => {
-      if (file.size > 0) this.replaced.push({ path, file, by, how });
-    });
+  constructor(
+    readonly input: AdviceInput,
+    contents: ImageContents,
+  ) {
+    this.layers = contents.layers;
+    ({ final: this.final, replaced: this.replaced } = stackContents(contents));
     this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
+  }
+
+  /** A layer's regular-file bytes, as measured (the report's contentBytes). */
+  contentBytes(layer: number): number {
+    return this.input.report.layers[layer]?.contentBytes ?? 0;
+  }
+
+  /** The regular-file bytes of layers 0..count-1: what the FROM image brings. */
+  bottomBytes(count: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += this.contentBytes(i);
+    return total;
   }
 
   instruction(layer: number | null): string | null {

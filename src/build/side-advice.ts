@@ -7,15 +7,16 @@ import { readAt } from './git.js';
 import { dockerfileOf } from './sides.js';
 
 /**
- * Adds the findings to a side measured by the build flow: the head's Dockerfile and context are the checkout's;
- * the base's Dockerfile is read from its commit. A side given as an existing image has no Dockerfile to read.
+ * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and
+ * daemon are read once for all): the head's Dockerfile and context are the checkout's; the base's Dockerfile is
+ * read from its commit. A side given as an existing image has no Dockerfile to read.
  */
 export async function adviseSide(
-  report: ImageReport,
+  reports: ImageReport[],
   side: 'base' | 'head',
   where: { root: string; build: BuildInputs; baseSha: string | null; built: boolean },
-): Promise<ImageReport> {
-  if (!where.built) return withFindings(report, { dockerfile: null });
+): Promise<ImageReport[]> {
+  if (!where.built) return reports.map((r) => withFindings(r, { dockerfile: null }));
   const path = dockerfileOf(where.build);
   const extras =
     side === 'head'
@@ -27,5 +28,5 @@ export async function adviseSide(
           dockerfilePath: path,
           dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
         });
-  return withFindings(report, extras);
+  return reports.map((r) => withFindings(r, extras));
 }

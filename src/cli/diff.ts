@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hasCommit, mergeBase } from '../build/git.js';
 import type { BuildInputs } from '../build/buildx-args.js';
-import { adviseSide } from '../build/side-advice.js';
-import { buildAndMeasureSides } from '../build/sides.js';
-import { compare } from '../compare/compare.js';
 import { parseRules } from '../compare/parse-rules.js';
-import { measureImage } from '../engine.js';
+import { measureTarget } from '../run/measure-target.js';
 import { LayerCache } from '../measure/layer-cache.js';
 import { UserError, errorMessage } from '../errors.js';
 import { exec } from '../exec.js';
@@ -69,35 +66,27 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       pull: values.pull as boolean,
       noCache: values['no-cache'] as boolean,
     };
-    const cache = new LayerCache();
-    const sides = await buildAndMeasureSides(
-      {
-        root,
-        build,
-        baseSha,
-        baseMissing: null,
-        tmp,
-        id: `cli-${randomBytes(4).toString('hex')}`,
+    const target = { name: 'working tree', build, baseImage: '', headImage: '', rules };
+    const ctx = {
+      root,
+      baseSha,
+      baseMissing: null,
+      baseLabel: baseRef,
+      approved: false,
+      tmp,
+      id: `cli-${randomBytes(4).toString('hex')}`,
+      cache: new LayerCache(),
+    };
+    const log = {
+      group: async <T>(name: string, fn: () => Promise<T>) => {
+        io.err(`${name}…\n`);
+        return fn();
       },
-      {
-        group: async (name, fn) => {
-          io.err(`${name}…\n`);
-          return fn();
-        },
-        warning: (m) => io.err(`warning: ${m}\n`),
-      },
-      async (ref, side) =>
-        adviseSide(await measureImage(ref, { files: true, compressedEstimate: true, cache }), side, {
-          root,
-          build,
-          baseSha,
-          built: true,
-        }),
-      cleanups,
-    );
-    const c = compare(sides.base, sides.head, rules, {
-      baseMissingReason: sides.baseMissing,
-    });
+      warning: (m: string) => io.err(`warning: ${m}\n`),
+    };
+    // The same build-and-measure path as the action; no platforms given, so one entry.
+    const [entry] = await measureTarget(target, ctx, log, cleanups);
+    const c = entry!.comparison;
     return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
   } finally {
     for (const c of cleanups.reverse())

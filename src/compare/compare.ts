@@ -5,6 +5,11 @@ import { newOrGrown } from '../advice/advise.js';
 import { filesChange } from './files-change.js';
 import { matchLayers, metricOf } from './match.js';
 
+/** The totals the size rules judge: those of the rules' metric. */
+export function judgedTotals(c: Pick<Comparison, 'rules' | 'compressed' | 'uncompressed'>): Totals {
+  return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
+
 function totals(base: number | null, head: number): Totals {
   const delta = base === null ? null : head - base;
   return { base, head, delta, percent: delta === null || !base ? null : delta / base };
@@ -37,7 +42,7 @@ export function evaluate(
   c: Omit<Comparison, 'violations' | 'verdict' | 'approved' | 'files' | 'newFindings'>,
 ): Violation[] {
   const r = c.rules;
-  const t = r.metric === 'compressed' ? c.compressed : c.uncompressed;
+  const t = judgedTotals(c);
   const label = r.metric;
   const v: Violation[] = [];
   const increase = (level: 'fail' | 'warn', bytes: number | null, percent: number | null, name: string) => {

@@ -1,7 +1,7 @@
 import type { LayerEntry } from '../model/contents.js';
 import type { FilesChange, LayerRow, PathLines, PathLine } from '../model/comparison.js';
 import type { ImageReport } from '../model/image-report.js';
-import { diffFilesystems, finalFilesystem, layerFiles, type ChangedFile, type FinalFile } from './filesystem.js';
+import { diffFilesystems, layerFiles, stackContents, type ChangedFile, type FinalFile } from './filesystem.js';
 import { rollUp } from './rollup.js';
 
 /** Lines per list: enough to account for most of a change, few enough to read. */
@@ -37,7 +37,7 @@ export function filesChange(base: ImageReport | null, head: ImageReport, rows: L
   if (!base?.contents || !head.contents) return null;
   const baseLayers = base.contents.layers;
   const headLayers = head.contents.layers;
-  const { added, removed } = diffFilesystems(finalFilesystem(baseLayers), finalFilesystem(headLayers));
+  const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
 
   const grown = rows
     .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))

@@ -1,4 +1,4 @@
-import type { LayerEntry } from '../model/contents.js';
+import type { ImageContents, LayerEntry } from '../model/contents.js';
 
 /** A path on an image's final filesystem: its size and the layer that last wrote it. */
 export interface FinalFile {
@@ -47,6 +47,39 @@ export function finalFilesystem(
     }
   });
   return files;
+}
+
+/** A file a later layer deleted or wrote again: the first copy still ships in the image. */
+export interface ReplacedFile {
+  path: string;
+  file: FinalFile;
+  by: number;
+  how: 'deletes' | 'overwrites';
+}
+
+export interface Stacked {
+  final: Map<string, FinalFile>;
+  /** Replaced files with bytes, in stacking order. */
+  replaced: ReplacedFile[];
+}
+
+const stackedByContents = new WeakMap<ImageContents, Stacked>();
+
+/**
+ * An image's layers stacked once, whoever asks first (the advice or the file-level diff): the pass walks every entry
+ * of every layer, so it is kept beside the contents it was computed from.
+ */
+export function stackContents(contents: ImageContents): Stacked {
+  let s = stackedByContents.get(contents);
+  if (!s) {
+    const replaced: ReplacedFile[] = [];
+    const final = finalFilesystem(contents.layers, (path, file, by, how) => {
+      if (file.size > 0) replaced.push({ path, file, by, how });
+    });
+    s = { final, replaced };
+    stackedByContents.set(contents, s);
+  }
+  return s;
 }
 
 /** A changed path: bytes (always positive) added or removed, and the layer it is in (head for added, base for removed). */

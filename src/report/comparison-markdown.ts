@@ -1,4 +1,5 @@
 import { markdownTable } from 'markdown-table';
+import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import type { Entry } from '../model/run.js';
 import { code, text } from './escape.js';
@@ -50,7 +51,7 @@ function change(t: Totals, bold: boolean): string {
 function headline(c: Comparison, ctx: RenderContext): string {
   const mark =
     c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
-  const t = c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+  const t = judgedTotals(c);
   let what = '';
   if (t.percent !== null && t.delta !== null) {
     const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
@@ -244,12 +245,11 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
     : warned
       ? `⚠️ ${warned} of ${entries.length} warned`
       : '✅ all passed';
-  const judged = (c: Comparison) => (c.rules.metric === 'compressed' ? c.compressed : c.uncompressed);
   const table = markdownTable(
     [
       ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
       ...entries.map((e) => {
-        const t = judged(e.comparison);
+        const t = judgedTotals(e.comparison);
         return [
           code(e.name),
           text(e.comparison.head.platform),

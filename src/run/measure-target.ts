@@ -1,7 +1,7 @@
 import { adviseSide } from '../build/side-advice.js';
 import { buildAndMeasureSides, type Log } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
-import { measureImage } from '../engine.js';
+import { measurePlatforms } from '../engine.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { Entry } from '../model/run.js';
@@ -30,23 +30,16 @@ export async function measureTarget(
   log: Log,
   cleanups: (() => Promise<void>)[],
 ): Promise<Entry[]> {
-  const platforms = target.build.platforms.length > 0 ? target.build.platforms : [undefined];
+  const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
   const measure = async (ref: string, side: 'base' | 'head'): Promise<ImageReport[]> => {
-    const files = !ref.startsWith('docker://');
-    const reports: ImageReport[] = [];
-    for (const p of platforms) {
-      const report = await measureImage(ref, {
-        platform: p ? parsePlatform(p) : undefined,
-        files,
-        compressedEstimate: true,
-        cache: ctx.cache,
-      });
-      const built = side === 'head' ? !target.headImage : !target.baseImage;
-      reports.push(
-        await adviseSide(report, side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built }),
-      );
-    }
-    return reports;
+    const reports = await measurePlatforms(ref, platforms, {
+      files: !ref.startsWith('docker://'),
+      compressedEstimate: true,
+      cache: ctx.cache,
+    });
+    const built = side === 'head' ? !target.headImage : !target.baseImage;
+    const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built };
+    return adviseSide(reports, side, where);
   };
   const sides = await buildAndMeasureSides(
     {

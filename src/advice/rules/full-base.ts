@@ -15,10 +15,13 @@ const SLIM: Record<string, { slim: (tag: string) => string; publishedBytes: numb
 /** SDK images whose programs run without them: the runtime base can be scratch or distroless. */
 const RUNTIME_FREE = new Set(['golang', 'rust']);
 
+/** An official image's short name: `docker.io/library/python` is `python`. */
+const officialName = (image: string) => image.replace(/^(docker\.io\/)?(library\/)?/, '');
+
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 export function slimCandidates(dockerfile: DockerfileFacts): string[] {
   const stage = dockerfile.stages.at(-1);
-  const known = stage ? SLIM[stage.fromImage.replace(/^(docker\.io\/)?(library\/)?/, '')] : undefined;
+  const known = stage ? SLIM[officialName(stage.fromImage)] : undefined;
   return stage && known ? [known.slim(stage.fromTag ?? 'latest')] : [];
 }
 
@@ -26,7 +29,7 @@ export function slimCandidates(dockerfile: DockerfileFacts): string[] {
 export const fullBase: Rule = (facts) => {
   const stage = facts.finalStage;
   if (!stage || !stage.fromImage) return [];
-  const name = stage.fromImage.replace(/^(docker\.io\/)?(library\/)?/, '');
+  const name = officialName(stage.fromImage);
   const tag = stage.fromTag ?? 'latest';
   const known = SLIM[name];
   if (/slim|alpine|distroless|minimal/.test(tag)) return [];
@@ -35,9 +38,7 @@ export const fullBase: Rule = (facts) => {
   if (RUNTIME_FREE.has(name) && (facts.input.dockerfile?.stages.length ?? 0) <= 1) return [];
   const count = baseLayerCount(facts);
   if (count === null) return [];
-  const baseBytes = facts.layers
-    .slice(0, count)
-    .reduce((s, entries) => s + entries.filter((e) => e.kind === 'file').reduce((t, e) => t + e.size, 0), 0);
+  const baseBytes = facts.bottomBytes(count);
   let target = 'scratch or a distroless image';
   let targetBytes = 0;
   let estimate = false;

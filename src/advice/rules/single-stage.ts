@@ -9,8 +9,9 @@ const INSTALLS_TOOLCHAIN =
 const SDK_IMAGES =
   /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
 
-const bytesOf = (entries: readonly LayerEntry[], keep: (e: LayerEntry) => boolean = () => true) =>
-  entries.filter((e) => e.kind === 'file' && keep(e)).reduce((s, e) => s + e.size, 0);
+/** The bytes of a layer's files under build caches: what a build stage would keep of a compile step. */
+const cacheBytes = (entries: readonly LayerEntry[]) =>
+  entries.reduce((s, e) => (e.kind === 'file' && cacheOf(e.path) ? s + e.size : s), 0);
 
 /**
  * A Dockerfile that builds and runs in one stage. The saving is measured from the layers a build stage would keep:
@@ -35,12 +36,12 @@ export const singleStage: Rule = (facts) => {
     if (b > largest) [largest, layer] = [b, i];
   };
   if (sdkBase) {
-    for (let i = 0; i < baseCount; i++) count(i, bytesOf(facts.layers[i]!));
+    for (let i = 0; i < baseCount; i++) count(i, facts.contentBytes(i));
   }
   for (let i = baseCount; i < facts.layers.length; i++) {
     const instruction = facts.instruction(i) ?? '';
     const isInstall = installs.some((ins) => instruction.includes(ins.args.slice(0, 40).trim()));
-    count(i, isInstall ? bytesOf(facts.layers[i]!) : bytesOf(facts.layers[i]!, (e) => !!cacheOf(e.path)));
+    count(i, isInstall ? facts.contentBytes(i) : cacheBytes(facts.layers[i]!));
   }
   if (bytes < MIN_FINDING_BYTES) return [];
   return [
