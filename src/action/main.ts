@@ -14,6 +14,7 @@ import { LayerCache } from '../measure/layer-cache.js';
 import type { Entry, RunReport } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { measureTarget } from '../run/measure-target.js';
+import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { resolveTargets } from '../run/targets.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
@@ -193,8 +194,8 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
  */
 async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha: string | null): Promise<void> {
   const reports = await readReports(inputs.reports, 'reports');
-  const entries = reports.flatMap((r) => r.entries);
   let pr = event.pr?.number ?? null;
+  let labels = event.pr?.labels ?? [];
   if (inputs.mode === 'comment') {
     const prs = [...new Set(reports.map((r) => r.pr))];
     const shas = [...new Set(reports.map((r) => r.headSha))];
@@ -215,8 +216,13 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
           `Invalid input 'reports': pull request #${pr} is ${data.state} at ${data.head.sha.slice(0, 12)}, not open at the measured ${shas[0].slice(0, 12)}`,
         );
       }
+      labels = (data.labels ?? []).map((l) => l.name ?? '');
+    } else {
+      labels = []; // without the API, no approval can be verified
     }
   }
+  // Never a verdict or an approval copied from a report: both are computed again here.
+  const entries = rederiveEntries(reports, labels.includes(inputs.approveLabel));
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
     tool: 'docker-size-guard',

@@ -2,7 +2,7 @@ import { markdownTable } from 'markdown-table';
 import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import type { Entry } from '../model/run.js';
-import { code, text } from './escape.js';
+import { code, html, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
 import { filesChangeMarkdown } from './files-change.js';
 import { findingsMarkdown } from './findings.js';
@@ -212,7 +212,7 @@ function fit(render: (limit: number) => string, start: number, key: string): str
   return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(key) : body;
 }
 
-/** The PR comment / job summary for one image. Every user-controlled string goes through code() or text(). */
+/** The PR comment / job summary for one image. Every user-controlled string goes through escape.ts. */
 export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
   return fit(
     (limit) =>
@@ -272,7 +272,8 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
         table,
         ...entries.flatMap((e) => [
           '',
-          `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${code(e.name)} ${text(e.comparison.head.platform)} (base ${code(e.baseLabel)})</summary>`,
+          // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
+          `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
           '',
           ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey }, limit),
           '',

@@ -1,14 +1,45 @@
 /**
- * Everything here renders user-controlled text (instructions, paths, image names) into GitHub markdown so that it
- * can neither break a table, mention someone, link an issue nor inject HTML.
+ * The one rendering rule for text that reaches GitHub markdown from an image, a Dockerfile, a config file or a
+ * report (README "Security"). Such text can never break a table, open or close HTML, link, embed an image, mention
+ * anyone or reference an issue:
+ *   - `code()` where the text is code (instructions, paths, image names), in markdown context only;
+ *   - `text()` in markdown context: punctuation backslash-escaped, `<` and `&` as entities, links defused;
+ *   - `html()` inside an HTML block (`<summary>`), where markdown is not parsed: entities only, links defused.
+ * GitHub finds mentions and `#N` references in the rendered text (where `&#64;` is an `@` again), so `@` and `#`
+ * are followed by a zero-width joiner, which no mention or reference pattern accepts.
  */
 
 const MAX_CODE = 120;
+const ZWJ = '\u200d';
 
-/** Inline code that survives a table cell: pipes escaped, newlines folded, a fence longer than any backtick run. */
-export function code(text: string, max = MAX_CODE): string {
-  let s = text.replace(/[\r\n\t]+/g, ' ');
-  if (s.length > max) s = s.slice(0, max - 1) + '…';
+/** Breaks what GitHub would turn into a mention, an issue link or an autolink, after the rendering. */
+function defuse(s: string): string {
+  return (
+    s
+      .replace(/[@#]/g, (c) => c + ZWJ)
+      .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWJ}`)
+      // GFM's extended autolinks start at `www.` and at `scheme:` / `scheme://`.
+      .replace(/(www)\./gi, `$1${ZWJ}.`)
+      .replace(/:\/\//g, `:${ZWJ}//`)
+  );
+}
+
+/** Control characters other than tab and newline have no business in a comment. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
+function clipTo(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/**
+ * Inline code that survives a table cell: pipes escaped, newlines folded, a fence longer than any backtick run.
+ * Inside a code span nothing is a link, a mention or HTML, so only the fence and the cell need care.
+ */
+export function code(value: string, max = MAX_CODE): string {
+  let s = clipTo(printable(value).replace(/[\r\n\t]+/g, ' '), max);
   s = s.replace(/\|/g, '\\|');
   const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
@@ -16,13 +47,33 @@ export function code(text: string, max = MAX_CODE): string {
   return `${fence}${pad}${s}${pad}${fence}`;
 }
 
-/** Plain text outside code: markdown punctuation escaped, @ and # neutralised, HTML impossible. */
-export function text(value: string): string {
-  return value
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()!|~>]/g, (c) => `\\${c}`)
+/** Plain text in markdown context: no markup, no HTML, no link, no mention, no reference. */
+export function text(value: string, max = 1000): string {
+  return (
+    clipTo(defuse(printable(value)).replace(/[\r\n]+/g, ' '), max)
+      .replace(/[\\`*_{}[\]()!|~>#+-]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      // An ordered-list marker where the text may start a line (a list item's first words).
+      .replace(/^(\d+)([.)])/, '$1\\$2')
+  );
+}
+
+/** Text inside an HTML block (`<summary>…</summary>`): markdown is not parsed there, so entities do the work. */
+export function html(value: string, max = 200): string {
+  return clipTo(defuse(printable(value)).replace(/[\r\n]+/g, ' '), max)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/@/g, '&#64;')
-    .replace(/#/g, '&#35;');
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/**
+ * Our own sentences that quote code between backticks (advice fixes): each quoted part becomes a code span, the
+ * rest plain text. Safe for any input, so a forged sentence renders as harmless text.
+ */
+export function prose(value: string, max = 600): string {
+  const parts = clipTo(printable(value), max).split('`');
+  // An odd count of backticks leaves the last part unquoted.
+  return parts.map((p, i) => (i % 2 === 1 && i < parts.length - 1 ? code(p, max) : text(p, max))).join('');
 }

@@ -1,8 +1,8 @@
 import type { Finding } from '../model/finding.js';
-import { code, text } from './escape.js';
+import { code, prose, text } from './escape.js';
 import { formatBytes } from './format.js';
 
-/** Fix texts are ours and may hold `code`; everything taken from the image or the Dockerfile is escaped. */
+/** Fix texts quote code between backticks; prose() renders those parts as code spans and escapes the rest. */
 function saving(f: Finding): string {
   if (f.bytes === 0) return '';
   return `${f.estimate ? '≈ ' : ''}−${formatBytes(f.bytes)}`;
@@ -14,7 +14,7 @@ export function findingsMarkdown(findings: Finding[]): string {
       const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${code(f.instruction, 60)}` : ''})` : '';
       const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => code(p, 60)).join(', ')}` : '';
       const lead = saving(f) ? `**${saving(f)}** ` : '';
-      return `- ${lead}${text(f.message)}${where}${paths}: ${f.fix}.`;
+      return `- ${lead}${text(f.message)}${where}${paths}: ${prose(f.fix)}.`;
     })
     .join('\n');
 }
