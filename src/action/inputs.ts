@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { checkRev } from '../build/git.js';
 import { UserError } from '../errors.js';
+import { secretValues } from '../run/redact.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
 
@@ -69,6 +71,7 @@ export function getInputs(): ActionInputs {
   if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
     throw new UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
   }
+  const baseRef = core.getInput('base-ref').trim();
   return {
     mode: mode as RunMode,
     images: core.getInput('images'),
@@ -88,7 +91,7 @@ export function getInputs(): ActionInputs {
       pull: bool('pull', false),
       noCache: bool('no-cache', false),
     },
-    baseRef: core.getInput('base-ref').trim(),
+    baseRef: baseRef ? checkRev(baseRef, describe('base-ref')) : '',
     baseImage: core.getInput('base-image').trim(),
     headImage: core.getInput('head-image').trim(),
     rules,
@@ -104,7 +107,5 @@ export function getInputs(): ActionInputs {
 
 /** Build-arg and secret values, to be masked in logs before anything else runs. */
 export function sensitiveValues(inputs: ActionInputs): string[] {
-  return [...inputs.build.buildArgs, ...inputs.build.secrets]
-    .map((a) => a.slice(a.indexOf('=') + 1))
-    .filter((v) => v.length >= 3);
+  return secretValues([...inputs.build.buildArgs, ...inputs.build.secrets]);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
-import { mergeBase, revParse } from '../build/git.js';
+import { checkRev, mergeBase, revParse } from '../build/git.js';
 import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
@@ -16,7 +16,9 @@ import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js'
 import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
-import { resolveTargets } from '../run/targets.js';
+import { confineTargets } from '../run/confine.js';
+import { redactValues, secretValues } from '../run/redact.js';
+import { CONFIG_FILE, resolveTargets } from '../run/targets.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
@@ -33,10 +35,14 @@ interface BaseChoice {
 async function chooseBase(root: string, inputs: ActionInputs, event: RunEvent): Promise<BaseChoice> {
   if (inputs.baseRef) return { sha: await revParse(root, inputs.baseRef), label: inputs.baseRef, missing: null };
   if (event.pr) {
-    return { sha: await mergeBase(root, event.pr.baseSha, event.pr.headSha), label: event.pr.baseRef, missing: null };
+    const base = checkRev(event.pr.baseSha, 'event: pull_request.base.sha');
+    const head = checkRev(event.pr.headSha, 'event: pull_request.head.sha');
+    return { sha: await mergeBase(root, base, head), label: event.pr.baseRef, missing: null };
   }
-  if (event.beforeSha)
-    return { sha: await revParse(root, event.beforeSha), label: event.beforeSha.slice(0, 7), missing: null };
+  if (event.beforeSha) {
+    const before = checkRev(event.beforeSha, 'event: before');
+    return { sha: await revParse(root, before), label: before.slice(0, 7), missing: null };
+  }
   if (event.name === 'workflow_dispatch')
     throw new UserError(`Invalid input 'base-ref': a workflow_dispatch run needs a base-ref or a base-image`);
   return { sha: null, label: 'base', missing: `the ${event.name} event names no base commit` };
@@ -144,12 +150,16 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const { targets, from } = await resolveTargets(root, inputs);
+  confineTargets(root, targets, from);
   if (event.privileged && !inputs.allowUnsafePrBuild && targets.some((t) => !t.headImage)) {
     throw new UserError(
-      `Refusing to build under ${event.name}: this event runs with a write token, and building the PR's code would let a fork run ` +
-        `code with it. Measure in a pull_request workflow and comment from ${event.name} with mode: comment, or set allow-unsafe-pr-build: true if the code is trusted.`,
+      `Refusing to build under ${event.name}: its token can write and the code may come from a pull request; measure in a pull_request workflow and post with mode: comment, or set allow-unsafe-pr-build: true for trusted code`,
     );
   }
+  // Image references a PR's config file names get no registry credentials under a write token.
+  const credentials = !(event.privileged && from === CONFIG_FILE);
+  if (!credentials) core.info(`${CONFIG_FILE} under ${event.name}: its images are read without registry credentials.`);
+  for (const t of targets) for (const v of secretValues(t.build.buildArgs)) core.setSecret(v);
   if (targets.length > 1) core.info(`${targets.length} images from ${from}: ${targets.map((t) => t.name).join(', ')}`);
   const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
@@ -172,19 +182,26 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
       tmp,
       id: targets.length > 1 ? `${id}-${i}` : id,
       cache,
+      credentials,
     };
     entries.push(...(await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups))));
   }
+  // Every build-arg and secret value, wherever in an image's text it surfaced, is gone before any sink.
+  const secrets = secretValues([
+    ...inputs.build.buildArgs,
+    ...inputs.build.secrets,
+    ...targets.flatMap((t) => t.build.buildArgs),
+  ]);
   const report: RunReport = {
     tool: 'docker-size-guard',
     version: 1,
     key: inputs.commentKey,
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
-    entries,
+    entries: redactValues(entries, secrets),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, entries, event.pr?.number ?? null, reportPath, true);
+  await publish(inputs, report.entries, event.pr?.number ?? null, reportPath, true);
 }
 
 /**

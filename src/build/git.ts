@@ -5,14 +5,27 @@ import { UserError } from '../errors.js';
 
 const git = (root: string, args: string[], allowFailure = false) => exec('git', args, { cwd: root, allowFailure });
 
+/**
+ * A ref or commit from an input, a PR event or the command line, checked before git sees it: never an option
+ * (`--upload-pack=…`), never a path trick. Every git call below also puts `--end-of-options` before it.
+ */
+export function checkRev(rev: string, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/~^@{}+-]{0,254}$/.test(rev) || rev.includes('..') || rev.includes('@{-')) {
+    throw new UserError(
+      `Invalid ${what}: '${rev.slice(0, 80)}' is not a branch, tag or commit name (letters, digits and . _ / ~ ^ @ { } + -, not starting with - or .)`,
+    );
+  }
+  return rev;
+}
+
 export async function hasCommit(root: string, rev: string): Promise<boolean> {
-  return (await git(root, ['cat-file', '-e', `${rev}^{commit}`], true)).exitCode === 0;
+  return (await git(root, ['cat-file', '-e', '--end-of-options', `${rev}^{commit}`], true)).exitCode === 0;
 }
 
 /** Makes `rev` present, fetching it from origin when a shallow or partial checkout lacks it. */
 export async function ensureCommit(root: string, rev: string): Promise<void> {
   if (await hasCommit(root, rev)) return;
-  await git(root, ['fetch', '--no-tags', '--depth=50', 'origin', rev], true);
+  await git(root, ['fetch', '--no-tags', '--depth=50', '--end-of-options', 'origin', rev], true);
   if (!(await hasCommit(root, rev)))
     throw new UserError(
       `Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`,
@@ -21,7 +34,7 @@ export async function ensureCommit(root: string, rev: string): Promise<void> {
 
 export async function revParse(root: string, rev: string): Promise<string> {
   await ensureCommit(root, rev);
-  return (await git(root, ['rev-parse', `${rev}^{commit}`])).stdout.trim();
+  return (await git(root, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
 }
 
 /** The merge base of two commits, deepening a shallow clone until it is found. */
@@ -29,9 +42,10 @@ export async function mergeBase(root: string, a: string, b: string): Promise<str
   await ensureCommit(root, a);
   await ensureCommit(root, b);
   for (const deepen of [0, 100, 1000, -1]) {
-    if (deepen > 0) await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, 'origin', a, b], true);
-    if (deepen < 0) await git(root, ['fetch', '--no-tags', '--unshallow', 'origin'], true);
-    const r = await git(root, ['merge-base', a, b], true);
+    if (deepen > 0)
+      await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, '--end-of-options', 'origin', a, b], true);
+    if (deepen < 0) await git(root, ['fetch', '--no-tags', '--unshallow', '--end-of-options', 'origin'], true);
+    const r = await git(root, ['merge-base', '--end-of-options', a, b], true);
     if (r.exitCode === 0) return r.stdout.trim();
     const shallow = (await git(root, ['rev-parse', '--is-shallow-repository'], true)).stdout.trim() === 'true';
     if (!shallow) break;
@@ -40,12 +54,15 @@ export async function mergeBase(root: string, a: string, b: string): Promise<str
 }
 
 export async function fileAt(root: string, rev: string, path: string): Promise<boolean> {
-  return (await git(root, ['cat-file', '-e', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode === 0;
+  return (
+    (await git(root, ['cat-file', '-e', '--end-of-options', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode ===
+    0
+  );
 }
 
 /** A file's text at a commit, or null when it is not there. */
 export async function readAt(root: string, rev: string, path: string): Promise<string | null> {
-  const r = await git(root, ['show', `${rev}:${path.replace(/^\.\//, '')}`], true);
+  const r = await git(root, ['show', '--end-of-options', `${rev}:${path.replace(/^\.\//, '')}`], true);
   return r.exitCode === 0 ? r.stdout : null;
 }
 
@@ -57,7 +74,7 @@ export interface Worktree {
 /** A detached worktree of `rev` in a temporary directory; `remove()` deletes it and its administrative files. */
 export async function addWorktree(root: string, rev: string, parent: string): Promise<Worktree> {
   const dir = await mkdtemp(join(parent, 'base-'));
-  await git(root, ['worktree', 'add', '--detach', '--force', dir, rev]);
+  await git(root, ['worktree', 'add', '--detach', '--force', '--end-of-options', dir, rev]);
   return {
     dir,
     async remove() {

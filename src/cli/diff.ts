@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasCommit, mergeBase } from '../build/git.js';
+import { redactValues, secretValues } from '../run/redact.js';
+import { checkRev, hasCommit, mergeBase } from '../build/git.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import { parseRules } from '../compare/parse-rules.js';
 import { measureTarget } from '../run/measure-target.js';
@@ -45,7 +46,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   const top = await exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
   if (top.exitCode !== 0) throw new UserError('diff runs in a git repository: this directory is not in one');
   const root = top.stdout.trim();
-  const baseRef = (values['base-ref'] as string | undefined) ?? (await defaultBaseRef(root));
+  const given = values['base-ref'] as string | undefined;
+  const baseRef = given !== undefined ? checkRev(given, '--base-ref') : await defaultBaseRef(root);
   const baseSha = await mergeBase(root, baseRef, 'HEAD');
 
   await yieldCpuToBuilds();
@@ -86,7 +88,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
     };
     // The same build-and-measure path as the action; no platforms given, so one entry.
     const [entry] = await measureTarget(target, ctx, log, cleanups);
-    const c = entry!.comparison;
+    // Build-arg values can surface anywhere an image's text does; none is printed.
+    const c = redactValues(entry!.comparison, secretValues(build.buildArgs));
     return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
   } finally {
     for (const c of cleanups.reverse())

@@ -31,6 +31,19 @@ interface Payload {
 
 const ZERO = /^0+$/;
 
+/**
+ * Events whose token can write while the code they may check out comes from a pull request: the PR's own
+ * workflow cannot run on them, but a workflow that checks out the PR's head there builds a stranger's code with
+ * a write token. `issue_comment` and `discussion_comment` are how chat-ops workflows (`/size` comments) run.
+ */
+export const PRIVILEGED_EVENTS = [
+  'pull_request_target',
+  'workflow_run',
+  'issue_comment',
+  'pull_request_review_comment',
+  'discussion_comment',
+];
+
 export function readEvent(name: string, payload: Payload): RunEvent {
   const pr = payload.pull_request;
   const info: PullRequestInfo | null = pr
@@ -46,5 +59,5 @@ export function readEvent(name: string, payload: Payload): RunEvent {
   let beforeSha: string | null = null;
   if (name === 'push' && payload.before && !ZERO.test(payload.before)) beforeSha = payload.before;
   if (name === 'merge_group' && payload.merge_group?.base_sha) beforeSha = payload.merge_group.base_sha;
-  return { name, pr: info, beforeSha, privileged: name === 'pull_request_target' || name === 'workflow_run' };
+  return { name, pr: info, beforeSha, privileged: PRIVILEGED_EVENTS.includes(name) };
 }

@@ -3,40 +3,53 @@ import type { HistoryEntry } from '../model/oci.js';
 export const MISSING_INSTRUCTION = '<missing>';
 export const REDACTED = '***';
 
+/** What stands in a RUN line where the shell could not be told apart from the build-arg values before it. */
+export const HIDDEN_COMMAND = '‹command hidden: its shell is not one this tool knows›';
+
 /**
- * Build-arg values are recorded in history as `|N KEY=value … /bin/sh -c …` (classic builder and BuildKit alike).
- * Keeps the keys, replaces the values. The values may contain spaces, so the block ends where the shell starts.
+ * A shell's `-c` invocation as BuildKit and the classic builder record it: any absolute path to a `sh`-named
+ * shell (sh, bash, dash, ash, zsh, ksh, mksh), busybox's applet form, or Windows' cmd / powershell.
+ */
+const SHELL_START =
+  /(^| )((?:\/\S*\/)?busybox sh -c|\/\S*\/(?:ba|da|a|z|k|mk)?sh -c|cmd \/S \/C|powershell(?:\.exe)? )/;
+const KEY = /(?:^| )([A-Za-z_][A-Za-z0-9_]*)=/g;
+
+/**
+ * Build-arg values are recorded in history as `|N KEY=value … <shell> -c …` (classic builder and BuildKit
+ * alike). Keeps the keys, replaces the values. A value may hold spaces, `[` or anything else, so the block ends
+ * only where a known shell starts after the N-th key; with no known shell (exec form, a custom SHELL) the command
+ * cannot be told apart from the last value and is hidden too.
  */
 export function redactBuildArgs(createdBy: string): string {
   const m = /^(RUN )?\|(\d+) /.exec(createdBy);
   if (!m) return createdBy;
   const count = Number(m[2]);
   const rest = createdBy.slice(m[0].length);
-  const shell = /(^| )(\/bin\/(?:ba|da|a)?sh -c|cmd \/S \/C|powershell|\[)/.exec(rest);
-  let argsText: string;
-  let tail: string;
-  if (shell) {
-    argsText = rest.slice(0, shell.index);
-    tail = rest.slice(shell.index + shell[1]!.length);
-  } else {
-    // Exec-form RUN without a shell: take exactly N whitespace-separated KEY=value tokens.
-    const tokens = rest.split(' ');
-    argsText = tokens.slice(0, count).join(' ');
-    tail = tokens.slice(count).join(' ');
-  }
-  const keys = [...argsText.matchAll(/(?:^| )([A-Za-z_][A-Za-z0-9_]*)=/g)].map((k) => k[1]!);
-  const redacted = keys.map((k) => `${k}=${REDACTED}`).join(' ');
-  return `${m[1] ?? ''}|${count} ${redacted}${tail ? ' ' + tail : ''}`;
+  const keys = [...rest.matchAll(KEY)];
+  const nth = keys[Math.max(0, count - 1)];
+  const from = nth ? nth.index + nth[0].length : 0;
+  const shell = SHELL_START.exec(rest.slice(from));
+  const argsText = shell ? rest.slice(0, from + shell.index) : rest;
+  const tail = shell ? rest.slice(from + shell.index + shell[1]!.length) : HIDDEN_COMMAND;
+  const names = [...argsText.matchAll(KEY)].map((k) => k[1]!);
+  const redacted = names.map((k) => `${k}=${REDACTED}`).join(' ');
+  return `${m[1] ?? ''}|${count} ${redacted} ${tail}`.replace(/ +/g, ' ');
+}
+
+/** `scheme://user:password@host` in ADD lines and elsewhere: the credentials go. */
+export function redactUrlCredentials(s: string): string {
+  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REDACTED}@`);
 }
 
 /** A history line as a person reads it: BuildKit's and the classic builder's shell boilerplate removed. */
 export function displayInstruction(createdBy: string | undefined): string {
   if (!createdBy) return MISSING_INSTRUCTION;
-  let s = redactBuildArgs(createdBy.trim());
+  let s = redactUrlCredentials(redactBuildArgs(createdBy.trim()));
   s = s.replace(/ # buildkit$/, '');
   s = s.replace(/^\/bin\/sh -c #\(nop\) +/, '');
   s = s.replace(/^(RUN (?:\|\d+ (?:[A-Za-z_][A-Za-z0-9_]*=\*\*\* ?)*)?)\/bin\/sh -c /, '$1');
   s = s.replace(/^((?:\|\d+ (?:[A-Za-z_][A-Za-z0-9_]*=\*\*\* ?)*)?)\/bin\/sh -c /, 'RUN $1');
+  s = s.replace(/^\|(\d+) /, 'RUN |$1 ');
   return s.replace(/\s+/g, ' ').trim();
 }
 
