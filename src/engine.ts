@@ -1,4 +1,4 @@
-import { UserError } from './errors.js';
+import { UserError, errorMessage } from './errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from './measure/layer.js';
 import { buildImageReport } from './measure/image.js';
 import { LayerCache } from './measure/layer-cache.js';
@@ -20,10 +20,29 @@ export interface MeasureOptions {
   compressedEstimate: boolean;
   cache?: LayerCache;
   daemon?: DockerDaemon;
+  /** False for image references a PR's config names under a write token: registries are read anonymously. */
+  registryCredentials?: boolean;
 }
 
-function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate): AnalyzeOptions {
-  return { files: o.files, estimate, keepEntries: o.files };
+/** `hash`: every source but the local engine is checked against its digests. */
+function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate, hash = true): AnalyzeOptions {
+  return { files: o.files, estimate, keepEntries: o.files, hash };
+}
+
+/**
+ * Blobs stored under their digest must hash to it, and each layer's tar to the config's diff_id: an archive, a
+ * layout or a registry could otherwise report any content under any name.
+ */
+function verifyLayers(image: ResolvedImage, stats: (LayerStats | null)[], what: string): void {
+  image.layers.forEach((l, i) => {
+    const s = stats[i];
+    if (!s?.diffDigest) return;
+    const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(l.blobPath);
+    if (named && s.blobDigest !== `sha256:${named[1]}`)
+      throw new UserError(`${what}: layer ${i} (${l.blobPath}) does not match its digest (got ${s.blobDigest})`);
+    if (s.diffDigest !== l.diffId)
+      throw new UserError(`${what}: layer ${i} does not match the config's diff_id ${l.diffId} (got ${s.diffDigest})`);
+  });
 }
 
 /** Resolves one image in an archive already read, and picks its layers' stats. */
@@ -34,7 +53,9 @@ async function resolveInArchive(
   name: string | undefined,
 ): Promise<{ image: ResolvedImage; stats: LayerStats[] }> {
   const image = await resolveLayout(contents, { platform: o.platform, name, what }, (p) => contents.sizes.get(p));
-  return { image, stats: image.layers.map((l) => contents.layer(l.blobPath, what)) };
+  const stats = image.layers.map((l) => contents.layer(l.blobPath, what));
+  verifyLayers(image, stats, what);
+  return { image, stats };
 }
 
 type DaemonRef = Extract<ImageReference, { transport: 'docker-daemon' }>;
@@ -50,7 +71,12 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
   for (const r of refs) await daemon.inspect(r.name, formatReference(r));
   const names = [...new Set(refs.map((r) => r.name))];
   const stream = await daemon.save(names, what);
-  const contents = await readArchive(stream as AsyncIterable<Buffer>, { ...analyzeOptions(o), what, cache: o.cache });
+  // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
+  const contents = await readArchive(stream as AsyncIterable<Buffer>, {
+    ...analyzeOptions(o, o.compressedEstimate, false),
+    what,
+    cache: o.cache,
+  });
   const reports = new Map<string, ImageReport>();
   for (const name of names) {
     const reference = formatReference({ transport: 'docker-daemon', name });
@@ -61,6 +87,13 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
     );
   }
   return reports;
+}
+
+function asUserError(what: string, blob: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
+  };
 }
 
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
@@ -136,18 +169,21 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
       return (await fromArchive(ref, [options.platform], options))[0]!;
     case 'oci': {
       await checkPath(ref.path, what, true);
-      const dir = new OciDirectory(ref.path);
+      const dir = new OciDirectory(ref.path, what);
       const image = await resolveLayout(dir, { platform: options.platform, name: ref.name, what });
       const byPath = new Map<string, Promise<LayerStats>>();
       const stats: LayerStats[] = [];
       for (const l of image.layers) {
-        if (!byPath.has(l.blobPath)) byPath.set(l.blobPath, dir.layer(l.blobPath, analyzeOptions(options), what));
+        if (!byPath.has(l.blobPath)) byPath.set(l.blobPath, dir.layer(l.blobPath, analyzeOptions(options)));
         stats.push(await byPath.get(l.blobPath)!);
       }
+      verifyLayers(image, stats, what);
       return buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, withWaste);
     }
     case 'docker': {
-      const client = new RegistryClient(parseRegistryName(ref.name), what);
+      const client = new RegistryClient(parseRegistryName(ref.name), what, {
+        credentials: options.registryCredentials !== false,
+      });
       const image = await resolveLayout(client, { platform: options.platform, what });
       let stats: (LayerStats | null)[] = image.layers.map(() => null);
       if (options.files) {
@@ -158,10 +194,11 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
           const digest = l.descriptor?.digest;
           if (!digest) throw new UserError(`${what}: layer ${l.diffId} has no descriptor`);
           const cached = options.cache?.get(digest, o);
-          const s = cached ?? (await analyzeLayer(await client.blob(digest), o));
+          const s = cached ?? (await analyzeLayer(await client.blob(digest), o).catch(asUserError(what, digest)));
           options.cache?.set(digest, o, s);
           stats.push(s);
         }
+        verifyLayers(image, stats, what);
       }
       return buildImageReport({ reference: what, source: { transport: ref.transport }, image, stats }, withWaste);
     }

@@ -28,16 +28,26 @@ export function looksLikeTar(head: Buffer): boolean {
 
 type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => NodeJS.ReadWriteStream };
 
+/**
+ * fzstd decodes every block a push completes before it returns, and one input byte can stand for 128 KiB of
+ * output (an RLE block is 4 bytes), so a 64 KiB chunk of a zstd bomb is gigabytes at once. Fed 256 bytes at a
+ * time, one push yields at most 64 blocks (8 MiB), and what it yielded is consumed before the next push.
+ * fzstd accumulates a partial block without copying, so the small pushes cost little.
+ */
+const FZSTD_SLICE = 256;
+
 async function* zstdWithFzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   const decoder = new ZstdDecompress((chunk) => {
     out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
   });
   for await (const chunk of source) {
-    decoder.push(chunk);
-    if (out.length) {
-      yield* out;
-      out = [];
+    for (let i = 0; i < chunk.length; i += FZSTD_SLICE) {
+      decoder.push(chunk.subarray(i, i + FZSTD_SLICE));
+      if (out.length) {
+        yield* out;
+        out = [];
+      }
     }
   }
   decoder.push(new Uint8Array(0), true);

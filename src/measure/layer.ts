@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { extract as tarExtract, type Header as TarHeaders } from 'tar-stream';
 import type { LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
@@ -19,6 +20,9 @@ export interface LayerStats {
   /** Estimated gzip size, for uncompressed blobs when an estimate was asked for. */
   estimatedGzipBytes: number | null;
   entries: LayerEntry[] | null;
+  /** sha256 of the blob as stored and of its uncompressed tar, when hashing was asked for (untrusted sources). */
+  blobDigest: string | null;
+  diffDigest: string | null;
 }
 
 export interface AnalyzeOptions {
@@ -28,6 +32,8 @@ export interface AnalyzeOptions {
   estimate: boolean;
   /** Keep the per-entry list (needed for the waste walk). */
   keepEntries: boolean;
+  /** Hash the blob and its tar, for sources that must be checked against their digests. */
+  hash?: boolean;
 }
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -76,9 +82,12 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
   if (compression === 'none' && head.length > 0 && !looksLikeTar(head)) throw new NotALayerError('not a tar archive');
 
   let blobBytes = 0;
+  const blobHash = options.hash ? createHash('sha256') : null;
+  const diffHash = options.hash && compression !== 'none' ? createHash('sha256') : null;
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of stream) {
       blobBytes += chunk.length;
+      blobHash?.update(chunk);
       yield chunk;
     }
   }
@@ -112,6 +121,7 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
 
   for await (const chunk of decompress(counted(), compression)) {
     uncompressedBytes += chunk.length;
+    diffHash?.update(chunk);
     const waitEstimator = estimator?.write(chunk);
     if (extract && !extract.write(chunk)) {
       await new Promise<void>((resolve) => {
@@ -131,6 +141,7 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
     await extractDone;
   }
   const estimatedGzipBytes = estimator ? await estimator.finish() : null;
+  const blobDigest = blobHash ? `sha256:${blobHash.digest('hex')}` : null;
   return {
     blobBytes,
     compression,
@@ -140,5 +151,7 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
     filesParsed: options.files,
     estimatedGzipBytes,
     entries,
+    blobDigest,
+    diffDigest: diffHash ? `sha256:${diffHash.digest('hex')}` : blobDigest,
   };
 }

@@ -18,6 +18,8 @@ export interface TargetContext {
   tmp: string;
   id: string;
   cache: LayerCache;
+  /** False when the targets come from a PR's config under a write token: registries are read anonymously. */
+  credentials?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function measureTarget(
       files: !ref.startsWith('docker://'),
       compressedEstimate: true,
       cache: ctx.cache,
+      registryCredentials: ctx.credentials !== false,
     });
     const built = side === 'head' ? !target.headImage : !target.baseImage;
     const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
 import { UserError, errorMessage } from '../errors.js';
@@ -7,7 +8,9 @@ import { collect, peek } from '../util/streams.js';
 import type { LayoutAccess } from './layout.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 
-const JSON_LIMIT = 64 * 1024 * 1024;
+/** One metadata document, and all of them together: the rest of an archive is streamed, never kept. */
+const DOCUMENT_LIMIT = 16 * 1024 * 1024;
+const DOCUMENTS_TOTAL_LIMIT = 64 * 1024 * 1024;
 
 /** What one pass over a `docker save` / OCI archive leaves: small documents, and the stats of every layer blob. */
 export class ArchiveContents implements LayoutAccess {
@@ -17,6 +20,13 @@ export class ArchiveContents implements LayoutAccess {
   readonly unreadable = new Map<string, string>();
   readonly links = new Map<string, string>();
   readonly sizes = new Map<string, number>();
+  documentBytes = 0;
+
+  /** `verify`: documents stored under their digest must hash to it (false for the local engine's own saves). */
+  constructor(
+    private readonly what: string,
+    private readonly verify: boolean,
+  ) {}
 
   resolve(path: string): string {
     let p = normalize(path);
@@ -25,12 +35,20 @@ export class ArchiveContents implements LayoutAccess {
   }
 
   async readJson(path: string): Promise<unknown | undefined> {
-    const doc = this.documents.get(this.resolve(path));
-    if (!doc) return undefined;
+    const p = this.resolve(path);
+    const doc = this.documents.get(p);
+    if (!doc) {
+      const why = this.unreadable.get(p);
+      if (why) throw new UserError(`${this.what}: ${path}: ${why}`);
+      return undefined;
+    }
+    const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(p);
+    if (this.verify && named && createHash(named[1]!).update(doc).digest('hex') !== named[2])
+      throw new UserError(`${this.what}: ${path} does not match its digest`);
     try {
       return JSON.parse(doc.toString('utf8'));
     } catch {
-      return undefined;
+      throw new UserError(`${this.what}: ${path}: not JSON`);
     }
   }
 
@@ -70,7 +88,7 @@ export async function readArchive(
   source: AsyncIterable<Buffer>,
   options: ReadArchiveOptions,
 ): Promise<ArchiveContents> {
-  const contents = new ArchiveContents();
+  const contents = new ArchiveContents(options.what, options.hash ?? false);
   const { head, stream } = await peek(source, 512);
   if (head.length === 0) throw new UserError(`${options.what}: the archive is empty`);
   const outer = decompress(stream, sniffCompression(head)); // `docker save | gzip` is common
@@ -132,7 +150,10 @@ async function readBlob(
   if (isMetadataName(path) || first === '{' || first === '[') {
     if (head.length > 0 && first !== '{' && first !== '[') return; // VERSION, oci-layout: nothing to keep
     try {
-      contents.documents.set(path, await collect(stream, JSON_LIMIT, path));
+      const left = DOCUMENTS_TOTAL_LIMIT - contents.documentBytes;
+      const doc = await collect(stream, Math.min(DOCUMENT_LIMIT, left), path);
+      contents.documentBytes += doc.length;
+      contents.documents.set(path, doc);
     } catch (err) {
       contents.unreadable.set(path, errorMessage(err));
     }

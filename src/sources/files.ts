@@ -1,11 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
 import type { LayoutAccess } from './layout.js';
 
-/** Fails with one clear line when `path` is not a readable file (or directory, when `dir`). */
+/**
+ * Fails with one clear line when `path` is not a regular file (or a directory, when `dir`). A FIFO, a device
+ * (`/dev/zero`) or a socket would never end: they are refused before anything reads them.
+ */
 export async function checkPath(path: string, what: string, dir: boolean): Promise<void> {
   let s;
   try {
@@ -17,31 +21,85 @@ export async function checkPath(path: string, what: string, dir: boolean): Promi
   if (dir && !s.isDirectory())
     throw new UserError(`${what}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)`);
   if (!dir && s.isDirectory()) throw new UserError(`${what}: is a directory (use oci: for an OCI layout directory)`);
+  if (!dir && !s.isFile()) throw new UserError(`${what}: not a regular file (a pipe or a device cannot be measured)`);
 }
 
 export function fileChunks(path: string): AsyncIterable<Buffer> {
   return createReadStream(path, { highWaterMark: 1024 * 1024 });
 }
 
-/** An OCI layout directory: random access, so only the blobs the chosen image uses are read. */
+const MAX_LAYOUT_DOCUMENT = 16 * 1024 * 1024;
+
+/**
+ * An OCI layout directory: random access, so only the blobs the chosen image uses are read. Nothing outside the
+ * layout is opened: a path is only `index.json`, `oci-layout` or `blobs/ALG/HEX`, a symlink anywhere on the way
+ * out of the layout is refused, and only regular files are read (opened without following a final symlink).
+ */
 export class OciDirectory implements LayoutAccess {
-  constructor(private readonly root: string) {}
+  private rootReal: Promise<string>;
+
+  constructor(
+    private readonly root: string,
+    private readonly what: string,
+  ) {
+    this.rootReal = realpath(root);
+  }
+
+  private async openInside(path: string): Promise<{ fd: import('node:fs/promises').FileHandle; size: number } | null> {
+    if (!/^(index\.json|oci-layout|blobs\/(sha256\/[0-9a-f]{64}|sha512\/[0-9a-f]{128}))$/.test(path))
+      throw new UserError(`${this.what}: '${path.slice(0, 80)}' is not a path inside an OCI layout`);
+    const file = join(this.root, path);
+    let real: string;
+    try {
+      real = await realpath(file);
+    } catch {
+      return null;
+    }
+    const root = await this.rootReal;
+    if (!real.startsWith(root + sep)) throw new UserError(`${this.what}: ${path} leads outside the layout`);
+    const fd = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+      (err: NodeJS.ErrnoException) => {
+        throw new UserError(`${this.what}: ${path}: cannot open (${err.code})`);
+      },
+    );
+    const s = await fd.stat();
+    if (!s.isFile()) {
+      await fd.close();
+      throw new UserError(`${this.what}: ${path} is not a regular file`);
+    }
+    return { fd, size: s.size };
+  }
 
   async readJson(path: string): Promise<unknown | undefined> {
+    const f = await this.openInside(path);
+    if (!f) return undefined;
     try {
-      return JSON.parse(await readFile(join(this.root, path), 'utf8'));
-    } catch {
-      return undefined;
+      if (f.size > MAX_LAYOUT_DOCUMENT)
+        throw new UserError(`${this.what}: ${path} is larger than ${MAX_LAYOUT_DOCUMENT} bytes`);
+      const body = await f.fd.readFile();
+      const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(path);
+      if (named && createHash(named[1]!).update(body).digest('hex') !== named[2])
+        throw new UserError(`${this.what}: ${path} does not match its digest`);
+      try {
+        return JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new UserError(`${this.what}: ${path}: not JSON`);
+      }
+    } finally {
+      await f.fd.close();
     }
   }
 
-  async layer(path: string, options: AnalyzeOptions, what: string): Promise<LayerStats> {
-    const file = join(this.root, path);
-    await checkPath(file, `${what}: layer ${path}`, false);
+  async layer(path: string, options: AnalyzeOptions): Promise<LayerStats> {
+    const f = await this.openInside(path);
+    if (!f) throw new UserError(`${this.what}: layer ${path}: no such file`);
     try {
-      return await analyzeLayer(fileChunks(file), options);
+      return await analyzeLayer(f.fd.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }), options);
     } catch (err) {
-      throw new UserError(`${what}: layer ${path} is unreadable (${(err as Error).message})`);
+      if (err instanceof UserError) throw err;
+      throw new UserError(`${this.what}: layer ${path} is unreadable (${(err as Error).message})`);
+    } finally {
+      await f.fd.close();
     }
   }
 }

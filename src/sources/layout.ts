@@ -9,6 +9,12 @@ import {
   type Platform,
 } from '../model/oci.js';
 import { choosePlatform, isAttestation } from './platform.js';
+import { checkDocument, ConfigSchema, DockerManifestSchema, IndexSchema, ManifestSchema } from './documents.js';
+
+/** Bounds on what an index may make the walk visit: fan-out (the same blob listed many times) and depth. */
+const MAX_INDEX_DOCUMENTS = 64;
+const MAX_CANDIDATES = 1000;
+const MAX_DEPTH = 8;
 
 /** Read access to an image layout (an OCI layout or a `docker save` archive), by path inside it. */
 export interface LayoutAccess {
@@ -71,23 +77,37 @@ export function nameMatches(candidate: string | null, wanted: string): boolean {
   return withTag(short(candidate)) === withTag(short(wanted));
 }
 
+interface Walk {
+  seen: Set<string>;
+  documents: number;
+}
+
 async function walkIndex(
   access: LayoutAccess,
   index: IndexDocument,
   inherited: string | null,
   out: Candidate[],
+  what: string,
+  walk: Walk = { seen: new Set(), documents: 0 },
   depth = 0,
 ): Promise<void> {
-  if (depth > 8) return;
-  for (const d of index.manifests ?? []) {
+  if (depth > MAX_DEPTH) throw new UserError(`${what}: image indexes nest deeper than ${MAX_DEPTH}`);
+  for (const d of index.manifests) {
     if (isAttestation(d)) continue;
+    // Each blob is visited once, whatever the index lists: a fan-out of repeats costs nothing.
+    if (walk.seen.has(d.digest)) continue;
+    walk.seen.add(d.digest);
     const name = nameOf(d, inherited);
-    const doc = (await access.readJson(blobPath(d.digest), 'manifest')) as
-      Partial<IndexDocument & ManifestDocument> | undefined;
-    if (isIndexMediaType(d.mediaType) || (doc && Array.isArray(doc.manifests))) {
-      if (doc) await walkIndex(access, doc as IndexDocument, name, out, depth + 1);
+    const path = blobPath(d.digest);
+    const raw = (await access.readJson(path, 'manifest')) as { manifests?: unknown } | null | undefined;
+    if (isIndexMediaType(d.mediaType) || (raw && typeof raw === 'object' && 'manifests' in raw)) {
+      if (raw === undefined) continue;
+      if (++walk.documents > MAX_INDEX_DOCUMENTS)
+        throw new UserError(`${what}: more than ${MAX_INDEX_DOCUMENTS} nested image indexes`);
+      await walkIndex(access, checkDocument(IndexSchema, raw, what, path), name, out, what, walk, depth + 1);
       continue;
     }
+    if (out.length >= MAX_CANDIDATES) throw new UserError(`${what}: more than ${MAX_CANDIDATES} image manifests`);
     // A manifest whose blob is absent (another platform, not pulled) is listed but cannot be measured.
     out.push({ name, descriptor: d });
   }
@@ -107,9 +127,14 @@ function chooseName<T extends { name: string | null }>(items: T[], wanted: strin
 }
 
 async function readConfig(access: LayoutAccess, path: string, what: string): Promise<ImageConfig> {
-  const config = (await access.readJson(path, 'config')) as ImageConfig | undefined;
-  if (!config || typeof config !== 'object') throw new UserError(`${what}: image config ${path} is missing`);
-  return config;
+  const config = await access.readJson(path, 'config');
+  if (config === undefined) throw new UserError(`${what}: image config ${path} is missing`);
+  return checkDocument(ConfigSchema, config, what, path) as ImageConfig;
+}
+
+async function readManifest(access: LayoutAccess, path: string, what: string): Promise<ManifestDocument | undefined> {
+  const raw = await access.readJson(path, 'manifest');
+  return raw === undefined ? undefined : checkDocument(ManifestSchema, raw, what, path);
 }
 
 function platformOf(config: ImageConfig): Platform {
@@ -132,14 +157,14 @@ async function resolveFromIndex(
   options: ResolveOptions,
 ): Promise<ResolvedImage | null> {
   const candidates: Candidate[] = [];
-  await walkIndex(access, index, null, candidates);
+  await walkIndex(access, index, null, candidates, options.what);
   if (candidates.length === 0) return null;
   const named = chooseName(candidates, options.name, options.what);
   // Fill in platforms from the configs where the index does not give them (single-platform saves).
   const withPlatform: { platform: Platform; value: { c: Candidate; manifest: ManifestDocument } }[] = [];
   const absent: Platform[] = [];
   for (const c of named) {
-    const manifest = (await access.readJson(blobPath(c.descriptor.digest), 'manifest')) as ManifestDocument | undefined;
+    const manifest = await readManifest(access, blobPath(c.descriptor.digest), options.what);
     if (!manifest) {
       if (c.descriptor.platform) absent.push(c.descriptor.platform);
       continue;
@@ -205,13 +230,17 @@ export async function resolveLayout(
   options: ResolveOptions,
   configSize: (path: string) => number | undefined = () => undefined,
 ): Promise<ResolvedImage> {
-  const index = (await access.readJson('index.json', 'manifest')) as IndexDocument | undefined;
-  if (index && Array.isArray(index.manifests)) {
+  const rawIndex = await access.readJson('index.json', 'manifest');
+  const index = rawIndex === undefined ? undefined : checkDocument(IndexSchema, rawIndex, options.what, 'index.json');
+  if (index) {
     const resolved = await resolveFromIndex(access, index, options);
     if (resolved) return resolved;
   }
-  const items = (await access.readJson('manifest.json')) as DockerArchiveManifestItem[] | undefined;
-  if (Array.isArray(items) && items.length > 0) return resolveFromDockerManifest(access, items, options, configSize);
+  const rawItems = await access.readJson('manifest.json');
+  if (rawItems !== undefined) {
+    const items = checkDocument(DockerManifestSchema, rawItems, options.what, 'manifest.json');
+    return resolveFromDockerManifest(access, items as DockerArchiveManifestItem[], options, configSize);
+  }
   if (index) throw new UserError(`${options.what}: index.json lists no image manifest whose blobs are present`);
   throw new UserError(
     `${options.what}: not an image (no manifest.json or index.json; a plain rootfs tar is not an image)`,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError } from '../errors.js';
+import { DIGEST_PATTERN, verifyDigest } from '../util/digest.js';
+import { bodyChunks, defaultLimits, get, readDocument, type Fetched, type HttpLimits } from './http.js';
 import { MEDIA_TYPES } from '../model/oci.js';
 import type { LayoutAccess } from './layout.js';
 
@@ -60,13 +61,22 @@ interface Credentials {
   password: string;
 }
 
-/** Credentials from DSG_REGISTRY_USERNAME / DSG_REGISTRY_PASSWORD, else from the docker CLI's config.json. */
-export function findCredentials(registry: string): Credentials | undefined {
-  const username = process.env.DSG_REGISTRY_USERNAME;
-  const password = process.env.DSG_REGISTRY_PASSWORD;
-  if (username && password) return { username, password };
+/** Manifests are at most 4 MiB by the distribution spec; configs hold history and stay far below 8 MiB. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+const MAX_TOKEN_BYTES = 64 * 1024;
+
+/**
+ * Credentials for one registry host, as the docker CLI keys them: DSG_REGISTRY_USERNAME / DSG_REGISTRY_PASSWORD
+ * only for the host DSG_REGISTRY_HOST names, else the entry for that host in ~/.docker/config.json. Never for
+ * another host, whatever an image reference names.
+ */
+export function findCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  const { DSG_REGISTRY_USERNAME: username, DSG_REGISTRY_PASSWORD: password, DSG_REGISTRY_HOST: host } = env;
+  const hostOf = (h: string) => (h === 'docker.io' || h === 'index.docker.io' ? 'registry-1.docker.io' : h);
+  if (username && password && host && hostOf(host.trim()) === registry) return { username, password };
   try {
-    const dir = process.env.DOCKER_CONFIG || join(homedir(), '.docker');
+    const dir = env.DOCKER_CONFIG || join(homedir(), '.docker');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
       auths?: Record<string, { auth?: string; username?: string; password?: string }>;
     };
@@ -76,12 +86,13 @@ export function findCredentials(registry: string): Credentials | undefined {
         : [registry, `https://${registry}`, `http://${registry}`];
     for (const key of keys) {
       const a = config.auths?.[key];
-      if (a?.auth) {
+      if (typeof a?.auth === 'string') {
         const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
         const i = decoded.indexOf(':');
-        return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+        if (i > 0) return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
       }
-      if (a?.username && a.password) return { username: a.username, password: a.password };
+      if (typeof a?.username === 'string' && typeof a.password === 'string')
+        return { username: a.username, password: a.password };
     }
   } catch {
     // no config file: anonymous
@@ -96,40 +107,48 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
   return { scheme, params };
 }
 
+function digestOf(body: Buffer, algorithm: string): string {
+  return `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
+}
+
+export interface RegistryOptions {
+  /** False for references a PR's own config names under a write token: anonymous only. */
+  credentials?: boolean;
+  limits?: HttpLimits;
+}
+
 /** A Registry HTTP API v2 client for reading manifests and blobs, with anonymous, basic and bearer auth. */
 export class RegistryClient implements LayoutAccess {
   private authorization: string | undefined;
   private readonly base: string;
   private readonly credentials: Credentials | undefined;
+  private readonly limits: HttpLimits;
   private top: { digest: string; mediaType: string; size: number; body: Buffer } | undefined;
   private readonly documents = new Map<string, Buffer>();
 
   constructor(
     readonly name: RegistryName,
     private readonly what: string,
+    options: RegistryOptions = {},
   ) {
     this.base = `${isLoopback(name.registry) ? 'http' : 'https'}://${name.registry}/v2/${name.repository}`;
-    this.credentials = findCredentials(name.registry);
+    this.credentials = options.credentials === false ? undefined : findCredentials(name.registry);
+    this.limits = options.limits ?? defaultLimits();
   }
 
-  private async request(path: string, accept: string): Promise<Response> {
+  private async request(path: string, accept: string): Promise<Fetched> {
     const attempt = () =>
-      fetch(`${this.base}${path}`, {
-        headers: { Accept: accept, ...(this.authorization ? { Authorization: this.authorization } : {}) },
-        redirect: 'follow',
-      });
-    let res: Response;
-    try {
+      get(
+        `${this.base}${path}`,
+        { Accept: accept, ...(this.authorization ? { Authorization: this.authorization } : {}) },
+        this.limits,
+        this.what,
+      );
+    let res = await attempt();
+    if (res.status === 401 && !this.authorization) {
+      await res.body?.cancel().catch(() => {});
+      await this.authenticate(res.headers.get('www-authenticate') ?? '');
       res = await attempt();
-      if (res.status === 401) {
-        await res.body?.cancel();
-        await this.authenticate(res.headers.get('www-authenticate') ?? '');
-        res = await attempt();
-      }
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err);
-      throw new UserError(`${this.what}: registry ${this.name.registry} unreachable (${cause})`);
     }
     return res;
   }
@@ -144,14 +163,31 @@ export class RegistryClient implements LayoutAccess {
       return;
     }
     if (scheme === 'bearer' && params.realm) {
-      const url = new URL(params.realm);
+      let url: URL;
+      try {
+        url = new URL(params.realm);
+      } catch {
+        throw new UserError(`${this.what}: the registry's token realm is not a URL`);
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.host)))
+        throw new UserError(`${this.what}: the registry's token realm ${url.protocol} is not https`);
       if (params.service) url.searchParams.set('service', params.service);
-      url.searchParams.set('scope', params.scope ?? `repository:${this.name.repository}:pull`);
-      const res = await fetch(url, { headers: basic ? { Authorization: basic } : {} });
-      if (!res.ok) throw this.unauthorized();
-      const body = (await res.json()) as { token?: string; access_token?: string };
-      const token = body.token ?? body.access_token;
-      if (!token) throw this.unauthorized();
+      url.searchParams.set('scope', `repository:${this.name.repository}:pull`);
+      // The realm is the registry's own token service: the credentials for this registry go there, as docker does.
+      const res = await get(url.href, basic ? { Authorization: basic } : {}, this.limits, this.what);
+      if (res.status < 200 || res.status >= 300) {
+        await res.body?.cancel().catch(() => {});
+        throw this.unauthorized();
+      }
+      const body = parseJson(
+        await readDocument(res, MAX_TOKEN_BYTES, this.limits, `${this.what}: token`),
+        `${this.what}: token`,
+      ) as {
+        token?: unknown;
+        access_token?: unknown;
+      } | null;
+      const token = body?.token ?? body?.access_token;
+      if (typeof token !== 'string' || !/^[\x21-\x7e]{1,8192}$/.test(token)) throw this.unauthorized();
       this.authorization = `Bearer ${token}`;
       return;
     }
@@ -160,29 +196,40 @@ export class RegistryClient implements LayoutAccess {
 
   private unauthorized(): UserError {
     return new UserError(
-      `${this.what}: unauthorized (401); log in with docker login or set DSG_REGISTRY_USERNAME and DSG_REGISTRY_PASSWORD`,
+      `${this.what}: unauthorized (401); log in with docker login, or set DSG_REGISTRY_HOST, DSG_REGISTRY_USERNAME and DSG_REGISTRY_PASSWORD`,
     );
   }
 
-  private fail(res: Response, what: string): UserError {
+  private async fail(res: Fetched, what: string): Promise<UserError> {
+    await res.body?.cancel().catch(() => {});
     if (res.status === 401 || res.status === 403) return this.unauthorized();
     if (res.status === 404) return new UserError(`${this.what}: ${what} not found (404)`);
-    return new UserError(`${this.what}: registry answered ${res.status} ${res.statusText} for ${what}`);
+    return new UserError(`${this.what}: registry answered ${res.status} for ${what}`);
+  }
+
+  private ok(res: Fetched): boolean {
+    return res.status >= 200 && res.status < 300;
   }
 
   private async fetchTop(): Promise<void> {
     if (this.top) return;
+    const what = `manifest ${this.name.repository}:${this.name.reference}`;
     const res = await this.request(`/manifests/${this.name.reference}`, MANIFEST_ACCEPT);
-    if (!res.ok) throw this.fail(res, `manifest ${this.name.repository}:${this.name.reference}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const digest =
-      res.headers.get('docker-content-digest') ?? 'sha256:' + createHash('sha256').update(body).digest('hex');
-    const mediaType = res.headers.get('content-type')?.split(';')[0] ?? JSON.parse(body.toString()).mediaType;
+    if (!this.ok(res)) throw await this.fail(res, what);
+    const body = await readDocument(res, MAX_MANIFEST_BYTES, this.limits, `${this.what}: ${what}`);
+    // A digest reference must match what came; a tag is named by what came, never by the server's header.
+    const pinned = DIGEST_PATTERN.test(this.name.reference) ? this.name.reference : null;
+    const digest = digestOf(body, pinned ? pinned.split(':')[0]! : 'sha256');
+    if (pinned && digest !== pinned)
+      throw new UserError(`${this.what}: ${what} does not match its digest (got ${digest})`);
+    const doc = parseJson(body, `${this.what}: ${what}`) as { mediaType?: unknown } | null;
+    const header = res.headers.get('content-type')?.split(';')[0]?.trim();
+    const mediaType = header || (typeof doc?.mediaType === 'string' ? doc.mediaType : '');
     this.top = { digest, mediaType, size: body.length, body };
     this.documents.set(digest, body);
   }
 
-  /** The layout's index.json is synthesized from the tagged manifest; blobs are fetched by digest. */
+  /** The layout's index.json is synthesized from the tagged manifest; blobs are fetched by digest and verified. */
   async readJson(path: string, kind?: 'manifest' | 'config'): Promise<unknown | undefined> {
     await this.fetchTop();
     if (path === 'index.json') {
@@ -190,6 +237,7 @@ export class RegistryClient implements LayoutAccess {
       return { schemaVersion: 2, manifests: [{ digest, mediaType, size }] };
     }
     const digest = path.replace(/^blobs\/([^/]+)\//, '$1:');
+    if (!DIGEST_PATTERN.test(digest)) throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
     let body = this.documents.get(digest);
     if (!body) {
       const res = await this.request(
@@ -197,19 +245,37 @@ export class RegistryClient implements LayoutAccess {
         kind === 'config' ? '*/*' : MANIFEST_ACCEPT,
       );
       if (res.status === 404) {
-        await res.body?.cancel();
+        await res.body?.cancel().catch(() => {});
         return undefined;
       }
-      if (!res.ok) throw this.fail(res, digest);
-      body = Buffer.from(await res.arrayBuffer());
+      if (!this.ok(res)) throw await this.fail(res, digest);
+      const max = kind === 'config' ? MAX_CONFIG_BYTES : MAX_MANIFEST_BYTES;
+      body = await readDocument(res, max, this.limits, `${this.what}: ${digest}`);
+      const got = digestOf(body, digest.split(':')[0]!);
+      if (got !== digest)
+        throw new UserError(`${this.what}: ${kind ?? 'manifest'} ${digest} does not match its digest (got ${got})`);
       this.documents.set(digest, body);
     }
-    return JSON.parse(body.toString('utf8'));
+    return parseJson(body, `${this.what}: ${digest}`);
   }
 
+  /** A blob's bytes, checked against its digest as they stream (the last chunk fails on a mismatch). */
   async blob(digest: string): Promise<AsyncIterable<Buffer>> {
+    if (!DIGEST_PATTERN.test(digest)) throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
     const res = await this.request(`/blobs/${digest}`, '*/*');
-    if (!res.ok || !res.body) throw this.fail(res, `blob ${digest}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    if (!this.ok(res) || !res.body) throw await this.fail(res, `blob ${digest}`);
+    return verifyDigest(
+      bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`),
+      digest,
+      `${this.what}: blob`,
+    );
+  }
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UserError(`${what}: not JSON`);
   }
 }
