@@ -234,7 +234,11 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
       eventName: 'pull_request',
       payload: pullRequestPayload(PR, baseSha, multiSha),
       inputs: { 'base-image': `docker://${ref}`, 'comment-key': 'registry-base', comment: 'never' },
-      env: { DSG_REGISTRY_USERNAME: 'dsg', DSG_REGISTRY_PASSWORD: 'dsg-test-password' },
+      env: {
+        DSG_REGISTRY_HOST: '127.0.0.1:5001',
+        DSG_REGISTRY_USERNAME: 'dsg',
+        DSG_REGISTRY_PASSWORD: 'dsg-test-password',
+      },
     });
     expect(r.code, r.stdout).toBe(0);
     const entry = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries[0];

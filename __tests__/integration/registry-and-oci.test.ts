@@ -147,6 +147,12 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
 
       process.env.DSG_REGISTRY_USERNAME = 'dsg';
       process.env.DSG_REGISTRY_PASSWORD = 'dsg-test-password';
+      // Credentials from the environment belong to the host DSG_REGISTRY_HOST names, and to no other.
+      process.env.DSG_REGISTRY_HOST = '127.0.0.1:5002';
+      expect(((await measureImage(`docker://${secured}`, o).catch((e: unknown) => e)) as Error).message).toMatch(
+        /unauthorized \(401\)/,
+      );
+      process.env.DSG_REGISTRY_HOST = '127.0.0.1:5001';
       expect((await measureImage(`docker://${secured}`, o)).compressedBytes).toBe(
         truth.layers.reduce((n, l) => n + l.size, 0) + truth.config.size,
       );
@@ -183,6 +189,7 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
       process.env.DOCKER_CONFIG = tmp;
       process.env.DSG_REGISTRY_USERNAME = TOKEN_USER;
       process.env.DSG_REGISTRY_PASSWORD = 'wrong';
+      process.env.DSG_REGISTRY_HOST = '127.0.0.1:5002';
       const err = await measureImage(`docker://${secured}`, o).catch((e: unknown) => e);
       expect((err as Error).message).toMatch(/unauthorized \(401\)/);
       process.env.DSG_REGISTRY_PASSWORD = TOKEN_PASSWORD;

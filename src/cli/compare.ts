@@ -46,7 +46,9 @@ export async function compareCommand(argv: string[], io: Output): Promise<number
     },
   });
   if (positionals.length !== 2)
-    throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images\n${COMPARE_USAGE}`);
+    throw new UserError(
+      `compare takes BASE and HEAD, got ${positionals.length} images (see docker-size-guard compare --help)`,
+    );
   const format = parseFormat(values.format as string);
   const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
   const [base, head] = await measureImages(positionals, {

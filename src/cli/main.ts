@@ -18,6 +18,11 @@ ${DIFF_USAGE}`;
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 export async function run(argv: string[], io: Output = processOutput): Promise<number> {
   const [command, ...rest] = argv;
+  const usage: Record<string, string> = { measure: MEASURE_USAGE, compare: COMPARE_USAGE, diff: DIFF_USAGE };
+  if (command && usage[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(usage[command]);
+    return 0;
+  }
   try {
     switch (command) {
       case 'measure':

@@ -31,7 +31,7 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
     },
   });
   if (positionals.length !== 1)
-    throw new UserError(`measure takes one IMAGE, got ${positionals.length}\n${MEASURE_USAGE}`);
+    throw new UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
   const format = parseFormat(values.format);
   const report = await measureImage(positionals[0]!, {
     platform: values.platform ? parsePlatform(values.platform) : undefined,

@@ -108,6 +108,8 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
           if (entry.kind === 'file') contentBytes += entry.size;
           entries?.push(entry);
           body.on('end', () => next());
+          // A truncated entry errors its body too; the extractor reports the same error once, below.
+          body.on('error', () => {});
           body.resume();
         });
         extract.on('finish', resolve);

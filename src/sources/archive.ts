@@ -9,8 +9,8 @@ import type { LayoutAccess } from './layout.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 
 /** One metadata document, and all of them together: the rest of an archive is streamed, never kept. */
-const DOCUMENT_LIMIT = 16 * 1024 * 1024;
-const DOCUMENTS_TOTAL_LIMIT = 64 * 1024 * 1024;
+const DOCUMENT_LIMIT = 8 * 1024 * 1024;
+const DOCUMENTS_TOTAL_LIMIT = 32 * 1024 * 1024;
 
 /** What one pass over a `docker save` / OCI archive leaves: small documents, and the stats of every layer blob. */
 export class ArchiveContents implements LayoutAccess {

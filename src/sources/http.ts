@@ -64,7 +64,7 @@ export async function get(
   for (let hop = 0; ; hop++) {
     const sameOrigin = new URL(current).origin === origin;
     const h = sameOrigin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'Authorization'));
-    let res: Response | null = null;
+    let res: Response;
     for (let attempt = 0; ; attempt++) {
       try {
         res = await once(current, h, limits, what);
