@@ -22,7 +22,7 @@ export class FakeGitHub {
   readonly comments = new Map<number, Comment[]>();
   readOnly = false;
   /** Pull requests GET /pulls/:n answers with (state and head commit). */
-  readonly pulls = new Map<number, { state: string; head: { sha: string } }>();
+  readonly pulls = new Map<number, { state: string; head: { sha: string }; labels?: { name: string }[] }>();
   private nextId = 1000;
   private server: Server | undefined;
   url = '';

@@ -13,7 +13,8 @@ import { FakeGitHub } from '../helpers/fake-github.js';
 import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
-const SECRET = 'npm-secret-value-4711';
+// A value with a space and ` [` (issue 9 §5): the history form alone cannot tell where it ends.
+const SECRET = 'npm-secret-value-4711 tail [x';
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-e2e-'));
 const repo = join(tmp, 'repo');
 const api = new FakeGitHub();
@@ -35,6 +36,10 @@ COPY hello.c /src/hello.c
 RUN gcc -O2 -static -o /usr/local/bin/hello /src/hello.c
 
 FROM busybox
+ARG NPM_TOKEN
+SHELL ["/bin/busybox", "sh", "-c"]
+WORKDIR /opt/$NPM_TOKEN
+RUN echo "$NPM_TOKEN" > /dev/null
 COPY --from=build /usr/local/bin/hello /usr/local/bin/hello
 CMD ["hello"]
 `;
@@ -174,10 +179,13 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
   it('never shows the build-arg value, and leaves no worktree, image or temp dir behind', () => {
     const everything = JSON.stringify(api.calls) + JSON.stringify([...api.comments.values()]);
     expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain('npm-secret-value-4711');
+    // The WORKDIR and the busybox-shell RUN carried it; both are in the comment, with the value replaced.
+    expect(everything).toContain('WORKDIR /opt/***');
     for (const f of execFileSync('find', [tmp, '-type', 'f', '-not', '-path', '*/repo/*'], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)) {
-      expect(readFileSync(f, 'utf8'), f).not.toContain(SECRET);
+      expect(readFileSync(f, 'utf8'), f).not.toContain('npm-secret-value-4711');
     }
     expect(git('worktree', 'list').split('\n')).toHaveLength(1);
     expect(docker(CLASSIC, ['images', '--format', '{{.Repository}}', 'docker-size-guard-*']).trim()).toBe('');

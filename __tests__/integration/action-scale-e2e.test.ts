@@ -11,6 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERD, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
+import { RULE_FIXES } from '../../src/advice/fixes.js';
+import { marker } from '../../src/report/comparison-markdown.js';
+import { prose } from '../../src/report/escape.js';
+import { detailsBalanced, problems, tablesIntact } from '../helpers/gfm.js';
+
+const EVIL =
+  '</details> ## H @octocat #12 GH-7 ![x](https://evil.example/t.png) <img src=x> [l](https://evil.example) <!-- docker-size-guard:other --> www.evil.example a|b ` me@example.com';
 
 const ready = requireDaemons(CONTAINERD);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-scale-'));
@@ -151,6 +158,46 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     expect(ours(PR).filter((c) => c.body.includes('docker-size-guard:platforms'))).toHaveLength(1);
   });
 
+  it('refuses to build under issue_comment (chat-ops with a write token), in one line', async () => {
+    const r = await runStep({
+      api,
+      tmp,
+      workspace: repo,
+      dockerHost: CONTAINERD,
+      eventName: 'issue_comment',
+      payload: { action: 'created', issue: { number: PR }, repository: { full_name: 'acme/app' } },
+      inputs: { images: IMAGES },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::Refusing to build under issue_comment: its token can write/);
+  });
+
+  it('refuses a PR config whose context leaves the workspace, before anything is built', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'dsg-hostonly-'));
+    writeFileSync(join(outside, 'secret'), 'runner-only');
+    const ws = join(tmp, 'evil-config');
+    mkdirSync(join(ws, '.github'), { recursive: true });
+    writeFileSync(join(ws, '.github/docker-size-guard.yml'), `- name: x\n  context: ${outside}\n`);
+    try {
+      const r = await runStep({
+        api,
+        tmp,
+        workspace: ws,
+        dockerHost: CONTAINERD,
+        eventName: 'pull_request',
+        payload: pullRequestPayload(PR, baseSha, headSha),
+        inputs: {},
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(
+        `::error::Invalid .github/docker-size-guard.yml: x: context '${outside}' is outside the workspace`,
+      );
+      expect(r.stdout).not.toMatch(/buildx|Building/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   describe('the fork-safe two-workflow path (mode: comment under workflow_run)', () => {
     const workflowRun = (sha: string) => ({
       action: 'completed',
@@ -210,6 +257,57 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
       const r = await comment(headSha, dir);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/Invalid report evil\.json: entries\.0\.comparison\.uncompressed\.delta: /);
+    });
+
+    it('re-renders a forged, well-typed report: no foreign markup, verdict re-derived, approval from the labels', async () => {
+      const dir = join(tmp, 'forged');
+      mkdirSync(dir, { recursive: true });
+      const forged = JSON.parse(readFileSync(join(reportsDir, 'artifact', 'docker-size-guard-fork.json'), 'utf8'));
+      for (const e of forged.entries) {
+        e.name = EVIL.slice(0, 200);
+        e.baseLabel = EVIL;
+        e.comparison.verdict = 'pass';
+        e.comparison.approved = true;
+        e.comparison.violations = [];
+        for (const l of e.comparison.head.layers) l.instruction = EVIL;
+        e.comparison.newFindings = [];
+        e.comparison.head.findings = [
+          {
+            rule: 'root-user',
+            key: 'root',
+            layer: null,
+            instruction: EVIL,
+            bytes: 0,
+            estimate: false,
+            message: EVIL,
+            fix: EVIL,
+            paths: [EVIL],
+          },
+        ];
+      }
+      writeFileSync(join(dir, 'forged.json'), JSON.stringify(forged));
+      api.pulls.set(12, { state: 'open', head: { sha: headSha }, labels: [] });
+      const r = await comment(headSha, dir);
+      expect(r.code, r.stdout).toBe(0);
+      const body = ours(12)[0]!.body;
+      expect(problems(body, [marker('fork')])).toEqual({
+        tags: [],
+        attributes: [],
+        mentions: [],
+        references: [],
+        comments: [],
+        autolinks: [],
+      });
+      expect(detailsBalanced(body) && tablesIntact(body)).toBe(true);
+      // worker/arm64 grew past its rule in the measured numbers: the forged "pass" does not survive.
+      expect(body.split('\n')[0]).toContain('❌ 1 of 4 failed');
+      expect(body).not.toContain('approved');
+      expect(body).toContain(prose(RULE_FIXES['root-user']));
+
+      // The approval is the PR's label as the API reports it, not the report's flag.
+      api.pulls.set(12, { state: 'open', head: { sha: headSha }, labels: [{ name: 'size-increase-approved' }] });
+      await comment(headSha, dir);
+      expect(ours(12)[0]!.body.split('\n')[0]).toContain('✅ all passed');
     });
 
     it('refuses to build under workflow_run', async () => {

@@ -125,14 +125,18 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
     uncompressedBytes += chunk.length;
     diffHash?.update(chunk);
     const waitEstimator = estimator?.write(chunk);
-    if (extract && !extract.write(chunk)) {
+    // The extractor may fail inside write() itself (a corrupt first header): then no 'drain' ever comes.
+    if (extract && !extract.write(chunk) && !extractError && !extract.destroyed) {
       await new Promise<void>((resolve) => {
-        const onDrain = () => {
-          extract.off('error', onDrain);
+        const done = () => {
+          extract.off('drain', done);
+          extract.off('error', done);
+          extract.off('close', done);
           resolve();
         };
-        extract.once('drain', onDrain);
-        extract.once('error', onDrain);
+        extract.once('drain', done);
+        extract.once('error', done);
+        extract.once('close', done);
       });
     }
     if (extractError) throw extractError;

@@ -105,8 +105,12 @@ export async function readArchive(
     }
   })();
 
+  // A corrupt header after an entry ends the extractor but not that entry's body, whose reader would wait forever.
+  let current: { destroy(err?: Error): void } | null = null;
+  extract.on('error', (err: Error) => current?.destroy(err));
   try {
     for await (const entry of extract) {
+      current = entry;
       const path = normalize(entry.header.name);
       const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       // No `return` on this iterable: an early exit must not destroy the entry, which the outer tar still needs drained.
