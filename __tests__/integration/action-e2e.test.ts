@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIC, docker, requireDaemons, skopeoCopyArgs } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
+import { archiveOf, layoutOf, tarHeader } from '../helpers/hostile.js';
 import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
@@ -113,7 +114,7 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
 
     // Independent truth: the sizes of the images the action built are what docker reports for the same builds.
     const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries[0];
-    expect(report.comparison.head.layerCount).toBe(2); // busybox + the copied binary
+    expect(report.comparison.head.layerCount).toBe(4); // busybox, the WORKDIR, the RUN with the build arg, the binary
     expect(report.comparison.base.layerCount).toBe(4);
     expect(report.comparison.head.layers[0].diffId).toBe(
       JSON.parse(docker(CLASSIC, ['image', 'inspect', 'busybox:latest']))[0].RootFS.Layers[0],
@@ -270,5 +271,33 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
         ? execFileSync('ls', [join(repo, '.git/worktrees')], { encoding: 'utf8' }).trim()
         : '',
     ).toBe('');
+  });
+
+  it('fails in one line on a truncated head archive, and still removes the base worktree, images and temp dir', async () => {
+    git('checkout', '-q', multiSha);
+    // A layer whose tar ends inside a file's data, the outer archive intact (issue 9 §10).
+    const layer = Buffer.concat([tarHeader('big', { size: 4096n }), Buffer.alloc(1024, 7)]);
+    const bad = join(repo, 'head.tar');
+    writeFileSync(bad, await archiveOf(layoutOf([layer])));
+    try {
+      const r = await runAction(multiSha, baseSha, {
+        ...INPUTS,
+        'head-image': 'docker-archive:head.tar',
+        'comment-key': 'truncated',
+      });
+      expect(r.code).toBe(1);
+      const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^::error::docker-archive:head\.tar: layer .* is unreadable/);
+      expect(r.stdout).not.toMatch(/\n\s+at /);
+      expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+      expect(docker(CLASSIC, ['images', '--format', '{{.Repository}}', 'docker-size-guard-*']).trim()).toBe('');
+      const left = execFileSync('ls', [join(tmp, 'runner-temp')], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+      expect(left.every((f) => f.endsWith('.json'))).toBe(true);
+    } finally {
+      rmSync(bad, { force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -161,5 +161,24 @@ describe.skipIf(!ready)('the built CLI', () => {
     const r = dsg(['measure', `docker-archive:${p}`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not an image \(no manifest\.json or index\.json; a plain rootfs tar is not an image\)/);
+  });
+
+  it('never lets a base ref become a git option (issue 9 §9)', () => {
+    const upstream = join(tmp, 'upstream');
+    const clone = join(tmp, 'clone');
+    execFileSync('git', ['init', '-q', '-b', 'main', upstream]);
+    writeFileSync(join(upstream, 'Dockerfile'), 'FROM busybox\n');
+    execFileSync('git', ['-C', upstream, 'add', '-A']);
+    execFileSync('git', ['-C', upstream, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'x']);
+    // A local-path remote: the transport on which --upload-pack runs a command.
+    execFileSync('git', ['clone', '-q', upstream, clone]);
+    const pwned = join(tmp, 'PWNED');
+    for (const ref of [`--upload-pack=touch ${pwned};false`, '-c', 'x..y']) {
+      const r = spawnSync('node', [cli, 'diff', `--base-ref=${ref}`], { cwd: clone, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^error: Invalid --base-ref: '.*' is not a branch, tag or commit name/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(pwned)).toBe(false);
   });
 });

@@ -79709,14 +79709,18 @@ async function analyzeLayer(blob, options) {
         uncompressedBytes += chunk.length;
         diffHash?.update(chunk);
         const waitEstimator = estimator?.write(chunk);
-        if (extract && !extract.write(chunk)) {
+        // The extractor may fail inside write() itself (a corrupt first header): then no 'drain' ever comes.
+        if (extract && !extract.write(chunk) && !extractError && !extract.destroyed) {
             await new Promise((resolve) => {
-                const onDrain = () => {
-                    extract.off('error', onDrain);
+                const done = () => {
+                    extract.off('drain', done);
+                    extract.off('error', done);
+                    extract.off('close', done);
                     resolve();
                 };
-                extract.once('drain', onDrain);
-                extract.once('error', onDrain);
+                extract.once('drain', done);
+                extract.once('error', done);
+                extract.once('close', done);
             });
         }
         if (extractError)
@@ -80222,8 +80226,12 @@ async function readArchive(source, options) {
             extract.destroy(err);
         }
     })();
+    // A corrupt header after an entry ends the extractor but not that entry's body, whose reader would wait forever.
+    let current = null;
+    extract.on('error', (err) => current?.destroy(err));
     try {
         for await (const entry of extract) {
+            current = entry;
             const path = normalize(entry.header.name);
             const iterator = entry[Symbol.asyncIterator]();
             // No `return` on this iterable: an early exit must not destroy the entry, which the outer tar still needs drained.
@@ -90369,7 +90377,7 @@ async function once(url, headers, limits, what) {
     }
     catch (err) {
         const cause = err.cause;
-        throw new UserError(`${what}: ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`);
+        throw new UserError(`${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`);
     }
     finally {
         clearTimeout(timer);

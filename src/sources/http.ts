@@ -42,7 +42,7 @@ async function once(url: string, headers: Record<string, string>, limits: HttpLi
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new UserError(
-      `${what}: ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`,
+      `${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`,
     );
   } finally {
     clearTimeout(timer);
