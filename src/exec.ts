@@ -8,7 +8,7 @@ export interface ExecResult {
 
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
- * output can carry secrets. A non-zero exit throws with the program's own last stderr lines.
+ * output can carry secrets. A non-zero exit throws with the program's own last stderr line.
  */
 export async function exec(
   command: string,
@@ -18,10 +18,15 @@ export async function exec(
   const env = opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined;
   const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
   if (r.exitCode !== 0 && !opts.allowFailure) {
-    const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
-    throw new Error(
-      `${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`,
-    );
+    // One line, as every error here is: the program's last words (buildx ends with the step that failed).
+    const last = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim())
+        .pop()
+        ?.trim() ?? '';
+    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
   }
   return r;
 }

@@ -91851,7 +91851,8 @@ function secretValues(lines) {
     const values = lines.map((a) => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : '')).filter(Boolean);
     return [...new Set(values.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
-function replaceAll(s, values) {
+/** One text with every known secret value replaced (log lines and error messages of the CLI). */
+function redactText(s, values) {
     let out = s;
     for (const v of values)
         if (out.includes(v))
@@ -91869,7 +91870,7 @@ function redactValues(value, secrets) {
         return value;
     const walk = (v) => {
         if (typeof v === 'string')
-            return replaceAll(v, secrets);
+            return redactText(v, secrets);
         if (Array.isArray(v))
             return v.map(walk);
         if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
@@ -93020,14 +93021,20 @@ function getExecOutput(commandLine, args, options) {
 
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
- * output can carry secrets. A non-zero exit throws with the program's own last stderr lines.
+ * output can carry secrets. A non-zero exit throws with the program's own last stderr line.
  */
 async function exec_exec(command, args, opts = {}) {
     const env = opts.env ? { ...process.env, ...opts.env } : undefined;
     const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
     if (r.exitCode !== 0 && !opts.allowFailure) {
-        const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
-        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${tail || r.stdout.trim().split('\n').slice(-3).join('\n')}`);
+        // One line, as every error here is: the program's last words (buildx ends with the step that failed).
+        const last = (text) => text
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim())
+            .pop()
+            ?.trim() ?? '';
+        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
     }
     return r;
 }
@@ -93486,6 +93493,7 @@ async function diffCommand(argv, io) {
     await yieldCpuToBuilds();
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
     const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
+    const secrets = secretValues(values['build-arg']);
     try {
         const build = {
             context: values.context,
@@ -93517,13 +93525,19 @@ async function diffCommand(argv, io) {
                 io.err(`${name}…\n`);
                 return fn();
             },
-            warning: (m) => io.err(`warning: ${m}\n`),
+            warning: (m) => io.err(`warning: ${redactText(m, secrets)}\n`),
         };
         // The same build-and-measure path as the action; no platforms given, so one entry.
         const [entry] = await measureTarget(target, ctx, log, cleanups);
         // Build-arg values can surface anywhere an image's text does; none is printed.
-        const c = redactValues(entry.comparison, secretValues(build.buildArgs));
+        const c = redactValues(entry.comparison, secrets);
         return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+    }
+    catch (err) {
+        // A failed build's last line may quote what a RUN printed.
+        if (err instanceof Error)
+            err.message = redactText(err.message, secrets);
+        throw err;
     }
     finally {
         for (const c of cleanups.reverse())

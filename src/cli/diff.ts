@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { redactValues, secretValues } from '../run/redact.js';
+import { redactText, redactValues, secretValues } from '../run/redact.js';
 import { checkRev, hasCommit, mergeBase } from '../build/git.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import { parseRules } from '../compare/parse-rules.js';
@@ -53,6 +53,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   await yieldCpuToBuilds();
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
+  const secrets = secretValues(values['build-arg'] as string[]);
   try {
     const build: BuildInputs = {
       context: values.context as string,
@@ -84,13 +85,17 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
         io.err(`${name}…\n`);
         return fn();
       },
-      warning: (m: string) => io.err(`warning: ${m}\n`),
+      warning: (m: string) => io.err(`warning: ${redactText(m, secrets)}\n`),
     };
     // The same build-and-measure path as the action; no platforms given, so one entry.
     const [entry] = await measureTarget(target, ctx, log, cleanups);
     // Build-arg values can surface anywhere an image's text does; none is printed.
-    const c = redactValues(entry!.comparison, secretValues(build.buildArgs));
+    const c = redactValues(entry!.comparison, secrets);
     return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+  } catch (err) {
+    // A failed build's last line may quote what a RUN printed.
+    if (err instanceof Error) err.message = redactText(err.message, secrets);
+    throw err;
   } finally {
     for (const c of cleanups.reverse())
       await c().catch((err: unknown) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));

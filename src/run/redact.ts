@@ -9,7 +9,8 @@ export function secretValues(lines: readonly string[]): string[] {
   return [...new Set(values.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
 
-function replaceAll(s: string, values: readonly string[]): string {
+/** One text with every known secret value replaced (log lines and error messages of the CLI). */
+export function redactText(s: string, values: readonly string[]): string {
   let out = s;
   for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
   return out;
@@ -24,7 +25,7 @@ function replaceAll(s: string, values: readonly string[]): string {
 export function redactValues<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return replaceAll(v, secrets);
+    if (typeof v === 'string') return redactText(v, secrets);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
