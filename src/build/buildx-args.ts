@@ -22,6 +22,11 @@ export interface BuildPaths {
   metadataFile: string;
   /** An OCI archive to write instead of loading into the daemon (multi-platform builds, builders that cannot load). */
   ociDest?: string;
+  /**
+   * An OCI archive to write as well as loading into the daemon: with a builder that is not the `docker` driver,
+   * BuildKit compresses every layer when it exports, and this second output holds those exact blobs.
+   */
+  exportDest?: string;
 }
 
 function resolveIn(root: string, path: string): string {
@@ -37,7 +42,8 @@ export function buildxArgs(inputs: BuildInputs, paths: BuildPaths): string[] {
   const args = ['buildx', 'build'];
   if (inputs.builder) args.push('--builder', inputs.builder);
   args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
-  args.push(...(paths.ociDest ? ['--output', `type=oci,dest=${paths.ociDest}`] : ['--load']));
+  if (paths.ociDest) args.push('--output', `type=oci,dest=${paths.ociDest}`);
+  else args.push('--load', ...(paths.exportDest ? ['--output', `type=oci,dest=${paths.exportDest}`] : []));
   args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
   if (inputs.file) args.push('--file', resolveIn(paths.root, inputs.file));
   if (inputs.target) args.push('--target', inputs.target);

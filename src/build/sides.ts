@@ -1,4 +1,4 @@
-import { buildImage, removeImage } from './build-image.js';
+import { buildImage, removeImage, type BuiltImage } from './build-image.js';
 import type { BuildInputs } from './buildx-args.js';
 import { addWorktree, fileAt } from './git.js';
 import { errorMessage } from '../errors.js';
@@ -7,6 +7,12 @@ import type { ImageReport } from '../model/image-report.js';
 export interface Log {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
   warning(message: string): void;
+  info?(message: string): void;
+}
+
+/** What the log says of a build: its builder, and how much of it came from the builder's cache. */
+function cacheLine(what: string, b: BuiltImage): string {
+  return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${b.cache.cached} of ${b.cache.steps} steps cached`;
 }
 
 export interface SidesPlan {
@@ -31,8 +37,15 @@ export interface MeasuredSides<T> {
   baseSource: 'built' | 'image' | 'none';
 }
 
-/** Measures one side's image; the caller shares a layer cache across calls and adds what it knows of the side. */
-export type Measure<T = ImageReport> = (reference: string, side: 'base' | 'head') => Promise<T>;
+/**
+ * Measures one side's image; the caller shares a layer cache across calls and adds what it knows of the side.
+ * `built` is the build that made it (null for an image given as it is).
+ */
+export type Measure<T = ImageReport> = (
+  reference: string,
+  side: 'base' | 'head',
+  built: BuiltImage | null,
+) => Promise<T>;
 
 export function dockerfileOf(build: BuildInputs): string {
   const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
@@ -52,10 +65,11 @@ function held<T>(p: Promise<T>): () => Promise<T> {
   };
 }
 
-type BaseOutcome = { ref: string; source: 'built' | 'image' } | { ref: null; missing: string | null };
+type BaseOutcome =
+  { ref: string; source: 'built' | 'image'; built: BuiltImage | null } | { ref: null; missing: string | null };
 
 async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<void>)[]): Promise<BaseOutcome> {
-  if (plan.baseImage) return { ref: plan.baseImage, source: 'image' };
+  if (plan.baseImage) return { ref: plan.baseImage, source: 'image', built: null };
   if (!plan.baseSha) return { ref: null, missing: plan.baseMissing };
   const dockerfile = dockerfileOf(plan.build);
   if (!(await fileAt(plan.root, plan.baseSha, dockerfile))) {
@@ -69,7 +83,8 @@ async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<voi
     const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
       buildImage(plan.build, worktree.dir, tag, plan.tmp),
     );
-    return { ref: built.reference, source: 'built' };
+    log.info?.(cacheLine('Base build', built));
+    return { ref: built.reference, source: 'built', built };
   } catch (err) {
     log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
     return { ref: null, missing: 'the base build failed' };
@@ -90,19 +105,22 @@ export async function buildAndMeasureSides<T>(
   cleanups: (() => Promise<void>)[],
 ): Promise<MeasuredSides<T>> {
   const base = await buildBase(plan, log, cleanups);
-  const baseReport = base.ref ? held(measure(base.ref, 'base')) : null;
+  const baseReport = base.ref ? held(measure(base.ref, 'base', base.built)) : null;
   // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
   if (baseReport) cleanups.push(() => baseReport().then(noop, noop));
 
   let headRef = plan.headImage ?? '';
+  let headBuilt: BuiltImage | null = null;
   if (!headRef) {
     const tag = `docker-size-guard-head:${plan.id}`;
     cleanups.push(() => removeImage(tag));
-    headRef = (await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp))).reference;
+    headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+    log.info?.(cacheLine('PR build', headBuilt));
+    headRef = headBuilt.reference;
   }
   // The base first: the head's layers it shares are then taken from the cache.
   const baseMeasured = baseReport ? await baseReport() : null;
-  const head = await measure(headRef, 'head');
+  const head = await measure(headRef, 'head', headBuilt);
   if (base.ref === null) return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
   return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
 }

@@ -86,6 +86,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
         return fn();
       },
       warning: (m: string) => io.err(`warning: ${redactText(m, secrets)}\n`),
+      info: (m: string) => io.err(`${m}\n`),
     };
     // The same build-and-measure path as the action; no platforms given, so one entry.
     const [entry] = await measureTarget(target, ctx, log, cleanups);

@@ -42,8 +42,12 @@ export interface WasteReport {
 
 export interface ImageReport {
   reference: string;
-  /** Transport and, for a daemon, its image store: how the numbers were obtained. */
-  source: { transport: string; store?: 'classic' | 'containerd' };
+  /**
+   * Transport and, for a daemon, its image store; for an image this tool built, the buildx builder and its
+   * driver (the compressed sizes are exact from a builder that is not the `docker` driver): how the numbers
+   * were obtained.
+   */
+  source: { transport: string; store?: 'classic' | 'containerd'; builder?: { name: string; driver: string } };
   platform: string;
   configDigest: string;
   user: string;

@@ -193,12 +193,28 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
   return parts;
 }
 
-function footer(estimated: boolean, metric: string, key: string): string[] {
+/** Where the compressed numbers come from, in the footer's words. */
+function compressedSource(estimated: boolean, builders: { name: string; driver: string }[]): string {
+  if (estimated) return ' (estimated with gzip on this runner)';
+  const exporting = builders.find((b) => b.driver !== 'docker');
+  return exporting ? ` (exact: BuildKit's export from the ${html(exporting.driver)} builder)` : '';
+}
+
+function footer(
+  estimated: boolean,
+  metric: string,
+  key: string,
+  builders: { name: string; driver: string }[],
+): string[] {
   return [
     '',
-    `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${estimated ? ' (estimated with gzip on this runner)' : ''} · judged on ${metric} size</sub>`,
+    `<sub>docker-size-guard · uncompressed = layer tar bytes; compressed = what a registry stores${compressedSource(estimated, builders)} · judged on ${metric} size</sub>`,
     marker(key),
   ];
+}
+
+function buildersOf(cs: Comparison[]): { name: string; driver: string }[] {
+  return cs.flatMap((c) => [c.head.source.builder, c.base?.source.builder]).filter((b) => b !== undefined);
 }
 
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
@@ -220,7 +236,7 @@ export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): str
         headline(c, ctx),
         '',
         ...sections(c, ctx, limit),
-        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey),
+        ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey, buildersOf([c])),
       ].join('\n') + '\n',
     ctx.maxLayerRows ?? 200,
     ctx.commentKey,
@@ -279,7 +295,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
           '',
           '</details>',
         ]),
-        ...footer(estimated, metrics, commentKey),
+        ...footer(estimated, metrics, commentKey, buildersOf(entries.map((e) => e.comparison))),
       ].join('\n') + '\n',
     50,
     commentKey,

@@ -1,7 +1,9 @@
 import { adviseSide } from '../build/side-advice.js';
 import { buildAndMeasureSides, type Log } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
-import { measurePlatforms } from '../engine.js';
+import type { BuiltImage } from '../build/build-image.js';
+import { measurePlatforms, readExportedSizes } from '../engine.js';
+import { withExactSizes } from '../measure/exact-sizes.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { Entry } from '../model/run.js';
@@ -33,15 +35,21 @@ export async function measureTarget(
   cleanups: (() => Promise<void>)[],
 ): Promise<Entry[]> {
   const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
-  const measure = async (ref: string, side: 'base' | 'head'): Promise<ImageReport[]> => {
-    const reports = await measurePlatforms(ref, platforms, {
+  const measure = async (ref: string, side: 'base' | 'head', built: BuiltImage | null): Promise<ImageReport[]> => {
+    // A builder that exports compressed blobs wrote them beside the loaded image: exact sizes, nothing estimated.
+    const exported = built?.exportArchive ?? null;
+    const measured = await measurePlatforms(ref, platforms, {
       files: !ref.startsWith('docker://'),
-      compressedEstimate: true,
+      compressedEstimate: !exported,
       cache: ctx.cache,
       registryCredentials: ctx.credentials !== false,
     });
-    const built = side === 'head' ? !target.headImage : !target.baseImage;
-    const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built };
+    const reports: ImageReport[] = [];
+    for (const [i, r] of measured.entries()) {
+      const exact = exported ? withExactSizes(r, await readExportedSizes(exported, platforms[i])) : r;
+      reports.push(built ? { ...exact, source: { ...exact.source, builder: built.builder } } : exact);
+    }
+    const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
     return adviseSide(reports, side, where);
   };
   const sides = await buildAndMeasureSides(

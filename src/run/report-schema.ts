@@ -43,7 +43,11 @@ const Finding = z.object({
 
 const ImageReport = z.object({
   reference: str,
-  source: z.object({ transport: str, store: z.enum(['classic', 'containerd']).optional() }),
+  source: z.object({
+    transport: str,
+    store: z.enum(['classic', 'containerd']).optional(),
+    builder: z.object({ name: str, driver: str }).optional(),
+  }),
   platform: str,
   configDigest: str,
   user: str,
