@@ -93594,7 +93594,7 @@ async function yieldCpuToBuilds() {
 
 
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
 `;
 async function defaultBaseRef(root) {
@@ -93614,6 +93614,7 @@ async function diffCommand(argv, io) {
             'build-arg': { type: 'string', multiple: true, default: [] },
             'no-cache': { type: 'boolean', default: false },
             pull: { type: 'boolean', default: false },
+            builder: { type: 'string', default: '' },
             format: { type: 'string', default: 'text' },
             ...RULE_FLAGS,
         },
@@ -93640,7 +93641,7 @@ async function diffCommand(argv, io) {
             buildContexts: [],
             secrets: [],
             platforms: [],
-            builder: '',
+            builder: values.builder,
             cacheFrom: [],
             cacheTo: [],
             pull: values.pull,

@@ -17,7 +17,7 @@ import type { Output } from './output.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 
 export const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
 `;
 
@@ -37,6 +37,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       'build-arg': { type: 'string', multiple: true, default: [] },
       'no-cache': { type: 'boolean', default: false },
       pull: { type: 'boolean', default: false },
+      builder: { type: 'string', default: '' },
       format: { type: 'string', default: 'text' },
       ...RULE_FLAGS,
     },
@@ -63,7 +64,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       buildContexts: [],
       secrets: [],
       platforms: [],
-      builder: '',
+      builder: values.builder as string,
       cacheFrom: [],
       cacheTo: [],
       pull: values.pull as boolean,
