@@ -20,11 +20,11 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/cli/index.js'); // run as the bin is run: through its shebang
-const IMAGE = process.env.BENCH_IMAGE ?? 'dsg-bench:large-v1';
+const IMAGE = process.env.BENCH_IMAGE ?? 'dsg-bench:large-v2';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Rounds of the build-and-compare flow, which takes minutes a round. */
 const FLOW_ROUNDS = Number(process.env.BENCH_FLOW_ROUNDS ?? 2);
-const REGISTRY_REF = `127.0.0.1:5000/dsg-bench:large-v1`;
+const REGISTRY_REF = `127.0.0.1:5000/dsg-bench:large-v2`;
 /** dive 0.13.1, built from source, beside the repository (shared/tools/dive) or where DSG_DIVE says. */
 const DIVE = process.env.DSG_DIVE ?? join(import.meta.dirname, '../../shared/tools/dive/dive');
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-bench-'));

@@ -54,6 +54,16 @@ const MENTION = /(?:^|[^\w`])@[A-Za-z0-9][A-Za-z0-9-]*/g;
 const REFERENCE = /(?:^|[^\w&])(?:#\d+|GH-\d+)/g;
 const URL = /\b(?:https?|ftp):\/\/|\bwww\.\S/gi;
 
+/** What `problems()` returns for a comment that carries nothing foreign. */
+export const NO_PROBLEMS: GfmProblems = {
+  tags: [],
+  attributes: [],
+  mentions: [],
+  references: [],
+  comments: [],
+  autolinks: [],
+};
+
 export function problems(markdown: string, ownMarkers: string[]): GfmProblems {
   const out: GfmProblems = { tags: [], attributes: [], mentions: [], references: [], comments: [], autolinks: [] };
   const walk = (n: Node, inCode: boolean) => {

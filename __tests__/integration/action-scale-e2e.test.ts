@@ -3,18 +3,18 @@
  * one run (containerd-store daemon, cross-compiling Dockerfiles, OCI output), a matrix combined by `mode: report`,
  * and the fork-safe two-workflow path (`mode: comment` under workflow_run, which never builds).
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERD, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
+import { gitRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
 import { RULE_FIXES } from '../../src/advice/fixes.js';
 import { marker } from '../../src/report/comparison-markdown.js';
 import { prose } from '../../src/report/escape.js';
-import { detailsBalanced, problems, tablesIntact } from '../helpers/gfm.js';
+import { detailsBalanced, NO_PROBLEMS, problems, tablesIntact } from '../helpers/gfm.js';
 
 const EVIL =
   '</details> ## H @octocat #12 GH-7 ![x](https://evil.example/t.png) <img src=x> [l](https://evil.example) <!-- docker-size-guard:other --> www.evil.example a|b ` me@example.com';
@@ -42,18 +42,7 @@ const IMAGES = `- name: api
 `;
 const SIZES = { api: [1_000_000, 1_100_000], worker: [1_200_000, 3_300_000] } as const; // PR: [amd64, arm64]
 
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-}
-function commit(files: Record<string, string>, message: string): string {
-  for (const [name, data] of Object.entries(files)) {
-    mkdirSync(join(repo, name, '..'), { recursive: true });
-    writeFileSync(join(repo, name), data);
-  }
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
-  return git('rev-parse', 'HEAD');
-}
+const { git, commit } = gitRepo(repo);
 
 let baseSha = '';
 let headSha = '';
@@ -290,14 +279,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
       const r = await comment(headSha, dir);
       expect(r.code, r.stdout).toBe(0);
       const body = ours(12)[0]!.body;
-      expect(problems(body, [marker('fork')])).toEqual({
-        tags: [],
-        attributes: [],
-        mentions: [],
-        references: [],
-        comments: [],
-        autolinks: [],
-      });
+      expect(problems(body, [marker('fork')])).toEqual(NO_PROBLEMS);
       expect(detailsBalanced(body) && tablesIntact(body)).toBe(true);
       // worker/arm64 grew past its rule in the measured numbers: the forged "pass" does not survive.
       expect(body.split('\n')[0]).toContain('❌ 1 of 4 failed');

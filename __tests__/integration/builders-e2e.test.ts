@@ -5,12 +5,13 @@
  * back from the registry after a `docker buildx build --push` from the same builder.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIC, CONTAINERD, REGISTRY, requireDaemons, skopeoManifest, skopeoRaw } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
+import { gitRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, RUNNER_NODE, runStep, type RunResult } from '../helpers/runner.js';
 
 const hasBuilder = (name: string) => {
@@ -49,18 +50,7 @@ FROM scratch
 COPY --from=build /payload.bin /payload.bin
 `;
 
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-}
-function commit(files: Record<string, string>, message: string): string {
-  for (const [name, data] of Object.entries(files)) {
-    mkdirSync(join(repo, name, '..'), { recursive: true });
-    writeFileSync(join(repo, name), data);
-  }
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
-  return git('rev-parse', 'HEAD');
-}
+const { git, commit } = gitRepo(repo);
 
 let baseSha = '';
 let headSha = '';

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildInputs } from '../helpers/inputs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../src/build/build-image.js';
 import { measureImage } from '../../src/engine.js';
@@ -211,20 +212,7 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = CONTAINERD;
     try {
-      const build = {
-        context: '.',
-        file: '',
-        target: '',
-        buildArgs: [],
-        buildContexts: [],
-        secrets: [],
-        platforms: ['linux/amd64', 'linux/arm64'],
-        builder: '',
-        cacheFrom: [],
-        cacheTo: [],
-        pull: false,
-        noCache: false,
-      };
+      const build = buildInputs({ platforms: ['linux/amd64', 'linux/arm64'] });
       const built = await buildImage(build, ctx.dir, `dsg-itest-oci:${TAG}`, tmp);
       expect(built.reference).toMatch(/^oci-archive:.*\.oci\.tar$/);
       const arm = await measureImage(built.reference, {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cachedSteps, exportsCompressed, parseBuilderInspect } from '../../src/build/builder.js';
 import { buildxArgs } from '../../src/build/buildx-args.js';
 import { withExactSizes } from '../../src/measure/exact-sizes.js';
+import { buildInputs } from '../helpers/inputs.js';
 import { report } from '../helpers/reports.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name), 'utf8');
@@ -28,20 +29,7 @@ describe('the buildx builder', () => {
   });
 
   it('asks for a second, OCI output beside --load when the builder exports compressed blobs', () => {
-    const inputs = {
-      context: '.',
-      file: '',
-      target: '',
-      buildArgs: [],
-      buildContexts: [],
-      secrets: [],
-      platforms: [],
-      builder: 'ci',
-      cacheFrom: [],
-      cacheTo: [],
-      pull: false,
-      noCache: false,
-    };
+    const inputs = buildInputs({ builder: 'ci' });
     const argv = buildxArgs(inputs, {
       root: '/ws',
       tag: 't',

@@ -8,7 +8,7 @@ import { marker, renderEntriesMarkdown } from '../../src/report/comparison-markd
 import { code, html, prose, text } from '../../src/report/escape.js';
 import { rederiveEntries } from '../../src/run/rederive.js';
 import { parseReport } from '../../src/run/report-file.js';
-import { detailsBalanced, problems, tablesIntact } from '../helpers/gfm.js';
+import { detailsBalanced, NO_PROBLEMS, problems, tablesIntact } from '../helpers/gfm.js';
 import { report } from '../helpers/reports.js';
 
 const MB = 1_000_000;
@@ -100,14 +100,7 @@ describe('a forged report rendered as GitHub renders it', () => {
   for (const n of [1, 2]) {
     it(`carries no foreign HTML, link, image, mention, reference or marker (${n} entr${n > 1 ? 'ies' : 'y'})`, () => {
       const body = renderEntriesMarkdown(rederiveEntries([forgedReport(n)], false), 'api');
-      expect(problems(body, [marker('api')])).toEqual({
-        tags: [],
-        attributes: [],
-        mentions: [],
-        references: [],
-        comments: [],
-        autolinks: [],
-      });
+      expect(problems(body, [marker('api')])).toEqual(NO_PROBLEMS);
       expect(detailsBalanced(body)).toBe(true);
       expect(tablesIntact(body)).toBe(true);
       expect(body.split(marker('api')).length).toBe(2);
@@ -150,15 +143,7 @@ describe('each escaping function on its own', () => {
       for (const s of EVIL.split(' ').concat(EVIL)) {
         const md = f(s);
         const p = problems(md, []);
-        expect({ s, ...p }).toEqual({
-          s,
-          tags: [],
-          attributes: [],
-          mentions: [],
-          references: [],
-          comments: [],
-          autolinks: [],
-        });
+        expect({ s, ...p }).toEqual({ s, ...NO_PROBLEMS });
         expect(detailsBalanced(md)).toBe(true);
       }
     });

@@ -8,6 +8,7 @@ import { PRIVILEGED_EVENTS, readEvent } from '../../src/github/event.js';
 import { NO_RULES } from '../../src/model/comparison.js';
 import { confineTargets } from '../../src/run/confine.js';
 import type { ImageTarget } from '../../src/run/images.js';
+import { buildInputs } from '../helpers/inputs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dsg-confine-'));
 mkdirSync(join(root, 'app'));
@@ -21,21 +22,7 @@ function target(over: Partial<ImageTarget['build']> & { baseImage?: string; head
     baseImage,
     headImage,
     rules: NO_RULES,
-    build: {
-      context: '.',
-      file: '',
-      target: '',
-      buildArgs: [],
-      buildContexts: [],
-      secrets: [],
-      platforms: [],
-      builder: '',
-      cacheFrom: [],
-      cacheTo: [],
-      pull: false,
-      noCache: false,
-      ...build,
-    },
+    build: buildInputs(build),
   };
 }
 

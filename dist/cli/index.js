@@ -80034,6 +80034,21 @@ function computeWaste(layers, layerContentBytes) {
 
 
 
+/** What a pull downloads: the config, and each distinct blob once; null when a blob's size is unknown. */
+function pullSize(configSize, layers) {
+    const seen = new Set();
+    let total = configSize;
+    for (const l of layers) {
+        const key = l.digest ?? l.diffId;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        if (l.compressedBytes === null)
+            return null;
+        total += l.compressedBytes;
+    }
+    return total;
+}
 function sumOrNull(values) {
     let total = 0;
     for (const v of values) {
@@ -80078,16 +80093,7 @@ function buildImageReport(input, withWaste) {
     const { image } = input;
     const instructions = instructionsForLayers(image.config.history, image.layers.length);
     const layers = image.layers.map((_, i) => layerReport(input, i, instructions[i]));
-    // Pull size: each distinct blob once, plus the config.
-    const seen = new Set();
-    let compressed = image.configSize;
-    for (const l of layers) {
-        const key = l.digest ?? l.diffId;
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        compressed = l.compressedBytes === null || compressed === null ? null : compressed + l.compressedBytes;
-    }
+    const compressed = pullSize(image.configSize, layers);
     const entries = input.stats.map((s) => s?.entries ?? null);
     const complete = entries.every((e) => e !== null) ? entries : null;
     const waste = withWaste && complete
@@ -93471,6 +93477,7 @@ async function adviseSide(reports, side, where) {
 }
 
 ;// CONCATENATED MODULE: ./src/measure/exact-sizes.ts
+
 /**
  * A report measured from the daemon (uncompressed layers), with the compressed sizes taken from the same build's
  * export: the blobs a push from that builder stores, so the numbers are exact, not estimated. Layers are matched
@@ -93482,20 +93489,10 @@ function withExactSizes(report, exported) {
         const e = byDiffId.get(l.diffId);
         return e ? { ...l, digest: e.digest, compressedBytes: e.size, compressedIsEstimate: false } : l;
     });
-    // Pull size: the config, and each distinct blob once.
-    const seen = new Set();
-    let compressed = exported.configSize;
-    for (const l of layers) {
-        const key = l.digest ?? l.diffId;
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        compressed = l.compressedBytes === null || compressed === null ? null : compressed + l.compressedBytes;
-    }
     return {
         ...report,
         layers,
-        compressedBytes: compressed,
+        compressedBytes: pullSize(exported.configSize, layers),
         compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
     };
 }

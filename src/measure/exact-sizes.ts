@@ -1,4 +1,5 @@
 import type { ImageReport } from '../model/image-report.js';
+import { pullSize } from './image.js';
 
 /** What a builder's OCI export says of one image: its config blob and each layer's compressed blob. */
 export interface ExportedImage {
@@ -17,19 +18,10 @@ export function withExactSizes(report: ImageReport, exported: ExportedImage): Im
     const e = byDiffId.get(l.diffId);
     return e ? { ...l, digest: e.digest, compressedBytes: e.size, compressedIsEstimate: false } : l;
   });
-  // Pull size: the config, and each distinct blob once.
-  const seen = new Set<string>();
-  let compressed: number | null = exported.configSize;
-  for (const l of layers) {
-    const key = l.digest ?? l.diffId;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    compressed = l.compressedBytes === null || compressed === null ? null : compressed + l.compressedBytes;
-  }
   return {
     ...report,
     layers,
-    compressedBytes: compressed,
+    compressedBytes: pullSize(exported.configSize, layers),
     compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
   };
 }

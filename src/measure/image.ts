@@ -14,6 +14,23 @@ export interface MeasureInput {
   stats: (LayerStats | null)[];
 }
 
+/** What a pull downloads: the config, and each distinct blob once; null when a blob's size is unknown. */
+export function pullSize(
+  configSize: number,
+  layers: Pick<LayerReport, 'digest' | 'diffId' | 'compressedBytes'>[],
+): number | null {
+  const seen = new Set<string>();
+  let total = configSize;
+  for (const l of layers) {
+    const key = l.digest ?? l.diffId;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (l.compressedBytes === null) return null;
+    total += l.compressedBytes;
+  }
+  return total;
+}
+
 function sumOrNull(values: (number | null)[]): number | null {
   let total = 0;
   for (const v of values) {
@@ -59,15 +76,7 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
   const instructions = instructionsForLayers(image.config.history, image.layers.length);
   const layers = image.layers.map((_, i) => layerReport(input, i, instructions[i]!));
 
-  // Pull size: each distinct blob once, plus the config.
-  const seen = new Set<string>();
-  let compressed: number | null = image.configSize;
-  for (const l of layers) {
-    const key = l.digest ?? l.diffId;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    compressed = l.compressedBytes === null || compressed === null ? null : compressed + l.compressedBytes;
-  }
+  const compressed = pullSize(image.configSize, layers);
 
   const entries = input.stats.map((s) => s?.entries ?? null);
   const complete = entries.every((e): e is LayerEntry[] => e !== null) ? entries : null;
