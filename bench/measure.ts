@@ -1,5 +1,5 @@
 /**
- * npm run bench: speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * npm run bench (BENCH_ONLY=flows: the flows alone): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
  *   full measure / (docker save | gzip -6)         target ≤ 0.6
@@ -76,72 +76,80 @@ function row(name: string, value: string, target: string, ok: boolean): void {
 try {
   sh(`bash ${root}/scripts/provision.sh >/dev/null`);
   if (spawnSync('test', ['-f', cli]).status !== 0) sh(`cd ${root} && npm run build`);
-  ensureImage();
-  const head = ensurePair();
-  ensurePushed();
-  const size = Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', IMAGE], { encoding: 'utf8' }));
-  console.log(`image ${IMAGE}: ${(size / 1e9).toFixed(2)} GB (classic store), ${ROUNDS} interleaved rounds, medians\n`);
+  // BENCH_ONLY=flows runs the build-and-compare flows alone (they take most of the time).
+  if (process.env.BENCH_ONLY !== 'flows') {
+    ensureImage();
+    const head = ensurePair();
+    ensurePushed();
+    const size = Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', IMAGE], { encoding: 'utf8' }));
+    console.log(
+      `image ${IMAGE}: ${(size / 1e9).toFixed(2)} GB (classic store), ${ROUNDS} interleaved rounds, medians\n`,
+    );
 
-  const runs: Record<string, { seconds: number; rssMB: number }[]> = {};
-  // An archive is untrusted input: its blobs are hashed against their digests and diff_ids (the daemon is not).
-  const archive = join(tmp, 'image.tar');
-  sh(`docker save ${IMAGE} > ${archive}`);
-  const commands: Record<string, string> = {
-    save: `docker save ${IMAGE} > /dev/null`,
-    saveGzip: `docker save ${IMAGE} | gzip -6 > /dev/null`,
-    full: `${cli} measure ${IMAGE} --format json > /dev/null`,
-    files: `${cli} measure ${IMAGE} --no-compressed-estimate --format json > /dev/null`,
-    archive: `${cli} measure docker-archive:${archive} --no-compressed-estimate --format json > /dev/null`,
-    // dive reads the image from the daemon the same way (docker save) and walks every file of every layer.
-    dive: `${DIVE} --source docker ${IMAGE} --ci --json ${join(tmp, 'dive.json')} > /dev/null 2>&1 || test -s ${join(tmp, 'dive.json')}`,
-  };
-  for (let i = 0; i < ROUNDS; i++) {
-    for (const [k, cmd] of Object.entries(commands)) (runs[k] ??= []).push(timed(cmd));
+    const runs: Record<string, { seconds: number; rssMB: number }[]> = {};
+    // An archive is untrusted input: its blobs are hashed against their digests and diff_ids (the daemon is not).
+    const archive = join(tmp, 'image.tar');
+    sh(`docker save ${IMAGE} > ${archive}`);
+    const commands: Record<string, string> = {
+      save: `docker save ${IMAGE} > /dev/null`,
+      saveGzip: `docker save ${IMAGE} | gzip -6 > /dev/null`,
+      full: `${cli} measure ${IMAGE} --format json > /dev/null`,
+      files: `${cli} measure ${IMAGE} --no-compressed-estimate --format json > /dev/null`,
+      archive: `${cli} measure docker-archive:${archive} --no-compressed-estimate --format json > /dev/null`,
+      // dive reads the image from the daemon the same way (docker save) and walks every file of every layer.
+      dive: `${DIVE} --source docker ${IMAGE} --ci --json ${join(tmp, 'dive.json')} > /dev/null 2>&1 || test -s ${join(tmp, 'dive.json')}`,
+    };
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [k, cmd] of Object.entries(commands)) (runs[k] ??= []).push(timed(cmd));
+    }
+    const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
+    const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
+    for (const k of Object.keys(commands))
+      console.log(`  ${k.padEnd(9)} ${runs[k]!.map((r) => r.seconds.toFixed(1) + ' s').join('  ')}`);
+    console.log('');
+
+    const fullRatio = t('full') / t('saveGzip');
+    const filesRatio = t('files') / t('save');
+    row('full measure / (docker save | gzip -6)', fullRatio.toFixed(2), '≤ 0.60', fullRatio <= 0.6);
+    row('file pass (--no-compressed-estimate) / docker save', filesRatio.toFixed(2), '≤ 1.30', filesRatio <= 1.3);
+    const archiveRatio = t('archive') / t('save');
+    row(
+      'file pass of a saved archive, digests verified / docker save',
+      archiveRatio.toFixed(2),
+      '≤ 1.30',
+      archiveRatio <= 1.3,
+    );
+    const diveRatio = t('files') / t('dive');
+    row('file pass from the daemon / dive 0.13.1, same image', diveRatio.toFixed(2), '≤ 1.10', diveRatio <= 1.1);
+    row('peak RSS, full measure (MB)', rss('full').toFixed(0), '≤ 128', rss('full') <= 128);
+    row('peak RSS, file pass (MB)', rss('files').toFixed(0), '≤ 128', rss('files') <= 128);
+    row('peak RSS, archive with digests verified (MB)', rss('archive').toFixed(0), '≤ 128', rss('archive') <= 128);
+    row('peak RSS, dive (MB, for comparison)', rss('dive').toFixed(0), '—', true);
+
+    const reg = median(
+      Array.from(
+        { length: ROUNDS },
+        () => timed(`${cli} measure docker://${REGISTRY_REF} --no-files > /dev/null`).seconds,
+      ),
+    );
+    row(`registry metadata, ${(size / 1e9).toFixed(1)} GB image (--no-files, s)`, reg.toFixed(2), '< 1 s', reg < 1);
+
+    // A pair sharing all but one layer: one save and one analysis per layer, against measuring each alone.
+    const alone = median(
+      Array.from(
+        { length: ROUNDS },
+        () => timed(`${cli} measure ${head} --no-compressed-estimate > /dev/null`).seconds,
+      ),
+    );
+    const pair = median(
+      Array.from(
+        { length: ROUNDS },
+        () => timed(`cd ${root} && node --import tsx bench/pair.ts ${IMAGE} ${head}`).seconds,
+      ),
+    );
+    const pairRatio = pair / (alone + t('files'));
+    row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
   }
-  const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
-  const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
-  for (const k of Object.keys(commands))
-    console.log(`  ${k.padEnd(9)} ${runs[k]!.map((r) => r.seconds.toFixed(1) + ' s').join('  ')}`);
-  console.log('');
-
-  const fullRatio = t('full') / t('saveGzip');
-  const filesRatio = t('files') / t('save');
-  row('full measure / (docker save | gzip -6)', fullRatio.toFixed(2), '≤ 0.60', fullRatio <= 0.6);
-  row('file pass (--no-compressed-estimate) / docker save', filesRatio.toFixed(2), '≤ 1.30', filesRatio <= 1.3);
-  const archiveRatio = t('archive') / t('save');
-  row(
-    'file pass of a saved archive, digests verified / docker save',
-    archiveRatio.toFixed(2),
-    '≤ 1.30',
-    archiveRatio <= 1.3,
-  );
-  const diveRatio = t('files') / t('dive');
-  row('file pass from the daemon / dive 0.13.1, same image', diveRatio.toFixed(2), '≤ 1.10', diveRatio <= 1.1);
-  row('peak RSS, full measure (MB)', rss('full').toFixed(0), '≤ 128', rss('full') <= 128);
-  row('peak RSS, file pass (MB)', rss('files').toFixed(0), '≤ 128', rss('files') <= 128);
-  row('peak RSS, archive with digests verified (MB)', rss('archive').toFixed(0), '≤ 128', rss('archive') <= 128);
-  row('peak RSS, dive (MB, for comparison)', rss('dive').toFixed(0), '—', true);
-
-  const reg = median(
-    Array.from(
-      { length: ROUNDS },
-      () => timed(`${cli} measure docker://${REGISTRY_REF} --no-files > /dev/null`).seconds,
-    ),
-  );
-  row(`registry metadata, ${(size / 1e9).toFixed(1)} GB image (--no-files, s)`, reg.toFixed(2), '< 1 s', reg < 1);
-
-  // A pair sharing all but one layer: one save and one analysis per layer, against measuring each alone.
-  const alone = median(
-    Array.from({ length: ROUNDS }, () => timed(`${cli} measure ${head} --no-compressed-estimate > /dev/null`).seconds),
-  );
-  const pair = median(
-    Array.from(
-      { length: ROUNDS },
-      () => timed(`cd ${root} && node --import tsx bench/pair.ts ${IMAGE} ${head}`).seconds,
-    ),
-  );
-  const pairRatio = pair / (alone + t('files'));
-  row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
 
   // The action's own time beyond the two builds, on the seed-style example: a repository whose base commit has
   // the single-stage Dockerfile and whose PR has the multi-stage one, built without cache as a runner without one
@@ -173,7 +181,7 @@ try {
     for (let i = 0; i < FLOW_ROUNDS; i++) {
       builds.push(timed(`${build('single')} && ${build('multi')}`).seconds);
       whole.push(
-        timed(`cd ${repo} && ${env} ${cli} diff --base-ref HEAD~1 ${b} --no-cache --format markdown > /dev/null`)
+        timed(`cd ${repo} && ${env} ${cli} diff --base-ref HEAD~1 ${b} --no-cache --format markdown > /dev/null 2>&1`)
           .seconds,
       );
     }

@@ -1,7 +1,6 @@
 import { UserError, errorMessage } from './errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from './measure/layer.js';
 import { buildImageReport } from './measure/image.js';
-import type { ExportedImage } from './measure/exact-sizes.js';
 import { LayerCache } from './measure/layer-cache.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
@@ -23,10 +22,12 @@ export interface MeasureOptions {
   daemon?: DockerDaemon;
   /** False for image references a PR's config names under a write token: registries are read anonymously. */
   registryCredentials?: boolean;
+  /** An archive this tool had buildx write just now: its digests need no checking. */
+  trustedArchive?: boolean;
 }
 
-/** `hash`: every source but the local engine is checked against its digests. */
-function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate, hash = true): AnalyzeOptions {
+/** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
+function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate, hash = !o.trustedArchive): AnalyzeOptions {
   return { files: o.files, estimate, keepEntries: o.files, hash };
 }
 
@@ -94,29 +95,6 @@ function asUserError(what: string, blob: string): (err: unknown) => never {
   return (err) => {
     if (err instanceof UserError) throw err;
     throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
-  };
-}
-
-/**
- * The compressed blob sizes of one image in a builder's OCI export, read from its manifests: the layer blobs are
- * skipped unread, so this costs a read of the file and nothing more.
- */
-export async function readExportedSizes(path: string, platform: Platform | undefined): Promise<ExportedImage> {
-  const what = `oci-archive:${path}`;
-  const contents = await readArchive(fileChunks(path), {
-    files: false,
-    estimate: false,
-    keepEntries: false,
-    hash: true,
-    documentsOnly: true,
-    what,
-  });
-  const image = await resolveLayout(contents, { platform, what });
-  return {
-    configSize: image.configSize,
-    layers: image.layers.flatMap((l) =>
-      l.descriptor ? [{ diffId: l.diffId, digest: l.descriptor.digest, size: l.descriptor.size }] : [],
-    ),
   };
 }
 

@@ -81,6 +81,29 @@ function pushed(builder: string, dockerHost: string, tag: string, extra: string[
   return ref;
 }
 
+/** The diff_ids of the same commit built by the same builder and loaded into the daemon, as the engine has them. */
+function loadedDiffIds(builder: string, dockerHost: string): string[] {
+  const env = { ...process.env, DOCKER_HOST: dockerHost };
+  const tag = `dsg-builders-check:${builder}`;
+  execFileSync(
+    'docker',
+    ['buildx', 'build', '--builder', builder, '--provenance', 'false', '--load', '-t', tag, repo],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  try {
+    const out = execFileSync('docker', ['image', 'inspect', '-f', '{{json .RootFS.Layers}}', tag], {
+      env,
+      encoding: 'utf8',
+    });
+    return JSON.parse(out) as string[];
+  } finally {
+    execFileSync('docker', ['image', 'rm', tag], { env, stdio: 'ignore' });
+  }
+}
+
 function report(r: RunResult) {
   return JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as {
     entries: {
@@ -92,7 +115,13 @@ function report(r: RunResult) {
           source: { builder?: { name: string; driver: string } };
           compressedBytes: number;
           compressedIsEstimate: boolean;
-          layers: { digest: string; compressedBytes: number; compressedIsEstimate: boolean }[];
+          layers: {
+            digest: string;
+            diffId: string;
+            contentBytes: number;
+            compressedBytes: number;
+            compressedIsEstimate: boolean;
+          }[];
         };
       };
     }[];
@@ -140,6 +169,10 @@ describe.skipIf(!ready)('builders other than the docker driver', () => {
         truth.layers.map((l) => [l.digest, l.size]),
       );
       expect(head.compressedBytes).toBe(truth.config.size + truth.layers.reduce((n, l) => n + l.size, 0));
+      // Measured from the export, it is the image that was loaded: the same diff_ids as the daemon's, and the
+      // bytes the Dockerfile wrote in its last layer.
+      expect(head.layers.map((l) => l.diffId)).toEqual(loadedDiffIds(builder, host));
+      expect(head.layers[head.layers.length - 1]!.contentBytes).toBe(9_000_000);
 
       // The PR build reused the base build's layers in the same builder: buildx's own output says CACHED.
       const line = /PR build: builder (\S+) \((\S+) driver\), (\d+) of (\d+) steps cached/.exec(r.stdout);

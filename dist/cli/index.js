@@ -77489,7 +77489,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8025);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1435);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +77498,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8025:
+/***/ 1435:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80289,8 +80289,6 @@ async function readBlob(contents, path, body, options) {
         }
         return;
     }
-    if (options.documentsOnly)
-        return;
     const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
     const key = digest ? `${digest[1]}:${digest[2]}` : null;
     const cached = key ? options.cache?.get(key, options) : undefined;
@@ -90740,8 +90738,8 @@ function parseJson(body, what) {
 
 
 
-/** `hash`: every source but the local engine is checked against its digests. */
-function analyzeOptions(o, estimate = o.compressedEstimate, hash = true) {
+/** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
+function analyzeOptions(o, estimate = o.compressedEstimate, hash = !o.trustedArchive) {
     return { files: o.files, estimate, keepEntries: o.files, hash };
 }
 /**
@@ -90798,26 +90796,6 @@ function asUserError(what, blob) {
         if (err instanceof UserError)
             throw err;
         throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
-    };
-}
-/**
- * The compressed blob sizes of one image in a builder's OCI export, read from its manifests: the layer blobs are
- * skipped unread, so this costs a read of the file and nothing more.
- */
-async function readExportedSizes(path, platform) {
-    const what = `oci-archive:${path}`;
-    const contents = await readArchive(fileChunks(path), {
-        files: false,
-        estimate: false,
-        keepEntries: false,
-        hash: true,
-        documentsOnly: true,
-        what,
-    });
-    const image = await resolveLayout(contents, { platform, what });
-    return {
-        configSize: image.configSize,
-        layers: image.layers.flatMap((l) => l.descriptor ? [{ diffId: l.diffId, digest: l.descriptor.digest, size: l.descriptor.size }] : []),
     };
 }
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
@@ -93476,29 +93454,7 @@ async function adviseSide(reports, side, where) {
     return reports.map((r) => withFindings(r, extras));
 }
 
-;// CONCATENATED MODULE: ./src/measure/exact-sizes.ts
-
-/**
- * A report measured from the daemon (uncompressed layers), with the compressed sizes taken from the same build's
- * export: the blobs a push from that builder stores, so the numbers are exact, not estimated. Layers are matched
- * by diff_id (the same tar in both); a layer the export does not have keeps what it had. Pure.
- */
-function withExactSizes(report, exported) {
-    const byDiffId = new Map(exported.layers.map((l) => [l.diffId, l]));
-    const layers = report.layers.map((l) => {
-        const e = byDiffId.get(l.diffId);
-        return e ? { ...l, digest: e.digest, compressedBytes: e.size, compressedIsEstimate: false } : l;
-    });
-    return {
-        ...report,
-        layers,
-        compressedBytes: pullSize(exported.configSize, layers),
-        compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/run/measure-target.ts
-
 
 
 
@@ -93511,19 +93467,17 @@ function withExactSizes(report, exported) {
 async function measureTarget(target, ctx, log, cleanups) {
     const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
     const measure = async (ref, side, built) => {
-        // A builder that exports compressed blobs wrote them beside the loaded image: exact sizes, nothing estimated.
+        // A builder that exports compressed blobs wrote the same image beside the loaded one: measured from there,
+        // its sizes are exact, nothing is estimated, and the daemon is spared a `docker save`.
         const exported = built?.exportArchive ?? null;
-        const measured = await measurePlatforms(ref, platforms, {
+        const measured = await measurePlatforms(exported ? `oci-archive:${exported}` : ref, platforms, {
             files: !ref.startsWith('docker://'),
             compressedEstimate: !exported,
             cache: ctx.cache,
             registryCredentials: ctx.credentials !== false,
+            trustedArchive: built !== null,
         });
-        const reports = [];
-        for (const [i, r] of measured.entries()) {
-            const exact = exported ? withExactSizes(r, await readExportedSizes(exported, platforms[i])) : r;
-            reports.push(built ? { ...exact, source: { ...exact.source, builder: built.builder } } : exact);
-        }
+        const reports = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
         const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
         return adviseSide(reports, side, where);
     };

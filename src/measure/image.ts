@@ -15,7 +15,7 @@ export interface MeasureInput {
 }
 
 /** What a pull downloads: the config, and each distinct blob once; null when a blob's size is unknown. */
-export function pullSize(
+function pullSize(
   configSize: number,
   layers: Pick<LayerReport, 'digest' | 'diffId' | 'compressedBytes'>[],
 ): number | null {

@@ -2,8 +2,7 @@ import { adviseSide } from '../build/side-advice.js';
 import { buildAndMeasureSides, type Log } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import type { BuiltImage } from '../build/build-image.js';
-import { measurePlatforms, readExportedSizes } from '../engine.js';
-import { withExactSizes } from '../measure/exact-sizes.js';
+import { measurePlatforms } from '../engine.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { Entry } from '../model/run.js';
@@ -36,19 +35,17 @@ export async function measureTarget(
 ): Promise<Entry[]> {
   const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
   const measure = async (ref: string, side: 'base' | 'head', built: BuiltImage | null): Promise<ImageReport[]> => {
-    // A builder that exports compressed blobs wrote them beside the loaded image: exact sizes, nothing estimated.
+    // A builder that exports compressed blobs wrote the same image beside the loaded one: measured from there,
+    // its sizes are exact, nothing is estimated, and the daemon is spared a `docker save`.
     const exported = built?.exportArchive ?? null;
-    const measured = await measurePlatforms(ref, platforms, {
+    const measured = await measurePlatforms(exported ? `oci-archive:${exported}` : ref, platforms, {
       files: !ref.startsWith('docker://'),
       compressedEstimate: !exported,
       cache: ctx.cache,
       registryCredentials: ctx.credentials !== false,
+      trustedArchive: built !== null,
     });
-    const reports: ImageReport[] = [];
-    for (const [i, r] of measured.entries()) {
-      const exact = exported ? withExactSizes(r, await readExportedSizes(exported, platforms[i])) : r;
-      reports.push(built ? { ...exact, source: { ...exact.source, builder: built.builder } } : exact);
-    }
+    const reports = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
     const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
     return adviseSide(reports, side, where);
   };

@@ -77,8 +77,6 @@ function isMetadataName(path: string): boolean {
 export interface ReadArchiveOptions extends AnalyzeOptions {
   what: string;
   cache?: LayerCache;
-  /** Keep the documents only; layer blobs are skipped unread (their sizes are in the manifests). */
-  documentsOnly?: boolean;
 }
 
 /**
@@ -165,7 +163,6 @@ async function readBlob(
     }
     return;
   }
-  if (options.documentsOnly) return;
   const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
   const key = digest ? `${digest[1]}:${digest[2]}` : null;
   const cached = key ? options.cache?.get(key, options) : undefined;
