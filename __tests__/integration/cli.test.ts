@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -180,5 +180,36 @@ describe.skipIf(!ready)('the built CLI', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('a cancelled diff (SIGINT to its process group, as Ctrl-C or a runner sends) leaves nothing behind', async () => {
+    const repo = join(tmp, 'cancelled');
+    const scratch = mkdtempSync(join(tmp, 'scratch-'));
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8' });
+    execFileSync('mkdir', ['-p', repo]);
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN sleep 30 && echo base > /x\n');
+    git('add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'base');
+    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN sleep 30 && echo head > /x\n');
+    const child = spawn('node', [cli, 'diff', '--base-ref', 'main'], {
+      cwd: repo,
+      detached: true, // its own process group, so the signal reaches buildx too, as Ctrl-C does
+      env: { ...process.env, DOCKER_HOST: CLASSIC, TMPDIR: scratch },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Wait until the base build runs in its worktree, then cancel.
+    for (let i = 0; i < 200 && git('worktree', 'list').trim().split('\n').length < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(git('worktree', 'list').trim().split('\n')).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('SIGINT: removing what this run made, then stopping');
+    expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-*']).trim()).toBe('');
   });
 });

@@ -77489,7 +77489,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1435);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5446);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +77498,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1435:
+/***/ 5446:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91897,6 +91897,35 @@ function redactValues(value, secrets) {
     return walk(value);
 }
 
+;// CONCATENATED MODULE: ./src/util/interrupt.ts
+const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/**
+ * Runs `cleanups` (newest first) when the process is told to stop (a cancelled workflow run, Ctrl-C), then exits
+ * with 128 + the signal's number: a worktree, an image or a temporary directory made so far is not left behind.
+ * Returns the function that removes the handlers once the work is done.
+ */
+function cleanUpOnSignal(cleanups, say) {
+    let stopping = false;
+    const handler = (signal) => {
+        if (stopping)
+            return;
+        stopping = true;
+        say(`${signal}: removing what this run made, then stopping`);
+        void (async () => {
+            for (const c of [...cleanups].reverse())
+                await c().catch(() => { });
+            process.exit(EXIT[signal] ?? 1);
+        })();
+    };
+    const signals = Object.keys(EXIT);
+    for (const s of signals)
+        process.on(s, handler);
+    return () => {
+        for (const s of signals)
+            process.off(s, handler);
+    };
+}
+
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "os"
@@ -93544,6 +93573,7 @@ async function yieldCpuToBuilds() {
 
 
 
+
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
                              [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
@@ -93583,6 +93613,7 @@ async function diffCommand(argv, io) {
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
     const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
     const secrets = secretValues(values['build-arg']);
+    const release = cleanUpOnSignal(cleanups, (m) => io.err(`${m}\n`));
     try {
         const build = {
             context: values.context,
@@ -93630,6 +93661,7 @@ async function diffCommand(argv, io) {
         throw err;
     }
     finally {
+        release();
         for (const c of cleanups.reverse())
             await c().catch((err) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
     }

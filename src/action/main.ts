@@ -19,6 +19,7 @@ import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
 import { redactValues, secretValues } from '../run/redact.js';
 import { CONFIG_FILE, resolveTargets } from '../run/targets.js';
+import { cleanUpOnSignal } from '../util/interrupt.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
@@ -257,6 +258,8 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
 /** The action: dispatch on mode; errors are handled here, once; cleanups run also on failure. */
 export async function run(): Promise<void> {
   const cleanups: Cleanup[] = [];
+  // A cancelled run (the runner sends SIGINT, then SIGTERM) still removes its worktree, images and temp dir.
+  const release = cleanUpOnSignal(cleanups, (m) => core.warning(m));
   try {
     const inputs = getInputs();
     for (const v of sensitiveValues(inputs)) core.setSecret(v);
@@ -269,6 +272,7 @@ export async function run(): Promise<void> {
   } catch (err) {
     core.setFailed(errorMessage(err));
   } finally {
+    release();
     for (const c of cleanups.reverse())
       await c().catch((err: unknown) => core.warning(`Cleanup: ${errorMessage(err)}`));
   }

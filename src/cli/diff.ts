@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactText, redactValues, secretValues } from '../run/redact.js';
+import { cleanUpOnSignal } from '../util/interrupt.js';
 import { checkRev, hasCommit, mergeBase } from '../build/git.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import { parseRules } from '../compare/parse-rules.js';
@@ -55,6 +56,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
   const secrets = secretValues(values['build-arg'] as string[]);
+  const release = cleanUpOnSignal(cleanups, (m) => io.err(`${m}\n`));
   try {
     const build: BuildInputs = {
       context: values.context as string,
@@ -99,6 +101,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
     if (err instanceof Error) err.message = redactText(err.message, secrets);
     throw err;
   } finally {
+    release();
     for (const c of cleanups.reverse())
       await c().catch((err: unknown) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
   }
