@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLASSIC, docker, gnuTarListing, requireDaemons } from '../helpers/docker.js';
+import { gitRepo } from '../helpers/git-repo.js';
 
 const ready = requireDaemons(CLASSIC);
 const root = join(import.meta.dirname, '../..');
@@ -14,6 +15,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function dsg(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync('node', [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A new repository on main, with the shared git helpers. */
+function newRepo(dir: string) {
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  return gitRepo(dir);
 }
 
 function files(dir: string): string[] {
@@ -132,12 +139,8 @@ describe.skipIf(!ready)('the built CLI', () => {
 
   it('diff builds the working tree and the merge base, and cleans up', () => {
     const repo = join(tmp, 'repo');
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8' });
-    execFileSync('mkdir', ['-p', repo]);
-    git('init', '-q', '-b', 'main');
-    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN head -c 5000000 /dev/zero > /data.bin\n');
-    git('add', '-A');
-    git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'base');
+    const { git, commit } = newRepo(repo);
+    commit({ Dockerfile: 'FROM busybox\nRUN head -c 5000000 /dev/zero > /data.bin\n' }, 'base');
     git('checkout', '-qb', 'work');
     writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN head -c 1000000 /dev/zero > /data.bin\n'); // uncommitted
     const r = spawnSync('node', [cli, 'diff', '--format', 'json', '--max-increase', '1MB'], {
@@ -185,12 +188,8 @@ describe.skipIf(!ready)('the built CLI', () => {
   it('a cancelled diff (SIGINT to its process group, as Ctrl-C or a runner sends) leaves nothing behind', async () => {
     const repo = join(tmp, 'cancelled');
     const scratch = mkdtempSync(join(tmp, 'scratch-'));
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8' });
-    execFileSync('mkdir', ['-p', repo]);
-    git('init', '-q', '-b', 'main');
-    writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN sleep 30 && echo base > /x\n');
-    git('add', '-A');
-    git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'base');
+    const { git, commit } = newRepo(repo);
+    commit({ Dockerfile: 'FROM busybox\nRUN sleep 30 && echo base > /x\n' }, 'base');
     writeFileSync(join(repo, 'Dockerfile'), 'FROM busybox\nRUN sleep 30 && echo head > /x\n');
     const child = spawn('node', [cli, 'diff', '--base-ref', 'main'], {
       cwd: repo,

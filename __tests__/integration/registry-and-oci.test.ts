@@ -40,7 +40,16 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
   beforeAll(() => {
     const ctx = context({ Dockerfile: MULTI });
     try {
-      buildx(CONTAINERD, ctx.dir, ['--platform', 'linux/amd64,linux/arm64', '--push', '-t', `${REPO}:${TAG}`]);
+      // The containerd store's push writes the tag twice at once (BuildKit, then the daemon's own HEAD check), and
+      // Debian's registry (distribution 2.8, filesystem driver) can answer that read with a 500 while the link file
+      // is half written: seen once in CI. One retry; the second push finds the blobs there.
+      const push = () =>
+        buildx(CONTAINERD, ctx.dir, ['--platform', 'linux/amd64,linux/arm64', '--push', '-t', `${REPO}:${TAG}`]);
+      try {
+        push();
+      } catch {
+        push();
+      }
       buildx(CONTAINERD, ctx.dir, [
         '--platform',
         'linux/amd64,linux/arm64',
