@@ -11,6 +11,7 @@ import { resolveLayout, type ResolvedImage } from './sources/layout.js';
 import { formatReference, parseReference, type ImageReference } from './sources/reference.js';
 import { parseRegistryName, RegistryClient } from './sources/registry.js';
 import { existsSync } from 'node:fs';
+import { digestNamedBy } from './util/digest.js';
 
 export interface MeasureOptions {
   platform?: Platform;
@@ -33,14 +34,15 @@ function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate, hash
 
 /**
  * Blobs stored under their digest must hash to it, and each layer's tar to the config's diff_id: an archive, a
- * layout or a registry could otherwise report any content under any name.
+ * layout or a registry could otherwise report any content under any name. The measuring pass hashes sha256; a
+ * blob named by sha512 is held to its diff_id only.
  */
 function verifyLayers(image: ResolvedImage, stats: (LayerStats | null)[], what: string): void {
   image.layers.forEach((l, i) => {
     const s = stats[i];
     if (!s?.diffDigest) return;
-    const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(l.blobPath);
-    if (named && s.blobDigest !== `sha256:${named[1]}`)
+    const named = digestNamedBy(l.blobPath);
+    if (named?.startsWith('sha256:') && s.blobDigest !== named)
       throw new UserError(`${what}: layer ${i} (${l.blobPath}) does not match its digest (got ${s.blobDigest})`);
     if (s.diffDigest !== l.diffId)
       throw new UserError(`${what}: layer ${i} does not match the config's diff_id ${l.diffId} (got ${s.diffDigest})`);

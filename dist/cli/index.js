@@ -80137,6 +80137,25 @@ class LayerCache {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/util/digest.ts
+
+/** The content digest forms this tool accepts before a digest becomes a path or a URL. */
+const DIGEST_PATTERN = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+/** `algorithm:hex` of `body`. */
+function digestOf(body, algorithm) {
+    return `${algorithm}:${(0,external_node_crypto_namespaceObject.createHash)(algorithm).update(body).digest('hex')}`;
+}
+/** The digest a layout path names (`blobs/ALG/HEX`), or null for any other path. */
+function digestNamedBy(path) {
+    const m = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(path);
+    return m ? `${m[1]}:${m[2]}` : null;
+}
+/** True unless `path` names a digest that `body` does not have. */
+function matchesNamedDigest(path, body) {
+    const named = digestNamedBy(path);
+    return !named || digestOf(body, named.split(':')[0]) === named;
+}
+
 ;// CONCATENATED MODULE: ./src/sources/archive.ts
 
 
@@ -80179,8 +80198,7 @@ class ArchiveContents {
                 throw new UserError(`${this.what}: ${path}: ${why}`);
             return undefined;
         }
-        const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(p);
-        if (this.verify && named && (0,external_node_crypto_namespaceObject.createHash)(named[1]).update(doc).digest('hex') !== named[2])
+        if (this.verify && !matchesNamedDigest(p, doc))
             throw new UserError(`${this.what}: ${path} does not match its digest`);
         try {
             return JSON.parse(doc.toString('utf8'));
@@ -80232,12 +80250,8 @@ async function readArchive(source, options) {
             extract.destroy(err);
         }
     })();
-    // A corrupt header after an entry ends the extractor but not that entry's body, whose reader would wait forever.
-    let current = null;
-    extract.on('error', (err) => current?.destroy(err));
     try {
         for await (const entry of extract) {
-            current = entry;
             const path = normalize(entry.header.name);
             const iterator = entry[Symbol.asyncIterator]();
             // No `return` on this iterable: an early exit must not destroy the entry, which the outer tar still needs drained.
@@ -80453,8 +80467,7 @@ class OciDirectory {
             if (f.size > MAX_LAYOUT_DOCUMENT)
                 throw new UserError(`${this.what}: ${path} is larger than ${MAX_LAYOUT_DOCUMENT} bytes`);
             const body = await f.fd.readFile();
-            const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(path);
-            if (named && (0,external_node_crypto_namespaceObject.createHash)(named[1]).update(body).digest('hex') !== named[2])
+            if (!matchesNamedDigest(path, body))
                 throw new UserError(`${this.what}: ${path} does not match its digest`);
             try {
                 return JSON.parse(body.toString('utf8'));
@@ -90032,28 +90045,6 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/util/digest.ts
-
-/** The content digest forms this tool accepts before a digest becomes a path or a URL. */
-const DIGEST_PATTERN = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
-class DigestMismatchError extends Error {
-}
-/**
- * Passes `source` through unchanged while hashing it; after the last chunk, fails unless the bytes match
- * `digest`. A consumer that stops early never sees the check (it did not read the whole blob).
- */
-async function* verifyDigest(source, digest, what) {
-    const [algorithm, expected] = digest.split(':');
-    const hash = (0,external_node_crypto_namespaceObject.createHash)(algorithm);
-    for await (const chunk of source) {
-        hash.update(chunk);
-        yield chunk;
-    }
-    const got = hash.digest('hex');
-    if (got !== expected)
-        throw new DigestMismatchError(`${what} does not match its digest ${digest} (got ${algorithm}:${got})`);
-}
-
 ;// CONCATENATED MODULE: ./src/sources/documents.ts
 
 
@@ -90492,7 +90483,6 @@ async function readDocument(res, max, limits, what) {
 
 
 
-
 const MANIFEST_ACCEPT = [
     MEDIA_TYPES.ociIndex,
     MEDIA_TYPES.ociManifest,
@@ -90577,9 +90567,6 @@ function parseChallenge(header) {
     for (const m of header.matchAll(/(\w+)="([^"]*)"/g))
         params[m[1]] = m[2];
     return { scheme, params };
-}
-function digestOf(body, algorithm) {
-    return `${algorithm}:${(0,external_node_crypto_namespaceObject.createHash)(algorithm).update(body).digest('hex')}`;
 }
 /** A Registry HTTP API v2 client for reading manifests and blobs, with anonymous, basic and bearer auth. */
 class RegistryClient {
@@ -90707,14 +90694,17 @@ class RegistryClient {
         }
         return parseJson(body, `${this.what}: ${digest}`);
     }
-    /** A blob's bytes, checked against its digest as they stream (the last chunk fails on a mismatch). */
+    /**
+     * A blob's bytes, bounded in time. The engine hashes them as it measures them and checks the digest and the
+     * config's diff_id at the end (`verifyLayers`): one hash per byte, the same check as for archives and layouts.
+     */
     async blob(digest) {
         if (!DIGEST_PATTERN.test(digest))
             throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
         const res = await this.request(`/blobs/${digest}`, '*/*');
         if (!this.ok(res) || !res.body)
             throw await this.fail(res, `blob ${digest}`);
-        return verifyDigest(bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`), digest, `${this.what}: blob`);
+        return bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`);
     }
 }
 function parseJson(body, what) {
@@ -90738,21 +90728,23 @@ function parseJson(body, what) {
 
 
 
+
 /** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
 function analyzeOptions(o, estimate = o.compressedEstimate, hash = !o.trustedArchive) {
     return { files: o.files, estimate, keepEntries: o.files, hash };
 }
 /**
  * Blobs stored under their digest must hash to it, and each layer's tar to the config's diff_id: an archive, a
- * layout or a registry could otherwise report any content under any name.
+ * layout or a registry could otherwise report any content under any name. The measuring pass hashes sha256; a
+ * blob named by sha512 is held to its diff_id only.
  */
 function verifyLayers(image, stats, what) {
     image.layers.forEach((l, i) => {
         const s = stats[i];
         if (!s?.diffDigest)
             return;
-        const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(l.blobPath);
-        if (named && s.blobDigest !== `sha256:${named[1]}`)
+        const named = digestNamedBy(l.blobPath);
+        if (named?.startsWith('sha256:') && s.blobDigest !== named)
             throw new UserError(`${what}: layer ${i} (${l.blobPath}) does not match its digest (got ${s.blobDigest})`);
         if (s.diffDigest !== l.diffId)
             throw new UserError(`${what}: layer ${i} does not match the config's diff_id ${l.diffId} (got ${s.diffDigest})`);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
 import { UserError, errorMessage } from '../errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
 import { decompress, sniffCompression } from '../measure/compression.js';
+import { matchesNamedDigest } from '../util/digest.js';
 import { collect, peek } from '../util/streams.js';
 import type { LayoutAccess } from './layout.js';
 import type { LayerCache } from '../measure/layer-cache.js';
@@ -42,8 +42,7 @@ export class ArchiveContents implements LayoutAccess {
       if (why) throw new UserError(`${this.what}: ${path}: ${why}`);
       return undefined;
     }
-    const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(p);
-    if (this.verify && named && createHash(named[1]!).update(doc).digest('hex') !== named[2])
+    if (this.verify && !matchesNamedDigest(p, doc))
       throw new UserError(`${this.what}: ${path} does not match its digest`);
     try {
       return JSON.parse(doc.toString('utf8'));
@@ -105,12 +104,8 @@ export async function readArchive(
     }
   })();
 
-  // A corrupt header after an entry ends the extractor but not that entry's body, whose reader would wait forever.
-  let current: { destroy(err?: Error): void } | null = null;
-  extract.on('error', (err: Error) => current?.destroy(err));
   try {
     for await (const entry of extract) {
-      current = entry;
       const path = normalize(entry.header.name);
       const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       // No `return` on this iterable: an early exit must not destroy the entry, which the outer tar still needs drained.

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
+import { matchesNamedDigest } from '../util/digest.js';
 import type { LayoutAccess } from './layout.js';
 
 /**
@@ -77,9 +77,7 @@ export class OciDirectory implements LayoutAccess {
       if (f.size > MAX_LAYOUT_DOCUMENT)
         throw new UserError(`${this.what}: ${path} is larger than ${MAX_LAYOUT_DOCUMENT} bytes`);
       const body = await f.fd.readFile();
-      const named = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(path);
-      if (named && createHash(named[1]!).update(body).digest('hex') !== named[2])
-        throw new UserError(`${this.what}: ${path} does not match its digest`);
+      if (!matchesNamedDigest(path, body)) throw new UserError(`${this.what}: ${path} does not match its digest`);
       try {
         return JSON.parse(body.toString('utf8'));
       } catch {
