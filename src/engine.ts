@@ -2,6 +2,7 @@ import { UserError, errorMessage } from './errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from './measure/layer.js';
 import { buildImageReport } from './measure/image.js';
 import { LayerCache } from './measure/layer-cache.js';
+import { CAPTURE_BUDGET } from './measure/packages/capture.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
 import { readArchive, type ArchiveContents } from './sources/archive.js';
@@ -29,7 +30,7 @@ export interface MeasureOptions {
 
 /** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
 function analyzeOptions(o: MeasureOptions, estimate = o.compressedEstimate, hash = !o.trustedArchive): AnalyzeOptions {
-  return { files: o.files, estimate, keepEntries: o.files, hash };
+  return { files: o.files, estimate, keepEntries: o.files, hash, captureBudget: { remaining: CAPTURE_BUDGET } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advise, newOrGrown } from '../../src/advice/advise.js';
+import { advise } from '../../src/advice/advise.js';
+import { newOrGrown } from '../../src/compare/findings.js';
 import { parseDockerfile } from '../../src/advice/dockerfile.js';
 import { ImageContents, type LayerEntry } from '../../src/model/contents.js';
 import type { ImageReport } from '../../src/model/image-report.js';

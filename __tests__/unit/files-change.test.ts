@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { diffFilesystems, finalFilesystem } from '../../src/compare/filesystem.js';
-import { rollUp } from '../../src/compare/rollup.js';
+import { diffFilesystems } from '../../src/compare/filesystem.js';
+import { finalFilesystem } from '../../src/measure/filesystem.js';
+import { rollUp } from '../../src/util/rollup.js';
 import type { LayerEntry } from '../../src/model/contents.js';
 
 const file = (path: string, size: number): LayerEntry => ({ path, kind: 'file', size });

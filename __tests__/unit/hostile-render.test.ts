@@ -86,7 +86,7 @@ function forgedReport(entries: number): RunReport {
   const entry = { name: EVIL, platform: EVIL, baseLabel: EVIL, baseSource: 'built' as const, comparison: forged };
   const r: RunReport = {
     tool: 'docker-size-guard',
-    version: 1,
+    version: 2,
     key: 'api',
     pr: 7,
     headSha: 'a'.repeat(40),

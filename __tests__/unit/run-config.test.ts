@@ -83,7 +83,7 @@ describe('reports read back', () => {
   };
   const runReport = {
     tool: 'docker-size-guard',
-    version: 1,
+    version: 2,
     key: 'k',
     pr: 3,
     headSha: 'a'.repeat(40),

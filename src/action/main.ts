@@ -11,7 +11,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
 import { LayerCache } from '../measure/layer-cache.js';
-import type { Entry, RunReport } from '../model/run.js';
+import { REPORT_VERSION, type Entry, type RunReport } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
@@ -196,7 +196,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   ]);
   const report: RunReport = {
     tool: 'docker-size-guard',
-    version: 1,
+    version: REPORT_VERSION,
     key: inputs.commentKey,
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
@@ -245,7 +245,7 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
     tool: 'docker-size-guard',
-    version: 1,
+    version: REPORT_VERSION,
     key: inputs.commentKey,
     pr,
     headSha: reports[0]?.headSha ?? null,

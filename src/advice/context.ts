@@ -1,5 +1,7 @@
-import { stackContents, type FinalFile, type ReplacedFile } from '../compare/filesystem.js';
-import { rollUp } from '../compare/rollup.js';
+import { stackContents, type FinalFile, type ReplacedFile } from '../measure/filesystem.js';
+import { imagePackages, type ImagePackages } from '../measure/packages/inventory.js';
+import { formatBytes } from '../util/format.js';
+import { rollUp } from '../util/rollup.js';
 import type { ImageContents, LayerEntry } from '../model/contents.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport } from '../model/image-report.js';
@@ -24,11 +26,13 @@ export class ImageFacts {
   /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
   readonly replaced: readonly ReplacedFile[];
   readonly finalStage: DockerfileStage | null;
+  private readonly contents: ImageContents;
 
   constructor(
     readonly input: AdviceInput,
     contents: ImageContents,
   ) {
+    this.contents = contents;
     this.layers = contents.layers;
     ({ final: this.final, replaced: this.replaced } = stackContents(contents));
     this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
@@ -46,9 +50,42 @@ export class ImageFacts {
     return total;
   }
 
+  get packages(): ImagePackages {
+    return imagePackages(this.contents);
+  }
+
+  /**
+   * The packages that own these files, largest share first: each file counts for the first ecosystem whose
+   * package owns it (system packages before language ones).
+   */
+  owningPackages(files: readonly { path: string; bytes: number }[]): { name: string; bytes: number }[] {
+    const owners = [...this.packages.owners.values()];
+    const bytes = new Map<string, number>();
+    for (const f of files) {
+      for (const o of owners) {
+        const i = o.owner.get(f.path);
+        if (i === undefined) continue;
+        const name = o.packages[i]!.name;
+        bytes.set(name, (bytes.get(name) ?? 0) + f.bytes);
+        break;
+      }
+    }
+    return [...bytes]
+      .map(([name, b]) => ({ name, bytes: b }))
+      .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+  }
+
   instruction(layer: number | null): string | null {
     return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
   }
+}
+
+/** "gcc-12 (69.8 MB), cpp-12 (34.6 MB) and 3 more packages", or '' when no package owns them. */
+export function namePackages(packages: { name: string; bytes: number }[], limit = 3): string {
+  if (packages.length === 0) return '';
+  const shown = packages.slice(0, limit).map((p) => `${p.name} (${formatBytes(p.bytes)})`);
+  const more = packages.length - limit;
+  return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
 
 export function summarize(files: { path: string; bytes: number; layer: number }[]): {

@@ -1,9 +1,10 @@
 import type { ImageReport } from '../model/image-report.js';
 import type { Comparison, Rules, Totals, Violation } from '../model/comparison.js';
-import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from '../report/format.js';
-import { newOrGrown } from '../advice/advise.js';
+import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from '../util/format.js';
+import { newOrGrown } from './findings.js';
 import { filesChange } from './files-change.js';
 import { matchLayers, metricOf } from './match.js';
+import { packagesChange } from './packages.js';
 
 /** The totals the size rules judge: those of the rules' metric. */
 export function judgedTotals(c: Pick<Comparison, 'rules' | 'compressed' | 'uncompressed'>): Totals {
@@ -39,7 +40,7 @@ export function newToPull(base: ImageReport, head: ImageReport): number | null {
  * count: +100 % of a 2 MB image is not bloat, nor is +20 MB on a 5 GB one.
  */
 export function evaluate(
-  c: Omit<Comparison, 'violations' | 'verdict' | 'approved' | 'files' | 'newFindings'>,
+  c: Omit<Comparison, 'violations' | 'verdict' | 'approved' | 'files' | 'newFindings' | 'packages'>,
 ): Violation[] {
   const r = c.rules;
   const t = judgedTotals(c);
@@ -147,11 +148,12 @@ export function compare(
     layerRows: matchLayers(base, head, rules.metric),
   };
   const files = filesChange(base, head, partial.layerRows);
+  const packages = packagesChange(base, head);
   const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
   const violations = evaluate(partial);
   const failed = violations.some((x) => x.level === 'fail');
   const approved = failed && !!opts.approved;
   // An approved failure is a pass (the comment still lists the rules it broke, marked approved).
   const verdict = approved ? 'pass' : failed ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
-  return { ...partial, files, newFindings, violations, verdict, approved };
+  return { ...partial, files, packages, newFindings, violations, verdict, approved };
 }

@@ -1,8 +1,9 @@
 import type { LayerEntry } from '../model/contents.js';
 import type { FilesChange, LayerRow, PathLines, PathLine } from '../model/comparison.js';
 import type { ImageReport } from '../model/image-report.js';
-import { diffFilesystems, layerFiles, stackContents, type ChangedFile, type FinalFile } from './filesystem.js';
-import { rollUp } from './rollup.js';
+import { stackContents, type FinalFile } from '../measure/filesystem.js';
+import { diffFilesystems, layerFiles, type ChangedFile } from './filesystem.js';
+import { rollUp } from '../util/rollup.js';
 
 /** Lines per list: enough to account for most of a change, few enough to read. */
 export const PATH_LINES = 10;

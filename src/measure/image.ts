@@ -3,6 +3,7 @@ import type { ImageReport, LayerReport } from '../model/image-report.js';
 import type { ResolvedImage } from '../sources/layout.js';
 import { formatPlatform } from '../sources/platform.js';
 import { instructionsForLayers } from './history.js';
+import { imagePackages } from './packages/inventory.js';
 import type { LayerStats } from './layer.js';
 import { computeWaste } from './waste.js';
 
@@ -88,6 +89,12 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
         )
       : null;
 
+  const contents = complete
+    ? new ImageContents(
+        complete,
+        input.stats.map((s) => s?.captured ?? []),
+      )
+    : null;
   return {
     reference: input.reference,
     source: input.source,
@@ -102,6 +109,6 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
     compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
     layers,
     waste,
-    ...(complete ? { contents: new ImageContents(complete) } : {}),
+    ...(contents ? { packages: imagePackages(contents).inventory, contents } : {}),
   };
 }

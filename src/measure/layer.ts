@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { extract as tarExtract, type Header as TarHeaders } from 'tar-stream';
-import type { LayerEntry } from '../model/contents.js';
+import type { CapturedFile, LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
 import { peek } from '../util/streams.js';
 import { decompress, looksLikeTar, sniffCompression } from './compression.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
+import { captureRule } from './packages/capture.js';
 
 export type { EntryKind, LayerEntry } from '../model/contents.js';
 
@@ -20,6 +21,8 @@ export interface LayerStats {
   /** Estimated gzip size, for uncompressed blobs when an estimate was asked for. */
   estimatedGzipBytes: number | null;
   entries: LayerEntry[] | null;
+  /** Package-database files of this layer, with their bodies (kept with the entries). */
+  captured: CapturedFile[] | null;
   /** sha256 of the blob as stored and of its uncompressed tar, when hashing was asked for (untrusted sources). */
   blobDigest: string | null;
   diffDigest: string | null;
@@ -34,6 +37,11 @@ export interface AnalyzeOptions {
   keepEntries: boolean;
   /** Hash the blob and its tar, for sources that must be checked against their digests. */
   hash?: boolean;
+  /**
+   * Bytes of package-database bodies the measuring pass may still keep (shared by the layers of one pass); the
+   * bodies are kept with the entries. Without it, nothing is captured.
+   */
+  captureBudget?: { remaining: number };
 }
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -62,7 +70,7 @@ export function classifyEntry(header: TarHeaders): LayerEntry {
     case 'directory':
       return { path, kind: 'dir', size: 0 };
     case 'symlink':
-      return { path, kind: 'symlink', size: 0 };
+      return { path, kind: 'symlink', size: 0, target: header.linkname ?? '' };
     case 'link':
       return { path, kind: 'hardlink', size: 0 };
     default:
@@ -94,6 +102,8 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
 
   const estimator = options.estimate && compression === 'none' ? new GzipSizeEstimator() : null;
   const entries: LayerEntry[] | null = options.files && options.keepEntries ? [] : null;
+  const budget = entries ? options.captureBudget : undefined;
+  const captured: CapturedFile[] | null = entries ? [] : null;
   let files = 0;
   let contentBytes = 0;
   let uncompressedBytes = 0;
@@ -107,6 +117,26 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
           const entry = classifyEntry(header);
           if (entry.kind === 'file') contentBytes += entry.size;
           entries?.push(entry);
+          const rule = budget && entry.kind === 'file' ? captureRule(entry.path) : null;
+          if (rule) {
+            const keep = Math.min(entry.size, rule.limit);
+            const fits = (entry.size <= rule.limit || rule.prefix) && keep <= budget!.remaining;
+            if (fits) {
+              budget!.remaining -= keep;
+              const chunks: Buffer[] = [];
+              let held = 0;
+              body.on('data', (data: unknown) => {
+                const c = data as Buffer;
+                if (held >= keep) return;
+                const part = held + c.length > keep ? c.subarray(0, keep - held) : c;
+                chunks.push(part);
+                held += part.length;
+              });
+              body.on('end', () => captured!.push({ path: entry.path, body: Buffer.concat(chunks), size: entry.size }));
+            } else {
+              captured!.push({ path: entry.path, body: null, size: entry.size });
+            }
+          }
           body.on('end', () => next());
           // A truncated entry errors its body too; the extractor reports the same error once, below.
           body.on('error', () => {});
@@ -157,6 +187,7 @@ export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: Analyze
     filesParsed: options.files,
     estimatedGzipBytes,
     entries,
+    captured,
     blobDigest,
     diffDigest: diffHash ? `sha256:${diffHash.digest('hex')}` : blobDigest,
   };

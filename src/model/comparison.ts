@@ -1,5 +1,6 @@
 import type { Finding } from './finding.js';
 import type { ImageReport } from './image-report.js';
+import type { Ecosystem } from './packages.js';
 
 export type Metric = 'compressed' | 'uncompressed';
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -91,6 +92,45 @@ export interface FilesChange {
   layers: (PathLines & { headIndex: number; status: LayerStatus; instruction: string })[];
 }
 
+export type PackageChangeKind = 'added' | 'removed' | 'upgraded' | 'downgraded' | 'changed' | 'grown' | 'shrunk';
+
+/** One package whose version or bytes differ between base and head. */
+export interface PackageChange {
+  name: string;
+  location?: string;
+  /** `changed`: the versions differ and their order is not known. */
+  kind: PackageChangeKind;
+  baseVersion: string | null;
+  headVersion: string | null;
+  baseBytes: number;
+  headBytes: number;
+  /** headBytes − baseBytes. */
+  delta: number;
+  /** The layer that installed it (head's; base's for a removed package) and that layer's instruction. */
+  layer: number | null;
+  instruction: string | null;
+  side: 'base' | 'head';
+}
+
+export interface EcosystemChange {
+  ecosystem: Ecosystem;
+  /** Every changed package, largest byte change first. */
+  changes: PackageChange[];
+  /** Bytes of files no package of this ecosystem owns, on each side: the line that makes the sum exact. */
+  unowned: { base: number; head: number; delta: number };
+  /** Final-filesystem bytes, head − base: the changes' deltas plus `unowned.delta`. */
+  delta: number;
+  counts: Record<PackageChangeKind, number>;
+  /** Notes from reading either side. */
+  notes: string[];
+}
+
+export interface PackagesChange {
+  ecosystems: EcosystemChange[];
+  /** Databases found on either side and not read, with why. */
+  notRead: { ecosystem: string; reason: string; side: 'base' | 'head' }[];
+}
+
 export interface Comparison {
   base: ImageReport | null;
   head: ImageReport;
@@ -106,6 +146,8 @@ export interface Comparison {
   layerRows: LayerRow[];
   /** Where the change is, down to the files; null when either side was measured without its files. */
   files: FilesChange | null;
+  /** Packages added, removed and changed, per ecosystem; null when either side was measured without its files. */
+  packages: PackagesChange | null;
   /** Head's findings that are new or grown against base's (all of head's without a base); null without files. */
   newFindings: Finding[] | null;
   violations: Violation[];

@@ -5,6 +5,23 @@ export interface LayerEntry {
   path: string;
   kind: EntryKind;
   size: number;
+  /** A symlink's target, as stored: package file lists name paths through directory links (`/bin` → `usr/bin`). */
+  target?: string;
+}
+
+/** A changed path: bytes (always positive) added or removed, and the layer it is in (head for added, base for removed). */
+export interface ChangedFile {
+  path: string;
+  bytes: number;
+  layer: number;
+}
+
+/** The body of a small metadata file a package database keeps (README "Packages"), as one layer wrote it. */
+export interface CapturedFile {
+  path: string;
+  /** Null when the file was larger than its limit (`size` says how large): the reader names it and skips. */
+  body: Buffer | null;
+  size: number;
 }
 
 /**
@@ -12,7 +29,11 @@ export interface LayerEntry {
  * its JSON (a large image has hundreds of thousands of entries): `toJSON` drops it.
  */
 export class ImageContents {
-  constructor(readonly layers: readonly (readonly LayerEntry[])[]) {}
+  constructor(
+    readonly layers: readonly (readonly LayerEntry[])[],
+    /** Per layer, the package-database files it wrote (captured in the same pass). */
+    readonly captured: readonly (readonly CapturedFile[])[] = layers.map(() => []),
+  ) {}
 
   toJSON(): undefined {
     return undefined;

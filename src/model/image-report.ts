@@ -2,6 +2,7 @@
 
 import type { ImageContents } from './contents.js';
 import type { Finding } from './finding.js';
+import type { PackageInventory } from './packages.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -61,6 +62,8 @@ export interface ImageReport {
   waste: WasteReport | null;
   /** How to shrink it, largest saving first (README "How to shrink"); absent when the files were not read. */
   findings?: Finding[];
+  /** Packages on the final filesystem, per ecosystem (README "Packages"); absent when the files were not read. */
+  packages?: PackageInventory;
   /** The layers' entries, when every layer's tar headers were read; never serialized. */
   contents?: ImageContents;
 }

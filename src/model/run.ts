@@ -1,5 +1,8 @@
 import type { Comparison } from './comparison.js';
 
+/** The JSON report's format version (README "JSON report"): 2 added `packages` to each image. */
+export const REPORT_VERSION = 2;
+
 /** One measured image on one platform, compared with its base. */
 export interface Entry {
   /** The image's name (from `images`, the comment key or the Dockerfile path). */
@@ -17,7 +20,7 @@ export interface Entry {
  */
 export interface RunReport {
   tool: 'docker-size-guard';
-  version: 1;
+  version: typeof REPORT_VERSION;
   key: string;
   pr: number | null;
   headSha: string | null;

@@ -3,7 +3,9 @@ import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import type { Entry } from '../model/run.js';
 import { code, html, text } from './escape.js';
-import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format.js';
+import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format-md.js';
+import { headlinePercent } from '../util/format.js';
+import { layerName, packagesMarkdown } from './packages.js';
 import { filesChangeMarkdown } from './files-change.js';
 import { findingsMarkdown } from './findings.js';
 import { describeRules } from './rules.js';
@@ -54,7 +56,7 @@ function headline(c: Comparison, ctx: RenderContext): string {
   const t = judgedTotals(c);
   let what = '';
   if (t.percent !== null && t.delta !== null) {
-    const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
+    const pct = headlinePercent(t.percent);
     what =
       t.delta < 0
         ? ` · ${code(ctx.name)} is ${pct} % smaller`
@@ -123,16 +125,17 @@ function layerTable(rows: LayerRow[], limit: number): string {
     r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
   const table = markdownTable(
     [
-      ['#', 'Instruction', 'Base', 'PR', 'Change'],
+      ['Base layer', 'PR layer', 'Instruction', 'Base', 'PR', 'Change'],
       ...shown.map((r) => [
-        r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex),
+        r.baseIndex === null ? '' : layerName('base', r.baseIndex),
+        r.headIndex === null ? '' : layerName('head', r.headIndex),
         code(r.instruction),
         formatBytes(r.base?.uncompressedBytes ?? null),
         formatBytes(r.head?.uncompressedBytes ?? null),
         r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
       ]),
     ],
-    { align: ['r', 'l', 'r', 'r', 'r'], ...COMPACT },
+    { align: ['l', 'l', 'l', 'r', 'r', 'r'], ...COMPACT },
   );
   const more = rows.length - shown.length;
   return more > 0
@@ -144,8 +147,13 @@ function wasteSection(c: Comparison): string | null {
   const w = c.head.waste;
   if (!w) return null;
   const bw = c.base?.waste;
+  // dive divides by the bytes of the layers above the first: with none, the share is not defined, so not shown.
+  const share =
+    w.userWastedPercent === null
+      ? ''
+      : ` · ${formatPercent(w.userWastedPercent)} of the bytes in the layers above the first`;
   const lines = [
-    `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
+    `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${formatBytes(w.wastedBytes)}${bw ? ` (base ${formatBytes(bw.wastedBytes)})` : ''}${share}`,
   ];
   if (w.files.length > 0) {
     lines.push(
@@ -175,6 +183,16 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
     '',
     '</details>',
   );
+  const packages = c.packages ? packagesMarkdown(c.packages) : null;
+  if (packages)
+    parts.push(
+      '',
+      `<details${packages.open ? ' open' : ''}><summary>Packages (${html(packages.summary)})</summary>`,
+      '',
+      packages.body,
+      '',
+      '</details>',
+    );
   const files = c.files ? filesChangeMarkdown(c.files) : null;
   if (files) parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
   if (c.newFindings && c.newFindings.length > 0) {

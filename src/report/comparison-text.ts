@@ -1,7 +1,8 @@
 import type { Comparison } from '../model/comparison.js';
 import { filesChangeText } from './files-change.js';
 import { findingsText } from './findings.js';
-import { formatBytes, formatSignedBytes, formatSignedPercent } from './format.js';
+import { packagesText } from './packages.js';
+import { formatBytes, formatSignedBytes, formatSignedPercent } from '../util/format.js';
 
 /** `compare` output for a terminal. */
 export function renderComparisonText(c: Comparison, names: { base: string; head: string }): string {
@@ -33,6 +34,8 @@ export function renderComparisonText(c: Comparison, names: { base: string; head:
       `  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`,
     );
   }
+  const packages = c.packages ? packagesText(c.packages) : [];
+  if (packages.length) lines.push('', ...packages);
   if (c.files) lines.push('', ...filesChangeText(c.files));
   if (c.newFindings && c.newFindings.length > 0)
     lines.push(

@@ -1,7 +1,9 @@
 import { markdownTable } from 'markdown-table';
 import type { FilesChange, PathLine } from '../model/comparison.js';
 import { code } from './escape.js';
-import { formatBytes, formatSignedBytes } from './format.js';
+import { formatSignedBytes } from './format-md.js';
+import { layerName } from './packages.js';
+import * as plain from '../util/format.js';
 
 const COMPACT = { alignDelimiters: false } as const;
 
@@ -20,7 +22,7 @@ function merged(f: FilesChange, limit: number): Signed[] {
 
 const shownPath = (l: PathLine) => (l.dir ? `${l.path}/` : l.path);
 const files = (l: PathLine) => (l.dir ? `${l.files} files` : '');
-/** Head layers by index, base layers in parentheses (as in the layer table). */
+/** Head layers by index, base layers in parentheses (in the terminal's layer list). */
 const layerOf = (l: Signed) => (l.sign > 0 ? String(l.layer) : `(${l.layer})`);
 
 export function filesChangeMarkdown(f: FilesChange): string | null {
@@ -31,16 +33,16 @@ export function filesChangeMarkdown(f: FilesChange): string | null {
     '',
     markdownTable(
       [
-        ['Path', 'Change', 'Files', 'Layer', 'Instruction'],
+        // The layer table carries each layer's instruction once; here the layer is named, as it names it.
+        ['Path', 'Change', 'Files', 'Layer'],
         ...lines.map((l) => [
           code(shownPath(l)),
           formatSignedBytes(l.sign * l.bytes),
           files(l),
-          layerOf(l),
-          code(l.instruction, 60),
+          layerName(l.sign > 0 ? 'head' : 'base', l.layer),
         ]),
       ],
-      { align: ['l', 'r', 'r', 'r', 'l'], ...COMPACT },
+      { align: ['l', 'r', 'r', 'l'], ...COMPACT },
     ),
   ];
   for (const layer of f.layers) {
@@ -56,21 +58,21 @@ export function filesChangeMarkdown(f: FilesChange): string | null {
 
 export function filesChangeText(f: FilesChange): string[] {
   const out = [
-    `Where the change is (final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} files added or grown, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or shrunk)`,
+    `Where the change is (final filesystem: ${plain.formatSignedBytes(f.added.bytes)} in ${f.added.files} files added or grown, ${plain.formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or shrunk)`,
   ];
   for (const l of merged(f, 15)) {
     out.push(
-      `  ${formatSignedBytes(l.sign * l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}  [layer ${layerOf(l)}: ${l.instruction.slice(0, 60)}]`,
+      `  ${plain.formatSignedBytes(l.sign * l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}  [layer ${layerOf(l)}: ${l.instruction.slice(0, 60)}]`,
     );
   }
   for (const layer of f.layers) {
     if (layer.lines.length === 0) continue;
     out.push(
-      `  layer ${layer.headIndex} (${layer.status}, ${formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`,
+      `  layer ${layer.headIndex} (${layer.status}, ${plain.formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`,
     );
     for (const l of layer.lines)
       out.push(
-        `      ${formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`,
+        `      ${plain.formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`,
       );
   }
   return out;

@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import { code, prose, text } from './escape.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from './format-md.js';
 
 /** Fix texts quote code between backticks; prose() renders those parts as code spans and escapes the rest. */
 function saving(f: Finding): string {
@@ -22,7 +22,7 @@ export function findingsMarkdown(findings: Finding[]): string {
 export function findingsText(findings: Finding[]): string[] {
   return findings.map((f) => {
     const where = f.layer !== null ? ` [layer ${f.layer}]` : '';
-    const s = saving(f);
+    const s = saving(f).replace(/\u00a0/g, ' ');
     return `  ${(s || '—').padStart(11)}  ${f.message}${where}\n               fix: ${f.fix.replace(/`/g, '')}${f.paths.length ? `\n               e.g. ${f.paths.join(', ')}` : ''}`;
   });
 }

@@ -1,8 +1,9 @@
 import { findingsMarkdown } from './findings.js';
+import { inventoryMarkdown } from './packages.js';
 import { markdownTable } from 'markdown-table';
 import type { ImageReport } from '../model/image-report.js';
 import { code, text } from './escape.js';
-import { formatBytes, formatPercent } from './format.js';
+import { formatBytes, formatPercent } from './format-md.js';
 
 export function renderImageMarkdown(r: ImageReport): string {
   const est = r.compressedIsEstimate ? ' (estimated)' : '';
@@ -49,6 +50,8 @@ export function renderImageMarkdown(r: ImageReport): string {
       `Waste (dive's definitions): ${formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`,
     );
   }
+  const packages = r.packages ? inventoryMarkdown(r.packages) : null;
+  if (packages) parts.push('', '<details><summary>Packages (largest first)</summary>', '', packages, '', '</details>');
   if (r.findings && r.findings.length > 0) {
     parts.push(
       '',

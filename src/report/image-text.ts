@@ -1,6 +1,7 @@
 import { findingsText } from './findings.js';
+import { inventoryText } from './packages.js';
 import type { ImageReport } from '../model/image-report.js';
-import { formatBytes, formatPercent, clip } from './format.js';
+import { formatBytes, formatPercent, clip } from '../util/format.js';
 
 function pad(rows: string[][], right: boolean[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
@@ -53,6 +54,7 @@ export function renderImageText(r: ImageReport): string {
     lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
     lines.push(...pad(wrows, [true, true, false]));
   }
+  if (r.packages) lines.push('', ...inventoryText(r.packages));
   if (r.findings && r.findings.length > 0)
     lines.push('', 'How to shrink (measured savings, uncompressed)', ...findingsText(r.findings));
   return lines.join('\n') + '\n';

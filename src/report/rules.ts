@@ -1,5 +1,5 @@
 import type { Rules } from '../model/comparison.js';
-import { formatBytes, formatPercent } from './format.js';
+import { formatBytes, formatPercent } from '../util/format.js';
 
 /** The active rules as inputs name them, with their limits: `max-increase 10 MB`. */
 export function describeRules(r: Rules): { name: string; text: string }[] {

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MAX_PACKAGES } from '../measure/packages/reader.js';
+import { REPORT_VERSION } from '../model/run.js';
+import { ECOSYSTEMS } from '../model/packages.js';
 
 /**
  * The shape of a JSON report, checked before anything from it is rendered: `mode: comment` reads reports that a
@@ -41,6 +44,33 @@ const Finding = z.object({
   paths: z.array(str).max(20),
 });
 
+const Package = z.object({
+  name: str,
+  version: str,
+  arch: str.optional(),
+  source: str.optional(),
+  location: str.optional(),
+  bytes: num,
+  files: num,
+  declaredBytes: num.nullable(),
+  layer: num.nullable(),
+});
+
+const Packages = z.object({
+  finalBytes: num,
+  ecosystems: z
+    .array(
+      z.object({
+        ecosystem: z.enum(ECOSYSTEMS),
+        packages: z.array(Package).max(MAX_PACKAGES),
+        unowned: z.object({ bytes: num, files: num }),
+        notes: z.array(str).max(50),
+      }),
+    )
+    .max(ECOSYSTEMS.length),
+  notRead: z.array(z.object({ ecosystem: str, reason: str })).max(20),
+});
+
 const ImageReport = z.object({
   reference: str,
   source: z.object({
@@ -60,6 +90,7 @@ const ImageReport = z.object({
   layers: z.array(LayerReport).max(1000),
   waste: Waste.nullable(),
   findings: z.array(Finding).max(200).optional(),
+  packages: Packages.optional(),
 });
 
 const Totals = z.object({ base: bytes, head: num, delta: bytes, percent: num.nullable() });
@@ -125,7 +156,9 @@ const Comparison = z.object({
 
 export const RunReportSchema = z.object({
   tool: z.literal('docker-size-guard'),
-  version: z.literal(1),
+  version: z.literal(REPORT_VERSION, {
+    error: `this report's version is not ${REPORT_VERSION}: the jobs that wrote and read it run different releases of docker-size-guard`,
+  }),
   key: str,
   pr: num.int().positive().nullable(),
   headSha: z

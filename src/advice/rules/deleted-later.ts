@@ -1,5 +1,5 @@
 import type { Finding } from '../../model/finding.js';
-import { clip } from '../../report/format.js';
+import { clip } from '../../util/format.js';
 import { MIN_FINDING_BYTES, summarize, type Rule } from '../context.js';
 
 /** Package databases every install rewrites: one copy per install layer is the price of separate layers. */

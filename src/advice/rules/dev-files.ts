@@ -1,5 +1,5 @@
 import type { Finding } from '../../model/finding.js';
-import { MIN_FINDING_BYTES, summarize, type ImageFacts, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, namePackages, summarize, type ImageFacts, type Rule } from '../context.js';
 
 /** Packages only a developer needs, found in an application's node_modules. */
 const NODE_DEV =
@@ -28,12 +28,19 @@ function dockerignoreHint(facts: ImageFacts, pattern: string): string {
  */
 export const devFiles: Rule = (facts) => {
   const findings: Finding[] = [];
-  const add = (key: string, message: string, fix: string, test: (path: string, layer: number) => boolean) => {
+  const add = (
+    key: string,
+    message: string,
+    fix: string,
+    test: (path: string, layer: number) => boolean,
+    withPackages = false,
+  ) => {
     const files: { path: string; bytes: number; layer: number }[] = [];
     for (const [path, f] of facts.final)
       if (f.size > 0 && test(path, f.layer)) files.push({ path, bytes: f.size, layer: f.layer });
     const s = summarize(files);
     if (s.bytes < MIN_FINDING_BYTES) return;
+    const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
     findings.push({
       rule: 'dev-files',
       key: `dev-files:${key}`,
@@ -41,7 +48,7 @@ export const devFiles: Rule = (facts) => {
       instruction: facts.instruction(s.layer),
       bytes: s.bytes,
       estimate: false,
-      message,
+      message: named ? `${message}: ${named}` : message,
       fix,
       paths: s.paths,
     });
@@ -78,6 +85,7 @@ export const devFiles: Rule = (facts) => {
     'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules',
     'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another',
     (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p),
+    true,
   );
   return findings;
 };

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../report/format.js';
+import { formatBytes } from '../../util/format.js';
 import type { DockerfileFacts } from '../dockerfile.js';
 import { baseLayerCount, MIN_FINDING_BYTES, type Rule } from '../context.js';
 

@@ -1,5 +1,5 @@
 import type { Finding } from '../../model/finding.js';
-import { MIN_FINDING_BYTES, summarize, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, namePackages, summarize, type Rule } from '../context.js';
 
 const BIN = '^/usr/(local/)?bin/((x86_64|aarch64)-linux-gnu-)?';
 const CC_BIN = new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`);
@@ -60,10 +60,6 @@ const TOOLCHAINS: { id: string; what: string; test: (p: string) => boolean }[] =
 
 /** Compilers, headers and SDKs on the final filesystem: a runtime image needs none of them. */
 export const toolchain: Rule = (facts) => {
-  const devPackages = [...facts.final.keys()]
-    .map((p) => /^\/var\/lib\/dpkg\/info\/([a-z0-9.+-]+-dev)(:[a-z0-9]+)?\.list$/.exec(p)?.[1])
-    .filter((n): n is string => !!n)
-    .sort();
   // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
   const owned = new Map<string, { path: string; bytes: number; layer: number }[]>();
   for (const [path, f] of facts.final) {
@@ -76,12 +72,11 @@ export const toolchain: Rule = (facts) => {
   }
   const findings: Finding[] = [];
   for (const t of TOOLCHAINS) {
-    const m = summarize(owned.get(t.id) ?? []);
+    const files = owned.get(t.id) ?? [];
+    const m = summarize(files);
     if (m.bytes < MIN_FINDING_BYTES) continue;
-    const packages =
-      t.id === 'headers' && devPackages.length > 0
-        ? ` (${devPackages.length} -dev packages: ${devPackages.slice(0, 5).join(', ')}${devPackages.length > 5 ? ', …' : ''})`
-        : '';
+    const named = namePackages(facts.owningPackages(files));
+    const packages = named ? `: ${named}` : '';
     findings.push({
       rule: 'toolchain',
       key: `toolchain:${t.id}`,

@@ -1,4 +1,4 @@
-import type { ChangedFile } from './filesystem.js';
+import type { ChangedFile } from '../model/contents.js';
 
 /** A line of a "where the bytes went" list: one file, or a directory standing for the files under it. */
 export interface PathGroup {

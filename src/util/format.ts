@@ -31,3 +31,17 @@ export function formatSignedPercent(fraction: number | null | undefined, digits 
 export function clip(s: string, max: number): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
+
+/**
+ * A percent for a headline, in whole numbers where that is honest: never "100 %" or "0 %" for a value that is
+ * not exactly that (−99.6 % is "99.6 %", +0.04 % is "0.04 %").
+ */
+export function headlinePercent(fraction: number): string {
+  const abs = Math.abs(fraction * 100);
+  for (let digits = abs < 1 ? 1 : 0; digits < 6; digits++) {
+    const s = abs.toFixed(digits);
+    const n = Number(s);
+    if ((n !== 100 || abs === 100) && (n !== 0 || abs === 0)) return s;
+  }
+  return abs.toPrecision(2);
+}

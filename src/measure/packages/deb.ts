@@ -1,0 +1,153 @@
+import { lines, MAX_PACKAGES, plural, utf8, type FoundPackage, type ReaderInput, type ReadResult } from './reader.js';
+
+const STATUS = '/var/lib/dpkg/status';
+const STATUS_D = '/var/lib/dpkg/status.d/';
+const INFO = '/var/lib/dpkg/info/';
+
+export type Stanza = Map<string, string>;
+
+/**
+ * deb822 paragraphs (dpkg's `status`, distroless' `status.d/*`): `Field: value`, continuation lines start with a
+ * space or a tab, paragraphs are separated by blank lines. Only the first line of a field is kept (the fields read
+ * here have one); a line that is neither is counted as malformed and skipped.
+ */
+export function parseStanzas(text: string, limit = MAX_PACKAGES): { stanzas: Stanza[]; malformed: number } {
+  const stanzas: Stanza[] = [];
+  let malformed = 0;
+  let cur: Stanza | null = null;
+  for (const line of lines(text)) {
+    if (line.trim() === '') {
+      if (cur) stanzas.push(cur);
+      cur = null;
+      if (stanzas.length >= limit) break;
+      continue;
+    }
+    if (line.startsWith(' ') || line.startsWith('\t')) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      malformed += 1;
+      continue;
+    }
+    cur ??= new Map();
+    cur.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  if (cur && stanzas.length < limit) stanzas.push(cur);
+  return { stanzas, malformed };
+}
+
+const INSTALLED_STATES = new Set([
+  'installed',
+  'half-configured',
+  'unpacked',
+  'half-installed',
+  'triggers-awaited',
+  'triggers-pending',
+]);
+
+/** A stanza describes an installed package when it has a name and a state that leaves its files on disk. */
+function installed(s: Stanza): boolean {
+  const status = s.get('Status');
+  if (status === undefined) return true; // distroless' status.d entries carry none
+  return INSTALLED_STATES.has(status.split(/\s+/)[2] ?? '');
+}
+
+function declared(s: Stanza): number | null {
+  const kib = Number(s.get('Installed-Size'));
+  return Number.isSafeInteger(kib) && kib >= 0 ? kib * 1024 : null;
+}
+
+function sourceOf(s: Stanza, name: string): string | undefined {
+  const src = s.get('Source')?.split(/\s+/)[0];
+  return src && src !== name ? src : undefined;
+}
+
+/** The file list of a package: `/var/lib/dpkg/info/NAME[:ARCH].list`, absolute paths, one per line. */
+function listPaths(body: Buffer, input: ReaderInput): string[] {
+  const out: string[] = [];
+  for (const line of lines(utf8(body))) {
+    if (line === '' || line === '/.') continue;
+    const p = input.paths.join('/', line);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** distroless' `status.d/NAME.md5sums`: `HASH  relative/path`. */
+function md5sumsPaths(body: Buffer, input: ReaderInput): string[] {
+  const out: string[] = [];
+  for (const line of lines(utf8(body))) {
+    const m = /^[0-9a-f]{32}\s+(.+)$/.exec(line);
+    if (!m) continue;
+    const p = input.paths.join('/', m[1]!);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * dpkg's database: installed packages from `status` (or distroless' `status.d/`), each owning the files its
+ * `info/*.list` (or `status.d/*.md5sums`) names.
+ */
+export function readDeb(input: ReaderInput): ReadResult | null {
+  const status = input.captured.get(STATUS);
+  const statusD = [...input.captured.keys()].filter((p) => p.startsWith(STATUS_D) && !p.endsWith('.md5sums'));
+  if (!status && statusD.length === 0) return null;
+  if (status && status.body === null)
+    return { ecosystem: 'deb', notRead: `${STATUS} is ${status.size} bytes, over the limit for a package database` };
+
+  const notes: string[] = [];
+  const entries: { stanza: Stanza; layer: number; fromStatusD: boolean }[] = [];
+  let malformed = 0;
+  if (status) {
+    const parsed = parseStanzas(utf8(status.body!));
+    malformed += parsed.malformed;
+    for (const stanza of parsed.stanzas) entries.push({ stanza, layer: status.layer, fromStatusD: false });
+  }
+  for (const path of statusD.sort()) {
+    const c = input.captured.get(path)!;
+    if (!c.body) {
+      notes.push(`${path}: ${c.size} bytes, over the limit; skipped`);
+      continue;
+    }
+    const parsed = parseStanzas(utf8(c.body), MAX_PACKAGES - entries.length);
+    malformed += parsed.malformed;
+    for (const stanza of parsed.stanzas) entries.push({ stanza, layer: c.layer, fromStatusD: true });
+    if (entries.length >= MAX_PACKAGES) break;
+  }
+  if (entries.length >= MAX_PACKAGES) notes.push(`more than ${MAX_PACKAGES} packages: read the first ${MAX_PACKAGES}`);
+  if (malformed > 0) notes.push(`${plural(malformed, 'malformed line')} in the package database skipped`);
+
+  const packages: FoundPackage[] = [];
+  let nameless = 0;
+  let withoutList = 0;
+  let oversizedLists = 0;
+  for (const { stanza, layer, fromStatusD } of entries) {
+    const name = stanza.get('Package');
+    if (!name || !/^[a-z0-9][a-z0-9+.-]*$/.test(name)) {
+      nameless += 1;
+      continue;
+    }
+    if (!installed(stanza)) continue;
+    const arch = stanza.get('Architecture') || undefined;
+    const list = fromStatusD
+      ? input.captured.get(`${STATUS_D}${name}.md5sums`)
+      : (input.captured.get(`${INFO}${name}:${arch}.list`) ?? input.captured.get(`${INFO}${name}.list`));
+    let files: string[] = [];
+    if (!list) withoutList += 1;
+    else if (!list.body) oversizedLists += 1;
+    else files = fromStatusD ? md5sumsPaths(list.body, input) : listPaths(list.body, input);
+    packages.push({
+      name,
+      version: stanza.get('Version') ?? '',
+      ...(arch ? { arch } : {}),
+      ...(sourceOf(stanza, name) ? { source: sourceOf(stanza, name) } : {}),
+      declaredBytes: declared(stanza),
+      layer: list?.layer ?? layer,
+      files,
+    });
+  }
+  if (nameless > 0) notes.push(`${plural(nameless, 'record')} without a valid package name skipped`);
+  if (withoutList > 0) notes.push(`${plural(withoutList, 'package')} without a file list (bytes not counted)`);
+  if (oversizedLists > 0) notes.push(`${plural(oversizedLists, 'file list')} over the size limit (bytes not counted)`);
+  return { ecosystem: 'deb', packages, notes };
+}

@@ -1,0 +1,146 @@
+import type { ImageContents } from '../../model/contents.js';
+import {
+  packageKey,
+  type Ecosystem,
+  type EcosystemInventory,
+  type Package,
+  type PackageInventory,
+} from '../../model/packages.js';
+import { stackContents } from '../filesystem.js';
+import { readApk } from './apk.js';
+import { readDeb } from './deb.js';
+import { readNode } from './node.js';
+import { FinalPaths } from './paths.js';
+import { readPython } from './python.js';
+import type { FinalCapture, FoundPackage, ReaderInput, ReadResult } from './reader.js';
+
+const READERS = [readDeb, readApk, readPython, readNode];
+
+/** Databases of ecosystems not read yet: named in the report so that their absence is not taken for no packages. */
+const UNREAD: { ecosystem: string; paths: string[] }[] = [
+  {
+    ecosystem: 'rpm',
+    paths: ['/var/lib/rpm/Packages', '/var/lib/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/rpmdb.sqlite'],
+  },
+];
+
+/** Which package of an ecosystem owns a final-filesystem path: for the advice, which names packages. */
+export interface Owners {
+  packages: readonly Package[];
+  owner: ReadonlyMap<string, number>;
+}
+
+export interface ImagePackages {
+  inventory: PackageInventory;
+  owners: ReadonlyMap<Ecosystem, Owners>;
+}
+
+/** The captured files that are still on the final filesystem, each as the layer that last wrote it left it. */
+function finalCaptures(
+  contents: ImageContents,
+  final: ReadonlyMap<string, { layer: number }>,
+): Map<string, FinalCapture> {
+  const out = new Map<string, FinalCapture>();
+  contents.captured.forEach((files, layer) => {
+    for (const f of files)
+      if (final.get(f.path)?.layer === layer) out.set(f.path, { body: f.body, size: f.size, layer });
+  });
+  return out;
+}
+
+/**
+ * Gives each final path to the first package (in key order) that names it, so every byte counts once per
+ * ecosystem and the packages plus the unowned line add up to the final filesystem exactly.
+ */
+function tally(
+  ecosystem: Ecosystem,
+  found: FoundPackage[],
+  notes: string[],
+  paths: FinalPaths,
+  finalBytes: number,
+): { inventory: EcosystemInventory; owners: Owners } {
+  const sorted = [...found].sort((a, b) => {
+    const ka = packageKey(a, ecosystem);
+    const kb = packageKey(b, ecosystem);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const owner = new Map<string, number>();
+  let ownedBytes = 0;
+  const packages: Package[] = sorted.map((p, i) => {
+    let bytes = 0;
+    let files = 0;
+    for (const named of p.files) {
+      const path = paths.resolve(named);
+      if (path === null || owner.has(path)) continue;
+      owner.set(path, i);
+      bytes += paths.final.get(path)!.size;
+      files += 1;
+    }
+    ownedBytes += bytes;
+    return {
+      name: p.name,
+      version: p.version,
+      ...(p.arch !== undefined ? { arch: p.arch } : {}),
+      ...(p.source !== undefined ? { source: p.source } : {}),
+      ...(p.location !== undefined ? { location: p.location } : {}),
+      bytes,
+      files,
+      declaredBytes: p.declaredBytes,
+      layer: p.layer,
+    };
+  });
+  const byIndex = [...packages];
+  packages.sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    inventory: {
+      ecosystem,
+      packages,
+      unowned: { bytes: finalBytes - ownedBytes, files: paths.final.size - owner.size },
+      notes,
+    },
+    owners: { packages: byIndex, owner },
+  };
+}
+
+function readAll(contents: ImageContents): ImagePackages {
+  const { final } = stackContents(contents);
+  let finalBytes = 0;
+  for (const f of final.values()) finalBytes += f.size;
+  const input: ReaderInput = { paths: new FinalPaths(final), captured: finalCaptures(contents, final) };
+  const ecosystems: EcosystemInventory[] = [];
+  const notRead: PackageInventory['notRead'] = [];
+  const owners = new Map<Ecosystem, Owners>();
+  for (const read of READERS) {
+    const outsideBefore = input.paths.outside;
+    const r: ReadResult | null = read(input);
+    if (!r) continue;
+    if ('notRead' in r) {
+      notRead.push({ ecosystem: r.ecosystem, reason: r.notRead });
+      continue;
+    }
+    const t = tally(r.ecosystem, r.packages, r.notes, input.paths, finalBytes);
+    const outside = input.paths.outside - outsideBefore;
+    if (outside > 0 && !r.notes.some((n) => n.includes('outside the image'))) {
+      t.inventory.notes.push(`${outside} path${outside === 1 ? '' : 's'} outside the image's root ignored`);
+    }
+    ecosystems.push(t.inventory);
+    owners.set(r.ecosystem, t.owners);
+  }
+  for (const u of UNREAD) {
+    const hit = u.paths.find((p) => final.has(p));
+    if (hit) notRead.push({ ecosystem: u.ecosystem, reason: `${hit} found; this ecosystem is not read yet` });
+  }
+  return { inventory: { finalBytes, ecosystems, notRead }, owners };
+}
+
+const byContents = new WeakMap<ImageContents, ImagePackages>();
+
+/** An image's packages, read once from its contents whoever asks first (the report, the advice). */
+export function imagePackages(contents: ImageContents): ImagePackages {
+  let p = byContents.get(contents);
+  if (!p) {
+    p = readAll(contents);
+    byContents.set(contents, p);
+  }
+  return p;
+}
