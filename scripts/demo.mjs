@@ -3,6 +3,7 @@
 // CLI, prints the reduction table in the article's form next to the article's own figures, then the full report
 // of one pair as the PR comment would show it. Every image it builds is removed again, also on failure.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable } from 'markdown-table';
@@ -82,6 +83,17 @@ try {
       'standard libraries, since no package registry is reachable from containers here: the multi-stage images are\n' +
       "therefore smaller than the article's, which carry real dependencies.\n",
   );
+
+  // For the demo's test: each pair's full comparison (packages, files), as `compare --format json` writes it.
+  if (process.env.DSG_DEMO_REPORTS) {
+    for (const a of APPS) {
+      const json = execFileSync('node', [cli, 'compare', tag(a, 'single'), tag(a, 'multi'), '--format', 'json'], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
+      writeFileSync(join(process.env.DSG_DEMO_REPORTS, `${a.dir}.json`), json);
+    }
+  }
 
   const app = APPS.find((a) => a.dir === REPORTED);
   console.log(`## The full report for the ${app.name}, as the PR comment shows it\n`);

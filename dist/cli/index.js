@@ -3807,7 +3807,7 @@ function restrictControlPlaneStatusCode(code, details) {
 
 /***/ }),
 
-/***/ 2173:
+/***/ 4554:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4745,7 +4745,7 @@ const uri_parser_1 = __nccwpck_require__(6027);
 const connectivity_state_1 = __nccwpck_require__(778);
 const channelz_1 = __nccwpck_require__(8198);
 const load_balancing_call_1 = __nccwpck_require__(8944);
-const deadline_1 = __nccwpck_require__(2173);
+const deadline_1 = __nccwpck_require__(4554);
 const resolving_call_1 = __nccwpck_require__(8023);
 const call_number_1 = __nccwpck_require__(5675);
 const control_plane_status_1 = __nccwpck_require__(9962);
@@ -7400,7 +7400,7 @@ exports.LoadBalancingCall = void 0;
 const call_credentials_1 = __nccwpck_require__(9190);
 const connectivity_state_1 = __nccwpck_require__(778);
 const constants_1 = __nccwpck_require__(8288);
-const deadline_1 = __nccwpck_require__(2173);
+const deadline_1 = __nccwpck_require__(4554);
 const metadata_1 = __nccwpck_require__(6100);
 const picker_1 = __nccwpck_require__(1663);
 const logging = __nccwpck_require__(8536);
@@ -9472,7 +9472,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ResolvingCall = void 0;
 const call_credentials_1 = __nccwpck_require__(9190);
 const constants_1 = __nccwpck_require__(8288);
-const deadline_1 = __nccwpck_require__(2173);
+const deadline_1 = __nccwpck_require__(4554);
 const metadata_1 = __nccwpck_require__(6100);
 const logging = __nccwpck_require__(8536);
 const control_plane_status_1 = __nccwpck_require__(9962);
@@ -10140,7 +10140,7 @@ exports.ResolvingLoadBalancer = ResolvingLoadBalancer;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RetryingCall = exports.MessageBufferTracker = exports.RetryThrottler = void 0;
 const constants_1 = __nccwpck_require__(8288);
-const deadline_1 = __nccwpck_require__(2173);
+const deadline_1 = __nccwpck_require__(4554);
 const metadata_1 = __nccwpck_require__(6100);
 const logging = __nccwpck_require__(8536);
 const call_number_1 = __nccwpck_require__(5675);
@@ -14408,7 +14408,7 @@ const compression_filter_1 = __nccwpck_require__(3430);
 const connectivity_state_1 = __nccwpck_require__(778);
 const constants_1 = __nccwpck_require__(8288);
 const control_plane_status_1 = __nccwpck_require__(9962);
-const deadline_1 = __nccwpck_require__(2173);
+const deadline_1 = __nccwpck_require__(4554);
 const filter_stack_1 = __nccwpck_require__(5726);
 const metadata_1 = __nccwpck_require__(6100);
 const resolver_1 = __nccwpck_require__(6255);
@@ -48083,6 +48083,3245 @@ module.exports = safer
 
 /***/ }),
 
+/***/ 9379:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const ANY = Symbol('SemVer ANY')
+// hoisted class for cyclic dependency
+class Comparator {
+  static get ANY () {
+    return ANY
+  }
+
+  constructor (comp, options) {
+    options = parseOptions(options)
+
+    if (comp instanceof Comparator) {
+      if (comp.loose === !!options.loose) {
+        return comp
+      } else {
+        comp = comp.value
+      }
+    }
+
+    comp = comp.trim().split(/\s+/).join(' ')
+    debug('comparator', comp, options)
+    this.options = options
+    this.loose = !!options.loose
+    this.parse(comp)
+
+    if (this.semver === ANY) {
+      this.value = ''
+    } else {
+      this.value = this.operator + this.semver.version
+    }
+
+    debug('comp', this)
+  }
+
+  parse (comp) {
+    const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR]
+    const m = comp.match(r)
+
+    if (!m) {
+      throw new TypeError(`Invalid comparator: ${comp}`)
+    }
+
+    this.operator = m[1] !== undefined ? m[1] : ''
+    if (this.operator === '=') {
+      this.operator = ''
+    }
+
+    // if it literally is just '>' or '' then allow anything.
+    if (!m[2]) {
+      this.semver = ANY
+    } else {
+      this.semver = new SemVer(m[2], this.options.loose)
+    }
+  }
+
+  toString () {
+    return this.value
+  }
+
+  test (version) {
+    debug('Comparator.test', version, this.options.loose)
+
+    if (this.semver === ANY || version === ANY) {
+      return true
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    return cmp(version, this.operator, this.semver, this.options)
+  }
+
+  intersects (comp, options) {
+    if (!(comp instanceof Comparator)) {
+      throw new TypeError('a Comparator is required')
+    }
+
+    if (this.operator === '') {
+      if (this.value === '') {
+        return true
+      }
+      return new Range(comp.value, options).test(this.value)
+    } else if (comp.operator === '') {
+      if (comp.value === '') {
+        return true
+      }
+      return new Range(this.value, options).test(comp.semver)
+    }
+
+    options = parseOptions(options)
+
+    // Special cases where nothing can possibly be lower
+    if (options.includePrerelease &&
+      (this.value === '<0.0.0-0' || comp.value === '<0.0.0-0')) {
+      return false
+    }
+    if (!options.includePrerelease &&
+      (this.value.startsWith('<0.0.0') || comp.value.startsWith('<0.0.0'))) {
+      return false
+    }
+
+    // Same direction increasing (> or >=)
+    if (this.operator.startsWith('>') && comp.operator.startsWith('>')) {
+      return true
+    }
+    // Same direction decreasing (< or <=)
+    if (this.operator.startsWith('<') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // same SemVer and both sides are inclusive (<= or >=)
+    if (
+      (this.semver.version === comp.semver.version) &&
+      this.operator.includes('=') && comp.operator.includes('=')) {
+      return true
+    }
+    // opposite directions less than
+    if (cmp(this.semver, '<', comp.semver, options) &&
+      this.operator.startsWith('>') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // opposite directions greater than
+    if (cmp(this.semver, '>', comp.semver, options) &&
+      this.operator.startsWith('<') && comp.operator.startsWith('>')) {
+      return true
+    }
+    return false
+  }
+}
+
+module.exports = Comparator
+
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+
+/***/ }),
+
+/***/ 6782:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SPACE_CHARACTERS = /\s+/g
+
+// hoisted class for cyclic dependency
+class Range {
+  constructor (range, options) {
+    options = parseOptions(options)
+
+    if (range instanceof Range) {
+      if (
+        range.loose === !!options.loose &&
+        range.includePrerelease === !!options.includePrerelease
+      ) {
+        return range
+      } else {
+        return new Range(range.raw, options)
+      }
+    }
+
+    if (range instanceof Comparator) {
+      // just put it in the set and return
+      this.raw = range.value
+      this.set = [[range]]
+      this.formatted = undefined
+      return this
+    }
+
+    this.options = options
+    this.loose = !!options.loose
+    this.includePrerelease = !!options.includePrerelease
+
+    // First reduce all whitespace as much as possible so we do not have to rely
+    // on potentially slow regexes like \s*. This is then stored and used for
+    // future error messages as well.
+    this.raw = range.trim().replace(SPACE_CHARACTERS, ' ')
+
+    // First, split on ||
+    this.set = this.raw
+      .split('||')
+      // map the range to a 2d array of comparators
+      .map(r => this.parseRange(r.trim()))
+      // throw out any comparator lists that are empty
+      // this generally means that it was not a valid range, which is allowed
+      // in loose mode, but will still throw if the WHOLE range is invalid.
+      .filter(c => c.length)
+
+    if (!this.set.length) {
+      throw new TypeError(`Invalid SemVer Range: ${this.raw}`)
+    }
+
+    // if we have any that are not the null set, throw out null sets.
+    if (this.set.length > 1) {
+      // keep the first one, in case they're all null sets
+      const first = this.set[0]
+      this.set = this.set.filter(c => !isNullSet(c[0]))
+      if (this.set.length === 0) {
+        this.set = [first]
+      } else if (this.set.length > 1) {
+        // if we have any that are *, then the range is just *
+        for (const c of this.set) {
+          if (c.length === 1 && isAny(c[0])) {
+            this.set = [c]
+            break
+          }
+        }
+      }
+    }
+
+    this.formatted = undefined
+  }
+
+  get range () {
+    if (this.formatted === undefined) {
+      this.formatted = ''
+      for (let i = 0; i < this.set.length; i++) {
+        if (i > 0) {
+          this.formatted += '||'
+        }
+        const comps = this.set[i]
+        for (let k = 0; k < comps.length; k++) {
+          if (k > 0) {
+            this.formatted += ' '
+          }
+          this.formatted += comps[k].toString().trim()
+        }
+      }
+    }
+    return this.formatted
+  }
+
+  format () {
+    return this.range
+  }
+
+  toString () {
+    return this.range
+  }
+
+  parseRange (range) {
+    // strip build metadata so it can't bleed into the version
+    range = range.replace(BUILDSTRIPRE, '')
+
+    // memoize range parsing for performance.
+    // this is a very hot path, and fully deterministic.
+    const memoOpts =
+      (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) |
+      (this.options.loose && FLAG_LOOSE)
+    const memoKey = memoOpts + ':' + range
+    const cached = cache.get(memoKey)
+    if (cached) {
+      return cached
+    }
+
+    const loose = this.options.loose
+    // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
+    const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE]
+    range = range.replace(hr, hyphenReplace(this.options.includePrerelease))
+    debug('hyphen replace', range)
+
+    // `> 1.2.3 < 1.2.5` => `>1.2.3 <1.2.5`
+    range = trimComparatorWhitespace(range)
+    debug('comparator trim', range)
+
+    // `~ 1.2.3` => `~1.2.3`
+    range = range.replace(re[t.TILDETRIM], tildeTrimReplace)
+    debug('tilde trim', range)
+
+    // `^ 1.2.3` => `^1.2.3`
+    range = range.replace(re[t.CARETTRIM], caretTrimReplace)
+    debug('caret trim', range)
+
+    // At this point, the range is completely trimmed and
+    // ready to be split into comparators.
+
+    let rangeList = range
+      .split(' ')
+      .map(comp => parseComparator(comp, this.options))
+      .join(' ')
+      .split(/\s+/)
+      // >=0.0.0 is equivalent to *
+      .map(comp => replaceGTE0(comp, this.options))
+
+    if (loose) {
+      // in loose mode, throw out any that are not valid comparators
+      rangeList = rangeList.filter(comp => {
+        debug('loose invalid filter', comp, this.options)
+        return !!comp.match(re[t.COMPARATORLOOSE])
+      })
+    }
+    debug('range list', rangeList)
+
+    // if any comparators are the null set, then replace with JUST null set
+    // if more than one comparator, remove any * comparators
+    // also, don't include the same comparator more than once
+    const rangeMap = new Map()
+    const comparators = rangeList.map(comp => new Comparator(comp, this.options))
+    for (const comp of comparators) {
+      if (isNullSet(comp)) {
+        return [comp]
+      }
+      rangeMap.set(comp.value, comp)
+    }
+    if (rangeMap.size > 1 && rangeMap.has('')) {
+      rangeMap.delete('')
+    }
+
+    const result = [...rangeMap.values()]
+    cache.set(memoKey, result)
+    return result
+  }
+
+  intersects (range, options) {
+    if (!(range instanceof Range)) {
+      throw new TypeError('a Range is required')
+    }
+
+    return this.set.some((thisComparators) => {
+      return (
+        isSatisfiable(thisComparators, options) &&
+        range.set.some((rangeComparators) => {
+          return (
+            isSatisfiable(rangeComparators, options) &&
+            thisComparators.every((thisComparator) => {
+              return rangeComparators.every((rangeComparator) => {
+                return thisComparator.intersects(rangeComparator, options)
+              })
+            })
+          )
+        })
+      )
+    })
+  }
+
+  // if ANY of the sets match ALL of its comparators, then pass
+  test (version) {
+    if (!version) {
+      return false
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    for (let i = 0; i < this.set.length; i++) {
+      if (testSet(this.set[i], version, this.options)) {
+        return true
+      }
+    }
+    return false
+  }
+}
+
+module.exports = Range
+
+const LRU = __nccwpck_require__(1383)
+const cache = new LRU()
+
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
+const {
+  safeRe: re,
+  src,
+  t,
+  tildeTrimReplace,
+  caretTrimReplace,
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+
+// unbounded global build-metadata stripper used by parseRange
+const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
+
+const isNullSet = c => c.value === '<0.0.0-0'
+const isAny = c => c.value === ''
+
+// take a set of comparators and determine whether there
+// exists a version which can satisfy it
+const isSatisfiable = (comparators, options) => {
+  let result = true
+  const remainingComparators = comparators.slice()
+  let testComparator = remainingComparators.pop()
+
+  while (result && remainingComparators.length) {
+    result = remainingComparators.every((otherComparator) => {
+      return testComparator.intersects(otherComparator, options)
+    })
+
+    testComparator = remainingComparators.pop()
+  }
+
+  return result
+}
+
+// comprised of xranges, tildes, stars, and gtlt's at this point.
+// already replaced the hyphen ranges
+// turn into a set of JUST comparators.
+const parseComparator = (comp, options) => {
+  comp = comp.replace(re[t.BUILD], '')
+  debug('comp', comp, options)
+  comp = replaceCarets(comp, options)
+  debug('caret', comp)
+  comp = replaceTildes(comp, options)
+  debug('tildes', comp)
+  comp = replaceXRanges(comp, options)
+  debug('xrange', comp)
+  comp = replaceStars(comp, options)
+  debug('stars', comp)
+  return comp
+}
+
+const isX = id => !id || id.toLowerCase() === 'x' || id === '*'
+
+const invalidXRangeOrder = (M, m, p) => (
+  (isX(M) && !isX(m)) ||
+  (isX(m) && p && !isX(p))
+)
+
+// ~, ~> --> * (any, kinda silly)
+// ~2, ~2.x, ~2.x.x, ~>2, ~>2.x ~>2.x.x --> >=2.0.0 <3.0.0-0
+// ~2.0, ~2.0.x, ~>2.0, ~>2.0.x --> >=2.0.0 <2.1.0-0
+// ~1.2, ~1.2.x, ~>1.2, ~>1.2.x --> >=1.2.0 <1.3.0-0
+// ~1.2.3, ~>1.2.3 --> >=1.2.3 <1.3.0-0
+// ~1.2.0, ~>1.2.0 --> >=1.2.0 <1.3.0-0
+// ~0.0.1 --> >=0.0.1 <0.1.0-0
+const replaceTildes = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceTilde(c, options))
+    .join(' ')
+}
+
+const replaceTilde = (comp, options) => {
+  const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE]
+  // if we're including prereleases in the match, then the lower bound is
+  // -0, the lowest possible prerelease value, just like x-ranges and carets.
+  // this keeps `~1.2` equivalent to the `1.2.x` x-range it's documented as.
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('tilde', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      // ~1.2 == >=1.2.0 <1.3.0-0
+      ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+    } else if (pr) {
+      debug('replaceTilde pr', pr)
+      ret = `>=${M}.${m}.${p}-${pr
+      } <${M}.${+m + 1}.0-0`
+    } else {
+      // ~1.2.3 == >=1.2.3 <1.3.0-0
+      ret = `>=${M}.${m}.${p
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('tilde return', ret)
+    return ret
+  })
+}
+
+// ^ --> * (any, kinda silly)
+// ^2, ^2.x, ^2.x.x --> >=2.0.0 <3.0.0-0
+// ^2.0, ^2.0.x --> >=2.0.0 <3.0.0-0
+// ^1.2, ^1.2.x --> >=1.2.0 <2.0.0-0
+// ^1.2.3 --> >=1.2.3 <2.0.0-0
+// ^1.2.0 --> >=1.2.0 <2.0.0-0
+// ^0.0.1 --> >=0.0.1 <0.0.2-0
+// ^0.1.0 --> >=0.1.0 <0.2.0-0
+const replaceCarets = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceCaret(c, options))
+    .join(' ')
+}
+
+const replaceCaret = (comp, options) => {
+  debug('caret', comp, options)
+  const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET]
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('caret', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      if (M === '0') {
+        ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+      } else {
+        ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`
+      }
+    } else if (pr) {
+      debug('replaceCaret pr', pr)
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p}-${pr
+        } <${+M + 1}.0.0-0`
+      }
+    } else {
+      debug('no pr')
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p
+        } <${+M + 1}.0.0-0`
+      }
+    }
+
+    debug('caret return', ret)
+    return ret
+  })
+}
+
+const replaceXRanges = (comp, options) => {
+  debug('replaceXRanges', comp, options)
+  return comp
+    .split(/\s+/)
+    .map((c) => replaceXRange(c, options))
+    .join(' ')
+}
+
+const replaceXRange = (comp, options) => {
+  comp = comp.trim()
+  const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE]
+  return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
+    debug('xRange', comp, ret, gtlt, M, m, p, pr)
+    if (invalidXRangeOrder(M, m, p)) {
+      return comp
+    }
+
+    const xM = isX(M)
+    const xm = xM || isX(m)
+    const xp = xm || isX(p)
+    const anyX = xp
+
+    if (gtlt === '=' && anyX) {
+      gtlt = ''
+    }
+
+    // if we're including prereleases in the match, then we need
+    // to fix this to -0, the lowest possible prerelease value
+    pr = options.includePrerelease ? '-0' : ''
+
+    if (xM) {
+      if (gtlt === '>' || gtlt === '<') {
+        // nothing is allowed
+        ret = '<0.0.0-0'
+      } else {
+        // nothing is forbidden
+        ret = '*'
+      }
+    } else if (gtlt && anyX) {
+      // we know patch is an x, because we have any x at all.
+      // replace X with 0
+      if (xm) {
+        m = 0
+      }
+      p = 0
+
+      if (gtlt === '>') {
+        // >1 => >=2.0.0
+        // >1.2 => >=1.3.0
+        gtlt = '>='
+        if (xm) {
+          M = +M + 1
+          m = 0
+          p = 0
+        } else {
+          m = +m + 1
+          p = 0
+        }
+      } else if (gtlt === '<=') {
+        // <=0.7.x is actually <0.8.0, since any 0.7.x should
+        // pass.  Similarly, <=7.x is actually <8.0.0, etc.
+        gtlt = '<'
+        if (xm) {
+          M = +M + 1
+        } else {
+          m = +m + 1
+        }
+      }
+
+      if (gtlt === '<') {
+        pr = '-0'
+      }
+
+      ret = `${gtlt + M}.${m}.${p}${pr}`
+    } else if (xm) {
+      ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`
+    } else if (xp) {
+      ret = `>=${M}.${m}.0${pr
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('xRange return', ret)
+
+    return ret
+  })
+}
+
+// Because * is AND-ed with everything else in the comparator,
+// and '' means "any version", just remove the *s entirely.
+const replaceStars = (comp, options) => {
+  debug('replaceStars', comp, options)
+  // Looseness is ignored here.  star is always as loose as it gets!
+  return comp
+    .trim()
+    .replace(re[t.STAR], '')
+}
+
+const replaceGTE0 = (comp, options) => {
+  debug('replaceGTE0', comp, options)
+  return comp
+    .trim()
+    .replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], '')
+}
+
+// This function is passed to string.replace(re[t.HYPHENRANGE])
+// M, m, patch, prerelease, build
+// 1.2 - 3.4.5 => >=1.2.0 <=3.4.5
+// 1.2.3 - 3.4 => >=1.2.0 <3.5.0-0 Any 3.4.x will do
+// 1.2 - 3.4 => >=1.2.0 <3.5.0-0
+// TODO build?
+const hyphenReplace = incPr => ($0,
+  from, fM, fm, fp, fpr, fb,
+  to, tM, tm, tp, tpr) => {
+  if (isX(fM)) {
+    from = ''
+  } else if (isX(fm)) {
+    from = `>=${fM}.0.0${incPr ? '-0' : ''}`
+  } else if (isX(fp)) {
+    from = `>=${fM}.${fm}.0${incPr ? '-0' : ''}`
+  } else if (fpr) {
+    from = `>=${from}`
+  } else {
+    from = `>=${from}${incPr ? '-0' : ''}`
+  }
+
+  if (isX(tM)) {
+    to = ''
+  } else if (isX(tm)) {
+    to = `<${+tM + 1}.0.0-0`
+  } else if (isX(tp)) {
+    to = `<${tM}.${+tm + 1}.0-0`
+  } else if (tpr) {
+    to = `<=${tM}.${tm}.${tp}-${tpr}`
+  } else if (incPr) {
+    to = `<${tM}.${tm}.${+tp + 1}-0`
+  } else {
+    to = `<=${to}`
+  }
+
+  return `${from} ${to}`.trim()
+}
+
+const testSet = (set, version, options) => {
+  for (let i = 0; i < set.length; i++) {
+    if (!set[i].test(version)) {
+      return false
+    }
+  }
+
+  if (version.prerelease.length && !options.includePrerelease) {
+    // Find the set of versions that are allowed to have prereleases
+    // For example, ^1.2.3-pr.1 desugars to >=1.2.3-pr.1 <2.0.0
+    // That should allow `1.2.3-pr.2` to pass.
+    // However, `1.2.4-alpha.notready` should NOT be allowed,
+    // even though it's within the range set by the comparators.
+    for (let i = 0; i < set.length; i++) {
+      debug(set[i].semver)
+      if (set[i].semver === Comparator.ANY) {
+        continue
+      }
+
+      if (set[i].semver.prerelease.length > 0) {
+        const allowed = set[i].semver
+        if (allowed.major === version.major &&
+            allowed.minor === version.minor &&
+            allowed.patch === version.patch) {
+          return true
+        }
+      }
+    }
+
+    // Version has a -pre, but it's not one of the ones we like.
+    return false
+  }
+
+  return true
+}
+
+
+/***/ }),
+
+/***/ 7163:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
+
+const isPrereleaseIdentifier = (prerelease, identifier) => {
+  const identifiers = identifier.split('.')
+  if (identifiers.length > prerelease.length) {
+    return false
+  }
+
+  for (let i = 0; i < identifiers.length; i++) {
+    if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
+      return false
+    }
+  }
+
+  return true
+}
+
+class SemVer {
+  constructor (version, options) {
+    options = parseOptions(options)
+
+    if (version instanceof SemVer) {
+      if (version.loose === !!options.loose &&
+        version.includePrerelease === !!options.includePrerelease) {
+        return version
+      } else {
+        version = version.version
+      }
+    } else if (typeof version !== 'string') {
+      throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`)
+    }
+
+    if (version.length > MAX_LENGTH) {
+      throw new TypeError(
+        `version is longer than ${MAX_LENGTH} characters`
+      )
+    }
+
+    debug('SemVer', version, options)
+    this.options = options
+    this.loose = !!options.loose
+    // this isn't actually relevant for versions, but keep it so that we
+    // don't run into trouble passing this.options around.
+    this.includePrerelease = !!options.includePrerelease
+
+    const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL])
+
+    if (!m) {
+      throw new TypeError(`Invalid Version: ${version}`)
+    }
+
+    this.raw = version
+
+    // these are actually numbers
+    this.major = +m[1]
+    this.minor = +m[2]
+    this.patch = +m[3]
+
+    if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
+      throw new TypeError('Invalid major version')
+    }
+
+    if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
+      throw new TypeError('Invalid minor version')
+    }
+
+    if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
+      throw new TypeError('Invalid patch version')
+    }
+
+    // numberify any prerelease numeric ids
+    if (!m[4]) {
+      this.prerelease = []
+    } else {
+      this.prerelease = m[4].split('.').map((id) => {
+        if (/^[0-9]+$/.test(id)) {
+          const num = +id
+          if (num >= 0 && num < MAX_SAFE_INTEGER) {
+            return num
+          }
+        }
+        return id
+      })
+    }
+
+    this.build = m[5] ? m[5].split('.') : []
+    this.format()
+  }
+
+  format () {
+    this.version = `${this.major}.${this.minor}.${this.patch}`
+    if (this.prerelease.length) {
+      this.version += `-${this.prerelease.join('.')}`
+    }
+    return this.version
+  }
+
+  toString () {
+    return this.version
+  }
+
+  compare (other) {
+    debug('SemVer.compare', this.version, this.options, other)
+    if (!(other instanceof SemVer)) {
+      if (typeof other === 'string' && other === this.version) {
+        return 0
+      }
+      other = new SemVer(other, this.options)
+    }
+
+    if (other.version === this.version) {
+      return 0
+    }
+
+    return this.compareMain(other) || this.comparePre(other)
+  }
+
+  compareMain (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    if (this.major < other.major) {
+      return -1
+    }
+    if (this.major > other.major) {
+      return 1
+    }
+    if (this.minor < other.minor) {
+      return -1
+    }
+    if (this.minor > other.minor) {
+      return 1
+    }
+    if (this.patch < other.patch) {
+      return -1
+    }
+    if (this.patch > other.patch) {
+      return 1
+    }
+    return 0
+  }
+
+  comparePre (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    // NOT having a prerelease is > having one
+    if (this.prerelease.length && !other.prerelease.length) {
+      return -1
+    } else if (!this.prerelease.length && other.prerelease.length) {
+      return 1
+    } else if (!this.prerelease.length && !other.prerelease.length) {
+      return 0
+    }
+
+    let i = 0
+    do {
+      const a = this.prerelease[i]
+      const b = other.prerelease[i]
+      debug('prerelease compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  compareBuild (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    let i = 0
+    do {
+      const a = this.build[i]
+      const b = other.build[i]
+      debug('build compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  // preminor will bump the version up to the next minor release, and immediately
+  // down to pre-release. premajor and prepatch work the same way.
+  inc (release, identifier, identifierBase) {
+    if (release.startsWith('pre')) {
+      if (!identifier && identifierBase === false) {
+        throw new Error('invalid increment argument: identifier is empty')
+      }
+      // Avoid an invalid semver results
+      if (identifier) {
+        const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE])
+        if (!match || match[1] !== identifier) {
+          throw new Error(`invalid identifier: ${identifier}`)
+        }
+      }
+    }
+
+    switch (release) {
+      case 'premajor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor = 0
+        this.major++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'preminor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'prepatch':
+        // If this is already a prerelease, it will bump to the next version
+        // drop any prereleases that might already exist, since they are not
+        // relevant at this point.
+        this.prerelease.length = 0
+        this.inc('patch', identifier, identifierBase)
+        this.inc('pre', identifier, identifierBase)
+        break
+      // If the input is a non-prerelease version, this acts the same as
+      // prepatch.
+      case 'prerelease':
+        if (this.prerelease.length === 0) {
+          this.inc('patch', identifier, identifierBase)
+        }
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'release':
+        if (this.prerelease.length === 0) {
+          throw new Error(`version ${this.raw} is not a prerelease`)
+        }
+        this.prerelease.length = 0
+        break
+
+      case 'major':
+        // If this is a pre-major version, bump up to the same major version.
+        // Otherwise increment major.
+        // 1.0.0-5 bumps to 1.0.0
+        // 1.1.0 bumps to 2.0.0
+        if (
+          this.minor !== 0 ||
+          this.patch !== 0 ||
+          this.prerelease.length === 0
+        ) {
+          this.major++
+        }
+        this.minor = 0
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'minor':
+        // If this is a pre-minor version, bump up to the same minor version.
+        // Otherwise increment minor.
+        // 1.2.0-5 bumps to 1.2.0
+        // 1.2.1 bumps to 1.3.0
+        if (this.patch !== 0 || this.prerelease.length === 0) {
+          this.minor++
+        }
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'patch':
+        // If this is not a pre-release version, it will increment the patch.
+        // If it is a pre-release it will bump up to the same patch version.
+        // 1.2.0-5 patches to 1.2.0
+        // 1.2.0 patches to 1.2.1
+        if (this.prerelease.length === 0) {
+          this.patch++
+        }
+        this.prerelease = []
+        break
+      // This probably shouldn't be used publicly.
+      // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
+      case 'pre': {
+        const base = Number(identifierBase) ? 1 : 0
+
+        if (this.prerelease.length === 0) {
+          this.prerelease = [base]
+        } else {
+          let i = this.prerelease.length
+          while (--i >= 0) {
+            if (typeof this.prerelease[i] === 'number') {
+              this.prerelease[i]++
+              i = -2
+            }
+          }
+          if (i === -1) {
+            // didn't increment anything
+            if (identifier === this.prerelease.join('.') && identifierBase === false) {
+              throw new Error('invalid increment argument: identifier already exists')
+            }
+            this.prerelease.push(base)
+          }
+        }
+        if (identifier) {
+          // 1.2.0-beta.1 bumps to 1.2.0-beta.2,
+          // 1.2.0-beta.fooblz or 1.2.0-beta bumps to 1.2.0-beta.0
+          let prerelease = [identifier, base]
+          if (identifierBase === false) {
+            prerelease = [identifier]
+          }
+          if (isPrereleaseIdentifier(this.prerelease, identifier)) {
+            const prereleaseBase = this.prerelease[identifier.split('.').length]
+            if (isNaN(prereleaseBase)) {
+              this.prerelease = prerelease
+            }
+          } else {
+            this.prerelease = prerelease
+          }
+        }
+        break
+      }
+      default:
+        throw new Error(`invalid increment argument: ${release}`)
+    }
+    this.raw = this.format()
+    if (this.build.length) {
+      this.raw += `+${this.build.join('.')}`
+    }
+    return this
+  }
+}
+
+module.exports = SemVer
+
+
+/***/ }),
+
+/***/ 1799:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const clean = (version, options) => {
+  const s = parse(version.trim().replace(/^[=v]+/, ''), options)
+  return s ? s.version : null
+}
+module.exports = clean
+
+
+/***/ }),
+
+/***/ 8646:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+
+const cmp = (a, op, b, loose) => {
+  switch (op) {
+    case '===':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a === b
+
+    case '!==':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a !== b
+
+    case '':
+    case '=':
+    case '==':
+      return eq(a, b, loose)
+
+    case '!=':
+      return neq(a, b, loose)
+
+    case '>':
+      return gt(a, b, loose)
+
+    case '>=':
+      return gte(a, b, loose)
+
+    case '<':
+      return lt(a, b, loose)
+
+    case '<=':
+      return lte(a, b, loose)
+
+    default:
+      throw new TypeError(`Invalid operator: ${op}`)
+  }
+}
+module.exports = cmp
+
+
+/***/ }),
+
+/***/ 5385:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const coerce = (version, options) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+
+  if (typeof version === 'number') {
+    version = String(version)
+  }
+
+  if (typeof version !== 'string') {
+    return null
+  }
+
+  options = options || {}
+
+  let match = null
+  if (!options.rtl) {
+    match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE])
+  } else {
+    // Find the right-most coercible string that does not share
+    // a terminus with a more left-ward coercible string.
+    // Eg, '1.2.3.4' wants to coerce '2.3.4', not '3.4' or '4'
+    // With includePrerelease option set, '1.2.3.4-rc' wants to coerce '2.3.4-rc', not '2.3.4'
+    //
+    // Walk through the string checking with a /g regexp
+    // Manually set the index so as to pick up overlapping matches.
+    // Stop when we get a match that ends at the string end, since no
+    // coercible string can be more right-ward without the same terminus.
+    const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL]
+    let next
+    while ((next = coerceRtlRegex.exec(version)) &&
+        (!match || match.index + match[0].length !== version.length)
+    ) {
+      if (!match ||
+            next.index + next[0].length !== match.index + match[0].length) {
+        match = next
+      }
+      coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length
+    }
+    // leave it in a clean state
+    coerceRtlRegex.lastIndex = -1
+  }
+
+  if (match === null) {
+    return null
+  }
+
+  const major = match[2]
+  const minor = match[3] || '0'
+  const patch = match[4] || '0'
+  const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : ''
+  const build = options.includePrerelease && match[6] ? `+${match[6]}` : ''
+
+  return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options)
+}
+module.exports = coerce
+
+
+/***/ }),
+
+/***/ 7648:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compareBuild = (a, b, loose) => {
+  const versionA = new SemVer(a, loose)
+  const versionB = new SemVer(b, loose)
+  return versionA.compare(versionB) || versionA.compareBuild(versionB)
+}
+module.exports = compareBuild
+
+
+/***/ }),
+
+/***/ 6874:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const compareLoose = (a, b) => compare(a, b, true)
+module.exports = compareLoose
+
+
+/***/ }),
+
+/***/ 8469:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compare = (a, b, loose) =>
+  new SemVer(a, loose).compare(new SemVer(b, loose))
+
+module.exports = compare
+
+
+/***/ }),
+
+/***/ 711:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+
+const diff = (version1, version2) => {
+  const v1 = parse(version1, null, true)
+  const v2 = parse(version2, null, true)
+  const comparison = v1.compare(v2)
+
+  if (comparison === 0) {
+    return null
+  }
+
+  const v1Higher = comparison > 0
+  const highVersion = v1Higher ? v1 : v2
+  const lowVersion = v1Higher ? v2 : v1
+  const highHasPre = !!highVersion.prerelease.length
+  const lowHasPre = !!lowVersion.prerelease.length
+
+  if (lowHasPre && !highHasPre) {
+    // Going from prerelease -> no prerelease requires some special casing
+
+    // If the low version has only a major, then it will always be a major
+    // Some examples:
+    // 1.0.0-1 -> 1.0.0
+    // 1.0.0-1 -> 1.1.1
+    // 1.0.0-1 -> 2.0.0
+    if (!lowVersion.patch && !lowVersion.minor) {
+      return 'major'
+    }
+
+    // If the main part has no difference
+    if (lowVersion.compareMain(highVersion) === 0) {
+      if (lowVersion.minor && !lowVersion.patch) {
+        return 'minor'
+      }
+      return 'patch'
+    }
+  }
+
+  // add the `pre` prefix if we are going to a prerelease version
+  const prefix = highHasPre ? 'pre' : ''
+
+  if (v1.major !== v2.major) {
+    return prefix + 'major'
+  }
+
+  if (v1.minor !== v2.minor) {
+    return prefix + 'minor'
+  }
+
+  if (v1.patch !== v2.patch) {
+    return prefix + 'patch'
+  }
+
+  // high and low are prereleases
+  return 'prerelease'
+}
+
+module.exports = diff
+
+
+/***/ }),
+
+/***/ 5082:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const eq = (a, b, loose) => compare(a, b, loose) === 0
+module.exports = eq
+
+
+/***/ }),
+
+/***/ 6599:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gt = (a, b, loose) => compare(a, b, loose) > 0
+module.exports = gt
+
+
+/***/ }),
+
+/***/ 1236:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gte = (a, b, loose) => compare(a, b, loose) >= 0
+module.exports = gte
+
+
+/***/ }),
+
+/***/ 2338:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+
+const inc = (version, release, options, identifier, identifierBase) => {
+  if (typeof (options) === 'string') {
+    identifierBase = identifier
+    identifier = options
+    options = undefined
+  }
+
+  try {
+    return new SemVer(
+      version instanceof SemVer ? version.version : version,
+      options
+    ).inc(release, identifier, identifierBase).version
+  } catch (er) {
+    return null
+  }
+}
+module.exports = inc
+
+
+/***/ }),
+
+/***/ 3872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lt = (a, b, loose) => compare(a, b, loose) < 0
+module.exports = lt
+
+
+/***/ }),
+
+/***/ 6717:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lte = (a, b, loose) => compare(a, b, loose) <= 0
+module.exports = lte
+
+
+/***/ }),
+
+/***/ 8511:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const major = (a, loose) => new SemVer(a, loose).major
+module.exports = major
+
+
+/***/ }),
+
+/***/ 2603:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const minor = (a, loose) => new SemVer(a, loose).minor
+module.exports = minor
+
+
+/***/ }),
+
+/***/ 4974:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const neq = (a, b, loose) => compare(a, b, loose) !== 0
+module.exports = neq
+
+
+/***/ }),
+
+/***/ 6353:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = (version, options, throwErrors = false) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+  try {
+    return new SemVer(version, options)
+  } catch (er) {
+    if (!throwErrors) {
+      return null
+    }
+    throw er
+  }
+}
+
+module.exports = parse
+
+
+/***/ }),
+
+/***/ 8756:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const patch = (a, loose) => new SemVer(a, loose).patch
+module.exports = patch
+
+
+/***/ }),
+
+/***/ 5714:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const prerelease = (version, options) => {
+  const parsed = parse(version, options)
+  return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
+}
+module.exports = prerelease
+
+
+/***/ }),
+
+/***/ 2173:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const rcompare = (a, b, loose) => compare(b, a, loose)
+module.exports = rcompare
+
+
+/***/ }),
+
+/***/ 7192:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
+module.exports = rsort
+
+
+/***/ }),
+
+/***/ 8011:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const satisfies = (version, range, options) => {
+  try {
+    range = new Range(range, options)
+  } catch (er) {
+    return false
+  }
+  return range.test(version)
+}
+module.exports = satisfies
+
+
+/***/ }),
+
+/***/ 9872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
+module.exports = sort
+
+
+/***/ }),
+
+/***/ 6114:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+
+const truncate = (version, truncation, options) => {
+  if (!constants.RELEASE_TYPES.includes(truncation)) {
+    return null
+  }
+
+  const clonedVersion = cloneInputVersion(version, options)
+  return clonedVersion && doTruncation(clonedVersion, truncation)
+}
+
+const cloneInputVersion = (version, options) => {
+  const versionStringToParse = (
+    version instanceof SemVer ? version.version : version
+  )
+
+  return parse(versionStringToParse, options)
+}
+
+const doTruncation = (version, truncation) => {
+  if (isPrerelease(truncation)) {
+    return version.version
+  }
+
+  version.prerelease = []
+
+  switch (truncation) {
+    case 'major':
+      version.minor = 0
+      version.patch = 0
+      break
+    case 'minor':
+      version.patch = 0
+      break
+  }
+
+  return version.format()
+}
+
+const isPrerelease = (type) => {
+  return type.startsWith('pre')
+}
+
+module.exports = truncate
+
+
+/***/ }),
+
+/***/ 8780:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const valid = (version, options) => {
+  const v = parse(version, options)
+  return v ? v.version : null
+}
+module.exports = valid
+
+
+/***/ }),
+
+/***/ 2088:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// just pre-load all the stuff that index.js lazily exports
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(3193)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
+module.exports = {
+  parse,
+  valid,
+  clean,
+  inc,
+  diff,
+  major,
+  minor,
+  patch,
+  prerelease,
+  compare,
+  rcompare,
+  compareLoose,
+  compareBuild,
+  sort,
+  rsort,
+  gt,
+  lt,
+  eq,
+  neq,
+  gte,
+  lte,
+  cmp,
+  coerce,
+  truncate,
+  Comparator,
+  Range,
+  satisfies,
+  toComparators,
+  maxSatisfying,
+  minSatisfying,
+  minVersion,
+  validRange,
+  outside,
+  gtr,
+  ltr,
+  intersects,
+  simplifyRange,
+  subset,
+  SemVer,
+  re: internalRe.re,
+  src: internalRe.src,
+  tokens: internalRe.t,
+  SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
+  RELEASE_TYPES: constants.RELEASE_TYPES,
+  compareIdentifiers: identifiers.compareIdentifiers,
+  rcompareIdentifiers: identifiers.rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 5101:
+/***/ ((module) => {
+
+
+
+// Note: this is the semver.org version of the spec that it implements
+// Not necessarily the package version of this code.
+const SEMVER_SPEC_VERSION = '2.0.0'
+
+const MAX_LENGTH = 256
+const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER ||
+/* istanbul ignore next */ 9007199254740991
+
+// Max safe segment length for coercion.
+const MAX_SAFE_COMPONENT_LENGTH = 16
+
+// Max safe length for a build identifier. The max length minus 6 characters for
+// the shortest version with a build 0.0.0+BUILD.
+const MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6
+
+// ECMAScript whitespace and line terminators matched by \s.
+const WHITESPACE_CHARACTERS = [
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  ' ',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u2001',
+  '\u2002',
+  '\u2003',
+  '\u2004',
+  '\u2005',
+  '\u2006',
+  '\u2007',
+  '\u2008',
+  '\u2009',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+]
+
+const RELEASE_TYPES = [
+  'major',
+  'premajor',
+  'minor',
+  'preminor',
+  'patch',
+  'prepatch',
+  'prerelease',
+]
+
+module.exports = {
+  MAX_LENGTH,
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_SAFE_INTEGER,
+  WHITESPACE_CHARACTERS,
+  RELEASE_TYPES,
+  SEMVER_SPEC_VERSION,
+  FLAG_INCLUDE_PRERELEASE: 0b001,
+  FLAG_LOOSE: 0b010,
+}
+
+
+/***/ }),
+
+/***/ 1159:
+/***/ ((module) => {
+
+
+
+const debug = (
+  typeof process === 'object' &&
+  process.env &&
+  process.env.NODE_DEBUG &&
+  /\bsemver\b/i.test(process.env.NODE_DEBUG)
+) ? (...args) => console.error('SEMVER', ...args)
+  : () => {}
+
+module.exports = debug
+
+
+/***/ }),
+
+/***/ 3348:
+/***/ ((module) => {
+
+
+
+const numeric = /^[0-9]+$/
+const compareIdentifiers = (a, b) => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    return a === b ? 0 : a < b ? -1 : 1
+  }
+
+  const anum = numeric.test(a)
+  const bnum = numeric.test(b)
+
+  if (anum && bnum) {
+    a = +a
+    b = +b
+  }
+
+  return a === b ? 0
+    : (anum && !bnum) ? -1
+    : (bnum && !anum) ? 1
+    : a < b ? -1
+    : 1
+}
+
+const rcompareIdentifiers = (a, b) => compareIdentifiers(b, a)
+
+module.exports = {
+  compareIdentifiers,
+  rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 1383:
+/***/ ((module) => {
+
+
+
+class LRUCache {
+  constructor () {
+    this.max = 1000
+    this.map = new Map()
+  }
+
+  get (key) {
+    const value = this.map.get(key)
+    if (value === undefined) {
+      return undefined
+    } else {
+      // Remove the key from the map and add it to the end
+      this.map.delete(key)
+      this.map.set(key, value)
+      return value
+    }
+  }
+
+  delete (key) {
+    return this.map.delete(key)
+  }
+
+  set (key, value) {
+    const deleted = this.delete(key)
+
+    if (!deleted && value !== undefined) {
+      // If cache is full, delete the least recently used item
+      if (this.map.size >= this.max) {
+        const firstKey = this.map.keys().next().value
+        this.delete(firstKey)
+      }
+
+      this.map.set(key, value)
+    }
+
+    return this
+  }
+}
+
+module.exports = LRUCache
+
+
+/***/ }),
+
+/***/ 356:
+/***/ ((module) => {
+
+
+
+// parse out just the options we care about
+const looseOption = Object.freeze({ loose: true })
+const emptyOpts = Object.freeze({ })
+const parseOptions = options => {
+  if (!options) {
+    return emptyOpts
+  }
+
+  if (typeof options !== 'object') {
+    return looseOption
+  }
+
+  return options
+}
+module.exports = parseOptions
+
+
+/***/ }),
+
+/***/ 5471:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+
+const {
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_LENGTH,
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
+exports = module.exports = {}
+
+// The actual regexps go on exports.re
+const re = exports.re = []
+const safeRe = exports.safeRe = []
+const src = exports.src = []
+const safeSrc = exports.safeSrc = []
+const t = exports.t = {}
+let R = 0
+
+const LETTERDASHNUMBER = '[a-zA-Z0-9-]'
+
+// Replace some greedy regex tokens to prevent regex dos issues. These regex are
+// used internally via the safeRe object since all inputs in this library get
+// normalized first to trim and collapse all extra whitespace. The original
+// regexes are exported for userland consumption and lower level usage. A
+// future breaking change could export the safer regex only with a note that
+// all input should have extra whitespace removed.
+const safeRegexReplacements = [
+  ['\\s', 1],
+  ['\\d', MAX_LENGTH],
+  [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH],
+]
+
+const makeSafeRegex = (value) => {
+  for (const [token, max] of safeRegexReplacements) {
+    value = value
+      .split(`${token}*`).join(`${token}{0,${max}}`)
+      .split(`${token}+`).join(`${token}{1,${max}}`)
+  }
+  return value
+}
+
+const createToken = (name, value, isGlobal) => {
+  const safe = makeSafeRegex(value)
+  const index = R++
+  debug(name, index, value)
+  t[name] = index
+  src[index] = value
+  safeSrc[index] = safe
+  re[index] = new RegExp(value, isGlobal ? 'g' : undefined)
+  safeRe[index] = new RegExp(safe, isGlobal ? 'g' : undefined)
+}
+
+// The following Regular Expressions can be used for tokenizing,
+// validating, and parsing SemVer version strings.
+
+// ## Numeric Identifier
+// A single `0`, or a non-zero digit followed by zero or more digits.
+
+createToken('NUMERICIDENTIFIER', '0|[1-9]\\d*')
+createToken('NUMERICIDENTIFIERLOOSE', '\\d+')
+
+// ## Non-numeric Identifier
+// Zero or more digits, followed by a letter or hyphen, and then zero or
+// more letters, digits, or hyphens.
+
+createToken('NONNUMERICIDENTIFIER', `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`)
+
+// ## Main Version
+// Three dot-separated numeric identifiers.
+
+createToken('MAINVERSION', `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('MAINVERSIONLOOSE', `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version Identifier
+// A numeric identifier, or a non-numeric identifier.
+// Non-numeric identifiers include numeric identifiers but can be longer.
+// Therefore non-numeric identifiers must go first.
+
+createToken('PRERELEASEIDENTIFIER', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('PRERELEASEIDENTIFIERLOOSE', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version
+// Hyphen, followed by one or more dot-separated pre-release version
+// identifiers.
+
+createToken('PRERELEASE', `(?:-(${src[t.PRERELEASEIDENTIFIER]
+}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`)
+
+createToken('PRERELEASELOOSE', `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]
+}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`)
+
+// ## Build Metadata Identifier
+// Any combination of digits, letters, or hyphens.
+
+createToken('BUILDIDENTIFIER', `${LETTERDASHNUMBER}+`)
+
+// ## Build Metadata
+// Plus sign, followed by one or more period-separated build metadata
+// identifiers.
+
+createToken('BUILD', `(?:\\+(${src[t.BUILDIDENTIFIER]
+}(?:\\.${src[t.BUILDIDENTIFIER]})*))`)
+
+// ## Full Version String
+// A main version, followed optionally by a pre-release version and
+// build metadata.
+
+// Note that the only major, minor, patch, and pre-release sections of
+// the version string are capturing groups.  The build metadata is not a
+// capturing group, because it should not ever be used in version
+// comparison.
+
+createToken('FULLPLAIN', `v?${src[t.MAINVERSION]
+}${src[t.PRERELEASE]}?${
+  src[t.BUILD]}?`)
+
+createToken('FULL', `^${src[t.FULLPLAIN]}$`)
+
+// like full, but allows v1.2.3 and =1.2.3, which people do sometimes.
+// also, 1.0.0alpha1 (prerelease without the hyphen) which is pretty
+// common in the npm registry.
+createToken('LOOSEPLAIN', `[v=\\s]*${src[t.MAINVERSIONLOOSE]
+}${src[t.PRERELEASELOOSE]}?${
+  src[t.BUILD]}?`)
+
+createToken('LOOSE', `^${src[t.LOOSEPLAIN]}$`)
+
+createToken('GTLT', '((?:<|>)?=?)')
+
+// Something like "2.*" or "1.2.x".
+// Note that "x.x" is a valid xRange identifier, meaning "any version"
+// Only the first item is strictly required.
+createToken('XRANGEIDENTIFIERLOOSE', `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`)
+createToken('XRANGEIDENTIFIER', `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`)
+
+createToken('XRANGEPLAIN', `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:${src[t.PRERELEASE]})?${
+                     src[t.BUILD]}?` +
+                   `)?)?`)
+
+createToken('XRANGEPLAINLOOSE', `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:${src[t.PRERELEASELOOSE]})?${
+                          src[t.BUILD]}?` +
+                        `)?)?`)
+
+createToken('XRANGE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`)
+createToken('XRANGELOOSE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Coercion.
+// Extract anything that could conceivably be a part of a valid semver
+createToken('COERCEPLAIN', `${'(^|[^\\d])' +
+              '(\\d{1,'}${MAX_SAFE_COMPONENT_LENGTH}})` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`)
+createToken('COERCE', `${src[t.COERCEPLAIN]}(?:$|[^\\d])`)
+createToken('COERCEFULL', src[t.COERCEPLAIN] +
+              `(?:${src[t.PRERELEASE]})?` +
+              `(?:${src[t.BUILD]})?` +
+              `(?:$|[^\\d])`)
+createToken('COERCERTL', src[t.COERCE], true)
+createToken('COERCERTLFULL', src[t.COERCEFULL], true)
+
+// Tilde ranges.
+// Meaning is "reasonably at or greater than"
+createToken('LONETILDE', '(?:~>?)')
+
+createToken('TILDETRIM', `(\\s*)${src[t.LONETILDE]}\\s+`, true)
+exports.tildeTrimReplace = '$1~'
+
+createToken('TILDE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`)
+createToken('TILDELOOSE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Caret ranges.
+// Meaning is "at least and backwards compatible with"
+createToken('LONECARET', '(?:\\^)')
+
+createToken('CARETTRIM', `(\\s*)${src[t.LONECARET]}\\s+`, true)
+exports.caretTrimReplace = '$1^'
+
+createToken('CARET', `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`)
+createToken('CARETLOOSE', `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// A simple gt/lt/eq thing, or just "" to indicate "any version"
+createToken('COMPARATORLOOSE', `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`)
+createToken('COMPARATOR', `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`)
+
+// An expression to strip any whitespace between the gtlt and the thing
+// it modifies, so that `> 1.2.3` ==> `>1.2.3`
+createToken('COMPARATORTRIM', `(\\s*)${src[t.GTLT]
+}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true)
+exports.comparatorTrimReplace = '$1$2$3'
+
+// Something like `1.2.3 - 1.2.4`
+// Note that these all use the loose form, because they'll be
+// checked against either the strict or loose comparator form
+// later.
+createToken('HYPHENRANGE', `^\\s*(${src[t.XRANGEPLAIN]})` +
+                   `\\s+-\\s+` +
+                   `(${src[t.XRANGEPLAIN]})` +
+                   `\\s*$`)
+
+createToken('HYPHENRANGELOOSE', `^\\s*(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s+-\\s+` +
+                        `(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s*$`)
+
+// Star ranges basically just allow anything at all.
+createToken('STAR', '(<|>)?=?\\s*\\*')
+// >=0.0.0 is like a star
+createToken('GTE0', '^\\s*>=\\s*0\\.0\\.0\\s*$')
+createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
+
+
+/***/ }),
+
+/***/ 9737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+// @ts-check
+
+
+// Reproduce safeRe[COMPARATORTRIM] replacement boundaries, not version
+// validation. Each end-index finder returns an exclusive end, or its start
+// on no match.
+// Positions count from zero. An end of 3 means characters 0, 1, and 2 were read;
+// range.slice(start, end) gives the matched text, not a converted number.
+const {
+  MAX_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  WHITESPACE_CHARACTERS,
+} = __nccwpck_require__(5101)
+
+/**
+ * Remembers the last two rows of digits so their characters need not be reread.
+ * Positions start at -1 until a row has been found.
+ *
+ * @typedef {object} DigitRunCache
+ * @property {number} start The first character of the most recently found row.
+ * @property {number} end The position after that row's last character.
+ * @property {number} previousStart The first character of the previous row.
+ * @property {number} previousEnd The position after the previous row.
+ */
+
+// One entry per UTF-16 code unit keeps membership checks constant-time.
+const whitespace = new Uint8Array(0x10000)
+for (const char of WHITESPACE_CHARACTERS) {
+  whitespace[char.charCodeAt(0)] = 1
+}
+
+/**
+ * Checks whether a character is whitespace, like a space, tab, or newline.
+ * Looking past the end of the string returns false.
+ *
+ * @param {string|undefined} char One character, or undefined past the string's end.
+ * @returns {boolean} Whether the character is whitespace.
+ * @example isWhitespace(' ') // true
+ * @example isWhitespace('1') // false
+ */
+const isWhitespace = char =>
+  char !== undefined && whitespace[char.charCodeAt(0)] === 1
+
+/**
+ * Checks for v, =, or whitespace before the version number.
+ * These are historical version prefixes, not range operators:
+ * < and > are handled separately, as are tilde and caret ranges.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can belong to a version prefix.
+ * @example isVersionPrefix('=') // true
+ * @example isVersionPrefix('>') // false
+ */
+const isVersionPrefix = char =>
+  char === 'v' ||
+  char === '=' ||
+  isWhitespace(char)
+
+/**
+ * Checks whether a character is one of the digits 0 through 9.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII digit.
+ * @example isDigit('7') // true
+ * @example isDigit('.') // false
+ */
+const isDigit = char => char !== undefined && char >= '0' && char <= '9'
+
+/**
+ * Checks whether a character is an English letter, uppercase or lowercase.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII letter.
+ * @example isLetter('b') // true
+ * @example isLetter('7') // false
+ */
+const isLetter = char =>
+  char !== undefined && (
+    (char >= 'a' && char <= 'z') ||
+    (char >= 'A' && char <= 'Z')
+  )
+
+/**
+ * Checks for a letter, digit, or hyphen: the characters allowed inside
+ * prerelease and build names such as beta-1.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can be part of an identifier.
+ * @example isIdentifierCharacter('-') // true
+ * @example isIdentifierCharacter('.') // false; dots separate identifiers
+ */
+const isIdentifierCharacter = char => isDigit(char) || isLetter(char) || char === '-'
+
+/**
+ * Checks whether a version component can begin here: with a digit or
+ * a wildcard such as x, X, or *.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether a number or wildcard can start with this character.
+ * @example isVersionStart('x') // true
+ * @example isVersionStart('v') // false; v belongs to the prefix
+ */
+const isVersionStart = char =>
+  isDigit(char) ||
+  char === 'x' ||
+  char === 'X' ||
+  char === '*'
+
+/**
+ * Finds the end of a row of digits, but returns no more than limit digits.
+ * Remembers the last two rows so looking at them again does not reread them.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first character to check.
+ * @param {number} limit The most digit characters the returned match can include.
+ * @param {DigitRunCache} digitRuns Shared cache of digit-run positions, updated in place.
+ * @returns {number} The position after the matched digits, or start if none match.
+ * @example findDigitsEndIndex('123abc', 0, 10, digitRuns) // 3, pointing at a
+ * @example findDigitsEndIndex('123abc', 0, 2, digitRuns) // 2, pointing at the unread 3
+ */
+const findDigitsEndIndex = (range, start, limit, digitRuns) => {
+  if (!isDigit(range[start])) {
+    return start
+  }
+  if (start >= digitRuns.start && start < digitRuns.end) {
+    return Math.min(start + limit, digitRuns.end)
+  }
+  if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
+    return Math.min(start + limit, digitRuns.previousEnd)
+  }
+  let end = start + 1
+  while (isDigit(range[end])) {
+    end++
+  }
+  // A failed full version can rewind from its second run to its first.
+  digitRuns.previousStart = digitRuns.start
+  digitRuns.previousEnd = digitRuns.end
+  digitRuns.start = start
+  digitRuns.end = end
+  return Math.min(start + limit, end)
+}
+
+/**
+ * Reads a number using the old regex's length and leading-zero rules.
+ * Strict mode reads just the first zero in 012; loose mode can read all three.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the number should begin.
+ * @param {boolean} loose Whether to allow leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched digits, not their numeric value.
+ * @example findVersionNumberEndIndex('012', 0, false, digitRuns) // 1
+ * @example findVersionNumberEndIndex('012', 0, true, digitRuns) // 3
+ */
+const findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
+  if (!loose && range[start] === '0') {
+    return start + 1
+  }
+  // Strict syntax allows an initial nonzero digit plus MAX_LENGTH digits.
+  return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns)
+}
+
+/**
+ * Reads one piece of a prerelease name, such as beta or 1 in beta.1.
+ * Tries the letter-or-hyphen form first, then the number-only form.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @param {boolean} loose Whether numeric identifiers may have leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findPrereleaseIdentifierEndIndex('beta.1', 0, false, digitRuns) // 4, at the dot
+ * @example findPrereleaseIdentifierEndIndex('001beta', 0, false, digitRuns) // 7
+ */
+const findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
+  const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns)
+  // The legacy regex tries a nonnumeric identifier before a numeric one.
+  if (isLetter(range[digitsEnd]) || range[digitsEnd] === '-') {
+    let end = digitsEnd + 1
+    const limit = end + MAX_SAFE_BUILD_LENGTH
+    while (end < limit && isIdentifierCharacter(range[end])) {
+      end++
+    }
+    return end
+  }
+  return findVersionNumberEndIndex(range, start, loose, digitRuns)
+}
+
+/**
+ * Reads a prerelease suffix such as -beta.1, one dot-separated piece at a time.
+ * Loose mode also allows the name without its opening hyphen.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the suffix should begin, including -.
+ * @param {boolean} loose Whether the opening hyphen is optional and zeros allowed.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched suffix, or start if absent.
+ * @example findPrereleaseEndIndex('-beta.1+sha', 0, false, digitRuns) // 7, at the plus
+ * @example findPrereleaseEndIndex('beta', 0, false, digitRuns) // 0; no opening hyphen
+ */
+const findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
+  const hyphen = range[start] === '-'
+  if (!loose && !hyphen) {
+    return start
+  }
+  const identifierStart = start + (hyphen ? 1 : 0)
+  let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns)
+  if (end === identifierStart) {
+    if (!loose || !hyphen) {
+      return start
+    }
+    // In loose syntax, a lone hyphen can itself be the identifier.
+    end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns)
+  }
+  while (range[end] === '.') {
+    const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads one build-name piece, such as sha or 123 in +sha.123.
+ * Stops at a disallowed character or the old regex's length limit.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findBuildIdentifierEndIndex('sha.123', 0) // 3, at the dot
+ * @example findBuildIdentifierEndIndex('001', 0) // 3; leading zeros are allowed
+ */
+const findBuildIdentifierEndIndex = (range, start) => {
+  let end = start
+  while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
+    end++
+  }
+  return end
+}
+
+/**
+ * Reads optional build metadata such as +sha.123.
+ * Leaves the position unchanged if there is no plus sign followed by a name.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the opening + should be.
+ * @returns {number} The position after the matched metadata, or start if absent.
+ * @example findBuildEndIndex('+sha.123 <2', 0) // 8, at the space
+ * @example findBuildEndIndex('+', 0) // 0; a plus sign alone is not a match
+ */
+const findBuildEndIndex = (range, start) => {
+  if (range[start] !== '+') {
+    return start
+  }
+  let end = findBuildIdentifierEndIndex(range, start + 1)
+  if (end === start + 1) {
+    return start
+  }
+  while (range[end] === '.') {
+    const next = findBuildIdentifierEndIndex(range, end + 1)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads three numbers separated by dots, then any prerelease and build suffixes.
+ * Uses loose rules, so forms such as 01.02.03beta can match here.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first number, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the version match, or start if none matches.
+ * @example findLooseFullVersionEndIndex('1.2.3-beta+sha <2', 0, digitRuns) // 14
+ * @example findLooseFullVersionEndIndex('1.2', 0, digitRuns) // 0; needs three numbers
+ */
+const findLooseFullVersionEndIndex = (range, start, digitRuns) => {
+  let end = start
+  for (let component = 0; component < 3; component++) {
+    const next = findVersionNumberEndIndex(range, end, true, digitRuns)
+    if (next === end) {
+      return start
+    }
+    end = next
+    if (component < 2) {
+      if (range[end] !== '.') {
+        return start
+      }
+      end++
+    }
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Reads one component of a partial or wildcard version, such as 2 or x in 2.x.
+ * Numbers use strict leading-zero rules; wildcards take up one character.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the component should begin.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the component, or start if none matches.
+ * @example findPartialVersionComponentEndIndex('2.x', 0, digitRuns) // 1, at the dot
+ * @example findPartialVersionComponentEndIndex('2.x', 2, digitRuns) // 3, after x
+ */
+const findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
+  if (isDigit(range[start])) {
+    return findVersionNumberEndIndex(range, start, false, digitRuns)
+  }
+  return isVersionStart(range[start]) ? start + 1 : start
+}
+
+/**
+ * Reads up to three components, allowing forms such as 1, 1.2, or 1.x.
+ * After the third component, also reads any strict prerelease and build suffixes.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched version text.
+ * @example findPartialVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ * @example findPartialVersionEndIndex('1.', 0, digitRuns) // 1; the trailing dot is unread
+ */
+const findPartialVersionEndIndex = (range, start, digitRuns) => {
+  let end = findPartialVersionComponentEndIndex(range, start, digitRuns)
+  for (let component = 0; component < 2; component++) {
+    if (range[end] !== '.') {
+      return end
+    }
+    const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns)
+    if (next === end + 1) {
+      return end
+    }
+    end = next
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Finds where a version match ends, without deciding whether the range is valid.
+ * Tries a loose full version first, then a partial or wildcard version, just
+ * like the old regex's LOOSEPLAIN and XRANGEPLAIN alternatives.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position where scanning the next candidate can resume.
+ * @example findVersionEndIndex('1.2.3 <2', 0, digitRuns) // 5, at the space
+ * @example findVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ */
+const findVersionEndIndex = (range, start, digitRuns) => {
+  const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns)
+  return fullVersionEnd !== start
+    ? fullVersionEnd
+    : findPartialVersionEndIndex(range, start, digitRuns)
+}
+
+/**
+ * Finds the one whitespace character the old replacement would remove.
+ * Keeps leading whitespace, skips an optional operator, and checks immediately
+ * after it. Returns -1 if there is nothing to remove.
+ *
+ * @param {string} range The text containing a candidate already found by the caller.
+ * @param {number} matchStart The candidate's position, including leading whitespace.
+ * @returns {number} The position of the removable whitespace, or -1 if absent.
+ * @example findRemovableWhitespaceIndex(' > 1', 0) // 2; keep the space at position 0
+ * @example findRemovableWhitespaceIndex('>1', 0) // -1
+ */
+const findRemovableWhitespaceIndex = (range, matchStart) => {
+  let position = matchStart
+  if (isWhitespace(range[position])) {
+    position++
+  }
+  if (range[position] === '<' || range[position] === '>') {
+    position++
+  }
+  if (range[position] === '=') {
+    position++
+  }
+  return isWhitespace(range[position]) ? position : -1
+}
+
+/**
+ * Joins an operator to its version, turning > 1.2.3 into >1.2.3.
+ * Copies everything else according to the old regex's matching rules.
+ * Moves forward through prefixes and whole versions to avoid repeatedly
+ * searching the same characters on long inputs.
+ *
+ * @param {string} range The range text to process; the original string is unchanged.
+ * @returns {string} The range with matched operator whitespace removed.
+ * @example trimComparatorWhitespace('> 1.2.3 < 2') // '>1.2.3 <2'
+ * @example trimComparatorWhitespace('> invalid') // '> invalid'
+ */
+const trimComparatorWhitespace = range => {
+  let result = ''
+  let copyFrom = 0
+  let cursor = 0
+  const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 }
+
+  while (cursor < range.length) {
+    const matchStart = cursor
+    if (range[cursor] === '<' || range[cursor] === '>') {
+      cursor++
+    } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
+      cursor++
+      continue
+    }
+
+    // Consume a v/=/whitespace run once, even when no version follows it.
+    while (cursor < range.length && isVersionPrefix(range[cursor])) {
+      cursor++
+    }
+    if (!isVersionStart(range[cursor])) {
+      continue
+    }
+
+    const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart)
+    if (whitespacePosition !== -1) {
+      result += range.slice(copyFrom, whitespacePosition)
+      copyFrom = whitespacePosition + 1
+    }
+
+    // Skip the entire match, so a prerelease's trailing v cannot be
+    // reconsidered as the prefix of another version.
+    cursor = findVersionEndIndex(range, cursor, digitRuns)
+  }
+
+  return result + range.slice(copyFrom)
+}
+
+module.exports = trimComparatorWhitespace
+
+
+/***/ }),
+
+/***/ 2276:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// Determine if version is greater than all the versions possible in the range.
+const outside = __nccwpck_require__(280)
+const gtr = (version, range, options) => outside(version, range, '>', options)
+module.exports = gtr
+
+
+/***/ }),
+
+/***/ 3465:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const intersects = (r1, r2, options) => {
+  r1 = new Range(r1, options)
+  r2 = new Range(r2, options)
+  return r1.intersects(r2, options)
+}
+module.exports = intersects
+
+
+/***/ }),
+
+/***/ 5213:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const outside = __nccwpck_require__(280)
+// Determine if version is less than all the versions possible in the range
+const ltr = (version, range, options) => outside(version, range, '<', options)
+module.exports = ltr
+
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+const maxSatisfying = (versions, range, options) => {
+  let max = null
+  let maxSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!max || maxSV.compare(v) === -1) {
+        // compare(max, v, true)
+        max = v
+        maxSV = new SemVer(max, options)
+      }
+    }
+  })
+  return max
+}
+module.exports = maxSatisfying
+
+
+/***/ }),
+
+/***/ 8595:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const minSatisfying = (versions, range, options) => {
+  let min = null
+  let minSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!min || minSV.compare(v) === 1) {
+        // compare(min, v, true)
+        min = v
+        minSV = new SemVer(min, options)
+      }
+    }
+  })
+  return min
+}
+module.exports = minSatisfying
+
+
+/***/ }),
+
+/***/ 1866:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
+
+const minVersion = (range, loose) => {
+  range = new Range(range, loose)
+
+  let minver = new SemVer('0.0.0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = new SemVer('0.0.0-0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = null
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let setMin = null
+    comparators.forEach((comparator) => {
+      // Clone to avoid manipulating the comparator's semver object.
+      const compver = new SemVer(comparator.semver.version)
+      switch (comparator.operator) {
+        case '>':
+          if (compver.prerelease.length === 0) {
+            compver.patch++
+          } else {
+            compver.prerelease.push(0)
+          }
+          compver.raw = compver.format()
+          /* fallthrough */
+        case '':
+        case '>=':
+          if (!setMin || gt(compver, setMin)) {
+            setMin = compver
+          }
+          break
+        case '<':
+        case '<=':
+          /* Ignore maximum versions */
+          break
+        /* istanbul ignore next */
+        default:
+          throw new Error(`Unexpected operation: ${comparator.operator}`)
+      }
+    })
+    if (setMin && (!minver || gt(minver, setMin))) {
+      minver = setMin
+    }
+  }
+
+  if (minver && range.test(minver)) {
+    return minver
+  }
+
+  return null
+}
+module.exports = minVersion
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
+
+const outside = (version, range, hilo, options) => {
+  version = new SemVer(version, options)
+  range = new Range(range, options)
+
+  let gtfn, ltefn, ltfn, comp, ecomp
+  switch (hilo) {
+    case '>':
+      gtfn = gt
+      ltefn = lte
+      ltfn = lt
+      comp = '>'
+      ecomp = '>='
+      break
+    case '<':
+      gtfn = lt
+      ltefn = gte
+      ltfn = gt
+      comp = '<'
+      ecomp = '<='
+      break
+    default:
+      throw new TypeError('Must provide a hilo val of "<" or ">"')
+  }
+
+  // If it satisfies the range it is not outside
+  if (satisfies(version, range, options)) {
+    return false
+  }
+
+  // From now on, variable terms are as if we're in "gtr" mode.
+  // but note that everything is flipped for the "ltr" function.
+
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let high = null
+    let low = null
+
+    comparators.forEach((comparator) => {
+      if (comparator.semver === ANY) {
+        comparator = new Comparator('>=0.0.0')
+      }
+      high = high || comparator
+      low = low || comparator
+      if (gtfn(comparator.semver, high.semver, options)) {
+        high = comparator
+      } else if (ltfn(comparator.semver, low.semver, options)) {
+        low = comparator
+      }
+    })
+
+    // If the edge version comparator has a operator then our version
+    // isn't outside it
+    if (high.operator === comp || high.operator === ecomp) {
+      return false
+    }
+
+    // If the lowest version comparator has an operator and our version
+    // is less than it then it isn't higher than the range
+    if ((!low.operator || low.operator === comp) &&
+        ltefn(version, low.semver)) {
+      return false
+    } else if (low.operator === ecomp && ltfn(version, low.semver)) {
+      return false
+    }
+  }
+  return true
+}
+
+module.exports = outside
+
+
+/***/ }),
+
+/***/ 2028:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// given a set of versions and a range, create a "simplified" range
+// that includes the same versions that the original range does
+// If the original range is shorter than the simplified one, return that.
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+module.exports = (versions, range, options) => {
+  const set = []
+  let first = null
+  let prev = null
+  const v = versions.sort((a, b) => compare(a, b, options))
+  for (const version of v) {
+    const included = satisfies(version, range, options)
+    if (included) {
+      prev = version
+      if (!first) {
+        first = version
+      }
+    } else {
+      if (prev) {
+        set.push([first, prev])
+      }
+      prev = null
+      first = null
+    }
+  }
+  if (first) {
+    set.push([first, null])
+  }
+
+  const ranges = []
+  for (const [min, max] of set) {
+    if (min === max) {
+      ranges.push(min)
+    } else if (!max && min === v[0]) {
+      ranges.push('*')
+    } else if (!max) {
+      ranges.push(`>=${min}`)
+    } else if (min === v[0]) {
+      ranges.push(`<=${max}`)
+    } else {
+      ranges.push(`${min} - ${max}`)
+    }
+  }
+  const simplified = ranges.join(' || ')
+  const original = typeof range.raw === 'string' ? range.raw : String(range)
+  return simplified.length < original.length ? simplified : range
+}
+
+
+/***/ }),
+
+/***/ 1489:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+
+// Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
+// - Every simple range `r1, r2, ...` is a null set, OR
+// - Every simple range `r1, r2, ...` which is not a null set is a subset of
+//   some `R1, R2, ...`
+//
+// Simple range `c1 c2 ...` is a subset of simple range `C1 C2 ...` iff:
+// - If c is only the ANY comparator
+//   - If C is only the ANY comparator, return true
+//   - Else if in prerelease mode, return false
+//   - else replace c with `[>=0.0.0]`
+// - If C is only the ANY comparator
+//   - if in prerelease mode, return true
+//   - else replace C with `[>=0.0.0]`
+// - Let EQ be the set of = comparators in c
+// - If EQ is more than one, return true (null set)
+// - Let GT be the highest > or >= comparator in c
+// - Let LT be the lowest < or <= comparator in c
+// - If GT and LT, and GT.semver > LT.semver, return true (null set)
+// - If any C is a = range, and GT or LT are set, return false
+// - If EQ
+//   - If GT, and EQ does not satisfy GT, return true (null set)
+//   - If LT, and EQ does not satisfy LT, return true (null set)
+//   - If EQ satisfies every C, return true
+//   - Else return false
+// - If GT
+//   - If GT.semver is lower than any > or >= comp in C, return false
+//   - If GT is >=, and GT.semver does not satisfy every C, return false
+//   - If GT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the GT.semver tuple, return false
+// - If LT
+//   - If LT.semver is greater than any < or <= comp in C, return false
+//   - If LT is <=, and LT.semver does not satisfy every C, return false
+//   - If LT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the LT.semver tuple, return false
+// - Else return true
+
+const subset = (sub, dom, options = {}) => {
+  if (sub === dom) {
+    return true
+  }
+
+  sub = new Range(sub, options)
+  dom = new Range(dom, options)
+  let sawNonNull = false
+
+  OUTER: for (const simpleSub of sub.set) {
+    for (const simpleDom of dom.set) {
+      const isSub = simpleSubset(simpleSub, simpleDom, options)
+      sawNonNull = sawNonNull || isSub !== null
+      if (isSub) {
+        continue OUTER
+      }
+    }
+    // the null set is a subset of everything, but null simple ranges in
+    // a complex range should be ignored.  so if we saw a non-null range,
+    // then we know this isn't a subset, but if EVERY simple range was null,
+    // then it is a subset.
+    if (sawNonNull) {
+      return false
+    }
+  }
+  return true
+}
+
+const minimumVersionWithPreRelease = [new Comparator('>=0.0.0-0')]
+const minimumVersion = [new Comparator('>=0.0.0')]
+
+const simpleSubset = (sub, dom, options) => {
+  if (sub === dom) {
+    return true
+  }
+
+  if (sub.length === 1 && sub[0].semver === ANY) {
+    if (dom.length === 1 && dom[0].semver === ANY) {
+      return true
+    } else if (options.includePrerelease) {
+      sub = minimumVersionWithPreRelease
+    } else {
+      sub = minimumVersion
+    }
+  }
+
+  if (dom.length === 1 && dom[0].semver === ANY) {
+    if (options.includePrerelease) {
+      return true
+    } else {
+      dom = minimumVersion
+    }
+  }
+
+  const eqSet = new Set()
+  let gt, lt
+  for (const c of sub) {
+    if (c.operator === '>' || c.operator === '>=') {
+      gt = higherGT(gt, c, options)
+    } else if (c.operator === '<' || c.operator === '<=') {
+      lt = lowerLT(lt, c, options)
+    } else {
+      eqSet.add(c.semver)
+    }
+  }
+
+  if (eqSet.size > 1) {
+    return null
+  }
+
+  let gtltComp
+  if (gt && lt) {
+    gtltComp = compare(gt.semver, lt.semver, options)
+    if (gtltComp > 0) {
+      return null
+    } else if (gtltComp === 0 && (gt.operator !== '>=' || lt.operator !== '<=')) {
+      return null
+    }
+  }
+
+  // will iterate one or zero times
+  for (const eq of eqSet) {
+    if (gt && !satisfies(eq, String(gt), options)) {
+      return null
+    }
+
+    if (lt && !satisfies(eq, String(lt), options)) {
+      return null
+    }
+
+    for (const c of dom) {
+      if (!satisfies(eq, String(c), options)) {
+        return false
+      }
+    }
+
+    return true
+  }
+
+  let higher, lower
+  let hasDomLT, hasDomGT
+  // if the subset has a prerelease, we need a comparator in the superset
+  // with the same tuple and a prerelease, or it's not a subset
+  let needDomLTPre = lt &&
+    !options.includePrerelease &&
+    lt.semver.prerelease.length ? lt.semver : false
+  let needDomGTPre = gt &&
+    !options.includePrerelease &&
+    gt.semver.prerelease.length ? gt.semver : false
+  // exception: <1.2.3-0 is the same as <1.2.3
+  if (needDomLTPre && needDomLTPre.prerelease.length === 1 &&
+      lt.operator === '<' && needDomLTPre.prerelease[0] === 0) {
+    needDomLTPre = false
+  }
+
+  for (const c of dom) {
+    hasDomGT = hasDomGT || c.operator === '>' || c.operator === '>='
+    hasDomLT = hasDomLT || c.operator === '<' || c.operator === '<='
+    if (gt) {
+      if (needDomGTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomGTPre.major &&
+            c.semver.minor === needDomGTPre.minor &&
+            c.semver.patch === needDomGTPre.patch) {
+          needDomGTPre = false
+        }
+      }
+      if (c.operator === '>' || c.operator === '>=') {
+        higher = higherGT(gt, c, options)
+        if (higher === c && higher !== gt) {
+          return false
+        }
+      } else if (gt.operator === '>=' && !c.test(gt.semver)) {
+        return false
+      }
+    }
+    if (lt) {
+      if (needDomLTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomLTPre.major &&
+            c.semver.minor === needDomLTPre.minor &&
+            c.semver.patch === needDomLTPre.patch) {
+          needDomLTPre = false
+        }
+      }
+      if (c.operator === '<' || c.operator === '<=') {
+        lower = lowerLT(lt, c, options)
+        if (lower === c && lower !== lt) {
+          return false
+        }
+      } else if (lt.operator === '<=' && !c.test(lt.semver)) {
+        return false
+      }
+    }
+    if (!c.operator && (lt || gt) && gtltComp !== 0) {
+      return false
+    }
+  }
+
+  // if there was a < or >, and nothing in the dom, then must be false
+  // UNLESS it was limited by another range in the other direction.
+  // Eg, >1.0.0 <1.0.1 is still a subset of <2.0.0
+  if (gt && hasDomLT && !lt && gtltComp !== 0) {
+    return false
+  }
+
+  if (lt && hasDomGT && !gt && gtltComp !== 0) {
+    return false
+  }
+
+  // we needed a prerelease range in a specific tuple, but didn't get one
+  // then this isn't a subset.  eg >=1.2.3-pre is not a subset of >=1.0.0,
+  // because it includes prereleases in the 1.2.3 tuple
+  if (needDomGTPre || needDomLTPre) {
+    return false
+  }
+
+  return true
+}
+
+// >=1.2.3 is lower than >1.2.3
+const higherGT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp > 0 ? a
+    : comp < 0 ? b
+    : b.operator === '>' && a.operator === '>=' ? b
+    : a
+}
+
+// <=1.2.3 is higher than <1.2.3
+const lowerLT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp < 0 ? a
+    : comp > 0 ? b
+    : b.operator === '<' && a.operator === '<=' ? b
+    : a
+}
+
+module.exports = subset
+
+
+/***/ }),
+
+/***/ 4750:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+
+// Mostly just for testing and legacy API reasons
+const toComparators = (range, options) =>
+  new Range(range, options).set
+    .map(comp => comp.map(c => c.value).join(' ').trim().split(' '))
+
+module.exports = toComparators
+
+
+/***/ }),
+
+/***/ 4737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const validRange = (range, options) => {
+  try {
+    // Return '*' instead of '' so that truthiness works.
+    // This will throw if it's invalid anyway
+    return new Range(range, options).range || '*'
+  } catch (er) {
+    return null
+  }
+}
+module.exports = validRange
+
+
+/***/ }),
+
 /***/ 4087:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -70600,7 +73839,7 @@ var alloc = Buffer.alloc
 
 var Readable = (__nccwpck_require__(6131).Readable)
 var Writable = (__nccwpck_require__(6131).Writable)
-var StringDecoder = (__nccwpck_require__(3193).StringDecoder)
+var StringDecoder = (__nccwpck_require__(5574).StringDecoder)
 
 var headers = __nccwpck_require__(6961)
 
@@ -77489,7 +80728,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5446);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4264);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -77498,7 +80737,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5446:
+/***/ 4264:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77526,7 +80765,7 @@ const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 // EXTERNAL MODULE: ./node_modules/bytes-iec/index.js
 var bytes_iec = __nccwpck_require__(2921);
 var bytes_iec_default = /*#__PURE__*/__nccwpck_require__.n(bytes_iec);
-;// CONCATENATED MODULE: ./src/report/format.ts
+;// CONCATENATED MODULE: ./src/util/format.ts
 
 /** SI units, as `docker images` prints them: 1 MB = 1,000,000 bytes. */
 function format_formatBytes(n) {
@@ -77559,8 +80798,34 @@ function formatSignedPercent(fraction, digits = 1) {
 function clip(s, max) {
     return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
+/**
+ * A percent for a headline, in whole numbers where that is honest: never "100 %" or "0 %" for a value that is
+ * not exactly that (−99.6 % is "99.6 %", +0.04 % is "0.04 %").
+ */
+function headlinePercent(fraction) {
+    const abs = Math.abs(fraction * 100);
+    for (let digits = abs < 1 ? 1 : 0; digits < 6; digits++) {
+        const s = abs.toFixed(digits);
+        const n = Number(s);
+        if ((n !== 100 || abs === 100) && (n !== 0 || abs === 0))
+            return s;
+    }
+    return abs.toPrecision(2);
+}
 
-;// CONCATENATED MODULE: ./src/compare/filesystem.ts
+;// CONCATENATED MODULE: ./src/compare/findings.ts
+/** The findings a PR brings: new in head, or grown by more than 1 % against the same finding in base. */
+function newOrGrown(base, head) {
+    if (!base)
+        return head;
+    const before = new Map(base.map((f) => [f.key, f]));
+    return head.filter((f) => {
+        const b = before.get(f.key);
+        return !b || f.bytes > b.bytes * 1.01;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/measure/filesystem.ts
 function ancestorsOrSelf(path) {
     const out = [path];
     for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1))
@@ -77599,7 +80864,7 @@ function finalFilesystem(layers, onReplaced) {
             const before = onReplaced ? files.get(e.path) : undefined;
             if (before && before.layer !== layer)
                 onReplaced(e.path, before, layer, 'overwrites');
-            files.set(e.path, { size: e.size, layer });
+            files.set(e.path, e.target === undefined ? { size: e.size, layer } : { size: 0, layer, target: e.target });
         }
     });
     return files;
@@ -77622,6 +80887,8 @@ function stackContents(contents) {
     }
     return s;
 }
+
+;// CONCATENATED MODULE: ./src/compare/filesystem.ts
 /**
  * Files that grew or appeared in head, and files that shrank or disappeared, by size. Contents are not compared
  * (layers are read for their headers only): a file rewritten at the same size is unchanged here.
@@ -77648,7 +80915,7 @@ function layerFiles(entries, layer) {
     return entries.filter((e) => e.kind === 'file').map((e) => ({ path: e.path, bytes: e.size, layer }));
 }
 
-;// CONCATENATED MODULE: ./src/compare/rollup.ts
+;// CONCATENATED MODULE: ./src/util/rollup.ts
 function node(path) {
     return { path, bytes: 0, files: 0, byLayer: null, children: null, file: null };
 }
@@ -77730,7 +80997,3993 @@ function rollUp(changes, limit) {
     return { groups, rest };
 }
 
+;// CONCATENATED MODULE: ./src/compare/files-change.ts
+
+
+
+/** Lines per list: enough to account for most of a change, few enough to read. */
+const PATH_LINES = 10;
+const LAYER_PATH_LINES = 5;
+/** Grown layers explained, largest growth first. */
+const EXPLAINED_LAYERS = 5;
+function lines(changes, limit, report) {
+    const { groups, rest } = rollUp(changes, limit);
+    const withInstruction = groups.map((g) => ({
+        ...g,
+        instruction: report.layers[g.layer]?.instruction ?? '',
+    }));
+    return {
+        lines: withInstruction,
+        files: changes.length,
+        bytes: changes.reduce((sum, c) => sum + c.bytes, 0),
+        rest,
+    };
+}
+function asMap(entries, layer) {
+    return new Map(layerFiles(entries, layer).map((f) => [f.path, { size: f.bytes, layer }]));
+}
+/**
+ * Where a change is, down to the files: what the head's final filesystem gained and lost against the base's,
+ * rolled up into directories, and for each grown layer what it writes beyond its matched base layer. Null when
+ * either image was measured without its files (a registry image read for metadata only, a report from JSON).
+ */
+function filesChange(base, head, rows) {
+    if (!base?.contents || !head.contents)
+        return null;
+    const baseLayers = base.contents.layers;
+    const headLayers = head.contents.layers;
+    const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
+    const grown = rows
+        .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))
+        .sort((a, b) => b.delta - a.delta)
+        .slice(0, EXPLAINED_LAYERS);
+    const layers = grown.map((r) => {
+        const i = r.headIndex;
+        const own = asMap(headLayers[i], i);
+        const matched = r.baseIndex !== null ? asMap(baseLayers[r.baseIndex], r.baseIndex) : new Map();
+        return {
+            headIndex: i,
+            status: r.status,
+            instruction: r.instruction,
+            ...lines(diffFilesystems(matched, own).added, LAYER_PATH_LINES, head),
+        };
+    });
+    return {
+        added: lines(added, PATH_LINES, head),
+        removed: lines(removed, PATH_LINES, base),
+        layers,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/match.ts
+function sizes(l) {
+    return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
+}
+function metricOf(l, metric) {
+    return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
+}
+/**
+ * Pairs head layers with base layers: first the shared stack (same diff_ids from the bottom up, i.e. the same
+ * chain), then the same diff_id anywhere else (moved), then the same instruction (changed), else new / removed.
+ */
+function matchLayers(base, head, metric) {
+    const rows = [];
+    const baseLayers = base?.layers ?? [];
+    const usedBase = new Set();
+    let prefix = 0;
+    while (prefix < head.layers.length &&
+        prefix < baseLayers.length &&
+        head.layers[prefix].diffId === baseLayers[prefix].diffId) {
+        prefix++;
+    }
+    const byDiffId = new Map();
+    const byInstruction = new Map();
+    baseLayers.forEach((l, i) => {
+        if (i < prefix)
+            return;
+        (byDiffId.get(l.diffId) ?? byDiffId.set(l.diffId, []).get(l.diffId)).push(i);
+        (byInstruction.get(l.instruction) ?? byInstruction.set(l.instruction, []).get(l.instruction)).push(i);
+    });
+    const take = (map, key) => {
+        const list = map.get(key);
+        while (list?.length) {
+            const i = list.shift();
+            if (!usedBase.has(i))
+                return i;
+        }
+        return undefined;
+    };
+    head.layers.forEach((h, i) => {
+        if (i < prefix) {
+            usedBase.add(i);
+            rows.push({
+                headIndex: i,
+                baseIndex: i,
+                instruction: h.instruction,
+                status: 'shared',
+                base: sizes(baseLayers[i]),
+                head: sizes(h),
+                delta: 0,
+            });
+            return;
+        }
+        let b = take(byDiffId, h.diffId);
+        let status = 'moved';
+        if (b === undefined && h.instruction !== '<missing>') {
+            b = take(byInstruction, h.instruction);
+            status = 'changed';
+        }
+        if (b === undefined) {
+            rows.push({
+                headIndex: i,
+                baseIndex: null,
+                instruction: h.instruction,
+                status: 'new',
+                base: null,
+                head: sizes(h),
+                delta: metricOf(h, metric),
+            });
+            return;
+        }
+        usedBase.add(b);
+        const bl = baseLayers[b];
+        rows.push({
+            headIndex: i,
+            baseIndex: b,
+            instruction: h.instruction,
+            status,
+            base: sizes(bl),
+            head: sizes(h),
+            delta: metricOf(h, metric) - metricOf(bl, metric),
+        });
+    });
+    baseLayers.forEach((bl, b) => {
+        if (usedBase.has(b))
+            return;
+        rows.push({
+            headIndex: null,
+            baseIndex: b,
+            instruction: bl.instruction,
+            status: 'removed',
+            base: sizes(bl),
+            head: null,
+            delta: -metricOf(bl, metric),
+        });
+    });
+    return rows;
+}
+
+;// CONCATENATED MODULE: ./src/model/packages.ts
+/** Package inventories read from an image's final filesystem (README "Packages"). */
+const ECOSYSTEMS = ['deb', 'apk', 'python', 'node'];
+/** Ecosystems this tool knows of but does not read yet; named in `notRead` when their database is present. */
+const UNREAD_ECOSYSTEMS = (/* unused pure expression or super */ null && (['rpm']));
+/** The identity of a package across two images: name and, where one name can be installed twice, location. */
+function packageKey(p, ecosystem) {
+    if (ecosystem === 'deb')
+        return p.arch && p.arch !== 'all' ? `${p.name}:${p.arch}` : p.name;
+    return p.location ? `${p.name}@${p.location}` : p.name;
+}
+
+;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/lib/version.js
+const VERSION_PATTERN = [
+  'v?',
+  '(?:',
+  /* */ '(?:(?<epoch>[0-9]+)!)?', // epoch
+  /* */ '(?<release>[0-9]+(?:\\.[0-9]+)*)', // release segment
+  /* */ '(?<pre>', // pre-release
+  /*    */ '[-_\\.]?',
+  /*    */ '(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))',
+  /*    */ '[-_\\.]?',
+  /*    */ '(?<pre_n>[0-9]+)?',
+  /* */ ')?',
+  /* */ '(?<post>', // post release
+  /*    */ '(?:-(?<post_n1>[0-9]+))',
+  /*    */ '|',
+  /*    */ '(?:',
+  /*        */ '[-_\\.]?',
+  /*        */ '(?<post_l>post|rev|r)',
+  /*        */ '[-_\\.]?',
+  /*        */ '(?<post_n2>[0-9]+)?',
+  /*    */ ')',
+  /* */ ')?',
+  /* */ '(?<dev>', // dev release
+  /*    */ '[-_\\.]?',
+  /*    */ '(?<dev_l>dev)',
+  /*    */ '[-_\\.]?',
+  /*    */ '(?<dev_n>[0-9]+)?',
+  /* */ ')?',
+  ')',
+  '(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?', // local version
+].join('');
+
+
+
+const validRegex = new RegExp('^' + VERSION_PATTERN + '$', 'i');
+
+function valid(version) {
+  return validRegex.test(version) ? version : null;
+}
+
+const cleanRegex = new RegExp('^\\s*' + VERSION_PATTERN + '\\s*$', 'i');
+function clean(version) {
+  return version_stringify(version_parse(version, cleanRegex));
+}
+
+function version_parse(version, regex) {
+  // Validate the version and parse it into pieces
+  const { groups } = (regex || validRegex).exec(version) || {};
+  if (!groups) {
+    return null;
+  }
+
+  // Store the parsed out pieces of the version
+  const parsed = {
+    epoch: Number(groups.epoch ? groups.epoch : 0),
+    release: groups.release.split('.').map(Number),
+    pre: normalize_letter_version(groups.pre_l, groups.pre_n),
+    post: normalize_letter_version(
+      groups.post_l,
+      groups.post_n1 || groups.post_n2,
+    ),
+    dev: normalize_letter_version(groups.dev_l, groups.dev_n),
+    local: parse_local_version(groups.local),
+  };
+
+  return parsed;
+}
+
+function version_stringify(parsed) {
+  if (!parsed) {
+    return null;
+  }
+  const { epoch, release, pre, post, dev, local } = parsed;
+  const parts = [];
+
+  // Epoch
+  if (epoch !== 0) {
+    parts.push(`${epoch}!`);
+  }
+  // Release segment
+  parts.push(release.join('.'));
+
+  // Pre-release
+  if (pre) {
+    parts.push(pre.join(''));
+  }
+  // Post-release
+  if (post) {
+    parts.push('.' + post.join(''));
+  }
+  // Development release
+  if (dev) {
+    parts.push('.' + dev.join(''));
+  }
+  // Local version segment
+  if (local) {
+    parts.push(`+${local}`);
+  }
+  return parts.join('');
+}
+
+function normalize_letter_version(letterIn, numberIn) {
+  let letter = letterIn;
+  let number = numberIn;
+  if (letter) {
+    // We consider there to be an implicit 0 in a pre-release if there is
+    // not a numeral associated with it.
+    if (!number) {
+      number = 0;
+    }
+    // We normalize any letters to their lower case form
+    letter = letter.toLowerCase();
+
+    // We consider some words to be alternate spellings of other words and
+    // in those cases we want to normalize the spellings to our preferred
+    // spelling.
+    if (letter === 'alpha') {
+      letter = 'a';
+    } else if (letter === 'beta') {
+      letter = 'b';
+    } else if (['c', 'pre', 'preview'].includes(letter)) {
+      letter = 'rc';
+    } else if (['rev', 'r'].includes(letter)) {
+      letter = 'post';
+    }
+    return [letter, Number(number)];
+  }
+  if (!letter && number) {
+    // We assume if we are given a number, but we are not given a letter
+    // then this is using the implicit post release syntax (e.g. 1.0-1)
+    letter = 'post';
+
+    return [letter, Number(number)];
+  }
+  return null;
+}
+
+function parse_local_version(local) {
+  /*
+    Takes a string like abc.1.twelve and turns it into("abc", 1, "twelve").
+    */
+  if (local) {
+    return local
+      .split(/[._-]/)
+      .map((part) =>
+        Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part),
+      );
+  }
+  return null;
+}
+
+function version_explain(version) {
+  const parsed = version_parse(version);
+  if (!parsed) {
+    return parsed;
+  }
+  const { epoch, release, pre, post, dev, local } = parsed;
+
+  let base_version = '';
+  if (epoch !== 0) {
+    base_version += epoch + '!';
+  }
+  base_version += release.join('.');
+
+  const is_prerelease = Boolean(dev || pre);
+  const is_devrelease = Boolean(dev);
+  const is_postrelease = Boolean(post);
+
+  // return
+
+  return {
+    epoch,
+    release,
+    pre,
+    post: post ? post[1] : post,
+    dev: dev ? dev[1] : dev,
+    local: local ? local.join('.') : local,
+    public: version_stringify(parsed).split('+', 1)[0],
+    base_version,
+    is_prerelease,
+    is_devrelease,
+    is_postrelease,
+  };
+}
+
+;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/lib/operator.js
+
+
+
+
+function lt(version, other) {
+  return compare(version, other) < 0;
+}
+
+function le(version, other) {
+  return compare(version, other) <= 0;
+}
+
+function eq(version, other) {
+  return compare(version, other) === 0;
+}
+
+function ne(version, other) {
+  return compare(version, other) !== 0;
+}
+
+function ge(version, other) {
+  return compare(version, other) >= 0;
+}
+
+function gt(version, other) {
+  return compare(version, other) > 0;
+}
+
+function arbitrary(version, other) {
+  return version.toLowerCase() === other.toLowerCase();
+}
+
+function compare(version, other) {
+  const parsedVersion = version_parse(version);
+  const parsedOther = version_parse(other);
+
+  const keyVersion = calculateKey(parsedVersion);
+  const keyOther = calculateKey(parsedOther);
+
+  return pyCompare(keyVersion, keyOther);
+}
+
+function rcompare(version, other) {
+  return -compare(version, other);
+}
+
+// this logic is buitin in python, but we need to port it to js
+// see https://stackoverflow.com/a/5292332/1438522
+function pyCompare(elemIn, otherIn) {
+  let elem = elemIn;
+  let other = otherIn;
+  if (elem === other) {
+    return 0;
+  }
+  if (Array.isArray(elem) !== Array.isArray(other)) {
+    elem = Array.isArray(elem) ? elem : [elem];
+    other = Array.isArray(other) ? other : [other];
+  }
+  if (Array.isArray(elem)) {
+    const len = Math.min(elem.length, other.length);
+    for (let i = 0; i < len; i += 1) {
+      const res = pyCompare(elem[i], other[i]);
+      if (res !== 0) {
+        return res;
+      }
+    }
+    return elem.length - other.length;
+  }
+  if (elem === -Infinity || other === Infinity) {
+    return -1;
+  }
+  if (elem === Infinity || other === -Infinity) {
+    return 1;
+  }
+  return elem < other ? -1 : 1;
+}
+
+function calculateKey(input) {
+  const { epoch } = input;
+  let { release, pre, post, local, dev } = input;
+  // When we compare a release version, we want to compare it with all of the
+  // trailing zeros removed. So we'll use a reverse the list, drop all the now
+  // leading zeros until we come to something non zero, then take the rest
+  // re-reverse it back into the correct order and make it a tuple and use
+  // that for our sorting key.
+  release = release.concat();
+  release.reverse();
+  while (release.length && release[0] === 0) {
+    release.shift();
+  }
+  release.reverse();
+
+  // We need to "trick" the sorting algorithm to put 1.0.dev0 before 1.0a0.
+  // We'll do this by abusing the pre segment, but we _only_ want to do this
+  // if there is !a pre or a post segment. If we have one of those then
+  // the normal sorting rules will handle this case correctly.
+  if (!pre && !post && dev) pre = -Infinity;
+  // Versions without a pre-release (except as noted above) should sort after
+  // those with one.
+  else if (!pre) pre = Infinity;
+
+  // Versions without a post segment should sort before those with one.
+  if (!post) post = -Infinity;
+
+  // Versions without a development segment should sort after those with one.
+  if (!dev) dev = Infinity;
+
+  if (!local) {
+    // Versions without a local segment should sort before those with one.
+    local = -Infinity;
+  } else {
+    // Versions with a local segment need that segment parsed to implement
+    // the sorting rules in PEP440.
+    // - Alpha numeric segments sort before numeric segments
+    // - Alpha numeric segments sort lexicographically
+    // - Numeric segments sort numerically
+    // - Shorter versions sort before longer versions when the prefixes
+    //   match exactly
+    local = local.map((i) =>
+      Number.isNaN(Number(i)) ? [-Infinity, i] : [Number(i), ''],
+    );
+  }
+
+  return [epoch, release, pre, post, dev, local];
+}
+
+;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/lib/specifier.js
+// This file is dual licensed under the terms of the Apache License, Version
+// 2.0, and the BSD License. See the LICENSE file in the root of this repository
+// for complete details.
+
+
+
+
+
+const RANGE_PATTERN = [
+  '(?<operator>(===|~=|==|!=|<=|>=|<|>))',
+  '\\s*',
+  '(',
+  /*  */ '(?<version>(?:' + VERSION_PATTERN.replace(/\?<\w+>/g, '?:') + '))',
+  /*  */ '(?<prefix>\\.\\*)?',
+  /*  */ '|',
+  /*  */ '(?<legacy>[^,;\\s)]+)',
+  ')',
+].join('');
+
+
+
+const isEqualityOperator = (op) => ['==', '!=', '==='].includes(op);
+
+const rangeRegex = new RegExp('^' + RANGE_PATTERN + '$', 'i');
+
+function specifier_parse(ranges) {
+  if (!ranges.trim()) {
+    return [];
+  }
+
+  const specifiers = ranges
+    .split(',')
+    .map((range) => rangeRegex.exec(range.trim()) || {})
+    .map(({ groups }) => {
+      if (!groups) {
+        return null;
+      }
+
+      let { ...spec } = groups;
+      const { operator, version, prefix, legacy } = groups;
+
+      if (version) {
+        spec = { ...spec, ...explainVersion(version) };
+        if (operator === '~=') {
+          if (spec.release.length < 2) {
+            return null;
+          }
+        }
+        if (!isEqualityOperator(operator) && spec.local) {
+          return null;
+        }
+
+        if (prefix) {
+          if (!isEqualityOperator(operator) || spec.dev || spec.local) {
+            return null;
+          }
+        }
+      }
+      if (legacy && operator !== '===') {
+        return null;
+      }
+
+      return spec;
+    });
+
+  if (specifiers.filter(Boolean).length !== specifiers.length) {
+    return null;
+  }
+
+  return specifiers;
+}
+
+function filter(versions, specifier, options = {}) {
+  const filtered = pick(versions, specifier, options);
+  if (filtered.length === 0 && options.prereleases === undefined) {
+    return pick(versions, specifier, { prereleases: true });
+  }
+  return filtered;
+}
+
+function maxSatisfying(versions, range, options) {
+  const found = filter(versions, range, options).sort(Operator.compare);
+  return found.length === 0 ? null : found[found.length - 1];
+}
+
+function minSatisfying(versions, range, options) {
+  const found = filter(versions, range, options).sort(Operator.compare);
+  return found.length === 0 ? null : found[0];
+}
+
+function pick(versions, specifier, options) {
+  const parsed = specifier_parse(specifier);
+
+  if (!parsed) {
+    return [];
+  }
+
+  return versions.filter((version) => {
+    const explained = explainVersion(version);
+
+    if (!parsed.length) {
+      return explained && !(explained.is_prerelease && !options.prereleases);
+    }
+
+    return parsed.reduce((pass, spec) => {
+      if (!pass) {
+        return false;
+      }
+      return contains({ ...spec, ...options }, { version, explained });
+    }, true);
+  });
+}
+
+function satisfies(version, specifier, options = {}) {
+  const filtered = pick([version], specifier, options);
+
+  return filtered.length === 1;
+}
+
+function arrayStartsWith(array, prefix) {
+  if (prefix.length > array.length) {
+    return false;
+  }
+
+  for (let i = 0; i < prefix.length; i += 1) {
+    if (prefix[i] !== array[i]) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+function contains(specifier, input) {
+  const { explained } = input;
+  let { version } = input;
+  const { ...spec } = specifier;
+
+  if (spec.prereleases === undefined) {
+    spec.prereleases = spec.is_prerelease;
+  }
+
+  if (explained && explained.is_prerelease && !spec.prereleases) {
+    return false;
+  }
+
+  if (spec.operator === '~=') {
+    let compatiblePrefix = spec.release.slice(0, -1).concat('*').join('.');
+    if (spec.epoch) {
+      compatiblePrefix = spec.epoch + '!' + compatiblePrefix;
+    }
+    return satisfies(version, `>=${spec.version}, ==${compatiblePrefix}`, {
+      prereleases: spec.prereleases,
+    });
+  }
+
+  if (spec.prefix) {
+    const isMatching =
+      explained.epoch === spec.epoch &&
+      arrayStartsWith(explained.release, spec.release);
+    const isEquality = spec.operator !== '!=';
+    return isEquality ? isMatching : !isMatching;
+  }
+
+  if (explained && explained.local && spec.version) {
+    // Ignore candidate local labels only when the specifier itself is public.
+    if (spec.operator !== '===' && !spec.local) {
+      version = explained.public;
+      spec.version = explainVersion(spec.version).public;
+    }
+  }
+
+  if (spec.operator === '<' || spec.operator === '>') {
+    // simplified version of https://www.python.org/dev/peps/pep-0440/#exclusive-ordered-comparison
+    if (Operator.eq(spec.release.join('.'), explained.release.join('.'))) {
+      return false;
+    }
+  }
+
+  // TODO: fix me?
+  // eslint-disable-next-line import-x/namespace
+  const op = Operator[spec.operator];
+  return op(version, spec.version || spec.legacy);
+}
+
+function validRange(specifier) {
+  return Boolean(specifier_parse(specifier));
+}
+
+;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/lib/semantic.js
+
+
+// those notation are borrowed from semver
+
+
+function major(input) {
+  const version = explain(input);
+  if (!version) {
+    throw new TypeError('Invalid Version: ' + input);
+  }
+  return version.release[0];
+}
+
+function minor(input) {
+  const version = explain(input);
+  if (!version) {
+    throw new TypeError('Invalid Version: ' + input);
+  }
+  if (version.release.length < 2) {
+    return 0;
+  }
+  return version.release[1];
+}
+
+function patch(input) {
+  const version = explain(input);
+  if (!version) {
+    throw new TypeError('Invalid Version: ' + input);
+  }
+  if (version.release.length < 3) {
+    return 0;
+  }
+  return version.release[2];
+}
+
+function inc(input, release, preReleaseIdentifier) {
+  let identifier = preReleaseIdentifier || `a`;
+  const version = parse(input);
+
+  if (!version) {
+    return null;
+  }
+
+  if (
+    !['a', 'b', 'c', 'rc', 'alpha', 'beta', 'pre', 'preview'].includes(
+      identifier,
+    )
+  ) {
+    return null;
+  }
+
+  switch (release) {
+    case 'premajor':
+      {
+        const [majorVersion] = version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion + 1;
+      }
+      version.pre = [identifier, 0];
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'preminor':
+      {
+        const [majorVersion, minorVersion = 0] = version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion;
+        version.release[1] = minorVersion + 1;
+      }
+      version.pre = [identifier, 0];
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'prepatch':
+      {
+        const [majorVersion, minorVersion = 0, patchVersion = 0] =
+          version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion;
+        version.release[1] = minorVersion;
+        version.release[2] = patchVersion + 1;
+      }
+      version.pre = [identifier, 0];
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'prerelease':
+      if (version.pre === null) {
+        const [majorVersion, minorVersion = 0, patchVersion = 0] =
+          version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion;
+        version.release[1] = minorVersion;
+        version.release[2] = patchVersion + 1;
+        version.pre = [identifier, 0];
+      } else {
+        if (preReleaseIdentifier === undefined && version.pre !== null) {
+          [identifier] = version.pre;
+        }
+
+        const [letter, number] = version.pre;
+        if (letter === identifier) {
+          version.pre = [letter, number + 1];
+        } else {
+          version.pre = [identifier, 0];
+        }
+      }
+
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'major':
+      if (
+        version.release.slice(1).some((value) => value !== 0) ||
+        version.pre === null
+      ) {
+        const [majorVersion] = version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion + 1;
+      }
+      delete version.pre;
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'minor':
+      if (
+        version.release.slice(2).some((value) => value !== 0) ||
+        version.pre === null
+      ) {
+        const [majorVersion, minorVersion = 0] = version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion;
+        version.release[1] = minorVersion + 1;
+      }
+      delete version.pre;
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    case 'patch':
+      if (
+        version.release.slice(3).some((value) => value !== 0) ||
+        version.pre === null
+      ) {
+        const [majorVersion, minorVersion = 0, patchVersion = 0] =
+          version.release;
+        version.release.fill(0);
+        version.release[0] = majorVersion;
+        version.release[1] = minorVersion;
+        version.release[2] = patchVersion + 1;
+      }
+      delete version.pre;
+      delete version.post;
+      delete version.dev;
+      delete version.local;
+      break;
+    default:
+      return null;
+  }
+
+  return stringify(version);
+}
+
+;// CONCATENATED MODULE: ./node_modules/@renovatebot/pep440/index.js
+
+
+
+
+
+
+
+
+
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/compare/versions.ts
+
+
+/** dpkg's order of a character in the non-digit parts: `~` before everything, even the end; letters before the rest. */
+function order(c) {
+    if (c === undefined)
+        return 0;
+    if (c === '~')
+        return -1;
+    if (/[A-Za-z]/.test(c))
+        return c.charCodeAt(0);
+    return c.charCodeAt(0) + 256;
+}
+/** dpkg's verrevcmp (deb-version(7)): alternating non-digit and digit runs. */
+function verrevcmp(a, b) {
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+        let first = 0;
+        while ((i < a.length && !/\d/.test(a[i])) || (j < b.length && !/\d/.test(b[j]))) {
+            const ac = i < a.length && !/\d/.test(a[i]) ? a[i] : undefined;
+            const bc = j < b.length && !/\d/.test(b[j]) ? b[j] : undefined;
+            const d = order(ac) - order(bc);
+            if (d)
+                return d;
+            i += 1;
+            j += 1;
+        }
+        while (a[i] === '0')
+            i += 1;
+        while (b[j] === '0')
+            j += 1;
+        while (i < a.length && /\d/.test(a[i]) && j < b.length && /\d/.test(b[j])) {
+            if (!first)
+                first = a.charCodeAt(i) - b.charCodeAt(j);
+            i += 1;
+            j += 1;
+        }
+        if (i < a.length && /\d/.test(a[i]))
+            return 1;
+        if (j < b.length && /\d/.test(b[j]))
+            return -1;
+        if (first)
+            return first;
+    }
+    return 0;
+}
+function splitDeb(v) {
+    const colon = v.indexOf(':');
+    const epoch = colon > 0 && /^\d+$/.test(v.slice(0, colon)) ? Number(v.slice(0, colon)) : 0;
+    const rest = colon > 0 ? v.slice(colon + 1) : v;
+    const dash = rest.lastIndexOf('-');
+    return dash > 0 ? [epoch, rest.slice(0, dash), rest.slice(dash + 1)] : [epoch, rest, ''];
+}
+/** Debian version order, as `dpkg --compare-versions` has it (tested against it). */
+function compareDebian(a, b) {
+    const [ea, ua, ra] = splitDeb(a);
+    const [eb, ub, rb] = splitDeb(b);
+    if (ea !== eb)
+        return ea < eb ? -1 : 1;
+    return Math.sign(verrevcmp(ua, ub) || verrevcmp(ra, rb));
+}
+/**
+ * The order of two versions of one package: −1, 0, 1, or null when the ecosystem's rules cannot order them
+ * (a version that is not valid there). apk versions (`1.2.3-r4`) are ordered by dpkg's rules, which agree on them.
+ */
+function compareVersions(ecosystem, a, b) {
+    switch (ecosystem) {
+        case 'deb':
+        case 'apk':
+            return compareDebian(a, b);
+        case 'python':
+            return valid(a) && valid(b) ? Math.sign(compare(a, b)) : null;
+        case 'node':
+            return semver_default().valid(a) && semver_default().valid(b) ? semver_default().compare(a, b) : null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/compare/packages.ts
+
+
+function kindOf(ecosystem, b, h) {
+    if (!b)
+        return 'added';
+    if (!h)
+        return 'removed';
+    if (b.version !== h.version) {
+        const order = compareVersions(ecosystem, b.version, h.version);
+        return order === null || order === 0 ? 'changed' : order < 0 ? 'upgraded' : 'downgraded';
+    }
+    if (h.bytes > b.bytes)
+        return 'grown';
+    if (h.bytes < b.bytes)
+        return 'shrunk';
+    return null;
+}
+/** A side without the ecosystem has no packages of it: all its files are unowned. */
+function emptyInventory(ecosystem, finalBytes) {
+    return { ecosystem, packages: [], unowned: { bytes: finalBytes, files: 0 }, notes: [] };
+}
+const NO_COUNTS = {
+    added: 0,
+    removed: 0,
+    upgraded: 0,
+    downgraded: 0,
+    changed: 0,
+    grown: 0,
+    shrunk: 0,
+};
+/**
+ * Packages of base and head, per ecosystem found on either side: what was added, removed, upgraded or downgraded,
+ * and what grew, each with its byte change. The changes and the unowned line add up to the final filesystem's
+ * change exactly, since each side's packages and unowned line add up to that side's final bytes.
+ */
+function packagesChange(base, head) {
+    if (!base?.packages || !head.packages)
+        return null;
+    const hp = head.packages;
+    const bp = base.packages;
+    const instruction = (side, layer) => layer === null ? null : ((side === 'base' ? base : head).layers[layer]?.instruction ?? null);
+    const ecosystems = [];
+    for (const ecosystem of ECOSYSTEMS) {
+        const hi = hp.ecosystems.find((e) => e.ecosystem === ecosystem);
+        const bi = bp.ecosystems.find((e) => e.ecosystem === ecosystem);
+        if (!hi && !bi)
+            continue;
+        const h = hi ?? emptyInventory(ecosystem, hp.finalBytes);
+        const b = bi ?? emptyInventory(ecosystem, bp.finalBytes);
+        const baseByKey = new Map(b.packages.map((p) => [packageKey(p, ecosystem), p]));
+        const headByKey = new Map(h.packages.map((p) => [packageKey(p, ecosystem), p]));
+        const changes = [];
+        const counts = { ...NO_COUNTS };
+        for (const key of new Set([...baseByKey.keys(), ...headByKey.keys()])) {
+            const bpk = baseByKey.get(key);
+            const hpk = headByKey.get(key);
+            const kind = kindOf(ecosystem, bpk, hpk);
+            if (!kind)
+                continue;
+            counts[kind] += 1;
+            const side = hpk ? 'head' : 'base';
+            const layer = (hpk ?? bpk).layer;
+            changes.push({
+                name: (hpk ?? bpk).name,
+                ...((hpk ?? bpk).location ? { location: (hpk ?? bpk).location } : {}),
+                kind,
+                baseVersion: bpk?.version ?? null,
+                headVersion: hpk?.version ?? null,
+                baseBytes: bpk?.bytes ?? 0,
+                headBytes: hpk?.bytes ?? 0,
+                delta: (hpk?.bytes ?? 0) - (bpk?.bytes ?? 0),
+                layer,
+                instruction: instruction(side, layer),
+                side,
+            });
+        }
+        changes.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+        ecosystems.push({
+            ecosystem,
+            changes,
+            unowned: { base: b.unowned.bytes, head: h.unowned.bytes, delta: h.unowned.bytes - b.unowned.bytes },
+            delta: hp.finalBytes - bp.finalBytes,
+            counts,
+            notes: [...b.notes.map((n) => `base: ${n}`), ...h.notes.map((n) => `PR: ${n}`)],
+        });
+    }
+    const notRead = [
+        ...bp.notRead.map((n) => ({ ...n, side: 'base' })),
+        ...hp.notRead.map((n) => ({ ...n, side: 'head' })),
+    ];
+    return { ecosystems, notRead };
+}
+
+;// CONCATENATED MODULE: ./src/compare/compare.ts
+
+
+
+
+
+/** The totals the size rules judge: those of the rules' metric. */
+function compare_judgedTotals(c) {
+    return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
+function totals(base, head) {
+    const delta = base === null ? null : head - base;
+    return { base, head, delta, percent: delta === null || !base ? null : delta / base };
+}
+function blobKey(l) {
+    return l.digest ?? l.diffId;
+}
+/** Compressed bytes of head blobs that the base image does not have (what a host with the base downloads). */
+function newToPull(base, head) {
+    const have = new Set(base.layers.map(blobKey));
+    let total = 0;
+    const seen = new Set();
+    for (const l of head.layers) {
+        const key = blobKey(l);
+        if (have.has(key) || seen.has(key))
+            continue;
+        seen.add(key);
+        if (l.compressedBytes === null)
+            return null;
+        total += l.compressedBytes;
+    }
+    return total;
+}
+/**
+ * Evaluates the rules. With both an absolute and a relative increase limit set, an increase must cross both to
+ * count: +100 % of a 2 MB image is not bloat, nor is +20 MB on a 5 GB one.
+ */
+function evaluate(c) {
+    const r = c.rules;
+    const t = compare_judgedTotals(c);
+    const label = r.metric;
+    const v = [];
+    const increase = (level, bytes, percent, name) => {
+        if (bytes === null && percent === null)
+            return;
+        if (t.delta === null)
+            return;
+        const overBytes = bytes === null || t.delta > bytes;
+        const overPercent = percent === null || (t.percent !== null && t.percent > percent);
+        if (!overBytes || !overPercent)
+            return;
+        const limits = [bytes !== null ? format_formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
+            .filter(Boolean)
+            .join(' and ');
+        v.push({
+            rule: name,
+            level,
+            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
+        });
+    };
+    if (r.maxSize !== null && t.head > r.maxSize) {
+        v.push({
+            rule: 'max-size',
+            level: 'fail',
+            message: `max-size ${format_formatBytes(r.maxSize)}: ${label} size is ${format_formatBytes(t.head)}`,
+        });
+    }
+    increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
+    if (!v.some((x) => x.rule.startsWith('max-increase'))) {
+        increase('warn', r.warnIncrease, r.warnIncreasePercent, r.warnIncrease !== null ? 'warn-increase' : 'warn-increase-percent');
+    }
+    if (r.maxLayerSize !== null) {
+        for (const l of c.head.layers) {
+            const size = metricOf(l, r.metric);
+            if (size > r.maxLayerSize) {
+                v.push({
+                    rule: 'max-layer-size',
+                    level: 'fail',
+                    message: `max-layer-size ${format_formatBytes(r.maxLayerSize)}: layer ${l.index} is ${format_formatBytes(size)}`,
+                });
+            }
+        }
+    }
+    if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
+        v.push({
+            rule: 'max-layers',
+            level: 'fail',
+            message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers`,
+        });
+    }
+    const w = c.head.waste;
+    if (w) {
+        if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
+            v.push({
+                rule: 'min-efficiency',
+                level: 'fail',
+                message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}`,
+            });
+        }
+        if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
+            v.push({
+                rule: 'max-wasted-bytes',
+                level: 'fail',
+                message: `max-wasted-bytes ${format_formatBytes(r.maxWastedBytes)}: ${format_formatBytes(w.wastedBytes)} wasted`,
+            });
+        }
+        if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
+            v.push({
+                rule: 'max-wasted-percent',
+                level: 'fail',
+                message: `max-wasted-percent ${formatPercent(r.maxWastedPercent)}: ${formatPercent(w.userWastedPercent)} of the user layers is wasted`,
+            });
+        }
+    }
+    return v;
+}
+/** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
+function compare_compare(base, head, rules, opts = {}) {
+    const partial = {
+        base,
+        head,
+        baseMissingReason: base ? null : (opts.baseMissingReason ?? 'no base image'),
+        rules,
+        uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
+        compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
+        compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
+        layers: { base: base ? base.layerCount : null, head: head.layerCount },
+        newToPull: base ? newToPull(base, head) : null,
+        layerRows: matchLayers(base, head, rules.metric),
+    };
+    const files = filesChange(base, head, partial.layerRows);
+    const packages = packagesChange(base, head);
+    const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
+    const violations = evaluate(partial);
+    const failed = violations.some((x) => x.level === 'fail');
+    const approved = failed && !!opts.approved;
+    // An approved failure is a pass (the comment still lists the rules it broke, marked approved).
+    const verdict = approved ? 'pass' : failed ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
+    return { ...partial, files, packages, newFindings, violations, verdict, approved };
+}
+
+;// CONCATENATED MODULE: ./src/model/comparison.ts
+const NO_RULES = {
+    metric: 'uncompressed',
+    maxSize: null,
+    maxIncrease: null,
+    maxIncreasePercent: null,
+    warnIncrease: null,
+    warnIncreasePercent: null,
+    maxLayerSize: null,
+    maxLayers: null,
+    minEfficiency: null,
+    maxWastedBytes: null,
+    maxWastedPercent: null,
+};
+
+;// CONCATENATED MODULE: ./src/compare/parse-rules.ts
+
+
+
+/** `150MB` (SI), `150MiB` (binary), `1.5GB`, or plain bytes. `describe` names the input in the error. */
+function parseSize(value, describe) {
+    const v = value.trim();
+    const n = /^\d+$/.test(v) ? Number(v) : bytes_iec_default().parse(v, { mode: 'metric' });
+    if (n === null || n === undefined || !Number.isFinite(n) || n < 0 || !/^[\d.]+\s*([kmgtp]i?b|b)?$/i.test(v)) {
+        throw new UserError(`Invalid ${describe}: '${value}' is not a size (e.g. 150MB, 150MiB, 1.5GB or bytes)`);
+    }
+    return Math.round(n);
+}
+/** `5%` or a fraction such as `0.05`. */
+function parsePercent(value, describe) {
+    const v = value.trim();
+    const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v);
+    const n = m ? Number(m[1]) / 100 : /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!Number.isFinite(n) || n < 0)
+        throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
+    return n;
+}
+function parseCount(value, describe) {
+    if (!/^\d+$/.test(value.trim()))
+        throw new UserError(`Invalid ${describe}: '${value}' is not a whole number`);
+    return Number(value.trim());
+}
+function parseMetric(value, describe) {
+    const v = value.trim();
+    if (v === 'compressed' || v === 'uncompressed')
+        return v;
+    throw new UserError(`Invalid ${describe}: '${value}' must be compressed or uncompressed`);
+}
+/** Rule names as inputs and flags spell them, with their parsers. */
+const RULE_INPUTS = {
+    'max-size': ['maxSize', parseSize],
+    'max-increase': ['maxIncrease', parseSize],
+    'max-increase-percent': ['maxIncreasePercent', parsePercent],
+    'warn-increase': ['warnIncrease', parseSize],
+    'warn-increase-percent': ['warnIncreasePercent', parsePercent],
+    'max-layer-size': ['maxLayerSize', parseSize],
+    'max-layers': ['maxLayers', parseCount],
+    'min-efficiency': ['minEfficiency', parsePercent],
+    'max-wasted-bytes': ['maxWastedBytes', parseSize],
+    'max-wasted-percent': ['maxWastedPercent', parsePercent],
+};
+/** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
+function parseRules(raw, describe) {
+    const rules = { ...NO_RULES };
+    if (raw.metric)
+        rules.metric = parseMetric(raw.metric, describe('metric'));
+    for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
+        const value = raw[name];
+        if (value !== undefined && value.trim() !== '')
+            rules[key] = parse(value, describe(name));
+    }
+    return rules;
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/reader.ts
+/** Most packages one ecosystem may list; a database claiming more is read up to here, with a note. */
+const MAX_PACKAGES = 50_000;
+/** Splits a text into lines without keeping more than the text itself. */
+function reader_lines(text) {
+    return text.split(/\r?\n/);
+}
+/** "1 234 files" style counts in notes. */
+function plural(n, one, many = `${one}s`) {
+    return `${n} ${n === 1 ? one : many}`;
+}
+function utf8(body) {
+    return body.toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/apk.ts
+
+const INSTALLED = '/lib/apk/db/installed';
+/**
+ * apk's database: one paragraph per package, one `X:value` line per field; `F:` opens a directory (relative to
+ * `/`) and each `R:` after it names a file in it.
+ */
+function readApk(input) {
+    const db = input.captured.get(INSTALLED);
+    if (!db)
+        return null;
+    if (!db.body)
+        return { ecosystem: 'apk', notRead: `${INSTALLED} is ${db.size} bytes, over the limit for a package database` };
+    const packages = [];
+    let malformed = 0;
+    let cur = null;
+    let dir = null;
+    const flush = () => {
+        if (cur?.name)
+            packages.push(cur);
+        else if (cur)
+            malformed += 1;
+        cur = null;
+        dir = null;
+    };
+    for (const line of reader_lines(utf8(db.body))) {
+        if (line === '') {
+            flush();
+            if (packages.length >= MAX_PACKAGES)
+                break;
+            continue;
+        }
+        if (line[1] !== ':') {
+            malformed += 1;
+            continue;
+        }
+        const value = line.slice(2);
+        cur ??= { name: '', version: '', declaredBytes: null, layer: db.layer, files: [] };
+        switch (line[0]) {
+            case 'P':
+                cur.name = value;
+                break;
+            case 'V':
+                cur.version = value;
+                break;
+            case 'A':
+                cur.arch = value;
+                break;
+            case 'o':
+                if (value && value !== cur.name)
+                    cur.source = value;
+                break;
+            case 'I': {
+                const n = Number(value);
+                cur.declaredBytes = Number.isSafeInteger(n) && n >= 0 ? n : null;
+                break;
+            }
+            case 'F':
+                dir = input.paths.join('/', value);
+                break;
+            case 'R': {
+                const p = input.paths.join(dir ?? '/', value);
+                if (p)
+                    cur.files.push(p);
+                break;
+            }
+        }
+    }
+    flush();
+    const notes = [];
+    if (packages.length >= MAX_PACKAGES)
+        notes.push(`more than ${MAX_PACKAGES} packages: read the first ${MAX_PACKAGES}`);
+    if (malformed > 0)
+        notes.push(`${plural(malformed, 'malformed line or record', 'malformed lines or records')} skipped`);
+    return { ecosystem: 'apk', packages, notes };
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/deb.ts
+
+const STATUS = '/var/lib/dpkg/status';
+const STATUS_D = '/var/lib/dpkg/status.d/';
+const INFO = '/var/lib/dpkg/info/';
+/**
+ * deb822 paragraphs (dpkg's `status`, distroless' `status.d/*`): `Field: value`, continuation lines start with a
+ * space or a tab, paragraphs are separated by blank lines. Only the first line of a field is kept (the fields read
+ * here have one); a line that is neither is counted as malformed and skipped.
+ */
+function parseStanzas(text, limit = MAX_PACKAGES) {
+    const stanzas = [];
+    let malformed = 0;
+    let cur = null;
+    for (const line of reader_lines(text)) {
+        if (line.trim() === '') {
+            if (cur)
+                stanzas.push(cur);
+            cur = null;
+            if (stanzas.length >= limit)
+                break;
+            continue;
+        }
+        if (line.startsWith(' ') || line.startsWith('\t'))
+            continue;
+        const colon = line.indexOf(':');
+        if (colon <= 0) {
+            malformed += 1;
+            continue;
+        }
+        cur ??= new Map();
+        cur.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    if (cur && stanzas.length < limit)
+        stanzas.push(cur);
+    return { stanzas, malformed };
+}
+const INSTALLED_STATES = new Set([
+    'installed',
+    'half-configured',
+    'unpacked',
+    'half-installed',
+    'triggers-awaited',
+    'triggers-pending',
+]);
+/** A stanza describes an installed package when it has a name and a state that leaves its files on disk. */
+function installed(s) {
+    const status = s.get('Status');
+    if (status === undefined)
+        return true; // distroless' status.d entries carry none
+    return INSTALLED_STATES.has(status.split(/\s+/)[2] ?? '');
+}
+function declared(s) {
+    const kib = Number(s.get('Installed-Size'));
+    return Number.isSafeInteger(kib) && kib >= 0 ? kib * 1024 : null;
+}
+function sourceOf(s, name) {
+    const src = s.get('Source')?.split(/\s+/)[0];
+    return src && src !== name ? src : undefined;
+}
+/** The file list of a package: `/var/lib/dpkg/info/NAME[:ARCH].list`, absolute paths, one per line. */
+function listPaths(body, input) {
+    const out = [];
+    for (const line of reader_lines(utf8(body))) {
+        if (line === '' || line === '/.')
+            continue;
+        const p = input.paths.join('/', line);
+        if (p)
+            out.push(p);
+    }
+    return out;
+}
+/** distroless' `status.d/NAME.md5sums`: `HASH  relative/path`. */
+function md5sumsPaths(body, input) {
+    const out = [];
+    for (const line of reader_lines(utf8(body))) {
+        const m = /^[0-9a-f]{32}\s+(.+)$/.exec(line);
+        if (!m)
+            continue;
+        const p = input.paths.join('/', m[1]);
+        if (p)
+            out.push(p);
+    }
+    return out;
+}
+/**
+ * dpkg's database: installed packages from `status` (or distroless' `status.d/`), each owning the files its
+ * `info/*.list` (or `status.d/*.md5sums`) names.
+ */
+function readDeb(input) {
+    const status = input.captured.get(STATUS);
+    const statusD = [...input.captured.keys()].filter((p) => p.startsWith(STATUS_D) && !p.endsWith('.md5sums'));
+    if (!status && statusD.length === 0)
+        return null;
+    if (status && status.body === null)
+        return { ecosystem: 'deb', notRead: `${STATUS} is ${status.size} bytes, over the limit for a package database` };
+    const notes = [];
+    const entries = [];
+    let malformed = 0;
+    if (status) {
+        const parsed = parseStanzas(utf8(status.body));
+        malformed += parsed.malformed;
+        for (const stanza of parsed.stanzas)
+            entries.push({ stanza, layer: status.layer, fromStatusD: false });
+    }
+    for (const path of statusD.sort()) {
+        const c = input.captured.get(path);
+        if (!c.body) {
+            notes.push(`${path}: ${c.size} bytes, over the limit; skipped`);
+            continue;
+        }
+        const parsed = parseStanzas(utf8(c.body), MAX_PACKAGES - entries.length);
+        malformed += parsed.malformed;
+        for (const stanza of parsed.stanzas)
+            entries.push({ stanza, layer: c.layer, fromStatusD: true });
+        if (entries.length >= MAX_PACKAGES)
+            break;
+    }
+    if (entries.length >= MAX_PACKAGES)
+        notes.push(`more than ${MAX_PACKAGES} packages: read the first ${MAX_PACKAGES}`);
+    if (malformed > 0)
+        notes.push(`${plural(malformed, 'malformed line')} in the package database skipped`);
+    const packages = [];
+    let nameless = 0;
+    let withoutList = 0;
+    let oversizedLists = 0;
+    for (const { stanza, layer, fromStatusD } of entries) {
+        const name = stanza.get('Package');
+        if (!name || !/^[a-z0-9][a-z0-9+.-]*$/.test(name)) {
+            nameless += 1;
+            continue;
+        }
+        if (!installed(stanza))
+            continue;
+        const arch = stanza.get('Architecture') || undefined;
+        const list = fromStatusD
+            ? input.captured.get(`${STATUS_D}${name}.md5sums`)
+            : (input.captured.get(`${INFO}${name}:${arch}.list`) ?? input.captured.get(`${INFO}${name}.list`));
+        let files = [];
+        if (!list)
+            withoutList += 1;
+        else if (!list.body)
+            oversizedLists += 1;
+        else
+            files = fromStatusD ? md5sumsPaths(list.body, input) : listPaths(list.body, input);
+        packages.push({
+            name,
+            version: stanza.get('Version') ?? '',
+            ...(arch ? { arch } : {}),
+            ...(sourceOf(stanza, name) ? { source: sourceOf(stanza, name) } : {}),
+            declaredBytes: declared(stanza),
+            layer: list?.layer ?? layer,
+            files,
+        });
+    }
+    if (nameless > 0)
+        notes.push(`${plural(nameless, 'record')} without a valid package name skipped`);
+    if (withoutList > 0)
+        notes.push(`${plural(withoutList, 'package')} without a file list (bytes not counted)`);
+    if (oversizedLists > 0)
+        notes.push(`${plural(oversizedLists, 'file list')} over the size limit (bytes not counted)`);
+    return { ecosystem: 'deb', packages, notes };
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/node.ts
+
+const MARK = '/node_modules/';
+/**
+ * The package directory a path is in: the segment (two for a scope) after its last `/node_modules/`, so a file
+ * of a nested dependency belongs to that dependency, not to the package that holds it.
+ */
+function packageDirOf(path) {
+    const at = path.lastIndexOf(MARK);
+    if (at < 0)
+        return null;
+    const start = at + MARK.length;
+    let end = path.indexOf('/', start);
+    if (end < 0)
+        return null;
+    if (path[start] === '@') {
+        end = path.indexOf('/', end + 1);
+        if (end < 0)
+            return null;
+    }
+    return path.slice(0, end);
+}
+function field(json, key) {
+    const v = json && typeof json === 'object' ? json[key] : undefined;
+    return typeof v === 'string' && v.length <= 214 ? v : undefined;
+}
+function parseJson(body) {
+    if (!body)
+        return null;
+    try {
+        return JSON.parse(utf8(body));
+    }
+    catch {
+        return null;
+    }
+}
+/** npm packages: every `node_modules/<name>/package.json`, owning its directory minus nested node_modules. */
+function readNode(input) {
+    const byDir = new Map();
+    let unreadable = 0;
+    for (const [path, c] of input.captured) {
+        if (!path.endsWith('/package.json') || !path.includes(MARK))
+            continue;
+        const dir = path.slice(0, -'/package.json'.length);
+        if (packageDirOf(path) !== dir)
+            continue;
+        if (byDir.size >= MAX_PACKAGES)
+            break;
+        const json = parseJson(c.body);
+        if (json === null)
+            unreadable += 1;
+        byDir.set(dir, {
+            name: field(json, 'name') ?? dir.slice(dir.lastIndexOf(MARK) + MARK.length),
+            version: field(json, 'version') ?? '',
+            location: dir,
+            declaredBytes: null,
+            layer: c.layer,
+            files: [],
+        });
+    }
+    if (byDir.size === 0)
+        return null;
+    for (const path of input.paths.final.keys()) {
+        const dir = packageDirOf(path);
+        if (dir)
+            byDir.get(dir)?.files.push(path);
+    }
+    const notes = [];
+    if (byDir.size >= MAX_PACKAGES)
+        notes.push(`more than ${MAX_PACKAGES} packages: read the first ${MAX_PACKAGES}`);
+    if (unreadable > 0)
+        notes.push(`${plural(unreadable, 'package.json')} unreadable or over the size limit (named by their directory)`);
+    return { ecosystem: 'node', packages: [...byDir.values()], notes };
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/paths.ts
+const MAX_LINKS = 40;
+/**
+ * Paths as package databases name them, looked up on an image's final filesystem. Everything happens inside the
+ * image's own namespace: `..` never climbs above its `/`, and a symlink's target is read as the image would read it.
+ */
+class FinalPaths {
+    final;
+    sorted = null;
+    /** Paths that named something above `/`: counted, never looked up. */
+    outside = 0;
+    constructor(final) {
+        this.final = final;
+    }
+    /** Joins `rel` onto the absolute `dir` and normalizes it; null when it climbs above the root. */
+    join(dir, rel) {
+        if (rel.startsWith('/') && !rel.includes('/.') && !rel.includes('//'))
+            return rel;
+        const parts = rel.startsWith('/') ? [] : dir.split('/').filter(Boolean);
+        for (const part of rel.split('/')) {
+            if (part === '' || part === '.')
+                continue;
+            if (part === '..') {
+                if (parts.length === 0)
+                    return this.escaped();
+                parts.pop();
+            }
+            else
+                parts.push(part);
+        }
+        return '/' + parts.join('/');
+    }
+    /**
+     * The final-filesystem path an absolute path names, following symlinked directories on the way (Debian's
+     * `/bin` → `usr/bin`) but not a link at the end (a package owns the link, not its target). Null when nothing
+     * is there (a directory, a deleted file). `path` comes from `join`.
+     */
+    resolve(path) {
+        if (this.final.has(path))
+            return path;
+        let parts = path.split('/').filter(Boolean);
+        let links = 0;
+        let i = 0;
+        let cur = '';
+        while (i < parts.length) {
+            const part = parts[i];
+            if (part === '.' || part === '') {
+                i += 1;
+                continue;
+            }
+            if (part === '..') {
+                // As the kernel reads a link inside the image: `/..` is `/`.
+                cur = cur.slice(0, Math.max(0, cur.lastIndexOf('/')));
+                i += 1;
+                continue;
+            }
+            const next = `${cur}/${part}`;
+            const f = this.final.get(next);
+            if (f?.target !== undefined && i < parts.length - 1) {
+                if (++links > MAX_LINKS)
+                    return null;
+                const target = f.target;
+                const rest = parts.slice(i + 1);
+                parts = [...target.split('/'), ...rest];
+                if (target.startsWith('/'))
+                    cur = '';
+                i = 0;
+                continue;
+            }
+            cur = next;
+            i += 1;
+        }
+        return cur !== '' && this.final.has(cur) ? cur : null;
+    }
+    escaped() {
+        this.outside += 1;
+        return null;
+    }
+    /** Every final path below the directory `dir`, from a sorted index made on first use. */
+    *under(dir) {
+        this.sorted ??= [...this.final.keys()].sort();
+        const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+        let lo = 0;
+        let hi = this.sorted.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (this.sorted[mid] < prefix)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(prefix); i++)
+            yield this.sorted[i];
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+class CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+const is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object(options.delimiter_auto)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+
+
+
+const sync_parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
+;// CONCATENATED MODULE: ./src/measure/packages/python.ts
+
+
+/** `Name:` and `Version:` from METADATA / PKG-INFO (RFC 822 headers, ended by the first blank line). */
+function metadataHeaders(text) {
+    const out = {};
+    for (const line of reader_lines(text)) {
+        if (line === '')
+            break;
+        const m = /^(Name|Version):\s*(.*?)\s*$/i.exec(line);
+        if (m)
+            out[m[1].toLowerCase()] ??= m[2];
+    }
+    return out;
+}
+/** PEP 503's normalized name: the identity of a distribution whatever its spelling. */
+function normalizeName(name) {
+    return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+function dirname(path) {
+    return path.slice(0, path.lastIndexOf('/')) || '/';
+}
+/** `name-1.2.3.dist-info` → name, version (the fallback when METADATA is missing). */
+function fromDirName(dir) {
+    const base = dir.slice(dir.lastIndexOf('/') + 1).replace(/\.(dist|egg)-info$/, '');
+    const dash = base.indexOf('-');
+    return dash > 0
+        ? { name: base.slice(0, dash), version: base.slice(dash + 1).split('-')[0] }
+        : { name: base, version: '' };
+}
+/** RECORD is CSV: path, hash, size; paths relative to the site-packages directory (scripts reach out with `../`). */
+function recordPaths(body) {
+    try {
+        const rows = sync_parse(body, { relax_column_count: true, skip_empty_lines: true });
+        return rows.map((r) => r[0] ?? '').filter((p) => p !== '');
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Python distributions in any `site-packages` / `dist-packages`: wheels' `*.dist-info` (files from RECORD) and
+ * setuptools' `*.egg-info` (files from installed-files.txt, else the top-level modules it names).
+ */
+function readPython(input) {
+    const dists = new Set();
+    for (const path of input.captured.keys()) {
+        const dir = dirname(path);
+        if (/\/(site|dist)-packages\/[^/]+\.(dist|egg)-info$/.test(dir))
+            dists.add(dir);
+        else if (/\/(site|dist)-packages\/[^/]+\.egg-info$/.test(path))
+            dists.add(path);
+    }
+    if (dists.size === 0)
+        return null;
+    const packages = [];
+    let unreadable = 0;
+    for (const dist of [...dists].sort()) {
+        if (packages.length >= MAX_PACKAGES)
+            break;
+        const site = dirname(dist);
+        const single = input.captured.get(dist);
+        const headerFile = single ?? input.captured.get(`${dist}/METADATA`) ?? input.captured.get(`${dist}/PKG-INFO`);
+        const headers = headerFile?.body ? metadataHeaders(utf8(headerFile.body)) : {};
+        const fallback = fromDirName(dist);
+        const record = input.captured.get(`${dist}/RECORD`);
+        const listed = input.captured.get(`${dist}/installed-files.txt`);
+        const topLevel = input.captured.get(`${dist}/top_level.txt`);
+        let files = [];
+        let layer = headerFile?.layer ?? null;
+        if (single) {
+            files = [dist];
+        }
+        else if (record) {
+            layer = record.layer;
+            const rel = record.body ? recordPaths(record.body) : null;
+            if (rel === null)
+                unreadable += 1;
+            else
+                for (const r of rel)
+                    pushJoined(files, input, site, r);
+        }
+        else if (listed?.body) {
+            for (const r of reader_lines(utf8(listed.body)))
+                if (r)
+                    pushJoined(files, input, dist, r);
+        }
+        else {
+            files = [...input.paths.under(dist)];
+            if (topLevel?.body) {
+                for (const mod of reader_lines(utf8(topLevel.body))) {
+                    if (!/^[A-Za-z0-9_.]+$/.test(mod))
+                        continue;
+                    files.push(...input.paths.under(`${site}/${mod}`), `${site}/${mod}.py`);
+                }
+            }
+        }
+        packages.push({
+            name: headers.name || fallback.name,
+            version: headers.version || fallback.version,
+            location: site,
+            declaredBytes: null,
+            layer,
+            files,
+        });
+    }
+    const notes = [];
+    if (dists.size > MAX_PACKAGES)
+        notes.push(`more than ${MAX_PACKAGES} distributions: read the first ${MAX_PACKAGES}`);
+    if (unreadable > 0)
+        notes.push(`${plural(unreadable, 'RECORD')} unreadable or over the size limit (bytes not counted)`);
+    return { ecosystem: 'python', packages, notes };
+}
+function pushJoined(out, input, dir, rel) {
+    const p = input.paths.join(dir, rel);
+    if (p)
+        out.push(p);
+}
+
+;// CONCATENATED MODULE: ./src/measure/packages/inventory.ts
+
+
+
+
+
+
+
+const READERS = [readDeb, readApk, readPython, readNode];
+/** Databases of ecosystems not read yet: named in the report so that their absence is not taken for no packages. */
+const UNREAD = [
+    {
+        ecosystem: 'rpm',
+        paths: ['/var/lib/rpm/Packages', '/var/lib/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/rpmdb.sqlite'],
+    },
+];
+/** The captured files that are still on the final filesystem, each as the layer that last wrote it left it. */
+function finalCaptures(contents, final) {
+    const out = new Map();
+    contents.captured.forEach((files, layer) => {
+        for (const f of files)
+            if (final.get(f.path)?.layer === layer)
+                out.set(f.path, { body: f.body, size: f.size, layer });
+    });
+    return out;
+}
+/**
+ * Gives each final path to the first package (in key order) that names it, so every byte counts once per
+ * ecosystem and the packages plus the unowned line add up to the final filesystem exactly.
+ */
+function tally(ecosystem, found, notes, paths, finalBytes) {
+    const sorted = [...found].sort((a, b) => {
+        const ka = packageKey(a, ecosystem);
+        const kb = packageKey(b, ecosystem);
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    const owner = new Map();
+    let ownedBytes = 0;
+    const packages = sorted.map((p, i) => {
+        let bytes = 0;
+        let files = 0;
+        for (const named of p.files) {
+            const path = paths.resolve(named);
+            if (path === null || owner.has(path))
+                continue;
+            owner.set(path, i);
+            bytes += paths.final.get(path).size;
+            files += 1;
+        }
+        ownedBytes += bytes;
+        return {
+            name: p.name,
+            version: p.version,
+            ...(p.arch !== undefined ? { arch: p.arch } : {}),
+            ...(p.source !== undefined ? { source: p.source } : {}),
+            ...(p.location !== undefined ? { location: p.location } : {}),
+            bytes,
+            files,
+            declaredBytes: p.declaredBytes,
+            layer: p.layer,
+        };
+    });
+    const byIndex = [...packages];
+    packages.sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return {
+        inventory: {
+            ecosystem,
+            packages,
+            unowned: { bytes: finalBytes - ownedBytes, files: paths.final.size - owner.size },
+            notes,
+        },
+        owners: { packages: byIndex, owner },
+    };
+}
+function readAll(contents) {
+    const { final } = stackContents(contents);
+    let finalBytes = 0;
+    for (const f of final.values())
+        finalBytes += f.size;
+    const input = { paths: new FinalPaths(final), captured: finalCaptures(contents, final) };
+    const ecosystems = [];
+    const notRead = [];
+    const owners = new Map();
+    for (const read of READERS) {
+        const outsideBefore = input.paths.outside;
+        const r = read(input);
+        if (!r)
+            continue;
+        if ('notRead' in r) {
+            notRead.push({ ecosystem: r.ecosystem, reason: r.notRead });
+            continue;
+        }
+        const t = tally(r.ecosystem, r.packages, r.notes, input.paths, finalBytes);
+        const outside = input.paths.outside - outsideBefore;
+        if (outside > 0 && !r.notes.some((n) => n.includes('outside the image'))) {
+            t.inventory.notes.push(`${outside} path${outside === 1 ? '' : 's'} outside the image's root ignored`);
+        }
+        ecosystems.push(t.inventory);
+        owners.set(r.ecosystem, t.owners);
+    }
+    for (const u of UNREAD) {
+        const hit = u.paths.find((p) => final.has(p));
+        if (hit)
+            notRead.push({ ecosystem: u.ecosystem, reason: `${hit} found; this ecosystem is not read yet` });
+    }
+    return { inventory: { finalBytes, ecosystems, notRead }, owners };
+}
+const byContents = new WeakMap();
+/** An image's packages, read once from its contents whoever asks first (the report, the advice). */
+function imagePackages(contents) {
+    let p = byContents.get(contents);
+    if (!p) {
+        p = readAll(contents);
+        byContents.set(contents, p);
+    }
+    return p;
+}
+
 ;// CONCATENATED MODULE: ./src/advice/context.ts
+
+
 
 
 /** Below this a finding is noise (a rewritten dpkg status, a stray cache index): not reported. */
@@ -77743,8 +84996,10 @@ class ImageFacts {
     /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
     replaced;
     finalStage;
+    contents;
     constructor(input, contents) {
         this.input = input;
+        this.contents = contents;
         this.layers = contents.layers;
         ({ final: this.final, replaced: this.replaced } = stackContents(contents));
         this.finalStage = input.dockerfile?.stages.at(-1) ?? null;
@@ -77760,9 +85015,41 @@ class ImageFacts {
             total += this.contentBytes(i);
         return total;
     }
+    get packages() {
+        return imagePackages(this.contents);
+    }
+    /**
+     * The packages that own these files, largest share first: each file counts for the first ecosystem whose
+     * package owns it (system packages before language ones).
+     */
+    owningPackages(files) {
+        const owners = [...this.packages.owners.values()];
+        const bytes = new Map();
+        for (const f of files) {
+            for (const o of owners) {
+                const i = o.owner.get(f.path);
+                if (i === undefined)
+                    continue;
+                const name = o.packages[i].name;
+                bytes.set(name, (bytes.get(name) ?? 0) + f.bytes);
+                break;
+            }
+        }
+        return [...bytes]
+            .map(([name, b]) => ({ name, bytes: b }))
+            .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+    }
     instruction(layer) {
         return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
     }
+}
+/** "gcc-12 (69.8 MB), cpp-12 (34.6 MB) and 3 more packages", or '' when no package owns them. */
+function namePackages(packages, limit = 3) {
+    if (packages.length === 0)
+        return '';
+    const shown = packages.slice(0, limit).map((p) => `${p.name} (${format_formatBytes(p.bytes)})`);
+    const more = packages.length - limit;
+    return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
 function summarize(files) {
     const bytes = files.reduce((s, f) => s + f.bytes, 0);
@@ -77888,7 +85175,7 @@ function dockerignoreHint(facts, pattern) {
  */
 const devFiles = (facts) => {
     const findings = [];
-    const add = (key, message, fix, test) => {
+    const add = (key, message, fix, test, withPackages = false) => {
         const files = [];
         for (const [path, f] of facts.final)
             if (f.size > 0 && test(path, f.layer))
@@ -77896,6 +85183,7 @@ const devFiles = (facts) => {
         const s = summarize(files);
         if (s.bytes < MIN_FINDING_BYTES)
             return;
+        const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
         findings.push({
             rule: 'dev-files',
             key: `dev-files:${key}`,
@@ -77903,7 +85191,7 @@ const devFiles = (facts) => {
             instruction: facts.instruction(s.layer),
             bytes: s.bytes,
             estimate: false,
-            message,
+            message: named ? `${message}: ${named}` : message,
             fix,
             paths: s.paths,
         });
@@ -77919,7 +85207,7 @@ const devFiles = (facts) => {
     add('tests', 'test folders were copied from the build context', dockerignoreHint(facts, '**/tests'), (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p));
     add('bytecode', 'Python bytecode (__pycache__) was copied from the build context', dockerignoreHint(facts, '**/__pycache__'), (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')));
     add('node-modules', 'node_modules was copied from the build context', `${dockerignoreHint(facts, 'node_modules')}, and install dependencies in the image (\`npm ci --omit=dev\`)`, (p, layer) => copied(layer) && p.includes('/node_modules/'));
-    add('node-dev-deps', 'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules', 'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another', (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p));
+    add('node-dev-deps', 'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules', 'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another', (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p), true);
     return findings;
 };
 
@@ -78217,10 +85505,6 @@ const TOOLCHAINS = [
 ];
 /** Compilers, headers and SDKs on the final filesystem: a runtime image needs none of them. */
 const toolchain = (facts) => {
-    const devPackages = [...facts.final.keys()]
-        .map((p) => /^\/var\/lib\/dpkg\/info\/([a-z0-9.+-]+-dev)(:[a-z0-9]+)?\.list$/.exec(p)?.[1])
-        .filter((n) => !!n)
-        .sort();
     // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
     const owned = new Map();
     for (const [path, f] of facts.final) {
@@ -78235,12 +85519,12 @@ const toolchain = (facts) => {
     }
     const findings = [];
     for (const t of TOOLCHAINS) {
-        const m = summarize(owned.get(t.id) ?? []);
+        const files = owned.get(t.id) ?? [];
+        const m = summarize(files);
         if (m.bytes < MIN_FINDING_BYTES)
             continue;
-        const packages = t.id === 'headers' && devPackages.length > 0
-            ? ` (${devPackages.length} -dev packages: ${devPackages.slice(0, 5).join(', ')}${devPackages.length > 5 ? ', …' : ''})`
-            : '';
+        const named = namePackages(facts.owningPackages(files));
+        const packages = named ? `: ${named}` : '';
         findings.push({
             rule: 'toolchain',
             key: `toolchain:${t.id}`,
@@ -78279,384 +85563,6 @@ function withFindings(report, extras) {
     if (findings)
         report.findings = findings;
     return report;
-}
-/** The findings a PR brings: new in head, or grown by more than 1 % against the same finding in base. */
-function newOrGrown(base, head) {
-    if (!base)
-        return head;
-    const before = new Map(base.map((f) => [f.key, f]));
-    return head.filter((f) => {
-        const b = before.get(f.key);
-        return !b || f.bytes > b.bytes * 1.01;
-    });
-}
-
-;// CONCATENATED MODULE: ./src/compare/files-change.ts
-
-
-/** Lines per list: enough to account for most of a change, few enough to read. */
-const PATH_LINES = 10;
-const LAYER_PATH_LINES = 5;
-/** Grown layers explained, largest growth first. */
-const EXPLAINED_LAYERS = 5;
-function lines(changes, limit, report) {
-    const { groups, rest } = rollUp(changes, limit);
-    const withInstruction = groups.map((g) => ({
-        ...g,
-        instruction: report.layers[g.layer]?.instruction ?? '',
-    }));
-    return {
-        lines: withInstruction,
-        files: changes.length,
-        bytes: changes.reduce((sum, c) => sum + c.bytes, 0),
-        rest,
-    };
-}
-function asMap(entries, layer) {
-    return new Map(layerFiles(entries, layer).map((f) => [f.path, { size: f.bytes, layer }]));
-}
-/**
- * Where a change is, down to the files: what the head's final filesystem gained and lost against the base's,
- * rolled up into directories, and for each grown layer what it writes beyond its matched base layer. Null when
- * either image was measured without its files (a registry image read for metadata only, a report from JSON).
- */
-function filesChange(base, head, rows) {
-    if (!base?.contents || !head.contents)
-        return null;
-    const baseLayers = base.contents.layers;
-    const headLayers = head.contents.layers;
-    const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
-    const grown = rows
-        .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))
-        .sort((a, b) => b.delta - a.delta)
-        .slice(0, EXPLAINED_LAYERS);
-    const layers = grown.map((r) => {
-        const i = r.headIndex;
-        const own = asMap(headLayers[i], i);
-        const matched = r.baseIndex !== null ? asMap(baseLayers[r.baseIndex], r.baseIndex) : new Map();
-        return {
-            headIndex: i,
-            status: r.status,
-            instruction: r.instruction,
-            ...lines(diffFilesystems(matched, own).added, LAYER_PATH_LINES, head),
-        };
-    });
-    return {
-        added: lines(added, PATH_LINES, head),
-        removed: lines(removed, PATH_LINES, base),
-        layers,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/compare/match.ts
-function sizes(l) {
-    return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
-}
-function metricOf(l, metric) {
-    return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
-}
-/**
- * Pairs head layers with base layers: first the shared stack (same diff_ids from the bottom up, i.e. the same
- * chain), then the same diff_id anywhere else (moved), then the same instruction (changed), else new / removed.
- */
-function matchLayers(base, head, metric) {
-    const rows = [];
-    const baseLayers = base?.layers ?? [];
-    const usedBase = new Set();
-    let prefix = 0;
-    while (prefix < head.layers.length &&
-        prefix < baseLayers.length &&
-        head.layers[prefix].diffId === baseLayers[prefix].diffId) {
-        prefix++;
-    }
-    const byDiffId = new Map();
-    const byInstruction = new Map();
-    baseLayers.forEach((l, i) => {
-        if (i < prefix)
-            return;
-        (byDiffId.get(l.diffId) ?? byDiffId.set(l.diffId, []).get(l.diffId)).push(i);
-        (byInstruction.get(l.instruction) ?? byInstruction.set(l.instruction, []).get(l.instruction)).push(i);
-    });
-    const take = (map, key) => {
-        const list = map.get(key);
-        while (list?.length) {
-            const i = list.shift();
-            if (!usedBase.has(i))
-                return i;
-        }
-        return undefined;
-    };
-    head.layers.forEach((h, i) => {
-        if (i < prefix) {
-            usedBase.add(i);
-            rows.push({
-                headIndex: i,
-                baseIndex: i,
-                instruction: h.instruction,
-                status: 'shared',
-                base: sizes(baseLayers[i]),
-                head: sizes(h),
-                delta: 0,
-            });
-            return;
-        }
-        let b = take(byDiffId, h.diffId);
-        let status = 'moved';
-        if (b === undefined && h.instruction !== '<missing>') {
-            b = take(byInstruction, h.instruction);
-            status = 'changed';
-        }
-        if (b === undefined) {
-            rows.push({
-                headIndex: i,
-                baseIndex: null,
-                instruction: h.instruction,
-                status: 'new',
-                base: null,
-                head: sizes(h),
-                delta: metricOf(h, metric),
-            });
-            return;
-        }
-        usedBase.add(b);
-        const bl = baseLayers[b];
-        rows.push({
-            headIndex: i,
-            baseIndex: b,
-            instruction: h.instruction,
-            status,
-            base: sizes(bl),
-            head: sizes(h),
-            delta: metricOf(h, metric) - metricOf(bl, metric),
-        });
-    });
-    baseLayers.forEach((bl, b) => {
-        if (usedBase.has(b))
-            return;
-        rows.push({
-            headIndex: null,
-            baseIndex: b,
-            instruction: bl.instruction,
-            status: 'removed',
-            base: sizes(bl),
-            head: null,
-            delta: -metricOf(bl, metric),
-        });
-    });
-    return rows;
-}
-
-;// CONCATENATED MODULE: ./src/compare/compare.ts
-
-
-
-
-/** The totals the size rules judge: those of the rules' metric. */
-function compare_judgedTotals(c) {
-    return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
-}
-function totals(base, head) {
-    const delta = base === null ? null : head - base;
-    return { base, head, delta, percent: delta === null || !base ? null : delta / base };
-}
-function blobKey(l) {
-    return l.digest ?? l.diffId;
-}
-/** Compressed bytes of head blobs that the base image does not have (what a host with the base downloads). */
-function newToPull(base, head) {
-    const have = new Set(base.layers.map(blobKey));
-    let total = 0;
-    const seen = new Set();
-    for (const l of head.layers) {
-        const key = blobKey(l);
-        if (have.has(key) || seen.has(key))
-            continue;
-        seen.add(key);
-        if (l.compressedBytes === null)
-            return null;
-        total += l.compressedBytes;
-    }
-    return total;
-}
-/**
- * Evaluates the rules. With both an absolute and a relative increase limit set, an increase must cross both to
- * count: +100 % of a 2 MB image is not bloat, nor is +20 MB on a 5 GB one.
- */
-function evaluate(c) {
-    const r = c.rules;
-    const t = compare_judgedTotals(c);
-    const label = r.metric;
-    const v = [];
-    const increase = (level, bytes, percent, name) => {
-        if (bytes === null && percent === null)
-            return;
-        if (t.delta === null)
-            return;
-        const overBytes = bytes === null || t.delta > bytes;
-        const overPercent = percent === null || (t.percent !== null && t.percent > percent);
-        if (!overBytes || !overPercent)
-            return;
-        const limits = [bytes !== null ? format_formatBytes(bytes) : null, percent !== null ? formatPercent(percent) : null]
-            .filter(Boolean)
-            .join(' and ');
-        v.push({
-            rule: name,
-            level,
-            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
-        });
-    };
-    if (r.maxSize !== null && t.head > r.maxSize) {
-        v.push({
-            rule: 'max-size',
-            level: 'fail',
-            message: `max-size ${format_formatBytes(r.maxSize)}: ${label} size is ${format_formatBytes(t.head)}`,
-        });
-    }
-    increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
-    if (!v.some((x) => x.rule.startsWith('max-increase'))) {
-        increase('warn', r.warnIncrease, r.warnIncreasePercent, r.warnIncrease !== null ? 'warn-increase' : 'warn-increase-percent');
-    }
-    if (r.maxLayerSize !== null) {
-        for (const l of c.head.layers) {
-            const size = metricOf(l, r.metric);
-            if (size > r.maxLayerSize) {
-                v.push({
-                    rule: 'max-layer-size',
-                    level: 'fail',
-                    message: `max-layer-size ${format_formatBytes(r.maxLayerSize)}: layer ${l.index} is ${format_formatBytes(size)}`,
-                });
-            }
-        }
-    }
-    if (r.maxLayers !== null && c.head.layerCount > r.maxLayers) {
-        v.push({
-            rule: 'max-layers',
-            level: 'fail',
-            message: `max-layers ${r.maxLayers}: the image has ${c.head.layerCount} layers`,
-        });
-    }
-    const w = c.head.waste;
-    if (w) {
-        if (r.minEfficiency !== null && w.efficiency < r.minEfficiency) {
-            v.push({
-                rule: 'min-efficiency',
-                level: 'fail',
-                message: `min-efficiency ${formatPercent(r.minEfficiency)}: efficiency is ${formatPercent(w.efficiency, 2)}`,
-            });
-        }
-        if (r.maxWastedBytes !== null && w.wastedBytes > r.maxWastedBytes) {
-            v.push({
-                rule: 'max-wasted-bytes',
-                level: 'fail',
-                message: `max-wasted-bytes ${format_formatBytes(r.maxWastedBytes)}: ${format_formatBytes(w.wastedBytes)} wasted`,
-            });
-        }
-        if (r.maxWastedPercent !== null && w.userWastedPercent !== null && w.userWastedPercent > r.maxWastedPercent) {
-            v.push({
-                rule: 'max-wasted-percent',
-                level: 'fail',
-                message: `max-wasted-percent ${formatPercent(r.maxWastedPercent)}: ${formatPercent(w.userWastedPercent)} of the user layers is wasted`,
-            });
-        }
-    }
-    return v;
-}
-/** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
-function compare(base, head, rules, opts = {}) {
-    const partial = {
-        base,
-        head,
-        baseMissingReason: base ? null : (opts.baseMissingReason ?? 'no base image'),
-        rules,
-        uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
-        compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
-        compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
-        layers: { base: base ? base.layerCount : null, head: head.layerCount },
-        newToPull: base ? newToPull(base, head) : null,
-        layerRows: matchLayers(base, head, rules.metric),
-    };
-    const files = filesChange(base, head, partial.layerRows);
-    const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
-    const violations = evaluate(partial);
-    const failed = violations.some((x) => x.level === 'fail');
-    const approved = failed && !!opts.approved;
-    // An approved failure is a pass (the comment still lists the rules it broke, marked approved).
-    const verdict = approved ? 'pass' : failed ? 'fail' : violations.length > 0 ? 'warn' : 'pass';
-    return { ...partial, files, newFindings, violations, verdict, approved };
-}
-
-;// CONCATENATED MODULE: ./src/model/comparison.ts
-const NO_RULES = {
-    metric: 'uncompressed',
-    maxSize: null,
-    maxIncrease: null,
-    maxIncreasePercent: null,
-    warnIncrease: null,
-    warnIncreasePercent: null,
-    maxLayerSize: null,
-    maxLayers: null,
-    minEfficiency: null,
-    maxWastedBytes: null,
-    maxWastedPercent: null,
-};
-
-;// CONCATENATED MODULE: ./src/compare/parse-rules.ts
-
-
-
-/** `150MB` (SI), `150MiB` (binary), `1.5GB`, or plain bytes. `describe` names the input in the error. */
-function parseSize(value, describe) {
-    const v = value.trim();
-    const n = /^\d+$/.test(v) ? Number(v) : bytes_iec_default().parse(v, { mode: 'metric' });
-    if (n === null || n === undefined || !Number.isFinite(n) || n < 0 || !/^[\d.]+\s*([kmgtp]i?b|b)?$/i.test(v)) {
-        throw new UserError(`Invalid ${describe}: '${value}' is not a size (e.g. 150MB, 150MiB, 1.5GB or bytes)`);
-    }
-    return Math.round(n);
-}
-/** `5%` or a fraction such as `0.05`. */
-function parsePercent(value, describe) {
-    const v = value.trim();
-    const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v);
-    const n = m ? Number(m[1]) / 100 : /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN;
-    if (!Number.isFinite(n) || n < 0)
-        throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
-    return n;
-}
-function parseCount(value, describe) {
-    if (!/^\d+$/.test(value.trim()))
-        throw new UserError(`Invalid ${describe}: '${value}' is not a whole number`);
-    return Number(value.trim());
-}
-function parseMetric(value, describe) {
-    const v = value.trim();
-    if (v === 'compressed' || v === 'uncompressed')
-        return v;
-    throw new UserError(`Invalid ${describe}: '${value}' must be compressed or uncompressed`);
-}
-/** Rule names as inputs and flags spell them, with their parsers. */
-const RULE_INPUTS = {
-    'max-size': ['maxSize', parseSize],
-    'max-increase': ['maxIncrease', parseSize],
-    'max-increase-percent': ['maxIncreasePercent', parsePercent],
-    'warn-increase': ['warnIncrease', parseSize],
-    'warn-increase-percent': ['warnIncreasePercent', parsePercent],
-    'max-layer-size': ['maxLayerSize', parseSize],
-    'max-layers': ['maxLayers', parseCount],
-    'min-efficiency': ['minEfficiency', parsePercent],
-    'max-wasted-bytes': ['maxWastedBytes', parseSize],
-    'max-wasted-percent': ['maxWastedPercent', parsePercent],
-};
-/** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
-function parseRules(raw, describe) {
-    const rules = { ...NO_RULES };
-    if (raw.metric)
-        rules.metric = parseMetric(raw.metric, describe('metric'));
-    for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
-        const value = raw[name];
-        if (value !== undefined && value.trim() !== '')
-            rules[key] = parse(value, describe(name));
-    }
-    return rules;
 }
 
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -79617,7 +86523,64 @@ class GzipSizeEstimator {
     }
 }
 
+;// CONCATENATED MODULE: ./src/measure/packages/capture.ts
+const MiB = 1024 * 1024;
+const capture_STATUS = { ecosystem: 'deb', limit: 16 * MiB };
+const DEB_LIST = { ecosystem: 'deb', limit: 8 * MiB };
+const DEB_STATUS_D = { ecosystem: 'deb', limit: 4 * MiB };
+const APK = { ecosystem: 'apk', limit: 16 * MiB };
+const PY_RECORD = { ecosystem: 'python', limit: 8 * MiB };
+const PY_HEADERS = { ecosystem: 'python', limit: 64 * 1024, prefix: true };
+const PY_LIST = { ecosystem: 'python', limit: 1 * MiB };
+const NODE = { ecosystem: 'node', limit: 1 * MiB };
+/** All captured bodies of one image together stay under this; past it, bodies are dropped like oversized ones. */
+const CAPTURE_BUDGET = 96 * MiB;
+function parentName(path, end) {
+    return path.slice(path.lastIndexOf('/', end - 1) + 1, end);
+}
+/** The rule for a path of a layer, or null (most paths: decided by the last few characters). */
+function captureRule(path) {
+    const slash = path.lastIndexOf('/');
+    const base = path.slice(slash + 1);
+    switch (base) {
+        case 'status':
+            return path === '/var/lib/dpkg/status' ? capture_STATUS : null;
+        case 'installed':
+            return path === '/lib/apk/db/installed' ? APK : null;
+        case 'RECORD':
+            return parentName(path, slash).endsWith('.dist-info') ? PY_RECORD : null;
+        case 'METADATA':
+            return parentName(path, slash).endsWith('.dist-info') ? PY_HEADERS : null;
+        case 'PKG-INFO':
+            return parentName(path, slash).endsWith('.egg-info') ? PY_HEADERS : null;
+        case 'installed-files.txt':
+        case 'top_level.txt':
+            return parentName(path, slash).endsWith('.egg-info') ? PY_LIST : null;
+        case 'package.json': {
+            // <dir>/node_modules/<name>/package.json or <dir>/node_modules/@scope/<name>/package.json
+            const dir = path.lastIndexOf('/', slash - 1);
+            if (dir < 0)
+                return null;
+            const up = parentName(path, dir);
+            if (up === 'node_modules')
+                return NODE;
+            if (up.startsWith('@') && parentName(path, path.lastIndexOf('/', dir - 1)) === 'node_modules')
+                return NODE;
+            return null;
+        }
+    }
+    if (base.endsWith('.list') && path.startsWith('/var/lib/dpkg/info/') && slash === 18)
+        return DEB_LIST;
+    if (path.startsWith('/var/lib/dpkg/status.d/') && slash === 22)
+        return DEB_STATUS_D;
+    // An .egg-info that is a file is PKG-INFO itself (distutils' single-file form).
+    if (base.endsWith('.egg-info') && /\/(site|dist)-packages$/.test(path.slice(0, slash)))
+        return PY_HEADERS;
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/measure/layer.ts
+
 
 
 
@@ -79649,7 +86612,7 @@ function classifyEntry(header) {
         case 'directory':
             return { path, kind: 'dir', size: 0 };
         case 'symlink':
-            return { path, kind: 'symlink', size: 0 };
+            return { path, kind: 'symlink', size: 0, target: header.linkname ?? '' };
         case 'link':
             return { path, kind: 'hardlink', size: 0 };
         default:
@@ -79679,6 +86642,8 @@ async function analyzeLayer(blob, options) {
     }
     const estimator = options.estimate && compression === 'none' ? new GzipSizeEstimator() : null;
     const entries = options.files && options.keepEntries ? [] : null;
+    const budget = entries ? options.captureBudget : undefined;
+    const captured = entries ? [] : null;
     let files = 0;
     let contentBytes = 0;
     let uncompressedBytes = 0;
@@ -79692,6 +86657,28 @@ async function analyzeLayer(blob, options) {
                 if (entry.kind === 'file')
                     contentBytes += entry.size;
                 entries?.push(entry);
+                const rule = budget && entry.kind === 'file' ? captureRule(entry.path) : null;
+                if (rule) {
+                    const keep = Math.min(entry.size, rule.limit);
+                    const fits = (entry.size <= rule.limit || rule.prefix) && keep <= budget.remaining;
+                    if (fits) {
+                        budget.remaining -= keep;
+                        const chunks = [];
+                        let held = 0;
+                        body.on('data', (data) => {
+                            const c = data;
+                            if (held >= keep)
+                                return;
+                            const part = held + c.length > keep ? c.subarray(0, keep - held) : c;
+                            chunks.push(part);
+                            held += part.length;
+                        });
+                        body.on('end', () => captured.push({ path: entry.path, body: Buffer.concat(chunks), size: entry.size }));
+                    }
+                    else {
+                        captured.push({ path: entry.path, body: null, size: entry.size });
+                    }
+                }
                 body.on('end', () => next());
                 // A truncated entry errors its body too; the extractor reports the same error once, below.
                 body.on('error', () => { });
@@ -79743,6 +86730,7 @@ async function analyzeLayer(blob, options) {
         filesParsed: options.files,
         estimatedGzipBytes,
         entries,
+        captured,
         blobDigest,
         diffDigest: diffHash ? `sha256:${diffHash.digest('hex')}` : blobDigest,
     };
@@ -79755,8 +86743,12 @@ async function analyzeLayer(blob, options) {
  */
 class ImageContents {
     layers;
-    constructor(layers) {
+    captured;
+    constructor(layers, 
+    /** Per layer, the package-database files it wrote (captured in the same pass). */
+    captured = layers.map(() => [])) {
         this.layers = layers;
+        this.captured = captured;
     }
     toJSON() {
         return undefined;
@@ -80034,6 +87026,7 @@ function computeWaste(layers, layerContentBytes) {
 
 
 
+
 /** What a pull downloads: the config, and each distinct blob once; null when a blob's size is unknown. */
 function pullSize(configSize, layers) {
     const seen = new Set();
@@ -80099,6 +87092,9 @@ function buildImageReport(input, withWaste) {
     const waste = withWaste && complete
         ? computeWaste(complete, layers.map((l) => l.contentBytes ?? 0))
         : null;
+    const contents = complete
+        ? new ImageContents(complete, input.stats.map((s) => s?.captured ?? []))
+        : null;
     return {
         reference: input.reference,
         source: input.source,
@@ -80113,7 +87109,7 @@ function buildImageReport(input, withWaste) {
         compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
         layers,
         waste,
-        ...(complete ? { contents: new ImageContents(complete) } : {}),
+        ...(contents ? { packages: imagePackages(contents).inventory, contents } : {}),
     };
 }
 
@@ -80563,7 +87559,7 @@ function cached(getter) {
 function nullish(input) {
     return input === null || input === undefined;
 }
-function cleanRegex(source) {
+function util_cleanRegex(source) {
     const start = source.startsWith("^") ? 1 : 0;
     const end = source.endsWith("$") ? source.length - 1 : source.length;
     return source.slice(start, end);
@@ -80922,7 +87918,7 @@ const BIGINT_FORMAT_RANGES = {
     int64: [/* @__PURE__*/ BigInt("-9223372036854775808"), /* @__PURE__*/ BigInt("9223372036854775807")],
     uint64: [/* @__PURE__*/ BigInt(0), /* @__PURE__*/ BigInt("18446744073709551615")],
 };
-function pick(schema, mask) {
+function util_pick(schema, mask) {
     const currDef = schema._zod.def;
     const checks = currDef.checks;
     const hasChecks = checks && checks.length > 0;
@@ -83824,7 +90820,7 @@ const $ZodUnion = /*@__PURE__*/ $constructor("$ZodUnion", (inst, def) => {
     defineLazyInternal(inst, "pattern", (zod) => {
         if (zod.def.options.every((o) => o._zod.pattern)) {
             const patterns = zod.def.options.map((o) => o._zod.pattern);
-            return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+            return new RegExp(`^(${patterns.map((p) => util_cleanRegex(p.source)).join("|")})$`);
         }
         return undefined;
     });
@@ -84677,7 +91673,7 @@ const $ZodOptional = /*@__PURE__*/ $constructor("$ZodOptional", (inst, def) => {
     });
     defineLazyInternal(inst, "pattern", (zod) => {
         const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : undefined;
+        return pattern ? new RegExp(`^(${util_cleanRegex(pattern.source)})?$`) : undefined;
     });
     inst._zod.parse = (payload, ctx) => {
         if (payload.value === undefined) {
@@ -84710,7 +91706,7 @@ const $ZodNullable = /*@__PURE__*/ $constructor("$ZodNullable", (inst, def) => {
     defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
     defineLazyInternal(inst, "pattern", (zod) => {
         const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : undefined;
+        return pattern ? new RegExp(`^(${util_cleanRegex(pattern.source)}|null)$`) : undefined;
     });
     defineLazyInternal(inst, "values", (zod) => {
         return zod.def.innerType._zod.values ? new Set([...zod.def.innerType._zod.values, null]) : undefined;
@@ -88590,7 +95586,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return intersection(this, arg);
     },
     transform(tx) {
-        return pipe(this, transform(tx));
+        return pipe(this, schemas_transform(tx));
     },
     default(d) {
         return schemas_default(this, d);
@@ -89393,7 +96389,7 @@ const ZodObject = /*@__PURE__*/ $constructor("ZodObject", (inst, def) => {
         return merge(this, other);
     },
     pick(mask) {
-        return pick(this, mask);
+        return util_pick(this, mask);
     },
     omit(mask) {
         return omit(this, mask);
@@ -89737,7 +96733,7 @@ const ZodTransform = /*@__PURE__*/ $constructor("ZodTransform", (inst, def) => {
         return payload;
     };
 });
-function transform(fn) {
+function schemas_transform(fn) {
     return new ZodTransform({
         type: "transform",
         transform: fn,
@@ -90040,7 +97036,7 @@ function json(params) {
 function preprocess(fn, schema) {
     return new ZodPreprocess({
         type: "pipe",
-        in: transform(fn),
+        in: schemas_transform(fn),
         out: schema,
     });
 }
@@ -90624,7 +97620,7 @@ class RegistryClient {
                 await res.body?.cancel().catch(() => { });
                 throw this.unauthorized();
             }
-            const body = parseJson(await readDocument(res, MAX_TOKEN_BYTES, this.limits, `${this.what}: token`), `${this.what}: token`);
+            const body = registry_parseJson(await readDocument(res, MAX_TOKEN_BYTES, this.limits, `${this.what}: token`), `${this.what}: token`);
             const token = body?.token ?? body?.access_token;
             if (typeof token !== 'string' || !/^[\x21-\x7e]{1,8192}$/.test(token))
                 throw this.unauthorized();
@@ -90660,7 +97656,7 @@ class RegistryClient {
         const digest = digestOf(body, pinned ? pinned.split(':')[0] : 'sha256');
         if (pinned && digest !== pinned)
             throw new UserError(`${this.what}: ${what} does not match its digest (got ${digest})`);
-        const doc = parseJson(body, `${this.what}: ${what}`);
+        const doc = registry_parseJson(body, `${this.what}: ${what}`);
         const header = res.headers.get('content-type')?.split(';')[0]?.trim();
         const mediaType = header || (typeof doc?.mediaType === 'string' ? doc.mediaType : '');
         this.top = { digest, mediaType, size: body.length, body };
@@ -90692,7 +97688,7 @@ class RegistryClient {
                 throw new UserError(`${this.what}: ${kind ?? 'manifest'} ${digest} does not match its digest (got ${got})`);
             this.documents.set(digest, body);
         }
-        return parseJson(body, `${this.what}: ${digest}`);
+        return registry_parseJson(body, `${this.what}: ${digest}`);
     }
     /**
      * A blob's bytes, bounded in time. The engine hashes them as it measures them and checks the digest and the
@@ -90707,7 +97703,7 @@ class RegistryClient {
         return bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`);
     }
 }
-function parseJson(body, what) {
+function registry_parseJson(body, what) {
     try {
         return JSON.parse(body.toString('utf8'));
     }
@@ -90729,9 +97725,10 @@ function parseJson(body, what) {
 
 
 
+
 /** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
 function analyzeOptions(o, estimate = o.compressedEstimate, hash = !o.trustedArchive) {
-    return { files: o.files, estimate, keepEntries: o.files, hash };
+    return { files: o.files, estimate, keepEntries: o.files, hash, captureBudget: { remaining: CAPTURE_BUDGET } };
 }
 /**
  * Blobs stored under their digest must hash to it, and each layer's tar to the config's diff_id: an archive, a
@@ -91383,11 +98380,172 @@ function prose(value, max = 600) {
     return parts.map((p, i) => (i % 2 === 1 && i < parts.length - 1 ? escape_code(p, max) : escape_text(p, max))).join('');
 }
 
-;// CONCATENATED MODULE: ./src/report/files-change.ts
+;// CONCATENATED MODULE: ./src/report/format-md.ts
+
+/**
+ * The numbers as markdown cells show them: a no-break space between a number and its unit, so a narrow table
+ * column never wraps "−820.3 MB" into "−820.3" over "MB".
+ */
+const keep = (s) => s.replace(/(\d) (?=[kMGTPE]?B\b|%)/g, '$1\u00a0');
+const format_md_formatBytes = (n) => keep(format_formatBytes(n));
+const format_md_formatSignedBytes = (n) => keep(formatSignedBytes(n));
+const format_md_formatPercent = (f, digits) => keep(formatPercent(f, digits));
+const format_md_formatSignedPercent = (f, digits) => keep(formatSignedPercent(f, digits));
+
+;// CONCATENATED MODULE: ./src/report/packages.ts
+
 
 
 
 const COMPACT = { alignDelimiters: false };
+/** Package lines shown per ecosystem; the rest are summed in one line so the column still adds up. */
+const PACKAGE_LINES = 12;
+const NAMES = { deb: 'Debian (dpkg)', apk: 'Alpine (apk)', python: 'Python', node: 'npm' };
+/** "+3 added · −45 removed · 2 upgraded" for the ecosystem's summary. */
+function counts(e) {
+    const parts = [];
+    const c = e.counts;
+    if (c.added)
+        parts.push(`${c.added} added`);
+    if (c.removed)
+        parts.push(`${c.removed} removed`);
+    if (c.upgraded)
+        parts.push(`${c.upgraded} upgraded`);
+    if (c.downgraded)
+        parts.push(`${c.downgraded} downgraded`);
+    if (c.changed)
+        parts.push(`${c.changed} changed version`);
+    if (c.grown + c.shrunk)
+        parts.push(`${c.grown + c.shrunk} changed size`);
+    return parts.length ? parts.join(' · ') : 'no package changed';
+}
+function versionCell(p) {
+    if (p.kind === 'added')
+        return `added ${escape_code(p.headVersion ?? '', 40)}`;
+    if (p.kind === 'removed')
+        return `removed ${escape_code(p.baseVersion ?? '', 40)}`;
+    if (p.baseVersion !== p.headVersion)
+        return `${escape_code(p.baseVersion ?? '', 40)} → ${escape_code(p.headVersion ?? '', 40)}`;
+    return escape_code(p.headVersion ?? '', 40);
+}
+/** The layer that installed it, as the layer table names it: "PR 4" or "base 2". */
+function layerName(side, layer) {
+    return layer === null ? '' : `${side === 'head' ? 'PR' : 'base'}\u00a0${layer}`;
+}
+function shownName(p) {
+    return escape_code(p.name, 60);
+}
+function ecosystemTable(e, limit) {
+    const shown = e.changes.slice(0, limit);
+    const rest = e.changes.slice(limit);
+    const rows = [
+        [`${NAMES[e.ecosystem]} package`, 'Version', 'Change', 'Layer'],
+        ...shown.map((p) => [shownName(p), versionCell(p), format_md_formatSignedBytes(p.delta), layerName(p.side, p.layer)]),
+    ];
+    if (rest.length > 0) {
+        const sum = rest.reduce((s, p) => s + p.delta, 0);
+        rows.push([`_${rest.length} more packages_`, '', format_md_formatSignedBytes(sum), '']);
+    }
+    rows.push([`_not in any ${e.ecosystem} package_`, '', format_md_formatSignedBytes(e.unowned.delta), '']);
+    rows.push(['**final filesystem**', '', `**${format_md_formatSignedBytes(e.delta)}**`, '']);
+    return markdown_table_markdownTable(rows, { align: ['l', 'l', 'r', 'l'], ...COMPACT });
+}
+/** How many lines the section takes: short ones are shown open. */
+function lineCount(p) {
+    return p.ecosystems.reduce((s, e) => s + Math.min(e.changes.length, PACKAGE_LINES) + 2, 0);
+}
+/**
+ * The comment's "Packages" section: per ecosystem, the largest package changes with their bytes, then the bytes
+ * no package owns, adding up to the final filesystem's change. Null when no package database was found.
+ */
+function packagesMarkdown(p) {
+    const ecosystems = p.ecosystems.filter((e) => e.changes.length > 0 || e.unowned.delta !== 0);
+    if (ecosystems.length === 0 && p.notRead.length === 0)
+        return null;
+    const parts = [];
+    for (const e of ecosystems) {
+        if (parts.length)
+            parts.push('');
+        parts.push(`${NAMES[e.ecosystem]}: ${counts(e)}`, '', ecosystemTable(e, PACKAGE_LINES));
+        for (const n of e.notes.slice(0, 5))
+            parts.push('', `_${escape_text(n)}_`);
+    }
+    for (const n of p.notRead)
+        parts.push('', `_${n.side === 'head' ? 'PR' : 'base'}: ${escape_text(n.ecosystem)} not read: ${escape_text(n.reason)}_`);
+    const summary = ecosystems.map((e) => `${e.ecosystem} ${counts(e)}`).join('; ') || 'not read';
+    return { summary, body: parts.join('\n'), open: lineCount({ ...p, ecosystems }) <= 10 };
+}
+function packagesText(p) {
+    const out = [];
+    for (const e of p.ecosystems) {
+        if (e.changes.length === 0 && e.unowned.delta === 0)
+            continue;
+        out.push(`Packages: ${NAMES[e.ecosystem]} (${counts(e)})`);
+        for (const c of e.changes.slice(0, 30)) {
+            const version = c.kind === 'added'
+                ? `added ${c.headVersion}`
+                : c.kind === 'removed'
+                    ? `removed ${c.baseVersion}`
+                    : c.baseVersion !== c.headVersion
+                        ? `${c.baseVersion} -> ${c.headVersion}`
+                        : `${c.headVersion}`;
+            const where = c.layer === null ? '' : `  [${c.side === 'head' ? 'head' : 'base'} layer ${c.layer}]`;
+            out.push(`  ${formatSignedBytes(c.delta).padStart(10)}  ${c.name}${c.location ? ` (${c.location})` : ''}  ${version}${where}`);
+        }
+        const rest = e.changes.slice(30);
+        if (rest.length)
+            out.push(`  ${formatSignedBytes(rest.reduce((s, c) => s + c.delta, 0)).padStart(10)}  ${rest.length} more packages`);
+        out.push(`  ${formatSignedBytes(e.unowned.delta).padStart(10)}  not in any ${e.ecosystem} package`);
+        out.push(`  ${formatSignedBytes(e.delta).padStart(10)}  final filesystem`);
+        for (const n of e.notes)
+            out.push(`  note: ${n}`);
+    }
+    for (const n of p.notRead)
+        out.push(`Packages: ${n.ecosystem} not read in ${n.side}: ${n.reason}`);
+    return out;
+}
+/** `measure`: the largest packages of one image and each ecosystem's total. */
+function inventoryText(inv, limit = 15) {
+    const out = [];
+    for (const e of inv.ecosystems) {
+        const owned = e.packages.reduce((s, x) => s + x.bytes, 0);
+        out.push(`Packages: ${NAMES[e.ecosystem]}, ${e.packages.length} packages, ${format_formatBytes(owned)} (not in any package: ${format_formatBytes(e.unowned.bytes)})`);
+        for (const x of e.packages.slice(0, limit))
+            out.push(`  ${format_formatBytes(x.bytes).padStart(10)}  ${x.name} ${x.version}${x.location ? ` (${x.location})` : ''}`);
+        for (const n of e.notes)
+            out.push(`  note: ${n}`);
+    }
+    for (const n of inv.notRead)
+        out.push(`Packages: ${n.ecosystem} not read: ${n.reason}`);
+    if (inv.ecosystems.length === 0 && inv.notRead.length === 0)
+        out.push('Packages: no package database found');
+    return out;
+}
+function inventoryMarkdown(inv, limit = 10) {
+    if (inv.ecosystems.length === 0 && inv.notRead.length === 0)
+        return null;
+    const parts = [];
+    for (const e of inv.ecosystems) {
+        const owned = e.packages.reduce((s, x) => s + x.bytes, 0);
+        if (parts.length)
+            parts.push('');
+        parts.push(`${NAMES[e.ecosystem]}: ${e.packages.length} packages, ${format_md_formatBytes(owned)}; not in any package ${format_md_formatBytes(e.unowned.bytes)}`, '', markdown_table_markdownTable([
+            ['Package', 'Version', 'Size'],
+            ...e.packages.slice(0, limit).map((x) => [escape_code(x.name, 60), escape_code(x.version, 40), format_md_formatBytes(x.bytes)]),
+        ], { align: ['l', 'l', 'r'], ...COMPACT }));
+    }
+    for (const n of inv.notRead)
+        parts.push('', `_${escape_text(n.ecosystem)} not read: ${escape_text(n.reason)}_`);
+    return parts.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/files-change.ts
+
+
+
+
+
+const files_change_COMPACT = { alignDelimiters: false };
 /** Added and removed lines together, largest first: the reader wants the biggest movements, whichever way. */
 function merged(f, limit) {
     return [
@@ -91400,31 +98558,31 @@ function merged(f, limit) {
 }
 const shownPath = (l) => (l.dir ? `${l.path}/` : l.path);
 const files = (l) => (l.dir ? `${l.files} files` : '');
-/** Head layers by index, base layers in parentheses (as in the layer table). */
+/** Head layers by index, base layers in parentheses (in the terminal's layer list). */
 const layerOf = (l) => (l.sign > 0 ? String(l.layer) : `(${l.layer})`);
 function filesChangeMarkdown(f) {
     const lines = merged(f, 15);
     if (lines.length === 0)
         return null;
     const parts = [
-        `Final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} new or larger files, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or smaller.`,
+        `Final filesystem: ${format_md_formatSignedBytes(f.added.bytes)} in ${f.added.files} new or larger files, ${format_md_formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or smaller.`,
         '',
         markdown_table_markdownTable([
-            ['Path', 'Change', 'Files', 'Layer', 'Instruction'],
+            // The layer table carries each layer's instruction once; here the layer is named, as it names it.
+            ['Path', 'Change', 'Files', 'Layer'],
             ...lines.map((l) => [
                 escape_code(shownPath(l)),
-                formatSignedBytes(l.sign * l.bytes),
+                format_md_formatSignedBytes(l.sign * l.bytes),
                 files(l),
-                layerOf(l),
-                escape_code(l.instruction, 60),
+                layerName(l.sign > 0 ? 'head' : 'base', l.layer),
             ]),
-        ], { align: ['l', 'r', 'r', 'r', 'l'], ...COMPACT }),
+        ], { align: ['l', 'r', 'r', 'l'], ...files_change_COMPACT }),
     ];
     for (const layer of f.layers) {
         if (layer.lines.length === 0)
             continue;
-        const what = layer.lines.map((l) => `${escape_code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ');
-        parts.push('', `- Layer ${layer.headIndex} ${escape_code(layer.instruction, 80)} (${layer.status}, ${formatSignedBytes(layer.bytes)} written): ${what}`);
+        const what = layer.lines.map((l) => `${escape_code(shownPath(l))} ${format_md_formatSignedBytes(l.bytes)}`).join(' · ');
+        parts.push('', `- Layer ${layer.headIndex} ${escape_code(layer.instruction, 80)} (${layer.status}, ${format_md_formatSignedBytes(layer.bytes)} written): ${what}`);
     }
     return parts.join('\n');
 }
@@ -91452,7 +98610,7 @@ function filesChangeText(f) {
 function saving(f) {
     if (f.bytes === 0)
         return '';
-    return `${f.estimate ? '≈ ' : ''}−${format_formatBytes(f.bytes)}`;
+    return `${f.estimate ? '≈ ' : ''}−${format_md_formatBytes(f.bytes)}`;
 }
 function findingsMarkdown(findings) {
     return findings
@@ -91467,7 +98625,7 @@ function findingsMarkdown(findings) {
 function findingsText(findings) {
     return findings.map((f) => {
         const where = f.layer !== null ? ` [layer ${f.layer}]` : '';
-        const s = saving(f);
+        const s = saving(f).replace(/\u00a0/g, ' ');
         return `  ${(s || '—').padStart(11)}  ${f.message}${where}\n               fix: ${f.fix.replace(/`/g, '')}${f.paths.length ? `\n               e.g. ${f.paths.join(', ')}` : ''}`;
     });
 }
@@ -91510,6 +98668,8 @@ function describeRules(r) {
 
 
 
+
+
 const COMMENT_LIMIT = 65536;
 /** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
 const comparison_markdown_COMPACT = { alignDelimiters: false };
@@ -91543,7 +98703,7 @@ function changeIcon(percent) {
 function change(t, bold) {
     if (t.delta === null)
         return 'new';
-    const s = `${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)})`;
+    const s = `${format_md_formatSignedBytes(t.delta)} (${format_md_formatSignedPercent(t.percent)})`;
     return (bold ? `**${s}**` : s) + changeIcon(t.percent);
 }
 function headline(c, ctx) {
@@ -91551,7 +98711,7 @@ function headline(c, ctx) {
     const t = compare_judgedTotals(c);
     let what = '';
     if (t.percent !== null && t.delta !== null) {
-        const pct = Math.abs(t.percent * 100).toFixed(t.percent !== 0 && Math.abs(t.percent) < 0.01 ? 1 : 0);
+        const pct = headlinePercent(t.percent);
         what =
             t.delta < 0
                 ? ` · ${escape_code(ctx.name)} is ${pct} % smaller`
@@ -91560,7 +98720,7 @@ function headline(c, ctx) {
                     : ` · ${escape_code(ctx.name)} is unchanged`;
     }
     else if (c.base === null) {
-        what = ` · ${escape_code(ctx.name)} is ${format_formatBytes(t.head)} (no base to compare)`;
+        what = ` · ${escape_code(ctx.name)} is ${format_md_formatBytes(t.head)} (no base to compare)`;
     }
     return `### 🐳 Docker image size — ${mark}${what}`;
 }
@@ -91571,14 +98731,14 @@ function summaryTable(c, ctx) {
         ['Image', base, 'This PR', 'Change'],
         [
             `${escape_code(ctx.name)} (${escape_text(c.head.platform)})`,
-            format_formatBytes(c.uncompressed.base),
-            format_formatBytes(c.uncompressed.head),
+            format_md_formatBytes(c.uncompressed.base),
+            format_md_formatBytes(c.uncompressed.head),
             change(c.uncompressed, c.rules.metric === 'uncompressed'),
         ],
         [
             `${escape_code(ctx.name)} compressed (pull)${est}`,
-            format_formatBytes(c.compressed.base),
-            format_formatBytes(c.compressed.head),
+            format_md_formatBytes(c.compressed.base),
+            format_md_formatBytes(c.compressed.head),
             change(c.compressed, c.rules.metric === 'compressed'),
         ],
         [
@@ -91589,7 +98749,7 @@ function summaryTable(c, ctx) {
         ],
     ];
     if (c.newToPull !== null)
-        rows.push([`New to pull for a host that has ${escape_code(ctx.baseLabel)}`, '', format_formatBytes(c.newToPull), '']);
+        rows.push([`New to pull for a host that has ${escape_code(ctx.baseLabel)}`, '', format_md_formatBytes(c.newToPull), '']);
     return markdown_table_markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
 }
 function signed(n) {
@@ -91612,17 +98772,18 @@ function rulesLine(c) {
 function layerTable(rows, limit) {
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
-    const statusText = (r) => r.status === 'changed' ? formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
+    const statusText = (r) => r.status === 'changed' ? format_md_formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
     const table = markdown_table_markdownTable([
-        ['#', 'Instruction', 'Base', 'PR', 'Change'],
+        ['Base layer', 'PR layer', 'Instruction', 'Base', 'PR', 'Change'],
         ...shown.map((r) => [
-            r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex),
+            r.baseIndex === null ? '' : layerName('base', r.baseIndex),
+            r.headIndex === null ? '' : layerName('head', r.headIndex),
             escape_code(r.instruction),
-            format_formatBytes(r.base?.uncompressedBytes ?? null),
-            format_formatBytes(r.head?.uncompressedBytes ?? null),
-            r.status === 'new' || r.status === 'removed' ? `${r.status} (${formatSignedBytes(r.delta)})` : statusText(r),
+            format_md_formatBytes(r.base?.uncompressedBytes ?? null),
+            format_md_formatBytes(r.head?.uncompressedBytes ?? null),
+            r.status === 'new' || r.status === 'removed' ? `${r.status} (${format_md_formatSignedBytes(r.delta)})` : statusText(r),
         ]),
-    ], { align: ['r', 'l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
+    ], { align: ['l', 'l', 'l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
     const more = rows.length - shown.length;
     return more > 0
         ? `${table}\n\n_${more} more layers not shown (the comment is limited to ${COMMENT_LIMIT} characters; the job summary and the JSON report have them all)._`
@@ -91633,13 +98794,17 @@ function wasteSection(c) {
     if (!w)
         return null;
     const bw = c.base?.waste;
+    // dive divides by the bytes of the layers above the first: with none, the share is not defined, so not shown.
+    const share = w.userWastedPercent === null
+        ? ''
+        : ` · ${format_md_formatPercent(w.userWastedPercent)} of the bytes in the layers above the first`;
     const lines = [
-        `Efficiency ${formatPercent(w.efficiency, 2)}${bw ? ` (base ${formatPercent(bw.efficiency, 2)})` : ''} · wasted ${format_formatBytes(w.wastedBytes)}${bw ? ` (base ${format_formatBytes(bw.wastedBytes)})` : ''} · ${formatPercent(w.userWastedPercent)} of the user layers`,
+        `Efficiency ${format_md_formatPercent(w.efficiency, 2)}${bw ? ` (base ${format_md_formatPercent(bw.efficiency, 2)})` : ''} · wasted ${format_md_formatBytes(w.wastedBytes)}${bw ? ` (base ${format_md_formatBytes(bw.wastedBytes)})` : ''}${share}`,
     ];
     if (w.files.length > 0) {
         lines.push('', markdown_table_markdownTable([
             ['Path', 'Copies', 'Wasted'],
-            ...w.files.slice(0, 10).map((f) => [escape_code(f.path), String(f.count), format_formatBytes(f.wastedBytes)]),
+            ...w.files.slice(0, 10).map((f) => [escape_code(f.path), String(f.count), format_md_formatBytes(f.wastedBytes)]),
         ], { align: ['l', 'r', 'r'], ...comparison_markdown_COMPACT }));
     }
     return lines.join('\n');
@@ -91650,6 +98815,9 @@ function sections(c, ctx, limit) {
     if (c.baseMissingReason)
         parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
     parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+    const packages = c.packages ? packagesMarkdown(c.packages) : null;
+    if (packages)
+        parts.push('', `<details${packages.open ? ' open' : ''}><summary>Packages (${escape_html(packages.summary)})</summary>`, '', packages.body, '', '</details>');
     const files = c.files ? filesChangeMarkdown(c.files) : null;
     if (files)
         parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
@@ -91752,6 +98920,7 @@ function renderEntriesMarkdown(entries, commentKey) {
 
 
 
+
 /** `compare` output for a terminal. */
 function renderComparisonText(c, names) {
     const row = (label, b, h, d) => `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
@@ -91773,6 +98942,9 @@ function renderComparisonText(c, names) {
         const idx = r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex);
         lines.push(`  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`);
     }
+    const packages = c.packages ? packagesText(c.packages) : [];
+    if (packages.length)
+        lines.push('', ...packages);
     if (c.files)
         lines.push('', ...filesChangeText(c.files));
     if (c.newFindings && c.newFindings.length > 0)
@@ -91847,7 +99019,7 @@ async function compareCommand(argv, io) {
     });
     for (const r of [base, head])
         withFindings(r, { dockerfile: null });
-    return emitComparison(compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
+    return emitComparison(compare_compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
 }
 
 ;// CONCATENATED MODULE: ./src/run/redact.ts
@@ -91919,7 +99091,7 @@ function cleanUpOnSignal(cleanups, say) {
 }
 
 // EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
+var external_string_decoder_ = __nccwpck_require__(5574);
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
 // EXTERNAL MODULE: external "events"
@@ -93518,7 +100690,7 @@ async function measureTarget(target, ctx, log, cleanups) {
         platform: head.platform,
         baseLabel,
         baseSource: sides.baseSource,
-        comparison: compare(sides.base?.[i] ?? null, head, target.rules, {
+        comparison: compare_compare(sides.base?.[i] ?? null, head, target.rules, {
             baseMissingReason: sides.baseMissing,
             approved: ctx.approved,
         }),
@@ -93664,6 +100836,7 @@ async function diffCommand(argv, io) {
 
 
 
+
 function renderImageMarkdown(r) {
     const est = r.compressedIsEstimate ? ' (estimated)' : '';
     const summary = markdown_table_markdownTable([
@@ -93671,8 +100844,8 @@ function renderImageMarkdown(r) {
         [
             escape_code(r.reference),
             escape_text(r.platform),
-            format_formatBytes(r.uncompressedBytes),
-            format_formatBytes(r.compressedBytes) + est,
+            format_md_formatBytes(r.uncompressedBytes),
+            format_md_formatBytes(r.compressedBytes) + est,
             String(r.layerCount),
         ],
     ], { align: ['l', 'l', 'r', 'r', 'r'] });
@@ -93681,8 +100854,8 @@ function renderImageMarkdown(r) {
         ...r.layers.map((l) => [
             String(l.index),
             escape_code(l.instruction),
-            format_formatBytes(l.uncompressedBytes),
-            format_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
+            format_md_formatBytes(l.uncompressedBytes),
+            format_md_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
             l.files === null ? '—' : String(l.files),
         ]),
     ], { align: ['r', 'l', 'r', 'r', 'r'] });
@@ -93698,8 +100871,11 @@ function renderImageMarkdown(r) {
         '</details>',
     ];
     if (r.waste) {
-        parts.push('', `Waste (dive's definitions): ${format_formatBytes(r.waste.wastedBytes)} wasted, efficiency ${formatPercent(r.waste.efficiency, 2)}`);
+        parts.push('', `Waste (dive's definitions): ${format_md_formatBytes(r.waste.wastedBytes)} wasted, efficiency ${format_md_formatPercent(r.waste.efficiency, 2)}`);
     }
+    const packages = r.packages ? inventoryMarkdown(r.packages) : null;
+    if (packages)
+        parts.push('', '<details><summary>Packages (largest first)</summary>', '', packages, '', '</details>');
     if (r.findings && r.findings.length > 0) {
         parts.push('', '<details><summary>How to shrink (measured)</summary>', '', findingsMarkdown(r.findings), '', '</details>');
     }
@@ -93707,6 +100883,7 @@ function renderImageMarkdown(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/image-text.ts
+
 
 
 function pad(rows, right) {
@@ -93756,6 +100933,8 @@ function renderImageText(r) {
         lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
         lines.push(...pad(wrows, [true, true, false]));
     }
+    if (r.packages)
+        lines.push('', ...inventoryText(r.packages));
     if (r.findings && r.findings.length > 0)
         lines.push('', 'How to shrink (measured savings, uncompressed)', ...findingsText(r.findings));
     return lines.join('\n') + '\n';
@@ -94020,7 +101199,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 5574:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
