@@ -1,5 +1,5 @@
 /**
- * npm run bench (BENCH_ONLY=flows: the flows alone): speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * npm run bench (BENCH_ONLY=flows: the flows alone; BENCH_ONLY=measure: the measuring figures alone): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
  *   full measure / (docker save | gzip -6)         target ≤ 0.6
@@ -151,47 +151,49 @@ try {
     row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
   }
 
-  // The action's own time beyond the two builds, on the seed-style example: a repository whose base commit has
-  // the single-stage Dockerfile and whose PR has the multi-stage one, built without cache as a runner without one
-  // does. The whole flow (`diff`: worktree, both builds, measuring, comparing, rendering) against the same two
-  // builds run alone, interleaved; the difference is what the tool adds.
-  const example = join(root, 'examples/hello-c');
-  const repo = join(tmp, 'repo');
-  sh(
-    `mkdir -p ${repo} && cd ${repo} && git init -q -b main && cp ${example}/hello.c . && ` +
-      `cp ${example}/Dockerfile.single Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm base && ` +
-      `cp ${example}/Dockerfile.multi Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm pr`,
-  );
-  // Both image stores: the classic one keeps layers uncompressed (the compressed size is estimated, which costs
-  // CPU), the containerd one (Docker 29+ installs) keeps them compressed (BuildKit compresses while building).
-  // The docker-container builder is what docker/setup-buildx-action creates on runners: BuildKit compresses each
-  // layer when it exports, so the action reads exact sizes from a second output instead of estimating.
-  const stores: [string, string, string, number][] = [
-    ['docker driver, classic store', 'unix:///var/run/docker.sock', '', 0.1],
-    ['docker driver, containerd store', 'unix:///tmp/docker-containerd/docker.sock', '', 0.1],
-    ['docker-container builder, classic store', 'unix:///var/run/docker.sock', 'dsg-container', 0.05],
-  ];
-  for (const [label, host, builder, target] of stores) {
-    const env = `DOCKER_HOST=${host}`;
-    const b = builder ? `--builder ${builder}` : '';
-    const build = (k: string) =>
-      `${env} docker buildx build ${b} --progress=quiet --no-cache --load -t dsg-bench-hello:${k} -f ${example}/Dockerfile.${k} ${example}`;
-    const builds: number[] = [];
-    const whole: number[] = [];
-    for (let i = 0; i < FLOW_ROUNDS; i++) {
-      builds.push(timed(`${build('single')} && ${build('multi')}`).seconds);
-      whole.push(
-        timed(`cd ${repo} && ${env} ${cli} diff --base-ref HEAD~1 ${b} --no-cache --format markdown > /dev/null 2>&1`)
-          .seconds,
-      );
+  if (process.env.BENCH_ONLY !== 'measure') {
+    // The action's own time beyond the two builds, on the seed-style example: a repository whose base commit has
+    // the single-stage Dockerfile and whose PR has the multi-stage one, built without cache as a runner without one
+    // does. The whole flow (`diff`: worktree, both builds, measuring, comparing, rendering) against the same two
+    // builds run alone, interleaved; the difference is what the tool adds.
+    const example = join(root, 'examples/hello-c');
+    const repo = join(tmp, 'repo');
+    sh(
+      `mkdir -p ${repo} && cd ${repo} && git init -q -b main && cp ${example}/hello.c . && ` +
+        `cp ${example}/Dockerfile.single Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm base && ` +
+        `cp ${example}/Dockerfile.multi Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm pr`,
+    );
+    // Both image stores: the classic one keeps layers uncompressed (the compressed size is estimated, which costs
+    // CPU), the containerd one (Docker 29+ installs) keeps them compressed (BuildKit compresses while building).
+    // The docker-container builder is what docker/setup-buildx-action creates on runners: BuildKit compresses each
+    // layer when it exports, so the action reads exact sizes from a second output instead of estimating.
+    const stores: [string, string, string, number][] = [
+      ['docker driver, classic store', 'unix:///var/run/docker.sock', '', 0.1],
+      ['docker driver, containerd store', 'unix:///tmp/docker-containerd/docker.sock', '', 0.1],
+      ['docker-container builder, classic store', 'unix:///var/run/docker.sock', 'dsg-container', 0.05],
+    ];
+    for (const [label, host, builder, target] of stores) {
+      const env = `DOCKER_HOST=${host}`;
+      const b = builder ? `--builder ${builder}` : '';
+      const build = (k: string) =>
+        `${env} docker buildx build ${b} --progress=quiet --no-cache --load -t dsg-bench-hello:${k} -f ${example}/Dockerfile.${k} ${example}`;
+      const builds: number[] = [];
+      const whole: number[] = [];
+      for (let i = 0; i < FLOW_ROUNDS; i++) {
+        builds.push(timed(`${build('single')} && ${build('multi')}`).seconds);
+        whole.push(
+          timed(`cd ${repo} && ${env} ${cli} diff --base-ref HEAD~1 ${b} --no-cache --format markdown > /dev/null 2>&1`)
+            .seconds,
+        );
+      }
+      console.log(`  ${label}: builds ${builds.map((x) => x.toFixed(1) + ' s').join('  ')}`);
+      console.log(`  ${label}: whole  ${whole.map((x) => x.toFixed(1) + ' s').join('  ')}`);
+      // Each round's pair ran back to back, so the ratio is taken per round and the rounds averaged.
+      const ratios = builds.map((b, i) => Math.max(0, whole[i]! - b) / b);
+      const ratio = ratios.reduce((x, y) => x + y, 0) / ratios.length;
+      row(`own time / the two builds, ${label}`, ratio.toFixed(2), `≤ ${target.toFixed(2)}`, ratio <= target);
+      sh(`${env} docker image rm dsg-bench-hello:single dsg-bench-hello:multi`);
     }
-    console.log(`  ${label}: builds ${builds.map((x) => x.toFixed(1) + ' s').join('  ')}`);
-    console.log(`  ${label}: whole  ${whole.map((x) => x.toFixed(1) + ' s').join('  ')}`);
-    // Each round's pair ran back to back, so the ratio is taken per round and the rounds averaged.
-    const ratios = builds.map((b, i) => Math.max(0, whole[i]! - b) / b);
-    const ratio = ratios.reduce((x, y) => x + y, 0) / ratios.length;
-    row(`own time / the two builds, ${label}`, ratio.toFixed(2), `≤ ${target.toFixed(2)}`, ratio <= target);
-    sh(`${env} docker image rm dsg-bench-hello:single dsg-bench-hello:multi`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

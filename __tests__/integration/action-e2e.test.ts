@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Comparison } from '../../src/model/comparison.js';
+import { randomBytes } from '../helpers/archives.js';
 import { CLASSIC, docker, requireDaemons, skopeoCopyArgs } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { archiveOf, layoutOf, tarHeader } from '../helpers/hostile.js';
@@ -260,6 +262,44 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     // Read for metadata only: no layer was downloaded, so there are no per-file numbers for the base.
     expect(base.layers.every((l: { files: number | null }) => l.files === null)).toBe(true);
     expect(r.outputs['base-compressed-size']).toBe(String(base.compressedBytes));
+  });
+
+  it('names the package a commit adds, with its exact bytes and the layer that installed it', async () => {
+    // A .deb made here by dpkg-deb: its one file is 2,000,000 bytes, which is what the package owns.
+    const root = join(tmp, 'dsg-bloat');
+    execFileSync('mkdir', ['-p', join(root, 'DEBIAN'), join(root, 'usr/share/dsg-bloat')]);
+    writeFileSync(
+      join(root, 'DEBIAN/control'),
+      'Package: dsg-bloat\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: test\n',
+    );
+    writeFileSync(join(root, 'usr/share/dsg-bloat/data.bin'), randomBytes(2_000_000, 3));
+    git('checkout', '-q', '-B', 'adds-package', baseSha);
+    execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, join(repo, 'dsg-bloat.deb')], { stdio: 'ignore' });
+    const addSha = commit(
+      {
+        Dockerfile: SINGLE.replace(
+          'CMD ["hello"]',
+          'COPY dsg-bloat.deb /tmp/\nRUN dpkg -i /tmp/dsg-bloat.deb && rm /tmp/dsg-bloat.deb\nCMD ["hello"]',
+        ),
+      },
+      'adds a package',
+    );
+    const r = await runAction(addSha, baseSha, {
+      'build-args': `NPM_TOKEN=${SECRET}`,
+      'max-increase': '10MB',
+      'comment-key': 'adds-package',
+    });
+    expect(r.code, r.stdout).toBe(0);
+    const c = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries[0].comparison as Comparison;
+    const deb = c.packages!.ecosystems.find((e) => e.ecosystem === 'deb')!;
+    expect(deb.changes).toEqual([
+      expect.objectContaining({ name: 'dsg-bloat', kind: 'added', headVersion: '1.0', delta: 2_000_000, side: 'head' }),
+    ]);
+    const layer = deb.changes[0]!.layer!;
+    expect(layer).toBe(c.head.layerCount - 1);
+    expect(c.head.layers[layer]!.instruction).toMatch(/dpkg -i \/tmp\/dsg-bloat\.deb/);
+    expect(r.summary).toContain(`| \`dsg-bloat\` | added \`1.0\` | +2\u00a0MB | PR\u00a0${layer} |`);
+    expect(r.summary.indexOf('Packages (deb 1 added)')).toBeLessThan(r.summary.indexOf('Where the bytes are'));
   });
 
   it('rejects a bad input with one line naming it', async () => {

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ImageReport } from '../../src/model/image-report.js';
+import { tarOf } from '../helpers/archives.js';
 import { archiveOf, hostileCases, layoutOf, zstdBomb } from '../helpers/hostile.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -90,5 +92,70 @@ describe('hostile archives and layouts (issue 9 §10–§15)', async () => {
 
   it('leaves nothing behind in its temporary directory', () => {
     expect(readdirSync(tmp).filter((f) => f.startsWith('docker-size-guard-'))).toEqual([]);
+  });
+});
+
+describe('hostile package databases (issue 11)', () => {
+  async function measureLayers(name: string, layers: Buffer[]) {
+    const path = join(tmp, `${name}.tar`);
+    writeFileSync(path, await archiveOf(layoutOf(layers)));
+    const r = dsgMeasured(['measure', `oci-archive:${path}`, '--format', 'json'], 120_000);
+    rmSync(path);
+    return r;
+  }
+
+  it('a 100 MB dpkg status is counted and skipped with one note, in bounded memory', async () => {
+    const layer = await tarOf([
+      { name: 'var/lib/dpkg/status', content: 100 * 1024 * 1024 },
+      { name: 'var/lib/dpkg/info/x.list', content: '/etc/x\n' },
+    ]);
+    const r = await measureLayers('big-status', [layer]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as ImageReport;
+    expect(report.packages!.ecosystems).toEqual([]);
+    expect(report.packages!.notRead).toEqual([
+      { ecosystem: 'deb', reason: '/var/lib/dpkg/status is 104857600 bytes, over the limit for a package database' },
+    ]);
+    expect(r.rssMb).toBeLessThan(160);
+  });
+
+  it('huge package counts, malformed stanzas and ../ paths in file lists and RECORDs: notes, never a crash', async () => {
+    const stanzas = Array.from(
+      { length: 120_000 },
+      (_, i) => `Package: p${i}\nStatus: install ok installed\nVersion: 1`,
+    );
+    stanzas.splice(3, 0, 'garbage without a colon\n: empty name');
+    const escapes = '../'.repeat(40) + 'etc/shadow\n';
+    const layer = await tarOf([
+      { name: 'var/lib/dpkg/status', content: stanzas.join('\n\n') },
+      { name: 'var/lib/dpkg/info/p0.list', content: escapes.repeat(20_000) },
+      {
+        name: 'usr/lib/python3/dist-packages/evil-1.0.dist-info/RECORD',
+        content: `${escapes.trim()},,\n`.repeat(5000),
+      },
+      { name: 'usr/lib/python3/dist-packages/evil-1.0.dist-info/METADATA', content: 'Name: evil\nVersion: 1.0\n' },
+      { name: 'etc/shadow', content: 'not owned\n' },
+    ]);
+    const r = await measureLayers('many-packages', [layer]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const p = (JSON.parse(r.stdout) as ImageReport).packages!;
+    const deb = p.ecosystems.find((e) => e.ecosystem === 'deb')!;
+    expect(deb.packages).toHaveLength(50_000);
+    expect(deb.notes).toEqual(
+      expect.arrayContaining([
+        'more than 50000 packages: read the first 50000',
+        '2 malformed lines in the package database skipped',
+        "20000 paths outside the image's root ignored",
+      ]),
+    );
+    const py = p.ecosystems.find((e) => e.ecosystem === 'python')!;
+    expect(py.packages).toMatchObject([{ name: 'evil', bytes: expect.any(Number) }]);
+    expect(py.notes).toEqual(["5000 paths outside the image's root ignored"]);
+    // Nothing outside the image's root was ever looked up: /etc/shadow stays unowned.
+    for (const e of p.ecosystems)
+      expect(e.packages.reduce((s, x) => s + x.bytes, 0) + e.unowned.bytes).toBe(p.finalBytes);
+    expect(r.rssMb).toBeLessThan(200);
   });
 });

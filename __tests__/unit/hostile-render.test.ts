@@ -44,9 +44,24 @@ const finding = (over: Partial<Finding> = {}): Finding => ({
   ...over,
 });
 
+/** Package databases are the image's text: names, versions, locations and notes all hostile. */
+const packages = (version: string) => ({
+  finalBytes: 90 * MB,
+  ecosystems: (['deb', 'python', 'node'] as const).map((ecosystem) => ({
+    ecosystem,
+    packages: [
+      { name: EVIL, version, location: EVIL, bytes: MB, files: 1, declaredBytes: null, layer: 0 },
+      { name: `${EVIL}2`, version, arch: EVIL, source: EVIL, bytes: MB, files: 1, declaredBytes: null, layer: 0 },
+    ],
+    unowned: { bytes: 88 * MB, files: 1 },
+    notes: [EVIL],
+  })),
+  notRead: [{ ecosystem: EVIL, reason: EVIL }],
+});
+
 function forgedReport(entries: number): RunReport {
   const rules = parseRules({ 'max-increase': '10MB' }, (n) => n);
-  const base = report([{ id: 'os', size: 80 * MB, instruction: EVIL }]);
+  const base = report([{ id: 'os', size: 80 * MB, instruction: EVIL }], { packages: packages(`${EVIL}1`) });
   const head = report(
     [
       { id: 'os', size: 80 * MB, instruction: EVIL },
@@ -56,6 +71,7 @@ function forgedReport(entries: number): RunReport {
       reference: EVIL,
       platform: EVIL,
       findings: [finding()],
+      packages: packages(`${EVIL}2`),
       waste: {
         efficiency: 0.5,
         wastedBytes: MB,
@@ -104,6 +120,9 @@ describe('a forged report rendered as GitHub renders it', () => {
       expect(detailsBalanced(body)).toBe(true);
       expect(tablesIntact(body)).toBe(true);
       expect(body.split(marker('api')).length).toBe(2);
+      // The package section is there, with the hostile names, versions, notes and notRead lines in it.
+      expect(body).toContain('<summary>Packages (deb 2 upgraded; python 2 changed version; node 2 changed version)');
+      expect(body).toContain('not read: ');
       // The fix sentence is the rule's, not the report's.
       expect(body).toContain(`: ${prose(RULE_FIXES['package-cache'])}.`);
     });

@@ -17,6 +17,36 @@ const multi = report([
 ]);
 const ctx = { name: 'api', baseLabel: 'main', commentKey: 'api' };
 
+const pkg = (name: string, version: string, bytes: number, layer: number) => ({
+  name,
+  version,
+  arch: 'amd64',
+  bytes,
+  files: 10,
+  declaredBytes: null,
+  layer,
+});
+/** The same two images with packages read: the toolchain gone, openssl upgraded, a new package in the PR. */
+const withPackages = (
+  r: ReturnType<typeof report>,
+  finalBytes: number,
+  packages: ReturnType<typeof pkg>[],
+): ReturnType<typeof report> => ({
+  ...r,
+  packages: {
+    finalBytes,
+    ecosystems: [
+      {
+        ecosystem: 'deb',
+        packages,
+        unowned: { bytes: finalBytes - packages.reduce((s, p) => s + p.bytes, 0), files: 5 },
+        notes: [],
+      },
+    ],
+    notRead: [],
+  },
+});
+
 describe('the PR comment', () => {
   it('matches the snapshot for a multi-stage reduction', () => {
     const c = compare(
@@ -25,6 +55,55 @@ describe('the PR comment', () => {
       parseRules({ 'max-increase': '10MB', 'max-size': '500MB' }, (n) => n),
     );
     expect(renderComparisonMarkdown(c, ctx)).toMatchSnapshot();
+  });
+
+  it('lists package changes before the paths, adding up to the final filesystem, numbers kept with their units', () => {
+    const c = compare(
+      withPackages(single, 1000 * MB, [
+        pkg('gcc-12', '12.2.0-14', 69_815_987, 1),
+        pkg('cpp-12', '12.2.0-14', 34_644_134, 1),
+        pkg('openssl', '3.0.11-1~deb12u2', 2_000_000, 0),
+      ]),
+      withPackages(multi, 122 * MB, [
+        pkg('openssl', '3.0.13-1~deb12u1', 2_100_000, 0),
+        pkg('curl', '7.88.1', 500_000, 2),
+      ]),
+      parseRules({}, (n) => n),
+    );
+    const body = renderComparisonMarkdown(c, ctx);
+    const section = body.slice(body.indexOf('<details open><summary>Packages'));
+    expect(section).toContain('| `gcc-12` | removed `12.2.0-14` | −69.8\u00a0MB | base\u00a01 |');
+    expect(section).toContain('| `openssl` | `3.0.11-1~deb12u2` → `3.0.13-1~deb12u1` | +100\u00a0kB | PR\u00a00 |');
+    expect(section).toContain('| `curl` | added `7.88.1` | +500\u00a0kB | PR\u00a02 |');
+    expect(section).toContain('| **final filesystem** | | **−878\u00a0MB** | |');
+    expect(body.indexOf('Packages (')).toBeGreaterThan(body.indexOf('<summary>Layers'));
+  });
+
+  it('never rounds a headline to 100 % or 0 % when the change is not exactly that', () => {
+    const tiny = report([{ id: 'os', size: 4_600_000, instruction: 'ADD rootfs' }]);
+    const huge = report([{ id: 'os', size: 1_230_000_000, instruction: 'ADD rootfs' }]);
+    expect(
+      renderComparisonMarkdown(
+        compare(
+          huge,
+          tiny,
+          parseRules({}, (n) => n),
+        ),
+        ctx,
+      ).split('\n')[0],
+    ).toContain('is 99.6 % smaller');
+    const a = report([{ id: 'a', size: 1_000_000_000, instruction: 'ADD rootfs' }]);
+    const b = report([{ id: 'b', size: 1_000_000_400, instruction: 'ADD rootfs' }]);
+    expect(
+      renderComparisonMarkdown(
+        compare(
+          a,
+          b,
+          parseRules({}, (n) => n),
+        ),
+        ctx,
+      ).split('\n')[0],
+    ).toContain('is 0.00004 % larger');
   });
 
   it('leads with ❌ and the violated rule when failing', () => {
