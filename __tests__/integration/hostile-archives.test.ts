@@ -18,6 +18,7 @@ export function dsgMeasured(args: string[], timeoutMs = 120_000) {
   const r = spawnSync('/usr/bin/time', ['-q', '-f', 'MAXRSS=%M', 'node', cli, ...args], {
     encoding: 'utf8',
     timeout: timeoutMs,
+    maxBuffer: 1 << 28,
     env: { ...process.env, TMPDIR: tmp },
   });
   const rss = Number(/MAXRSS=(\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;

@@ -82334,22 +82334,30 @@ function readApk(input) {
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = '/var/lib/dpkg/status.d/';
 const INFO = '/var/lib/dpkg/info/';
+/** The fields read; the rest of a paragraph (descriptions, conffiles, dependencies) is skipped unkept. */
+const FIELDS = new Set(['Package', 'Status', 'Version', 'Architecture', 'Source', 'Installed-Size']);
 /**
  * deb822 paragraphs (dpkg's `status`, distroless' `status.d/*`): `Field: value`, continuation lines start with a
- * space or a tab, paragraphs are separated by blank lines. Only the first line of a field is kept (the fields read
- * here have one); a line that is neither is counted as malformed and skipped.
+ * space or a tab, paragraphs are separated by blank lines. Only the fields read here are kept, and of each its
+ * first line; a line that is neither a field nor a continuation is counted as malformed and skipped. The text is
+ * walked line by line without splitting it, so a large database costs its packages, not its lines.
  */
 function parseStanzas(text, limit = MAX_PACKAGES) {
     const stanzas = [];
     let malformed = 0;
     let cur = null;
-    for (const line of reader_lines(text)) {
+    let started = false;
+    for (let at = 0; at <= text.length && stanzas.length < limit;) {
+        let end = text.indexOf('\n', at);
+        if (end < 0)
+            end = text.length;
+        const line = text.slice(at, end);
+        at = end + 1;
         if (line.trim() === '') {
-            if (cur)
-                stanzas.push(cur);
+            if (started)
+                stanzas.push(cur ?? new Map());
             cur = null;
-            if (stanzas.length >= limit)
-                break;
+            started = false;
             continue;
         }
         if (line.startsWith(' ') || line.startsWith('\t'))
@@ -82359,11 +82367,13 @@ function parseStanzas(text, limit = MAX_PACKAGES) {
             malformed += 1;
             continue;
         }
-        cur ??= new Map();
-        cur.set(line.slice(0, colon), line.slice(colon + 1).trim());
+        started = true;
+        const field = line.slice(0, colon);
+        if (FIELDS.has(field))
+            (cur ??= new Map()).set(field, line.slice(colon + 1).trim());
     }
-    if (cur && stanzas.length < limit)
-        stanzas.push(cur);
+    if (started && stanzas.length < limit)
+        stanzas.push(cur ?? new Map());
     return { stanzas, malformed };
 }
 const INSTALLED_STATES = new Set([

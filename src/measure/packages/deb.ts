@@ -6,20 +6,29 @@ const INFO = '/var/lib/dpkg/info/';
 
 export type Stanza = Map<string, string>;
 
+/** The fields read; the rest of a paragraph (descriptions, conffiles, dependencies) is skipped unkept. */
+const FIELDS = new Set(['Package', 'Status', 'Version', 'Architecture', 'Source', 'Installed-Size']);
+
 /**
  * deb822 paragraphs (dpkg's `status`, distroless' `status.d/*`): `Field: value`, continuation lines start with a
- * space or a tab, paragraphs are separated by blank lines. Only the first line of a field is kept (the fields read
- * here have one); a line that is neither is counted as malformed and skipped.
+ * space or a tab, paragraphs are separated by blank lines. Only the fields read here are kept, and of each its
+ * first line; a line that is neither a field nor a continuation is counted as malformed and skipped. The text is
+ * walked line by line without splitting it, so a large database costs its packages, not its lines.
  */
 export function parseStanzas(text: string, limit = MAX_PACKAGES): { stanzas: Stanza[]; malformed: number } {
   const stanzas: Stanza[] = [];
   let malformed = 0;
   let cur: Stanza | null = null;
-  for (const line of lines(text)) {
+  let started = false;
+  for (let at = 0; at <= text.length && stanzas.length < limit;) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const line = text.slice(at, end);
+    at = end + 1;
     if (line.trim() === '') {
-      if (cur) stanzas.push(cur);
+      if (started) stanzas.push(cur ?? new Map());
       cur = null;
-      if (stanzas.length >= limit) break;
+      started = false;
       continue;
     }
     if (line.startsWith(' ') || line.startsWith('\t')) continue;
@@ -28,10 +37,11 @@ export function parseStanzas(text: string, limit = MAX_PACKAGES): { stanzas: Sta
       malformed += 1;
       continue;
     }
-    cur ??= new Map();
-    cur.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    started = true;
+    const field = line.slice(0, colon);
+    if (FIELDS.has(field)) (cur ??= new Map()).set(field, line.slice(colon + 1).trim());
   }
-  if (cur && stanzas.length < limit) stanzas.push(cur);
+  if (started && stanzas.length < limit) stanzas.push(cur ?? new Map());
   return { stanzas, malformed };
 }
 
