@@ -43,6 +43,34 @@ const rules = (r: ImageReport, dockerfile: string | null = null) =>
     (f) => [f.rule, f.bytes],
   );
 
+describe('advice that names packages', () => {
+  it('says which dpkg packages own a toolchain, largest first', () => {
+    const status =
+      'Package: gcc-12\nStatus: install ok installed\nVersion: 12.2.0-14\n\nPackage: cpp-12\nStatus: install ok installed\nVersion: 12.2.0-14\n';
+    const gccList = '/usr/lib/gcc/x86_64-linux-gnu/12/cc1plus\n/usr/bin/gcc-12\n';
+    const cppList = '/usr/lib/gcc/x86_64-linux-gnu/12/cc1\n';
+    const entries = [
+      file('/usr/lib/gcc/x86_64-linux-gnu/12/cc1plus', 3 * MB),
+      file('/usr/bin/gcc-12', MB),
+      file('/usr/lib/gcc/x86_64-linux-gnu/12/cc1', 2 * MB),
+      file('/usr/lib/gcc/x86_64-linux-gnu/12/unowned.o', 500_000),
+      file('/var/lib/dpkg/status', status.length),
+      file('/var/lib/dpkg/info/gcc-12.list', gccList.length),
+      file('/var/lib/dpkg/info/cpp-12.list', cppList.length),
+    ];
+    const r = report([{ instruction: 'RUN apt-get install -y gcc', entries }]);
+    const captured = [
+      { path: '/var/lib/dpkg/status', body: Buffer.from(status), size: status.length },
+      { path: '/var/lib/dpkg/info/gcc-12.list', body: Buffer.from(gccList), size: gccList.length },
+      { path: '/var/lib/dpkg/info/cpp-12.list', body: Buffer.from(cppList), size: cppList.length },
+    ];
+    r.contents = new ImageContents([entries], [captured]);
+    const cc = advise({ report: r, dockerfile: null })!.find((f) => f.key === 'toolchain:cc')!;
+    expect(cc.bytes).toBe(6.5 * MB);
+    expect(cc.message).toBe('a C/C++ compiler (gcc) in the final image: gcc-12 (4 MB), cpp-12 (2 MB)');
+  });
+});
+
 describe('advice rules on synthetic layers', () => {
   const base = { instruction: '<missing>', entries: [file('/bin/sh', 100)] };
 

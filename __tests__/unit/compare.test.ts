@@ -3,6 +3,7 @@ import { compare, newToPull } from '../../src/compare/compare.js';
 import { matchLayers } from '../../src/compare/match.js';
 import { parseRules, parseSize } from '../../src/compare/parse-rules.js';
 import { NO_RULES } from '../../src/model/comparison.js';
+import { renderComparisonMarkdown } from '../../src/report/comparison-markdown.js';
 import { report } from '../helpers/reports.js';
 
 const MB = 1_000_000;
@@ -135,5 +136,56 @@ describe('rule parsing', () => {
       "Invalid input 'metric': 'gzip' must be compressed or uncompressed",
     );
     expect(() => parseRules({ 'max-increase-percent': 'lots' }, (n) => `input '${n}'`)).toThrow(/is not a percentage/);
+  });
+});
+
+describe('min-change: noise is not a change', () => {
+  const a = report([{ id: 'os', size: 80 * MB, instruction: 'ADD rootfs' }]);
+  const wobble = report([{ id: 'os2', size: 80 * MB + 3_000, instruction: 'ADD rootfs' }]);
+  const grown = report([{ id: 'os3', size: 80 * MB + 30_000, instruction: 'ADD rootfs' }]);
+  const strict = { 'max-increase-percent': '0%', 'warn-increase': '0' };
+
+  it('a change below min-change fails no relative rule and is marked not significant', () => {
+    expect(
+      compare(
+        a,
+        wobble,
+        parseRules(strict, (n) => n),
+      ).verdict,
+    ).toBe('fail');
+    const c = compare(
+      a,
+      wobble,
+      parseRules({ ...strict, 'min-change': '10kB' }, (n) => n),
+    );
+    expect(c.significant).toBe(false);
+    expect(c.violations).toEqual([]);
+    expect(c.verdict).toBe('pass');
+    expect(renderComparisonMarkdown(c, { name: 'api', baseLabel: 'main', commentKey: 'k' }).split('\n')[0]).toBe(
+      '### 🐳 Docker image size — ✅ passed · `api`: no significant change (+3\u00a0kB, below min-change 10 kB)',
+    );
+  });
+
+  it('a change at or above it, or above min-change-percent, still counts', () => {
+    expect(
+      compare(
+        a,
+        grown,
+        parseRules({ ...strict, 'min-change': '10kB' }, (n) => n),
+      ).verdict,
+    ).toBe('fail');
+    const pct = parseRules({ ...strict, 'min-change-percent': '0.01%' }, (n) => n);
+    expect(compare(a, wobble, pct).significant).toBe(false); // 3 kB of 80 MB = 0.00375 %
+    expect(compare(a, grown, pct).significant).toBe(true); // 30 kB = 0.0375 %
+  });
+
+  it('absolute rules still apply to an insignificant change', () => {
+    const c = compare(
+      a,
+      wobble,
+      parseRules({ 'min-change': '10kB', 'max-size': '50MB' }, (n) => n),
+    );
+    expect(c.significant).toBe(false);
+    expect(c.violations.map((v) => v.rule)).toEqual(['max-size']);
   });
 });

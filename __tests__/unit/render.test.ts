@@ -50,8 +50,15 @@ const withPackages = (
 describe('the PR comment', () => {
   it('matches the snapshot for a multi-stage reduction', () => {
     const c = compare(
-      single,
-      multi,
+      withPackages(single, 1000 * MB, [
+        pkg('gcc-12', '12.2.0-14', 69_815_987, 1),
+        pkg('cpp-12', '12.2.0-14', 34_644_134, 1),
+        pkg('openssl', '3.0.11-1~deb12u2', 2_000_000, 0),
+      ]),
+      withPackages(multi, 122 * MB, [
+        pkg('openssl', '3.0.13-1~deb12u1', 2_100_000, 0),
+        pkg('curl', '7.88.1', 500_000, 2),
+      ]),
       parseRules({ 'max-increase': '10MB', 'max-size': '500MB' }, (n) => n),
     );
     expect(renderComparisonMarkdown(c, ctx)).toMatchSnapshot();

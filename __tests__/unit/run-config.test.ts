@@ -21,7 +21,7 @@ const build: BuildInputs = {
   pull: false,
   noCache: false,
 };
-const defaults = { build, rawRules: { 'max-increase': '10MB' }, baseImage: '', headImage: '' };
+const defaults = { build, rawRules: { 'max-increase': '10MB' }, baseImage: '', headImage: '', ignorePaths: [] };
 
 describe('the images list', () => {
   it('starts each image from the action inputs and overrides what it names, rules included', () => {

@@ -22,6 +22,7 @@ function target(over: Partial<ImageTarget['build']> & { baseImage?: string; head
     baseImage,
     headImage,
     rules: NO_RULES,
+    ignorePaths: [],
     build: buildInputs(build),
   };
 }

@@ -34710,6 +34710,2510 @@ function onceStrict (fn) {
 
 /***/ }),
 
+/***/ 4006:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const pico = __nccwpck_require__(8016);
+const utils = __nccwpck_require__(4059);
+
+function picomatch(glob, options, returnState = false) {
+  // default to os.platform()
+  if (options && (options.windows === null || options.windows === undefined)) {
+    // don't mutate the original options object
+    options = { ...options, windows: utils.isWindows() };
+  }
+
+  return pico(glob, options, returnState);
+}
+
+Object.assign(picomatch, pico);
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 5595:
+/***/ ((module) => {
+
+
+
+const WIN_SLASH = '\\\\/';
+const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+
+const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+
+/**
+ * Posix glob regex
+ */
+
+const DOT_LITERAL = '\\.';
+const PLUS_LITERAL = '\\+';
+const QMARK_LITERAL = '\\?';
+const SLASH_LITERAL = '\\/';
+const ONE_CHAR = '(?=.)';
+const QMARK = '[^/]';
+const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+const NO_DOT = `(?!${DOT_LITERAL})`;
+const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+const STAR = `${QMARK}*?`;
+const SEP = '/';
+
+const POSIX_CHARS = {
+  DOT_LITERAL,
+  PLUS_LITERAL,
+  QMARK_LITERAL,
+  SLASH_LITERAL,
+  ONE_CHAR,
+  QMARK,
+  END_ANCHOR,
+  DOTS_SLASH,
+  NO_DOT,
+  NO_DOTS,
+  NO_DOT_SLASH,
+  NO_DOTS_SLASH,
+  QMARK_NO_DOT,
+  STAR,
+  START_ANCHOR,
+  SEP
+};
+
+/**
+ * Windows glob regex
+ */
+
+const WINDOWS_CHARS = {
+  ...POSIX_CHARS,
+
+  SLASH_LITERAL: `[${WIN_SLASH}]`,
+  QMARK: WIN_NO_SLASH,
+  STAR: `${WIN_NO_SLASH}*?`,
+  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+  NO_DOT: `(?!${DOT_LITERAL})`,
+  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+  SEP: '\\'
+};
+
+/**
+ * POSIX Bracket Regex
+ */
+
+const POSIX_REGEX_SOURCE = {
+  __proto__: null,
+  alnum: 'a-zA-Z0-9',
+  alpha: 'a-zA-Z',
+  ascii: '\\x00-\\x7F',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '\\x21-\\x7E',
+  lower: 'a-z',
+  print: '\\x20-\\x7E ',
+  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
+  space: ' \\t\\r\\n\\v\\f',
+  upper: 'A-Z',
+  word: 'A-Za-z0-9_',
+  xdigit: 'A-Fa-f0-9'
+};
+
+module.exports = {
+  DEFAULT_MAX_EXTGLOB_RECURSION,
+  MAX_LENGTH: 1024 * 64,
+  POSIX_REGEX_SOURCE,
+
+  // regular expressions
+  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+
+  // Replace globs with equivalent patterns to reduce parsing time.
+  REPLACEMENTS: {
+    __proto__: null,
+    '***': '*',
+    '**/**': '**',
+    '**/**/**': '**'
+  },
+
+  // Digits
+  CHAR_0: 48, /* 0 */
+  CHAR_9: 57, /* 9 */
+
+  // Alphabet chars.
+  CHAR_UPPERCASE_A: 65, /* A */
+  CHAR_LOWERCASE_A: 97, /* a */
+  CHAR_UPPERCASE_Z: 90, /* Z */
+  CHAR_LOWERCASE_Z: 122, /* z */
+
+  CHAR_LEFT_PARENTHESES: 40, /* ( */
+  CHAR_RIGHT_PARENTHESES: 41, /* ) */
+
+  CHAR_ASTERISK: 42, /* * */
+
+  // Non-alphabetic chars.
+  CHAR_AMPERSAND: 38, /* & */
+  CHAR_AT: 64, /* @ */
+  CHAR_BACKWARD_SLASH: 92, /* \ */
+  CHAR_CARRIAGE_RETURN: 13, /* \r */
+  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
+  CHAR_COLON: 58, /* : */
+  CHAR_COMMA: 44, /* , */
+  CHAR_DOT: 46, /* . */
+  CHAR_DOUBLE_QUOTE: 34, /* " */
+  CHAR_EQUAL: 61, /* = */
+  CHAR_EXCLAMATION_MARK: 33, /* ! */
+  CHAR_FORM_FEED: 12, /* \f */
+  CHAR_FORWARD_SLASH: 47, /* / */
+  CHAR_GRAVE_ACCENT: 96, /* ` */
+  CHAR_HASH: 35, /* # */
+  CHAR_HYPHEN_MINUS: 45, /* - */
+  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
+  CHAR_LEFT_CURLY_BRACE: 123, /* { */
+  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
+  CHAR_LINE_FEED: 10, /* \n */
+  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
+  CHAR_PERCENT: 37, /* % */
+  CHAR_PLUS: 43, /* + */
+  CHAR_QUESTION_MARK: 63, /* ? */
+  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
+  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
+  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
+  CHAR_SEMICOLON: 59, /* ; */
+  CHAR_SINGLE_QUOTE: 39, /* ' */
+  CHAR_SPACE: 32, /*   */
+  CHAR_TAB: 9, /* \t */
+  CHAR_UNDERSCORE: 95, /* _ */
+  CHAR_VERTICAL_LINE: 124, /* | */
+  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
+
+  /**
+   * Create EXTGLOB_CHARS
+   */
+
+  extglobChars(chars) {
+    return {
+      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
+      '?': { type: 'qmark', open: '(?:', close: ')?' },
+      '+': { type: 'plus', open: '(?:', close: ')+' },
+      '*': { type: 'star', open: '(?:', close: ')*' },
+      '@': { type: 'at', open: '(?:', close: ')' }
+    };
+  },
+
+  /**
+   * Create GLOB_CHARS
+   */
+
+  globChars(win32) {
+    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+  }
+};
+
+
+/***/ }),
+
+/***/ 8265:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
+
+/**
+ * Constants
+ */
+
+const {
+  MAX_LENGTH,
+  POSIX_REGEX_SOURCE,
+  REGEX_NON_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_BACKREF,
+  REPLACEMENTS
+} = constants;
+
+/**
+ * Helpers
+ */
+
+const expandRange = (args, options) => {
+  if (typeof options.expandRange === 'function') {
+    return options.expandRange(...args, options);
+  }
+
+  args.sort();
+  const value = `[${args.join('-')}]`;
+
+  try {
+    /* eslint-disable-next-line no-new */
+    new RegExp(value);
+  } catch (ex) {
+    return args.map(v => utils.escapeRegex(v)).join('..');
+  }
+
+  return value;
+};
+
+/**
+ * Create the message for a syntax error
+ */
+
+const syntaxError = (type, char) => {
+  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+};
+
+const splitTopLevel = input => {
+  const parts = [];
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let value = '';
+  let escaped = false;
+
+  for (const ch of input) {
+    if (escaped === true) {
+      value += ch;
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      value += ch;
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      value += ch;
+      continue;
+    }
+
+    if (quote === 0) {
+      if (ch === '[') {
+        bracket++;
+      } else if (ch === ']' && bracket > 0) {
+        bracket--;
+      } else if (bracket === 0) {
+        if (ch === '(') {
+          paren++;
+        } else if (ch === ')' && paren > 0) {
+          paren--;
+        } else if (ch === '|' && paren === 0) {
+          parts.push(value);
+          value = '';
+          continue;
+        }
+      }
+    }
+
+    value += ch;
+  }
+
+  parts.push(value);
+  return parts;
+};
+
+const isPlainBranch = branch => {
+  let escaped = false;
+
+  for (const ch of branch) {
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (/[?*+@!()[\]{}]/.test(ch)) {
+      return false;
+    }
+  }
+
+  return true;
+};
+
+const normalizeSimpleBranch = branch => {
+  let value = branch.trim();
+  let changed = true;
+
+  while (changed === true) {
+    changed = false;
+
+    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+      value = value.slice(2, -1);
+      changed = true;
+    }
+  }
+
+  if (!isPlainBranch(value)) {
+    return;
+  }
+
+  return value.replace(/\\(.)/g, '$1');
+};
+
+const hasRepeatedCharPrefixOverlap = branches => {
+  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) {
+      const a = values[i];
+      const b = values[j];
+      const char = a[0];
+
+      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+        continue;
+      }
+
+      if (a === b || a.startsWith(b) || b.startsWith(a)) {
+        return true;
+      }
+    }
+  }
+
+  return false;
+};
+
+const parseRepeatedExtglob = (pattern, requireEnd = true) => {
+  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
+    return;
+  }
+
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let escaped = false;
+
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      continue;
+    }
+
+    if (quote === 1) {
+      continue;
+    }
+
+    if (ch === '[') {
+      bracket++;
+      continue;
+    }
+
+    if (ch === ']' && bracket > 0) {
+      bracket--;
+      continue;
+    }
+
+    if (bracket > 0) {
+      continue;
+    }
+
+    if (ch === '(') {
+      paren++;
+      continue;
+    }
+
+    if (ch === ')') {
+      paren--;
+
+      if (paren === 0) {
+        if (requireEnd === true && i !== pattern.length - 1) {
+          return;
+        }
+
+        return {
+          type: pattern[0],
+          body: pattern.slice(2, i),
+          end: i
+        };
+      }
+    }
+  }
+};
+
+const buildCharClassStar = chars => {
+  const source = chars.length === 1
+    ? utils.escapeRegex(chars[0])
+    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
+
+  return `${source}*`;
+};
+
+const getStarExtglobSequenceChars = pattern => {
+  let index = 0;
+  const chars = [];
+
+  while (index < pattern.length) {
+    const match = parseRepeatedExtglob(pattern.slice(index), false);
+
+    if (!match || match.type !== '*') {
+      return;
+    }
+
+    const branches = splitTopLevel(match.body).map(branch => branch.trim());
+    if (branches.length !== 1) {
+      return;
+    }
+
+    const branch = normalizeSimpleBranch(branches[0]);
+    if (!branch || branch.length !== 1) {
+      return;
+    }
+
+    chars.push(branch);
+    index += match.end + 1;
+  }
+
+  if (chars.length < 1) {
+    return;
+  }
+
+  return chars;
+};
+
+const repeatedExtglobRecursion = pattern => {
+  let depth = 0;
+  let value = pattern.trim();
+  let match = parseRepeatedExtglob(value);
+
+  while (match) {
+    depth++;
+    value = match.body.trim();
+    match = parseRepeatedExtglob(value);
+  }
+
+  return depth;
+};
+
+const analyzeRepeatedExtglob = (body, options) => {
+  if (options.maxExtglobRecursion === false) {
+    return { risky: false };
+  }
+
+  const max =
+    typeof options.maxExtglobRecursion === 'number'
+      ? options.maxExtglobRecursion
+      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+
+  const branches = splitTopLevel(body).map(branch => branch.trim());
+
+  if (branches.length > 1) {
+    if (
+      branches.some(branch => branch === '') ||
+      branches.some(branch => /^[*?]+$/.test(branch)) ||
+      hasRepeatedCharPrefixOverlap(branches)
+    ) {
+      return { risky: true };
+    }
+  }
+
+  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
+  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
+  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
+  // characters we can emit one flat, ReDoS-safe character class that preserves the
+  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
+  // every branch but the first.
+  const safeChars = [];
+  let sawStarSequence = false;
+  let combinable = true;
+
+  for (const branch of branches) {
+    const chars = getStarExtglobSequenceChars(branch);
+    if (chars) {
+      sawStarSequence = true;
+      safeChars.push(...chars);
+      continue;
+    }
+
+    const literal = normalizeSimpleBranch(branch);
+    if (literal && literal.length === 1) {
+      safeChars.push(literal);
+      continue;
+    }
+
+    combinable = false;
+
+    if (repeatedExtglobRecursion(branch) > max) {
+      return { risky: true };
+    }
+  }
+
+  if (sawStarSequence) {
+    return combinable
+      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
+      : { risky: true };
+  }
+
+  return { risky: false };
+};
+
+/**
+ * Parse the given input string.
+ * @param {String} input
+ * @param {Object} options
+ * @return {Object}
+ */
+
+const parse = (input, options) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected a string');
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+
+  let len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
+  const tokens = [bos];
+
+  const capture = opts.capture ? '' : '?:';
+
+  // create constants based on platform, for windows or posix
+  const PLATFORM_CHARS = constants.globChars(opts.windows);
+  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+
+  const {
+    DOT_LITERAL,
+    PLUS_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOT_SLASH,
+    NO_DOTS_SLASH,
+    QMARK,
+    QMARK_NO_DOT,
+    STAR,
+    START_ANCHOR
+  } = PLATFORM_CHARS;
+
+  const globstar = opts => {
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const nodot = opts.dot ? '' : NO_DOT;
+  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+  let star = opts.bash === true ? globstar(opts) : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  // minimatch options support
+  if (typeof opts.noext === 'boolean') {
+    opts.noextglob = opts.noext;
+  }
+
+  const state = {
+    input,
+    index: -1,
+    start: 0,
+    dot: opts.dot === true,
+    consumed: '',
+    output: '',
+    prefix: '',
+    backtrack: false,
+    negated: false,
+    brackets: 0,
+    braces: 0,
+    parens: 0,
+    quotes: 0,
+    globstar: false,
+    tokens
+  };
+
+  input = utils.removePrefix(input, state);
+  len = input.length;
+
+  const extglobs = [];
+  const braces = [];
+  const stack = [];
+  let prev = bos;
+  let value;
+
+  /**
+   * Tokenizing helpers
+   */
+
+  const eos = () => state.index === len - 1;
+  const peek = state.peek = (n = 1) => input[state.index + n];
+  const advance = state.advance = () => input[++state.index] || '';
+  const remaining = () => input.slice(state.index + 1);
+  const consume = (value = '', num = 0) => {
+    state.consumed += value;
+    state.index += num;
+  };
+
+  const append = token => {
+    state.output += token.output != null ? token.output : token.value;
+    consume(token.value);
+  };
+
+  const negate = () => {
+    let count = 1;
+
+    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
+      advance();
+      state.start++;
+      count++;
+    }
+
+    if (count % 2 === 0) {
+      return false;
+    }
+
+    state.negated = true;
+    state.start++;
+    return true;
+  };
+
+  const increment = type => {
+    state[type]++;
+    stack.push(type);
+  };
+
+  const decrement = type => {
+    state[type]--;
+    stack.pop();
+  };
+
+  /**
+   * Push tokens onto the tokens array. This helper speeds up
+   * tokenizing by 1) helping us avoid backtracking as much as possible,
+   * and 2) helping us avoid creating extra tokens when consecutive
+   * characters are plain text. This improves performance and simplifies
+   * lookbehinds.
+   */
+
+  const push = tok => {
+    if (prev.type === 'globstar') {
+      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
+      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
+
+      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
+        state.output = state.output.slice(0, -prev.output.length);
+        prev.type = 'star';
+        prev.value = '*';
+        prev.output = star;
+        state.output += prev.output;
+      }
+    }
+
+    if (extglobs.length && tok.type !== 'paren') {
+      extglobs[extglobs.length - 1].inner += tok.value;
+    }
+
+    if (tok.value || tok.output) append(tok);
+    if (prev && prev.type === 'text' && tok.type === 'text') {
+      prev.output = (prev.output || prev.value) + tok.value;
+      prev.value += tok.value;
+      return;
+    }
+
+    tok.prev = prev;
+    tokens.push(tok);
+    prev = tok;
+  };
+
+  const extglobOpen = (type, value) => {
+    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
+
+    token.prev = prev;
+    token.parens = state.parens;
+    token.output = state.output;
+    token.startIndex = state.index;
+    token.tokensIndex = tokens.length;
+    const output = (opts.capture ? '(' : '') + token.open;
+
+    increment('parens');
+    push({ type, value, output: state.output ? '' : ONE_CHAR });
+    push({ type: 'paren', extglob: true, value: advance(), output });
+    extglobs.push(token);
+  };
+
+  const extglobClose = token => {
+    const literal = input.slice(token.startIndex, state.index + 1);
+    const body = input.slice(token.startIndex + 2, state.index);
+    const analysis = analyzeRepeatedExtglob(body, opts);
+
+    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
+      const safeOutput = analysis.safeOutput
+        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
+        : undefined;
+      const open = tokens[token.tokensIndex];
+
+      open.type = 'text';
+      open.value = literal;
+      open.output = safeOutput || utils.escapeRegex(literal);
+
+      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+        tokens[i].value = '';
+        tokens[i].output = '';
+        delete tokens[i].suffix;
+      }
+
+      state.output = token.output + open.output;
+      state.backtrack = true;
+
+      push({ type: 'paren', extglob: true, value, output: '' });
+      decrement('parens');
+      return;
+    }
+
+    let output = token.close + (opts.capture ? ')' : '');
+    let rest;
+
+    if (token.type === 'negate') {
+      let extglobStar = star;
+
+      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
+        extglobStar = globstar(opts);
+      }
+
+      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+        output = token.close = `)$))${extglobStar}`;
+      }
+
+      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
+        // In this case, we need to parse the string and use it in the output of the original pattern.
+        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
+        //
+        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
+        const expression = parse(rest, { ...options, fastpaths: false }).output;
+
+        output = token.close = `)${expression})${extglobStar})`;
+      }
+
+      if (token.prev.type === 'bos') {
+        state.negatedExtglob = true;
+      }
+    }
+
+    push({ type: 'paren', extglob: true, value, output });
+    decrement('parens');
+  };
+
+  /**
+   * Fast paths
+   */
+
+  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+    let backslashes = false;
+
+    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+      if (first === '\\') {
+        backslashes = true;
+        return m;
+      }
+
+      if (first === '?') {
+        if (esc) {
+          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        if (index === 0) {
+          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        return QMARK.repeat(chars.length);
+      }
+
+      if (first === '.') {
+        return DOT_LITERAL.repeat(chars.length);
+      }
+
+      if (first === '*') {
+        if (esc) {
+          return esc + first + (rest ? star : '');
+        }
+        return star;
+      }
+      return esc ? m : `\\${m}`;
+    });
+
+    if (backslashes === true) {
+      if (opts.unescape === true) {
+        output = output.replace(/\\/g, '');
+      } else {
+        output = output.replace(/\\+/g, m => {
+          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
+        });
+      }
+    }
+
+    if (output === input && opts.contains === true) {
+      state.output = input;
+      return state;
+    }
+
+    state.output = utils.wrapOutput(output, state, options);
+    return state;
+  }
+
+  /**
+   * Tokenize input until we reach end-of-string
+   */
+
+  while (!eos()) {
+    value = advance();
+
+    if (value === '\u0000') {
+      continue;
+    }
+
+    /**
+     * Escaped characters
+     */
+
+    if (value === '\\') {
+      const next = peek();
+
+      if (next === '/' && opts.bash !== true) {
+        continue;
+      }
+
+      if (next === '.' || next === ';') {
+        continue;
+      }
+
+      if (!next) {
+        value += '\\';
+        push({ type: 'text', value });
+        continue;
+      }
+
+      // collapse slashes to reduce potential for exploits
+      const match = /^\\+/.exec(remaining());
+      let slashes = 0;
+
+      if (match && match[0].length > 2) {
+        slashes = match[0].length;
+        state.index += slashes;
+        if (slashes % 2 !== 0) {
+          value += '\\';
+        }
+      }
+
+      if (opts.unescape === true) {
+        value = advance();
+      } else {
+        value += advance();
+      }
+
+      if (state.brackets === 0) {
+        push({ type: 'text', value });
+        continue;
+      }
+    }
+
+    /**
+     * If we're inside a regex character class, continue
+     * until we reach the closing bracket.
+     */
+
+    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
+      if (opts.posix !== false && value === ':') {
+        const inner = prev.value.slice(1);
+        if (inner.includes('[')) {
+          prev.posix = true;
+
+          if (inner.includes(':')) {
+            const idx = prev.value.lastIndexOf('[');
+            const pre = prev.value.slice(0, idx);
+            const rest = prev.value.slice(idx + 2);
+            const posix = POSIX_REGEX_SOURCE[rest];
+            if (posix) {
+              prev.value = pre + posix;
+              state.backtrack = true;
+              advance();
+
+              if (!bos.output && tokens.indexOf(prev) === 1) {
+                bos.output = ONE_CHAR;
+              }
+              continue;
+            }
+          }
+        }
+      }
+
+      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
+        value = `\\${value}`;
+      }
+
+      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
+        value = `\\${value}`;
+      }
+
+      if (opts.posix === true && value === '!' && prev.value === '[') {
+        value = '^';
+      }
+
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * If we're inside a quoted string, continue
+     * until we reach the closing double quote.
+     */
+
+    if (state.quotes === 1 && value !== '"') {
+      value = utils.escapeRegex(value);
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * Double quotes
+     */
+
+    if (value === '"') {
+      state.quotes = state.quotes === 1 ? 0 : 1;
+      if (opts.keepQuotes === true) {
+        push({ type: 'text', value });
+      }
+      continue;
+    }
+
+    /**
+     * Parentheses
+     */
+
+    if (value === '(') {
+      increment('parens');
+      push({ type: 'paren', value });
+      continue;
+    }
+
+    if (value === ')') {
+      if (state.parens === 0 && opts.strictBrackets === true) {
+        throw new SyntaxError(syntaxError('opening', '('));
+      }
+
+      const extglob = extglobs[extglobs.length - 1];
+      if (extglob && state.parens === extglob.parens + 1) {
+        extglobClose(extglobs.pop());
+        continue;
+      }
+
+      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
+      decrement('parens');
+      continue;
+    }
+
+    /**
+     * Square brackets
+     */
+
+    if (value === '[') {
+      if (opts.nobracket === true || !remaining().includes(']')) {
+        if (opts.nobracket !== true && opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('closing', ']'));
+        }
+
+        value = `\\${value}`;
+      } else {
+        increment('brackets');
+      }
+
+      push({ type: 'bracket', value });
+      continue;
+    }
+
+    if (value === ']') {
+      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      if (state.brackets === 0) {
+        if (opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('opening', '['));
+        }
+
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      decrement('brackets');
+
+      const prevValue = prev.value.slice(1);
+      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
+        value = `/${value}`;
+      }
+
+      prev.value += value;
+      append({ value });
+
+      // when literal brackets are explicitly disabled
+      // assume we should match with a regex character class
+      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+        continue;
+      }
+
+      const escaped = utils.escapeRegex(prev.value);
+      state.output = state.output.slice(0, -prev.value.length);
+
+      // when literal brackets are explicitly enabled
+      // assume we should escape the brackets to match literal characters
+      if (opts.literalBrackets === true) {
+        state.output += escaped;
+        prev.value = escaped;
+        continue;
+      }
+
+      // when the user specifies nothing, try to match both
+      prev.value = `(${capture}${escaped}|${prev.value})`;
+      state.output += prev.value;
+      continue;
+    }
+
+    /**
+     * Braces
+     */
+
+    if (value === '{' && opts.nobrace !== true) {
+      increment('braces');
+
+      const open = {
+        type: 'brace',
+        value,
+        output: '(',
+        outputIndex: state.output.length,
+        tokensIndex: state.tokens.length
+      };
+
+      braces.push(open);
+      push(open);
+      continue;
+    }
+
+    if (value === '}') {
+      const brace = braces[braces.length - 1];
+
+      if (opts.nobrace === true || !brace) {
+        push({ type: 'text', value, output: value });
+        continue;
+      }
+
+      let output = ')';
+
+      if (brace.dots === true) {
+        const arr = tokens.slice();
+        const range = [];
+
+        for (let i = arr.length - 1; i >= 0; i--) {
+          tokens.pop();
+          if (arr[i].type === 'brace') {
+            break;
+          }
+          if (arr[i].type !== 'dots') {
+            range.unshift(arr[i].value);
+          }
+        }
+
+        output = expandRange(range, opts);
+        state.backtrack = true;
+      }
+
+      if (brace.comma !== true && brace.dots !== true) {
+        const out = state.output.slice(0, brace.outputIndex);
+        const toks = state.tokens.slice(brace.tokensIndex);
+        brace.value = brace.output = '\\{';
+        value = output = '\\}';
+        state.output = out;
+        for (const t of toks) {
+          state.output += (t.output || t.value);
+        }
+      }
+
+      push({ type: 'brace', value, output });
+      decrement('braces');
+      braces.pop();
+      continue;
+    }
+
+    /**
+     * Pipes
+     */
+
+    if (value === '|') {
+      if (extglobs.length > 0) {
+        extglobs[extglobs.length - 1].conditions++;
+      }
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Commas
+     */
+
+    if (value === ',') {
+      let output = value;
+
+      const brace = braces[braces.length - 1];
+      if (brace && stack[stack.length - 1] === 'braces') {
+        brace.comma = true;
+        output = '|';
+      }
+
+      push({ type: 'comma', value, output });
+      continue;
+    }
+
+    /**
+     * Slashes
+     */
+
+    if (value === '/') {
+      // if the beginning of the glob is "./", advance the start
+      // to the current index, and don't add the "./" characters
+      // to the state. This greatly simplifies lookbehinds when
+      // checking for BOS characters like "!" and "." (not "./")
+      if (prev.type === 'dot' && state.index === state.start + 1) {
+        state.start = state.index + 1;
+        state.consumed = '';
+        state.output = '';
+        tokens.pop();
+        prev = bos; // reset "prev" to the first token
+        continue;
+      }
+
+      push({ type: 'slash', value, output: SLASH_LITERAL });
+      continue;
+    }
+
+    /**
+     * Dots
+     */
+
+    if (value === '.') {
+      if (state.braces > 0 && prev.type === 'dot') {
+        if (prev.value === '.') prev.output = DOT_LITERAL;
+        const brace = braces[braces.length - 1];
+        prev.type = 'dots';
+        prev.output += value;
+        prev.value += value;
+        brace.dots = true;
+        continue;
+      }
+
+      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
+        push({ type: 'text', value, output: DOT_LITERAL });
+        continue;
+      }
+
+      push({ type: 'dot', value, output: DOT_LITERAL });
+      continue;
+    }
+
+    /**
+     * Question marks
+     */
+
+    if (value === '?') {
+      const isGroup = prev && prev.value === '(';
+      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('qmark', value);
+        continue;
+      }
+
+      if (prev && prev.type === 'paren') {
+        const next = peek();
+        let output = value;
+
+        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
+          output = `\\${value}`;
+        }
+
+        push({ type: 'text', value, output });
+        continue;
+      }
+
+      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
+        push({ type: 'qmark', value, output: QMARK_NO_DOT });
+        continue;
+      }
+
+      push({ type: 'qmark', value, output: QMARK });
+      continue;
+    }
+
+    /**
+     * Exclamation
+     */
+
+    if (value === '!') {
+      if (opts.noextglob !== true && peek() === '(') {
+        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
+          extglobOpen('negate', value);
+          continue;
+        }
+      }
+
+      if (opts.nonegate !== true && state.index === 0) {
+        negate();
+        continue;
+      }
+    }
+
+    /**
+     * Plus
+     */
+
+    if (value === '+') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('plus', value);
+        continue;
+      }
+
+      if ((prev && prev.value === '(') || opts.regex === false) {
+        push({ type: 'plus', value, output: PLUS_LITERAL });
+        continue;
+      }
+
+      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
+        push({ type: 'plus', value });
+        continue;
+      }
+
+      push({ type: 'plus', value: PLUS_LITERAL });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value === '@') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        push({ type: 'at', extglob: true, value, output: '' });
+        continue;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value !== '*') {
+      if (value === '$' || value === '^') {
+        value = `\\${value}`;
+      }
+
+      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+      if (match) {
+        value += match[0];
+        state.index += match[0].length;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Stars
+     */
+
+    if (prev && (prev.type === 'globstar' || prev.star === true)) {
+      prev.type = 'star';
+      prev.star = true;
+      prev.value += value;
+      prev.output = star;
+      state.backtrack = true;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    let rest = remaining();
+    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+      extglobOpen('star', value);
+      continue;
+    }
+
+    if (prev.type === 'star') {
+      if (opts.noglobstar === true) {
+        consume(value);
+        continue;
+      }
+
+      const prior = prev.prev;
+      const before = prior.prev;
+      const isStart = prior.type === 'slash' || prior.type === 'bos';
+      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
+
+      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
+      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
+      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      // strip consecutive `/**/`
+      while (rest.slice(0, 3) === '/**') {
+        const after = input[state.index + 4];
+        if (after && after !== '/') {
+          break;
+        }
+        rest = rest.slice(3);
+        consume('/**', 3);
+      }
+
+      // A globstar followed only by balanced closing parens is at the logical end of patterns like
+      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
+      // parent path, except in negated extglobs where that would change the exclusion semantics.
+      const isEnd = eos() || (
+        state.parens > 0
+        && rest === ')'.repeat(state.parens)
+        && !extglobs.some(extglob => extglob.type === 'negate')
+      );
+
+      if (prior.type === 'bos' && eos()) {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = globstar(opts);
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
+        prev.value += value;
+        state.globstar = true;
+        state.output += prior.output + prev.output;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
+        const end = rest[1] !== void 0 ? '|$' : '';
+
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+        prev.value += value;
+
+        state.output += prior.output + prev.output;
+        state.globstar = true;
+
+        consume(value + advance());
+
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      if (prior.type === 'bos' && rest[0] === '/') {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value + advance());
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      // remove single star from output
+      state.output = state.output.slice(0, -prev.output.length);
+
+      // reset previous token to globstar
+      prev.type = 'globstar';
+      prev.output = globstar(opts);
+      prev.value += value;
+
+      // reset output with globstar
+      state.output += prev.output;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    const token = { type: 'star', value, output: star };
+
+    if (opts.bash === true) {
+      token.output = '.*?';
+      if (prev.type === 'bos' || prev.type === 'slash') {
+        token.output = nodot + token.output;
+      }
+      push(token);
+      continue;
+    }
+
+    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
+      token.output = value;
+      push(token);
+      continue;
+    }
+
+    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
+      if (prev.type === 'dot') {
+        state.output += NO_DOT_SLASH;
+        prev.output += NO_DOT_SLASH;
+
+      } else if (opts.dot === true) {
+        state.output += NO_DOTS_SLASH;
+        prev.output += NO_DOTS_SLASH;
+
+      } else {
+        state.output += nodot;
+        prev.output += nodot;
+      }
+
+      if (peek() !== '*') {
+        state.output += ONE_CHAR;
+        prev.output += ONE_CHAR;
+      }
+    }
+
+    push(token);
+  }
+
+  while (state.brackets > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
+    state.output = utils.escapeLast(state.output, '[');
+    decrement('brackets');
+  }
+
+  while (state.parens > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
+    state.output = utils.escapeLast(state.output, '(');
+    decrement('parens');
+  }
+
+  while (state.braces > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
+    state.output = utils.escapeLast(state.output, '{');
+    decrement('braces');
+  }
+
+  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
+    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
+  }
+
+  // rebuild the output if we had to backtrack at any point
+  if (state.backtrack === true) {
+    state.output = '';
+
+    for (const token of state.tokens) {
+      state.output += token.output != null ? token.output : token.value;
+
+      if (token.suffix) {
+        state.output += token.suffix;
+      }
+    }
+  }
+
+  return state;
+};
+
+/**
+ * Fast paths for creating regular expressions for common glob patterns.
+ * This can significantly speed up processing and has very little downside
+ * impact when none of the fast paths match.
+ */
+
+parse.fastpaths = (input, options) => {
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+  const len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  // create constants based on platform, for windows or posix
+  const {
+    DOT_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOTS,
+    NO_DOTS_SLASH,
+    STAR,
+    START_ANCHOR
+  } = constants.globChars(opts.windows);
+
+  const nodot = opts.dot ? NO_DOTS : NO_DOT;
+  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+  const capture = opts.capture ? '' : '?:';
+  const state = { negated: false, prefix: '' };
+  let star = opts.bash === true ? '.*?' : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  const globstar = opts => {
+    if (opts.noglobstar === true) return star;
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const create = str => {
+    switch (str) {
+      case '*':
+        return `${nodot}${ONE_CHAR}${star}`;
+
+      case '.*':
+        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*.*':
+        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*/*':
+        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+
+      case '**':
+        return nodot + globstar(opts);
+
+      case '**/*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+
+      case '**/*.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '**/.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      default: {
+        const match = /^(.*?)\.(\w+)$/.exec(str);
+        if (!match) return;
+
+        const source = create(match[1]);
+        if (!source) return;
+
+        return source + DOT_LITERAL + match[2];
+      }
+    }
+  };
+
+  const output = utils.removePrefix(input, state);
+  let source = create(output);
+
+  if (source && opts.strictSlashes !== true) {
+    source += `${SLASH_LITERAL}?`;
+  }
+
+  return source;
+};
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 8016:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
+const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
+
+/**
+ * Creates a matcher function from one or more glob patterns. The
+ * returned function takes a string to match as its first argument,
+ * and returns true if the string is a match. The returned matcher
+ * function also takes a boolean as the second argument that, when true,
+ * returns an object with additional information.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch(glob[, options]);
+ *
+ * const isMatch = picomatch('*.!(*a)');
+ * console.log(isMatch('a.a')); //=> false
+ * console.log(isMatch('a.b')); //=> true
+ *
+ * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
+ * const picomatch = require('picomatch/posix');
+ * // the same API, defaulting to posix paths
+ * const isMatch = picomatch('a/*');
+ * console.log(isMatch('a\\b')); //=> false
+ * console.log(isMatch('a/b')); //=> true
+ *
+ * // you can still configure the matcher function to accept windows paths
+ * const isMatch = picomatch('a/*', { options: windows });
+ * console.log(isMatch('a\\b')); //=> true
+ * console.log(isMatch('a/b')); //=> true
+ * ```
+ * @name picomatch
+ * @param {String|Array} `globs` One or more glob patterns.
+ * @param {Object=} `options`
+ * @return {Function=} Returns a matcher function.
+ * @api public
+ */
+
+const picomatch = (glob, options, returnState = false) => {
+  if (Array.isArray(glob)) {
+    const fns = glob.map(input => picomatch(input, options, returnState));
+    const arrayMatcher = str => {
+      for (const isMatch of fns) {
+        const state = isMatch(str);
+        if (state) return state;
+      }
+      return false;
+    };
+    return arrayMatcher;
+  }
+
+  const isState = isObject(glob) && glob.tokens && glob.input;
+
+  if (glob === '' || (typeof glob !== 'string' && !isState)) {
+    throw new TypeError('Expected pattern to be a non-empty string');
+  }
+
+  const opts = options || {};
+  const posix = opts.windows;
+  const regex = isState
+    ? picomatch.compileRe(glob, options)
+    : picomatch.makeRe(glob, options, false, true);
+
+  const state = regex.state;
+  delete regex.state;
+
+  let isIgnored = () => false;
+  if (opts.ignore) {
+    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
+  }
+
+  const matcher = (input, returnObject = false) => {
+    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
+    const result = { glob, state, regex, posix, input, output, match, isMatch };
+
+    if (typeof opts.onResult === 'function') {
+      opts.onResult(result);
+    }
+
+    if (isMatch === false) {
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (isIgnored(input)) {
+      if (typeof opts.onIgnore === 'function') {
+        opts.onIgnore(result);
+      }
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (typeof opts.onMatch === 'function') {
+      opts.onMatch(result);
+    }
+    return returnObject ? result : true;
+  };
+
+  if (returnState) {
+    matcher.state = state;
+  }
+
+  return matcher;
+};
+
+/**
+ * Test `input` with the given `regex`. This is used by the main
+ * `picomatch()` function to test the input string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.test(input, regex[, options]);
+ *
+ * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
+ * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp} `regex`
+ * @return {Object} Returns an object with matching info.
+ * @api public
+ */
+
+picomatch.test = (input, regex, options, { glob, posix } = {}) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected input to be a string');
+  }
+
+  if (input === '') {
+    return { isMatch: false, output: '' };
+  }
+
+  const opts = options || {};
+  const format = opts.format || (posix ? utils.toPosixSlashes : null);
+  let match = input === glob;
+  let output = (match && format) ? format(input) : input;
+
+  if (match === false) {
+    output = format ? format(input) : input;
+    match = output === glob;
+  }
+
+  if (match === false || opts.capture === true) {
+    if (opts.matchBase === true || opts.basename === true) {
+      match = picomatch.matchBase(input, regex, options, posix);
+    } else {
+      match = regex.exec(output);
+    }
+  }
+
+  return { isMatch: Boolean(match), match, output };
+};
+
+/**
+ * Match the basename of a filepath.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.matchBase(input, glob[, options]);
+ * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
+ * @return {Boolean}
+ * @api public
+ */
+
+picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
+  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
+  return regex.test(utils.basename(input, { windows: posix }));
+};
+
+/**
+ * Returns true if **any** of the given glob `patterns` match the specified `string`.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.isMatch(string, patterns[, options]);
+ *
+ * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
+ * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
+ * ```
+ * @param {String|Array} str The string to test.
+ * @param {String|Array} patterns One or more glob patterns to use for matching.
+ * @param {Object} [options] See available [options](#options).
+ * @return {Boolean} Returns true if any patterns match `str`
+ * @api public
+ */
+
+picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
+
+/**
+ * Parse a glob pattern to create the source string for a regular
+ * expression.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const result = picomatch.parse(pattern[, options]);
+ * ```
+ * @param {String} `pattern`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
+ * @api public
+ */
+
+picomatch.parse = (pattern, options) => {
+  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
+  return parse(pattern, { ...options, fastpaths: false });
+};
+
+/**
+ * Scan a glob pattern to separate the pattern into segments.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.scan(input[, options]);
+ *
+ * const result = picomatch.scan('!./foo/*.js');
+ * console.log(result);
+ * { prefix: '!./',
+ *   input: '!./foo/*.js',
+ *   start: 3,
+ *   base: 'foo',
+ *   glob: '*.js',
+ *   isBrace: false,
+ *   isBracket: false,
+ *   isGlob: true,
+ *   isExtglob: false,
+ *   isGlobstar: false,
+ *   negated: true }
+ * ```
+ * @param {String} `input` Glob pattern to scan.
+ * @param {Object} `options`
+ * @return {Object} Returns an object with
+ * @api public
+ */
+
+picomatch.scan = (input, options) => scan(input, options);
+
+/**
+ * Compile a regular expression from the `state` object returned by the
+ * [parse()](#parse) method.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const state = picomatch.parse('*.js');
+ * // picomatch.compileRe(state[, options]);
+ *
+ * console.log(picomatch.compileRe(state));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {Object} `state`
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
+ * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
+  if (returnOutput === true) {
+    return state.output;
+  }
+
+  const opts = options || {};
+  const prepend = opts.contains ? '' : '^';
+  const append = opts.contains ? '' : '$';
+
+  let source = `${prepend}(?:${state.output})${append}`;
+  if (state && state.negated === true) {
+    source = `^(?!${source}).*$`;
+  }
+
+  const regex = picomatch.toRegex(source, options);
+  if (returnState === true) {
+    regex.state = state;
+  }
+
+  return regex;
+};
+
+/**
+ * Create a regular expression from a parsed glob pattern.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.makeRe(state[, options]);
+ *
+ * const result = picomatch.makeRe('*.js');
+ * console.log(result);
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `state` The object returned from the `.parse` method.
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
+ * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
+ * @return {RegExp} Returns a regex created from the given pattern.
+ * @api public
+ */
+
+picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+  if (!input || typeof input !== 'string') {
+    throw new TypeError('Expected a non-empty string');
+  }
+
+  let parsed = { negated: false, fastpaths: true };
+
+  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
+    parsed.output = parse.fastpaths(input, options);
+  }
+
+  if (!parsed.output) {
+    parsed = parse(input, options);
+  }
+
+  return picomatch.compileRe(parsed, options, returnOutput, returnState);
+};
+
+/**
+ * Create a regular expression from the given regex source string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.toRegex(source[, options]);
+ *
+ * const { output } = picomatch.parse('*.js');
+ * console.log(picomatch.toRegex(output));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `source` Regular expression source string.
+ * @param {Object} `options`
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.toRegex = (source, options) => {
+  try {
+    const opts = options || {};
+    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
+  } catch (err) {
+    if (options && options.debug === true) throw err;
+    return /$^/;
+  }
+};
+
+/**
+ * Picomatch constants.
+ * @return {Object}
+ */
+
+picomatch.constants = constants;
+
+/**
+ * Expose "picomatch"
+ */
+
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 1781:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const utils = __nccwpck_require__(4059);
+const {
+  CHAR_ASTERISK,             /* * */
+  CHAR_AT,                   /* @ */
+  CHAR_BACKWARD_SLASH,       /* \ */
+  CHAR_COMMA,                /* , */
+  CHAR_DOT,                  /* . */
+  CHAR_EXCLAMATION_MARK,     /* ! */
+  CHAR_FORWARD_SLASH,        /* / */
+  CHAR_LEFT_CURLY_BRACE,     /* { */
+  CHAR_LEFT_PARENTHESES,     /* ( */
+  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
+  CHAR_PLUS,                 /* + */
+  CHAR_QUESTION_MARK,        /* ? */
+  CHAR_RIGHT_CURLY_BRACE,    /* } */
+  CHAR_RIGHT_PARENTHESES,    /* ) */
+  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
+} = __nccwpck_require__(5595);
+
+const isPathSeparator = code => {
+  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+};
+
+const depth = token => {
+  if (token.isPrefix !== true) {
+    token.depth = token.isGlobstar ? Infinity : 1;
+  }
+};
+
+/**
+ * Quickly scans a glob pattern and returns an object with a handful of
+ * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
+ * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
+ * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
+ *
+ * ```js
+ * const pm = require('picomatch');
+ * console.log(pm.scan('foo/bar/*.js'));
+ * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
+ * ```
+ * @param {String} `str`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with tokens and regex source string.
+ * @api public
+ */
+
+const scan = (input, options) => {
+  const opts = options || {};
+
+  const length = input.length - 1;
+  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+  const slashes = [];
+  const tokens = [];
+  const parts = [];
+
+  let str = input;
+  let index = -1;
+  let start = 0;
+  let lastIndex = 0;
+  let isBrace = false;
+  let isBracket = false;
+  let isGlob = false;
+  let isExtglob = false;
+  let isGlobstar = false;
+  let braceEscaped = false;
+  let backslashes = false;
+  let negated = false;
+  let negatedExtglob = false;
+  let finished = false;
+  let braces = 0;
+  let prev;
+  let code;
+  let token = { value: '', depth: 0, isGlob: false };
+
+  const eos = () => index >= length;
+  const peek = () => str.charCodeAt(index + 1);
+  const advance = () => {
+    prev = code;
+    return str.charCodeAt(++index);
+  };
+
+  while (index < length) {
+    code = advance();
+    let next;
+
+    if (code === CHAR_BACKWARD_SLASH) {
+      backslashes = token.backslashes = true;
+      code = advance();
+
+      if (code === CHAR_LEFT_CURLY_BRACE) {
+        braceEscaped = true;
+      }
+      continue;
+    }
+
+    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+      braces++;
+
+      while (eos() !== true && (code = advance())) {
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          continue;
+        }
+
+        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (braceEscaped !== true && code === CHAR_COMMA) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (code === CHAR_RIGHT_CURLY_BRACE) {
+          braces--;
+
+          if (braces === 0) {
+            braceEscaped = false;
+            isBrace = token.isBrace = true;
+            finished = true;
+            break;
+          }
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (code === CHAR_FORWARD_SLASH) {
+      slashes.push(index);
+      tokens.push(token);
+      token = { value: '', depth: 0, isGlob: false };
+
+      if (finished === true) continue;
+      if (prev === CHAR_DOT && index === (start + 1)) {
+        start += 2;
+        continue;
+      }
+
+      lastIndex = index + 1;
+      continue;
+    }
+
+    if (opts.noext !== true) {
+      const isExtglobChar = code === CHAR_PLUS
+        || code === CHAR_AT
+        || code === CHAR_ASTERISK
+        || code === CHAR_QUESTION_MARK
+        || code === CHAR_EXCLAMATION_MARK;
+
+      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+        isGlob = token.isGlob = true;
+        isExtglob = token.isExtglob = true;
+        finished = true;
+        if (code === CHAR_EXCLAMATION_MARK && index === start) {
+          negatedExtglob = true;
+        }
+
+        if (scanToEnd === true) {
+          let parens = 0;
+
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+
+            if (code === CHAR_LEFT_PARENTHESES) {
+              parens++;
+              continue;
+            }
+
+            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              finished = true;
+              break;
+            }
+          }
+          continue;
+        }
+        break;
+      }
+    }
+
+    if (code === CHAR_ASTERISK) {
+      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_QUESTION_MARK) {
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_LEFT_SQUARE_BRACKET) {
+      while (eos() !== true && (next = advance())) {
+        if (next === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+          isBracket = token.isBracket = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          break;
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+      negated = token.negated = true;
+      start++;
+      continue;
+    }
+
+    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+      isGlob = token.isGlob = true;
+
+      if (scanToEnd === true) {
+        let parens = 1;
+
+        while (eos() !== true && (code = advance())) {
+          if (code === CHAR_BACKWARD_SLASH) {
+            backslashes = token.backslashes = true;
+            advance();
+            continue;
+          }
+
+          if (code === CHAR_LEFT_PARENTHESES) {
+            parens++;
+            continue;
+          }
+
+          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+            finished = true;
+            break;
+          }
+        }
+        continue;
+      }
+      break;
+    }
+
+    if (isGlob === true) {
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+  }
+
+  if (opts.noext === true) {
+    isExtglob = false;
+    isGlob = false;
+  }
+
+  let base = str;
+  let prefix = '';
+  let glob = '';
+
+  if (start > 0) {
+    prefix = str.slice(0, start);
+    str = str.slice(start);
+    lastIndex -= start;
+  }
+
+  if (base && isGlob === true && lastIndex > 0) {
+    base = str.slice(0, lastIndex);
+    glob = str.slice(lastIndex);
+  } else if (isGlob === true) {
+    base = '';
+    glob = str;
+  } else {
+    base = str;
+  }
+
+  if (base && base !== '' && base !== '/' && base !== str) {
+    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+      base = base.slice(0, -1);
+    }
+  }
+
+  if (opts.unescape === true) {
+    if (glob) glob = utils.removeBackslashes(glob);
+
+    if (base && backslashes === true) {
+      base = utils.removeBackslashes(base);
+    }
+  }
+
+  const state = {
+    prefix,
+    input,
+    start,
+    base,
+    glob,
+    isBrace,
+    isBracket,
+    isGlob,
+    isExtglob,
+    isGlobstar,
+    negated,
+    negatedExtglob
+  };
+
+  if (opts.tokens === true) {
+    state.maxDepth = 0;
+    if (!isPathSeparator(code)) {
+      tokens.push(token);
+    }
+    state.tokens = tokens;
+  }
+
+  if (opts.parts === true || opts.tokens === true) {
+    let prevIndex;
+
+    for (let idx = 0; idx < slashes.length; idx++) {
+      const n = prevIndex !== undefined ? prevIndex + 1 : start;
+      const i = slashes[idx];
+      const value = input.slice(n, i);
+      if (opts.tokens) {
+        if (idx === 0 && start !== 0) {
+          tokens[idx].isPrefix = true;
+          tokens[idx].value = prefix;
+        } else {
+          tokens[idx].value = value;
+        }
+        depth(tokens[idx]);
+        state.maxDepth += tokens[idx].depth;
+      }
+      if (i >= start) {
+        parts.push(value);
+        prevIndex = i;
+      }
+    }
+
+    const n = prevIndex !== undefined ? prevIndex + 1 : start;
+    const value = input.slice(n);
+    parts.push(value);
+
+    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+      tokens[tokens.length - 1].value = value;
+      depth(tokens[tokens.length - 1]);
+      state.maxDepth += tokens[tokens.length - 1].depth;
+    }
+
+    state.slashes = slashes;
+    state.parts = parts;
+  }
+
+  return state;
+};
+
+module.exports = scan;
+
+
+/***/ }),
+
+/***/ 4059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+/*global navigator*/
+
+
+const {
+  REGEX_BACKSLASH,
+  REGEX_REMOVE_BACKSLASH,
+  REGEX_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_GLOBAL
+} = __nccwpck_require__(5595);
+
+exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
+exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
+exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
+exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
+exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
+
+exports.isWindows = () => {
+  if (typeof navigator !== 'undefined' && navigator.platform) {
+    const platform = navigator.platform.toLowerCase();
+    return platform === 'win32' || platform === 'windows';
+  }
+
+  if (typeof process !== 'undefined' && process.platform) {
+    return process.platform === 'win32';
+  }
+
+  return false;
+};
+
+exports.removeBackslashes = str => {
+  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
+    return match === '\\' ? '' : match;
+  });
+};
+
+exports.escapeLast = (input, char, lastIdx) => {
+  const idx = input.lastIndexOf(char, lastIdx);
+  if (idx === -1) return input;
+  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
+  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+};
+
+exports.removePrefix = (input, state = {}) => {
+  let output = input;
+  if (output.startsWith('./')) {
+    output = output.slice(2);
+    state.prefix = './';
+  }
+  return output;
+};
+
+exports.wrapOutput = (input, state = {}, options = {}) => {
+  const prepend = options.contains ? '' : '^';
+  const append = options.contains ? '' : '$';
+
+  let output = `${prepend}(?:${input})${append}`;
+  if (state.negated === true) {
+    output = `(?:^(?!${output}).*$)`;
+  }
+  return output;
+};
+
+exports.basename = (path, { windows } = {}) => {
+  const segs = path.split(windows ? /[\\/]/ : '/');
+  const last = segs[segs.length - 1];
+
+  if (last === '') {
+    return segs[segs.length - 2];
+  }
+
+  return last;
+};
+
+
+/***/ }),
+
 /***/ 6412:
 /***/ ((module, exports, __nccwpck_require__) => {
 
@@ -80728,7 +83232,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4264);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(818);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -80737,7 +83241,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4264:
+/***/ 818:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80778,7 +83282,7 @@ function format_formatBytes(n) {
     });
     return (n < 0 ? '−' : '') + (text ?? `${n} B`);
 }
-function formatSignedBytes(n) {
+function format_formatSignedBytes(n) {
     if (n === null || n === undefined)
         return '—';
     return (n > 0 ? '+' : n === 0 ? '±' : '') + format_formatBytes(n);
@@ -80886,6 +83390,194 @@ function stackContents(contents) {
         stackedByContents.set(contents, s);
     }
     return s;
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/model/image-report.ts
+/** The numbers this project reports. Definitions: README "How sizes are measured". */
+const WASTE_FILES_LIMIT = 200;
+
+;// CONCATENATED MODULE: ./src/measure/waste.ts
+
+/** The leaves of one layer's tree, in dive's visiting order (depth first, children sorted by name). */
+function leavesInVisitOrder(entries) {
+    const byPath = new Map();
+    const parents = new Set();
+    for (const e of entries) {
+        // dive drops opaque markers but still creates their parent directory as a node.
+        const node = e.kind === 'opaque' ? { path: e.path, kind: 'dir', size: 0 } : e;
+        if (!byPath.has(node.path) || e.kind !== 'opaque')
+            byPath.set(node.path, node);
+        for (let i = node.path.lastIndexOf('/'); i > 0; i = node.path.lastIndexOf('/', i - 1)) {
+            const parent = node.path.slice(0, i);
+            if (parents.has(parent))
+                break;
+            parents.add(parent);
+        }
+    }
+    // Intermediate directories that have no entry of their own are never leaves (they have children).
+    const leaves = [...byPath.values()].filter((e) => e.path !== '/' && !parents.has(e.path));
+    const key = (p) => p.split('/');
+    return leaves.sort((a, b) => {
+        const x = key(a.path);
+        const y = key(b.path);
+        for (let i = 0; i < Math.min(x.length, y.length); i++) {
+            if (x[i] !== y[i])
+                return x[i] < y[i] ? -1 : 1;
+        }
+        return x.length - y.length;
+    });
+}
+/** The union of layers 0..k-1 as dive stacks them: whiteouts remove a path and everything below it. */
+class StackedTree {
+    nodes = new Map();
+    apply(entries) {
+        for (const e of entries) {
+            if (e.kind === 'opaque')
+                continue; // invisible to dive
+            if (e.kind === 'whiteout') {
+                this.remove(e.path);
+                continue;
+            }
+            this.nodes.set(e.path, e);
+        }
+    }
+    get(path) {
+        return this.nodes.get(path);
+    }
+    hasDescendants(path) {
+        const prefix = path + '/';
+        for (const p of this.nodes.keys())
+            if (p.startsWith(prefix))
+                return true;
+        return false;
+    }
+    subtreeSize(path) {
+        const prefix = path + '/';
+        let total = this.nodes.get(path)?.size ?? 0;
+        for (const [p, e] of this.nodes)
+            if (p.startsWith(prefix))
+                total += e.size;
+        return total;
+    }
+    remove(path) {
+        const prefix = path + '/';
+        this.nodes.delete(path);
+        for (const p of [...this.nodes.keys()])
+            if (p.startsWith(prefix))
+                this.nodes.delete(p);
+    }
+}
+/**
+ * dive's CI numbers (efficiency, wasted bytes, user wasted percent), reproduced with its quirks so people coming
+ * from dive see the same values: every copy of a repeated path counts as waste (the kept one too), a directory
+ * deleted by one whiteout is not waste, opaque whiteouts are ignored, and only layer 0 is "the base".
+ */
+function computeWaste(layers, layerContentBytes) {
+    const paths = new Map();
+    const inefficient = [];
+    const stacked = new StackedTree();
+    layers.forEach((entries, k) => {
+        for (const leaf of leavesInVisitOrder(entries)) {
+            let size = leaf.size;
+            if (leaf.kind === 'whiteout') {
+                const previous = stacked.get(leaf.path);
+                const existsBelow = previous !== undefined || stacked.hasDescendants(leaf.path);
+                if (!existsBelow)
+                    break; // dive: the lookup error aborts the rest of this layer's visit
+                const isDir = previous ? previous.kind === 'dir' : false;
+                size = isDir ? stacked.subtreeSize(leaf.path) : 0;
+            }
+            let s = paths.get(leaf.path);
+            if (!s) {
+                s = { count: 0, cumulative: 0, min: -1 };
+                paths.set(leaf.path, s);
+            }
+            s.count += 1;
+            s.cumulative += size;
+            if (s.min < 0 || size < s.min)
+                s.min = size;
+            if (s.count === 2)
+                inefficient.push(leaf.path);
+        }
+        if (k < layers.length)
+            stacked.apply(entries);
+    });
+    let minSum = 0;
+    let cumulativeSum = 0;
+    for (const s of paths.values()) {
+        minSum += s.min;
+        cumulativeSum += s.cumulative;
+    }
+    const files = inefficient
+        .map((path) => ({ path, count: paths.get(path).count, wastedBytes: paths.get(path).cumulative }))
+        .sort((a, b) => b.wastedBytes - a.wastedBytes || a.path.localeCompare(b.path));
+    const wastedBytes = files.reduce((sum, f) => sum + f.wastedBytes, 0);
+    const userBytes = layerContentBytes.slice(1).reduce((a, b) => a + b, 0);
+    return {
+        efficiency: cumulativeSum === 0 ? 1 : minSum / cumulativeSum,
+        wastedBytes,
+        userWastedPercent: userBytes === 0 ? null : wastedBytes / userBytes,
+        files: files.slice(0, WASTE_FILES_LIMIT),
+        fileCount: files.length,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/measure/ignore.ts
+
+
+
+
+/**
+ * `ignore-paths` globs (picomatch, dotfiles included) against image paths; a leading `/` is optional on both
+ * sides, so `/var/cache/**` and `var/cache/**` mean the same.
+ */
+function pathMatcher(patterns) {
+    if (patterns.length === 0)
+        return null;
+    const match = picomatch_default()(patterns.map((p) => p.replace(/^\/+/, '')), { dot: true });
+    return (path) => match(path.replace(/^\/+/, ''));
+}
+/** At most 50 globs of at most 200 characters: they come from a PR's config, and each is compiled to a regex. */
+function checkIgnorePaths(patterns, describe) {
+    if (patterns.length > 50)
+        throw new UserError(`Invalid ${describe}: at most 50 globs, got ${patterns.length}`);
+    for (const p of patterns) {
+        // eslint-disable-next-line no-control-regex
+        if (p.length > 200 || /[\u0000-\u001f]/.test(p))
+            throw new UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob (at most 200 printable characters)`);
+        try {
+            picomatch_default().makeRe(p.replace(/^\/+/, ''), { dot: true });
+        }
+        catch {
+            throw new UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob`);
+        }
+    }
+    return [...patterns];
+}
+/**
+ * Leaves the paths the user ignores out of the waste numbers (dive's CI rules) and says what was left out: the
+ * files and bytes of the final filesystem that match. The layers, totals and packages are measured as they are.
+ */
+function applyIgnore(report, patterns) {
+    const match = pathMatcher(patterns);
+    if (!match || !report.contents)
+        return report;
+    let files = 0;
+    let bytes = 0;
+    for (const [path, f] of stackContents(report.contents).final) {
+        if (!match(path))
+            continue;
+        files += 1;
+        bytes += f.size;
+    }
+    const layers = report.contents.layers.map((entries) => entries.filter((e) => !match(e.path)));
+    const waste = report.waste
+        ? computeWaste(layers, layers.map((entries) => entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0)))
+        : null;
+    return { ...report, waste, ignored: { patterns: [...patterns], files, bytes } };
 }
 
 ;// CONCATENATED MODULE: ./src/compare/filesystem.ts
@@ -81001,6 +83693,7 @@ function rollUp(changes, limit) {
 
 
 
+
 /** Lines per list: enough to account for most of a change, few enough to read. */
 const PATH_LINES = 10;
 const LAYER_PATH_LINES = 5;
@@ -81032,7 +83725,12 @@ function filesChange(base, head, rows) {
         return null;
     const baseLayers = base.contents.layers;
     const headLayers = head.contents.layers;
-    const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
+    const diff = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
+    // The paths the user ignores (either side's globs) are left out of where the bytes are.
+    const match = pathMatcher([...new Set([...(base.ignored?.patterns ?? []), ...(head.ignored?.patterns ?? [])])]);
+    const kept = (files) => (match ? files.filter((f) => !match(f.path)) : files);
+    const added = kept(diff.added);
+    const removed = kept(diff.removed);
     const grown = rows
         .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))
         .sort((a, b) => b.delta - a.delta)
@@ -81045,7 +83743,7 @@ function filesChange(base, head, rows) {
             headIndex: i,
             status: r.status,
             instruction: r.instruction,
-            ...lines(diffFilesystems(matched, own).added, LAYER_PATH_LINES, head),
+            ...lines(kept(diffFilesystems(matched, own).added), LAYER_PATH_LINES, head),
         };
     });
     return {
@@ -82028,6 +84726,19 @@ function packagesChange(base, head) {
 
 
 
+/**
+ * Whether a change counts: below `min-change` bytes or `min-change-percent` of the base (either one set) it is
+ * noise, a few kB of timestamps and caches, not a change to report or judge. A new image (no base) always counts.
+ */
+function significant(t, r) {
+    if (t.delta === null)
+        return true;
+    if (r.minChange !== null && Math.abs(t.delta) < r.minChange)
+        return false;
+    if (r.minChangePercent !== null && t.percent !== null && Math.abs(t.percent) < r.minChangePercent)
+        return false;
+    return true;
+}
 /** The totals the size rules judge: those of the rules' metric. */
 function compare_judgedTotals(c) {
     return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
@@ -82067,7 +84778,7 @@ function evaluate(c) {
     const increase = (level, bytes, percent, name) => {
         if (bytes === null && percent === null)
             return;
-        if (t.delta === null)
+        if (t.delta === null || !c.significant)
             return;
         const overBytes = bytes === null || t.delta > bytes;
         const overPercent = percent === null || (t.percent !== null && t.percent > percent);
@@ -82079,7 +84790,7 @@ function evaluate(c) {
         v.push({
             rule: name,
             level,
-            message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
+            message: `${name} ${limits}: ${label} size grew ${format_formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
         });
     };
     if (r.maxSize !== null && t.head > r.maxSize) {
@@ -82148,10 +84859,12 @@ function compare_compare(base, head, rules, opts = {}) {
         uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
         compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
         compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
+        significant: true,
         layers: { base: base ? base.layerCount : null, head: head.layerCount },
         newToPull: base ? newToPull(base, head) : null,
         layerRows: matchLayers(base, head, rules.metric),
     };
+    partial.significant = significant(compare_judgedTotals(partial), rules);
     const files = filesChange(base, head, partial.layerRows);
     const packages = packagesChange(base, head);
     const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
@@ -82176,6 +84889,8 @@ const NO_RULES = {
     minEfficiency: null,
     maxWastedBytes: null,
     maxWastedPercent: null,
+    minChange: null,
+    minChangePercent: null,
 };
 
 ;// CONCATENATED MODULE: ./src/compare/parse-rules.ts
@@ -82223,6 +84938,8 @@ const RULE_INPUTS = {
     'min-efficiency': ['minEfficiency', parsePercent],
     'max-wasted-bytes': ['maxWastedBytes', parseSize],
     'max-wasted-percent': ['maxWastedPercent', parsePercent],
+    'min-change': ['minChange', parseSize],
+    'min-change-percent': ['minChangePercent', parsePercent],
 };
 /** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
 function parseRules(raw, describe) {
@@ -86899,136 +89616,6 @@ function instructionsForLayers(history, layerCount) {
     while (out.length < layerCount)
         out.push(MISSING_INSTRUCTION);
     return out;
-}
-
-;// CONCATENATED MODULE: ./src/model/image-report.ts
-/** The numbers this project reports. Definitions: README "How sizes are measured". */
-const WASTE_FILES_LIMIT = 200;
-
-;// CONCATENATED MODULE: ./src/measure/waste.ts
-
-/** The leaves of one layer's tree, in dive's visiting order (depth first, children sorted by name). */
-function leavesInVisitOrder(entries) {
-    const byPath = new Map();
-    const parents = new Set();
-    for (const e of entries) {
-        // dive drops opaque markers but still creates their parent directory as a node.
-        const node = e.kind === 'opaque' ? { path: e.path, kind: 'dir', size: 0 } : e;
-        if (!byPath.has(node.path) || e.kind !== 'opaque')
-            byPath.set(node.path, node);
-        for (let i = node.path.lastIndexOf('/'); i > 0; i = node.path.lastIndexOf('/', i - 1)) {
-            const parent = node.path.slice(0, i);
-            if (parents.has(parent))
-                break;
-            parents.add(parent);
-        }
-    }
-    // Intermediate directories that have no entry of their own are never leaves (they have children).
-    const leaves = [...byPath.values()].filter((e) => e.path !== '/' && !parents.has(e.path));
-    const key = (p) => p.split('/');
-    return leaves.sort((a, b) => {
-        const x = key(a.path);
-        const y = key(b.path);
-        for (let i = 0; i < Math.min(x.length, y.length); i++) {
-            if (x[i] !== y[i])
-                return x[i] < y[i] ? -1 : 1;
-        }
-        return x.length - y.length;
-    });
-}
-/** The union of layers 0..k-1 as dive stacks them: whiteouts remove a path and everything below it. */
-class StackedTree {
-    nodes = new Map();
-    apply(entries) {
-        for (const e of entries) {
-            if (e.kind === 'opaque')
-                continue; // invisible to dive
-            if (e.kind === 'whiteout') {
-                this.remove(e.path);
-                continue;
-            }
-            this.nodes.set(e.path, e);
-        }
-    }
-    get(path) {
-        return this.nodes.get(path);
-    }
-    hasDescendants(path) {
-        const prefix = path + '/';
-        for (const p of this.nodes.keys())
-            if (p.startsWith(prefix))
-                return true;
-        return false;
-    }
-    subtreeSize(path) {
-        const prefix = path + '/';
-        let total = this.nodes.get(path)?.size ?? 0;
-        for (const [p, e] of this.nodes)
-            if (p.startsWith(prefix))
-                total += e.size;
-        return total;
-    }
-    remove(path) {
-        const prefix = path + '/';
-        this.nodes.delete(path);
-        for (const p of [...this.nodes.keys()])
-            if (p.startsWith(prefix))
-                this.nodes.delete(p);
-    }
-}
-/**
- * dive's CI numbers (efficiency, wasted bytes, user wasted percent), reproduced with its quirks so people coming
- * from dive see the same values: every copy of a repeated path counts as waste (the kept one too), a directory
- * deleted by one whiteout is not waste, opaque whiteouts are ignored, and only layer 0 is "the base".
- */
-function computeWaste(layers, layerContentBytes) {
-    const paths = new Map();
-    const inefficient = [];
-    const stacked = new StackedTree();
-    layers.forEach((entries, k) => {
-        for (const leaf of leavesInVisitOrder(entries)) {
-            let size = leaf.size;
-            if (leaf.kind === 'whiteout') {
-                const previous = stacked.get(leaf.path);
-                const existsBelow = previous !== undefined || stacked.hasDescendants(leaf.path);
-                if (!existsBelow)
-                    break; // dive: the lookup error aborts the rest of this layer's visit
-                const isDir = previous ? previous.kind === 'dir' : false;
-                size = isDir ? stacked.subtreeSize(leaf.path) : 0;
-            }
-            let s = paths.get(leaf.path);
-            if (!s) {
-                s = { count: 0, cumulative: 0, min: -1 };
-                paths.set(leaf.path, s);
-            }
-            s.count += 1;
-            s.cumulative += size;
-            if (s.min < 0 || size < s.min)
-                s.min = size;
-            if (s.count === 2)
-                inefficient.push(leaf.path);
-        }
-        if (k < layers.length)
-            stacked.apply(entries);
-    });
-    let minSum = 0;
-    let cumulativeSum = 0;
-    for (const s of paths.values()) {
-        minSum += s.min;
-        cumulativeSum += s.cumulative;
-    }
-    const files = inefficient
-        .map((path) => ({ path, count: paths.get(path).count, wastedBytes: paths.get(path).cumulative }))
-        .sort((a, b) => b.wastedBytes - a.wastedBytes || a.path.localeCompare(b.path));
-    const wastedBytes = files.reduce((sum, f) => sum + f.wastedBytes, 0);
-    const userBytes = layerContentBytes.slice(1).reduce((a, b) => a + b, 0);
-    return {
-        efficiency: cumulativeSum === 0 ? 1 : minSum / cumulativeSum,
-        wastedBytes,
-        userWastedPercent: userBytes === 0 ? null : wastedBytes / userBytes,
-        files: files.slice(0, WASTE_FILES_LIMIT),
-        fileCount: files.length,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/measure/image.ts
@@ -98398,7 +100985,7 @@ function prose(value, max = 600) {
  */
 const keep = (s) => s.replace(/(\d) (?=[kMGTPE]?B\b|%)/g, '$1\u00a0');
 const format_md_formatBytes = (n) => keep(format_formatBytes(n));
-const format_md_formatSignedBytes = (n) => keep(formatSignedBytes(n));
+const format_md_formatSignedBytes = (n) => keep(format_formatSignedBytes(n));
 const format_md_formatPercent = (f, digits) => keep(formatPercent(f, digits));
 const format_md_formatSignedPercent = (f, digits) => keep(formatSignedPercent(f, digits));
 
@@ -98500,13 +101087,13 @@ function packagesText(p) {
                         ? `${c.baseVersion} -> ${c.headVersion}`
                         : `${c.headVersion}`;
             const where = c.layer === null ? '' : `  [${c.side === 'head' ? 'head' : 'base'} layer ${c.layer}]`;
-            out.push(`  ${formatSignedBytes(c.delta).padStart(10)}  ${c.name}${c.location ? ` (${c.location})` : ''}  ${version}${where}`);
+            out.push(`  ${format_formatSignedBytes(c.delta).padStart(10)}  ${c.name}${c.location ? ` (${c.location})` : ''}  ${version}${where}`);
         }
         const rest = e.changes.slice(30);
         if (rest.length)
-            out.push(`  ${formatSignedBytes(rest.reduce((s, c) => s + c.delta, 0)).padStart(10)}  ${rest.length} more packages`);
-        out.push(`  ${formatSignedBytes(e.unowned.delta).padStart(10)}  not in any ${e.ecosystem} package`);
-        out.push(`  ${formatSignedBytes(e.delta).padStart(10)}  final filesystem`);
+            out.push(`  ${format_formatSignedBytes(rest.reduce((s, c) => s + c.delta, 0)).padStart(10)}  ${rest.length} more packages`);
+        out.push(`  ${format_formatSignedBytes(e.unowned.delta).padStart(10)}  not in any ${e.ecosystem} package`);
+        out.push(`  ${format_formatSignedBytes(e.delta).padStart(10)}  final filesystem`);
         for (const n of e.notes)
             out.push(`  note: ${n}`);
     }
@@ -98598,17 +101185,17 @@ function filesChangeMarkdown(f) {
 }
 function filesChangeText(f) {
     const out = [
-        `Where the change is (final filesystem: ${formatSignedBytes(f.added.bytes)} in ${f.added.files} files added or grown, ${formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or shrunk)`,
+        `Where the change is (final filesystem: ${format_formatSignedBytes(f.added.bytes)} in ${f.added.files} files added or grown, ${format_formatSignedBytes(-f.removed.bytes)} in ${f.removed.files} removed or shrunk)`,
     ];
     for (const l of merged(f, 15)) {
-        out.push(`  ${formatSignedBytes(l.sign * l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}  [layer ${layerOf(l)}: ${l.instruction.slice(0, 60)}]`);
+        out.push(`  ${format_formatSignedBytes(l.sign * l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}  [layer ${layerOf(l)}: ${l.instruction.slice(0, 60)}]`);
     }
     for (const layer of f.layers) {
         if (layer.lines.length === 0)
             continue;
         out.push(`  layer ${layer.headIndex} (${layer.status}, ${format_formatBytes(layer.bytes)} written): ${layer.instruction.slice(0, 70)}`);
         for (const l of layer.lines)
-            out.push(`      ${formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`);
+            out.push(`      ${format_formatSignedBytes(l.bytes).padStart(10)}  ${shownPath(l)}${l.dir ? ` (${l.files} files)` : ''}`);
     }
     return out;
 }
@@ -98667,6 +101254,8 @@ function describeRules(r) {
     add('min-efficiency', r.minEfficiency, pct);
     add('max-wasted-bytes', r.maxWastedBytes, format_formatBytes);
     add('max-wasted-percent', r.maxWastedPercent, pct);
+    add('min-change', r.minChange, format_formatBytes);
+    add('min-change-percent', r.minChangePercent, pct);
     return out;
 }
 
@@ -98720,7 +101309,10 @@ function headline(c, ctx) {
     const mark = c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
     const t = compare_judgedTotals(c);
     let what = '';
-    if (t.percent !== null && t.delta !== null) {
+    if (!c.significant && t.delta !== null) {
+        what = ` · ${escape_code(ctx.name)}: no significant change (${format_md_formatSignedBytes(t.delta)}, below ${minChangeText(c)})`;
+    }
+    else if (t.percent !== null && t.delta !== null) {
         const pct = headlinePercent(t.percent);
         what =
             t.delta < 0
@@ -98733,6 +101325,12 @@ function headline(c, ctx) {
         what = ` · ${escape_code(ctx.name)} is ${format_md_formatBytes(t.head)} (no base to compare)`;
     }
     return `### 🐳 Docker image size — ${mark}${what}`;
+}
+function minChangeText(c) {
+    return describeRules(c.rules)
+        .filter((r) => r.name.startsWith('min-change'))
+        .map((r) => r.text)
+        .join(' / ');
 }
 function summaryTable(c, ctx) {
     const est = c.compressedIsEstimate ? ' (estimated)' : '';
@@ -98838,6 +101436,9 @@ function sections(c, ctx, limit) {
     const waste = wasteSection(c);
     if (waste)
         parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+    const ignored = c.head.ignored;
+    if (ignored)
+        parts.push('', `_Left out of the waste numbers and of "Where the bytes are" (\`ignore-paths\` ${ignored.patterns.map((p) => escape_code(p, 60)).join(', ')}): ${ignored.files} files, ${format_md_formatBytes(ignored.bytes)} of the PR image._`);
     return parts;
 }
 /** Where the compressed numbers come from, in the footer's words. */
@@ -98902,7 +101503,7 @@ function renderEntriesMarkdown(entries, commentKey) {
                 text(e.comparison.head.platform),
                 formatBytes(t.base),
                 formatBytes(t.head),
-                change(t, false),
+                e.comparison.significant ? change(t, false) : `${formatSignedBytes(t.delta)} (not significant)`,
                 VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
             ];
         }),
@@ -98934,7 +101535,7 @@ function renderEntriesMarkdown(entries, commentKey) {
 /** `compare` output for a terminal. */
 function renderComparisonText(c, names) {
     const row = (label, b, h, d) => `${label.padEnd(14)}${b.padStart(12)}${h.padStart(12)}  ${d}`;
-    const t = (x) => x.delta === null ? 'new' : `${formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`;
+    const t = (x) => x.delta === null ? 'new' : `${format_formatSignedBytes(x.delta)} (${formatSignedPercent(x.percent)})`;
     const lines = [
         `Base  ${names.base}`,
         `Head  ${names.head}`,
@@ -98950,7 +101551,7 @@ function renderComparisonText(c, names) {
     const rows = [...c.layerRows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
     for (const r of rows.slice(0, 20)) {
         const idx = r.headIndex === null ? `(${r.baseIndex})` : String(r.headIndex);
-        lines.push(`  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`);
+        lines.push(`  ${idx.padStart(4)}  ${r.status.padEnd(8)} ${format_formatSignedBytes(r.delta).padStart(10)}  ${r.instruction.slice(0, 90)}`);
     }
     const packages = c.packages ? packagesText(c.packages) : [];
     if (packages.length)
@@ -98960,6 +101561,10 @@ function renderComparisonText(c, names) {
     if (c.newFindings && c.newFindings.length > 0)
         lines.push('', `How to shrink (${c.base ? 'new or grown in head' : 'all'}, measured savings)`, ...findingsText(c.newFindings));
     lines.push('', `Verdict: ${c.verdict.toUpperCase()}${c.approved ? ' (approved)' : ''}`);
+    if (c.head.ignored)
+        lines.push(`Ignored (${c.head.ignored.patterns.join(', ')}): ${c.head.ignored.files} files, ${format_formatBytes(c.head.ignored.bytes)} left out of waste and of where the change is`);
+    if (!c.significant)
+        lines.push('  no significant change: below the min-change threshold, no relative rule applies');
     for (const v of c.violations)
         lines.push(`  ${v.level === 'fail' ? 'FAIL' : 'WARN'}  ${v.message}`);
     if (c.compressedIsEstimate)
@@ -98979,9 +101584,11 @@ const IMAGE_FLAGS = {
     platform: { type: 'string' },
     format: { type: 'string', default: 'text' },
     'no-files': { type: 'boolean', default: false },
+    'ignore-path': { type: 'string', multiple: true, default: [] },
 };
 
 ;// CONCATENATED MODULE: ./src/cli/compare.ts
+
 
 
 
@@ -98998,6 +101605,7 @@ const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P]
                                         [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
                                         [--max-layer-size S] [--max-layers N] [--min-efficiency P]
                                         [--max-wasted-bytes S] [--max-wasted-percent P]
+                                        [--min-change S] [--min-change-percent P] [--ignore-path GLOB]…
 Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
 `;
 function emitComparison(c, format, names, io) {
@@ -99022,11 +101630,12 @@ async function compareCommand(argv, io) {
         throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images (see docker-size-guard compare --help)`);
     const format = parseFormat(values.format);
     const rules = parseRules(values, (n) => `--${n}`);
-    const [base, head] = await measureImages(positionals, {
+    const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+    const [base, head] = (await measureImages(positionals, {
         platform: values.platform ? parsePlatform(values.platform) : undefined,
         files: !values['no-files'],
         compressedEstimate: true,
-    });
+    })).map((r) => applyIgnore(r, ignore));
     for (const r of [base, head])
         withFindings(r, { dockerfile: null });
     return emitComparison(compare_compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
@@ -100663,6 +103272,7 @@ async function adviseSide(reports, side, where) {
 
 
 
+
 /**
  * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
  * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
@@ -100680,7 +103290,7 @@ async function measureTarget(target, ctx, log, cleanups) {
             registryCredentials: ctx.credentials !== false,
             trustedArchive: built !== null,
         });
-        const reports = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
+        const reports = measured.map((r) => applyIgnore(built ? { ...r, source: { ...r.source, builder: built.builder } } : r, target.ignorePaths));
         const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
         return adviseSide(reports, side, where);
     };
@@ -100748,6 +103358,7 @@ async function yieldCpuToBuilds() {
 
 
 
+
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
                              [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
@@ -100771,6 +103382,7 @@ async function diffCommand(argv, io) {
             pull: { type: 'boolean', default: false },
             builder: { type: 'string', default: '' },
             format: { type: 'string', default: 'text' },
+            'ignore-path': { type: 'string', multiple: true, default: [] },
             ...RULE_FLAGS,
         },
     });
@@ -100803,7 +103415,8 @@ async function diffCommand(argv, io) {
             pull: values.pull,
             noCache: values['no-cache'],
         };
-        const target = { name: 'working tree', build, baseImage: '', headImage: '', rules };
+        const ignorePaths = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+        const target = { name: 'working tree', build, baseImage: '', headImage: '', rules, ignorePaths };
         const ctx = {
             root,
             baseSha,
@@ -100943,6 +103556,8 @@ function renderImageText(r) {
         lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
         lines.push(...pad(wrows, [true, true, false]));
     }
+    if (r.ignored)
+        lines.push('', `Ignored       ${r.ignored.patterns.join(', ')}: ${r.ignored.files} files, ${format_formatBytes(r.ignored.bytes)} left out of the waste numbers`);
     if (r.packages)
         lines.push('', ...inventoryText(r.packages));
     if (r.findings && r.findings.length > 0)
@@ -100962,9 +103577,10 @@ function renderImageText(r) {
 
 
 
+
 const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
-                                       [--dockerfile PATH [--context DIR]]
+                                       [--dockerfile PATH [--context DIR]] [--ignore-path GLOB]…
 
 IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
        oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
@@ -100983,11 +103599,13 @@ async function measureCommand(argv, io) {
     if (positionals.length !== 1)
         throw new UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
     const format = parseFormat(values.format);
-    const report = await measureImage(positionals[0], {
+    const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+    const measured = await measureImage(positionals[0], {
         platform: values.platform ? parsePlatform(values.platform) : undefined,
         files: !values['no-files'],
         compressedEstimate: !values['no-compressed-estimate'],
     });
+    const report = applyIgnore(measured, ignore);
     if (values.dockerfile !== undefined)
         await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);
     withFindings(report, values.dockerfile !== undefined

@@ -3,6 +3,7 @@ import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
 import { checkRev } from '../build/git.js';
 import { UserError } from '../errors.js';
 import { secretValues } from '../run/redact.js';
+import { checkIgnorePaths } from '../measure/ignore.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
 
@@ -31,6 +32,8 @@ export interface ActionInputs {
   approveLabel: string;
   githubToken: string;
   allowUnsafePrBuild: boolean;
+  /** Globs left out of the waste numbers and of "Where the bytes are" (README "Monorepos and noise"). */
+  ignorePaths: string[];
 }
 
 const describe = (name: string) => `input '${name}'`;
@@ -102,6 +105,7 @@ export function getInputs(): ActionInputs {
     approveLabel: core.getInput('approve-label').trim() || 'size-increase-approved',
     githubToken: core.getInput('github-token'),
     allowUnsafePrBuild: bool('allow-unsafe-pr-build', false),
+    ignorePaths: checkIgnorePaths(list('ignore-paths', true), describe('ignore-paths')),
   };
 }
 

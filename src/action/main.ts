@@ -57,7 +57,7 @@ function shouldComment(mode: ActionInputs['comment'], entries: Entry[]): boolean
     case 'on-failure':
       return cs.some((c) => c.verdict !== 'pass');
     case 'on-change':
-      return cs.some((c) => judgedTotals(c).delta !== 0 || c.verdict !== 'pass');
+      return cs.some((c) => (c.significant && judgedTotals(c).delta !== 0) || c.verdict !== 'pass');
     case 'always':
       return true;
   }

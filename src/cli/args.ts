@@ -11,4 +11,5 @@ export const IMAGE_FLAGS = {
   platform: { type: 'string' },
   format: { type: 'string', default: 'text' },
   'no-files': { type: 'boolean', default: false },
+  'ignore-path': { type: 'string', multiple: true, default: [] as string[] },
 } as const;

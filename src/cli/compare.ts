@@ -3,6 +3,7 @@ import { compare } from '../compare/compare.js';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
 import { withFindings } from '../advice/advise.js';
 import { measureImages } from '../engine.js';
+import { applyIgnore, checkIgnorePaths } from '../measure/ignore.js';
 import { UserError } from '../errors.js';
 import { renderComparisonMarkdown } from '../report/comparison-markdown.js';
 import { renderComparisonText } from '../report/comparison-text.js';
@@ -20,6 +21,7 @@ export const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--plat
                                         [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
                                         [--max-layer-size S] [--max-layers N] [--min-efficiency P]
                                         [--max-wasted-bytes S] [--max-wasted-percent P]
+                                        [--min-change S] [--min-change-percent P] [--ignore-path GLOB]…
 Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
 `;
 
@@ -51,11 +53,14 @@ export async function compareCommand(argv: string[], io: Output): Promise<number
     );
   const format = parseFormat(values.format as string);
   const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
-  const [base, head] = await measureImages(positionals, {
-    platform: values.platform ? parsePlatform(values.platform as string) : undefined,
-    files: !values['no-files'],
-    compressedEstimate: true,
-  });
+  const ignore = checkIgnorePaths(values['ignore-path'] as string[], '--ignore-path');
+  const [base, head] = (
+    await measureImages(positionals, {
+      platform: values.platform ? parsePlatform(values.platform as string) : undefined,
+      files: !values['no-files'],
+      compressedEstimate: true,
+    })
+  ).map((r) => applyIgnore(r, ignore));
   for (const r of [base!, head!]) withFindings(r, { dockerfile: null });
   return emitComparison(compare(base!, head!, rules), format, { base: positionals[0]!, head: positionals[1]! }, io);
 }

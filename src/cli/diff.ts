@@ -10,6 +10,7 @@ import type { BuildInputs } from '../build/buildx-args.js';
 import { parseRules } from '../compare/parse-rules.js';
 import { measureTarget } from '../run/measure-target.js';
 import { LayerCache } from '../measure/layer-cache.js';
+import { checkIgnorePaths } from '../measure/ignore.js';
 import { UserError, errorMessage } from '../errors.js';
 import { exec } from '../exec.js';
 import { parseFormat } from './args.js';
@@ -40,6 +41,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       pull: { type: 'boolean', default: false },
       builder: { type: 'string', default: '' },
       format: { type: 'string', default: 'text' },
+      'ignore-path': { type: 'string', multiple: true, default: [] },
       ...RULE_FLAGS,
     },
   });
@@ -72,7 +74,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       pull: values.pull as boolean,
       noCache: values['no-cache'] as boolean,
     };
-    const target = { name: 'working tree', build, baseImage: '', headImage: '', rules };
+    const ignorePaths = checkIgnorePaths(values['ignore-path'] as string[], '--ignore-path');
+    const target = { name: 'working tree', build, baseImage: '', headImage: '', rules, ignorePaths };
     const ctx = {
       root,
       baseSha,

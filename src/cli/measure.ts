@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { withFindings } from '../advice/advise.js';
 import { gatherAdvice } from '../advice/gather.js';
 import { measureImage } from '../engine.js';
+import { applyIgnore, checkIgnorePaths } from '../measure/ignore.js';
 import { checkPath } from '../sources/files.js';
 import { UserError } from '../errors.js';
 import { renderImageMarkdown } from '../report/image-markdown.js';
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 export const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
-                                       [--dockerfile PATH [--context DIR]]
+                                       [--dockerfile PATH [--context DIR]] [--ignore-path GLOB]…
 
 IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
        oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
@@ -33,11 +34,13 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
   if (positionals.length !== 1)
     throw new UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
   const format = parseFormat(values.format);
-  const report = await measureImage(positionals[0]!, {
+  const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+  const measured = await measureImage(positionals[0]!, {
     platform: values.platform ? parsePlatform(values.platform) : undefined,
     files: !values['no-files'],
     compressedEstimate: !values['no-compressed-estimate'],
   });
+  const report = applyIgnore(measured, ignore);
   if (values.dockerfile !== undefined) await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);
   withFindings(
     report,

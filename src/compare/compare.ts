@@ -6,6 +6,17 @@ import { filesChange } from './files-change.js';
 import { matchLayers, metricOf } from './match.js';
 import { packagesChange } from './packages.js';
 
+/**
+ * Whether a change counts: below `min-change` bytes or `min-change-percent` of the base (either one set) it is
+ * noise, a few kB of timestamps and caches, not a change to report or judge. A new image (no base) always counts.
+ */
+export function significant(t: Totals, r: Rules): boolean {
+  if (t.delta === null) return true;
+  if (r.minChange !== null && Math.abs(t.delta) < r.minChange) return false;
+  if (r.minChangePercent !== null && t.percent !== null && Math.abs(t.percent) < r.minChangePercent) return false;
+  return true;
+}
+
 /** The totals the size rules judge: those of the rules' metric. */
 export function judgedTotals(c: Pick<Comparison, 'rules' | 'compressed' | 'uncompressed'>): Totals {
   return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
@@ -48,7 +59,7 @@ export function evaluate(
   const v: Violation[] = [];
   const increase = (level: 'fail' | 'warn', bytes: number | null, percent: number | null, name: string) => {
     if (bytes === null && percent === null) return;
-    if (t.delta === null) return;
+    if (t.delta === null || !c.significant) return;
     const overBytes = bytes === null || t.delta > bytes;
     const overPercent = percent === null || (t.percent !== null && t.percent > percent);
     if (!overBytes || !overPercent) return;
@@ -143,10 +154,12 @@ export function compare(
     uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
     compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
     compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
+    significant: true,
     layers: { base: base ? base.layerCount : null, head: head.layerCount },
     newToPull: base ? newToPull(base, head) : null,
     layerRows: matchLayers(base, head, rules.metric),
   };
+  partial.significant = significant(judgedTotals(partial), rules);
   const files = filesChange(base, head, partial.layerRows);
   const packages = packagesChange(base, head);
   const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;

@@ -2,6 +2,7 @@ import type { LayerEntry } from '../model/contents.js';
 import type { FilesChange, LayerRow, PathLines, PathLine } from '../model/comparison.js';
 import type { ImageReport } from '../model/image-report.js';
 import { stackContents, type FinalFile } from '../measure/filesystem.js';
+import { pathMatcher } from '../measure/ignore.js';
 import { diffFilesystems, layerFiles, type ChangedFile } from './filesystem.js';
 import { rollUp } from '../util/rollup.js';
 
@@ -38,7 +39,12 @@ export function filesChange(base: ImageReport | null, head: ImageReport, rows: L
   if (!base?.contents || !head.contents) return null;
   const baseLayers = base.contents.layers;
   const headLayers = head.contents.layers;
-  const { added, removed } = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
+  const diff = diffFilesystems(stackContents(base.contents).final, stackContents(head.contents).final);
+  // The paths the user ignores (either side's globs) are left out of where the bytes are.
+  const match = pathMatcher([...new Set([...(base.ignored?.patterns ?? []), ...(head.ignored?.patterns ?? [])])]);
+  const kept = (files: ChangedFile[]) => (match ? files.filter((f) => !match(f.path)) : files);
+  const added = kept(diff.added);
+  const removed = kept(diff.removed);
 
   const grown = rows
     .filter((r) => r.headIndex !== null && r.delta > 0 && (r.status === 'new' || r.status === 'changed'))
@@ -52,7 +58,7 @@ export function filesChange(base: ImageReport | null, head: ImageReport, rows: L
       headIndex: i,
       status: r.status,
       instruction: r.instruction,
-      ...lines(diffFilesystems(matched, own).added, LAYER_PATH_LINES, head),
+      ...lines(kept(diffFilesystems(matched, own).added), LAYER_PATH_LINES, head),
     };
   });
 

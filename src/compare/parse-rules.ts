@@ -45,6 +45,8 @@ export const RULE_INPUTS = {
   'min-efficiency': ['minEfficiency', parsePercent],
   'max-wasted-bytes': ['maxWastedBytes', parseSize],
   'max-wasted-percent': ['maxWastedPercent', parsePercent],
+  'min-change': ['minChange', parseSize],
+  'min-change-percent': ['minChangePercent', parsePercent],
 } as const satisfies Record<string, [keyof Rules, (v: string, d: string) => number]>;
 
 /** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */

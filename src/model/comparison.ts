@@ -18,6 +18,9 @@ export interface Rules {
   minEfficiency: number | null;
   maxWastedBytes: number | null;
   maxWastedPercent: number | null;
+  /** A change below either is "no significant change": no relative rule fails on it, `on-change` posts nothing. */
+  minChange: number | null;
+  minChangePercent: number | null;
 }
 
 export const NO_RULES: Rules = {
@@ -32,6 +35,8 @@ export const NO_RULES: Rules = {
   minEfficiency: null,
   maxWastedBytes: null,
   maxWastedPercent: null,
+  minChange: null,
+  minChangePercent: null,
 };
 
 export type LayerStatus = 'shared' | 'moved' | 'changed' | 'new' | 'removed';
@@ -140,6 +145,8 @@ export interface Comparison {
   uncompressed: Totals;
   compressed: Totals;
   compressedIsEstimate: boolean;
+  /** False when the judged change is below `min-change` / `min-change-percent` (README "Monorepos and noise"). */
+  significant: boolean;
   layers: { base: number | null; head: number };
   /** Compressed bytes a host that already has the base image downloads for the head image. */
   newToPull: number | null;

@@ -62,6 +62,11 @@ export interface ImageReport {
   waste: WasteReport | null;
   /** How to shrink it, largest saving first (README "How to shrink"); absent when the files were not read. */
   findings?: Finding[];
+  /**
+   * The `ignore-paths` globs and what of the final filesystem matched them (files, bytes): left out of the waste
+   * numbers and of "Where the bytes are". Absent when nothing is ignored.
+   */
+  ignored?: { patterns: string[]; files: number; bytes: number };
   /** Packages on the final filesystem, per ecosystem (README "Packages"); absent when the files were not read. */
   packages?: PackageInventory;
   /** The layers' entries, when every layer's tar headers were read; never serialized. */

@@ -55,7 +55,9 @@ function headline(c: Comparison, ctx: RenderContext): string {
     c.verdict === 'fail' ? '❌ failed' : c.verdict === 'warn' ? '⚠️ warning' : c.approved ? '✅ approved' : '✅ passed';
   const t = judgedTotals(c);
   let what = '';
-  if (t.percent !== null && t.delta !== null) {
+  if (!c.significant && t.delta !== null) {
+    what = ` · ${code(ctx.name)}: no significant change (${formatSignedBytes(t.delta)}, below ${minChangeText(c)})`;
+  } else if (t.percent !== null && t.delta !== null) {
     const pct = headlinePercent(t.percent);
     what =
       t.delta < 0
@@ -67,6 +69,13 @@ function headline(c: Comparison, ctx: RenderContext): string {
     what = ` · ${code(ctx.name)} is ${formatBytes(t.head)} (no base to compare)`;
   }
   return `### 🐳 Docker image size — ${mark}${what}`;
+}
+
+function minChangeText(c: Comparison): string {
+  return describeRules(c.rules)
+    .filter((r) => r.name.startsWith('min-change'))
+    .map((r) => r.text)
+    .join(' / ');
 }
 
 function summaryTable(c: Comparison, ctx: RenderContext): string {
@@ -208,6 +217,12 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
   }
   const waste = wasteSection(c);
   if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+  const ignored = c.head.ignored;
+  if (ignored)
+    parts.push(
+      '',
+      `_Left out of the waste numbers and of "Where the bytes are" (\`ignore-paths\` ${ignored.patterns.map((p) => code(p, 60)).join(', ')}): ${ignored.files} files, ${formatBytes(ignored.bytes)} of the PR image._`,
+    );
   return parts;
 }
 
@@ -289,7 +304,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
           text(e.comparison.head.platform),
           formatBytes(t.base),
           formatBytes(t.head),
-          change(t, false),
+          e.comparison.significant ? change(t, false) : `${formatSignedBytes(t.delta)} (not significant)`,
           VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
         ];
       }),

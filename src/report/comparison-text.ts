@@ -44,6 +44,11 @@ export function renderComparisonText(c: Comparison, names: { base: string; head:
       ...findingsText(c.newFindings),
     );
   lines.push('', `Verdict: ${c.verdict.toUpperCase()}${c.approved ? ' (approved)' : ''}`);
+  if (c.head.ignored)
+    lines.push(
+      `Ignored (${c.head.ignored.patterns.join(', ')}): ${c.head.ignored.files} files, ${formatBytes(c.head.ignored.bytes)} left out of waste and of where the change is`,
+    );
+  if (!c.significant) lines.push('  no significant change: below the min-change threshold, no relative rule applies');
   for (const v of c.violations) lines.push(`  ${v.level === 'fail' ? 'FAIL' : 'WARN'}  ${v.message}`);
   if (c.compressedIsEstimate) lines.push('', '* estimated: what docker push would store with gzip');
   return lines.join('\n') + '\n';

@@ -54,6 +54,11 @@ export function renderImageText(r: ImageReport): string {
     lines.push('', `Inefficient files (top ${Math.min(10, r.waste.files.length)} of ${r.waste.fileCount})`);
     lines.push(...pad(wrows, [true, true, false]));
   }
+  if (r.ignored)
+    lines.push(
+      '',
+      `Ignored       ${r.ignored.patterns.join(', ')}: ${r.ignored.files} files, ${formatBytes(r.ignored.bytes)} left out of the waste numbers`,
+    );
   if (r.packages) lines.push('', ...inventoryText(r.packages));
   if (r.findings && r.findings.length > 0)
     lines.push('', 'How to shrink (measured savings, uncompressed)', ...findingsText(r.findings));

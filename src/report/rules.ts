@@ -25,5 +25,7 @@ export function describeRules(r: Rules): { name: string; text: string }[] {
   add('min-efficiency', r.minEfficiency, pct);
   add('max-wasted-bytes', r.maxWastedBytes, formatBytes);
   add('max-wasted-percent', r.maxWastedPercent, pct);
+  add('min-change', r.minChange, formatBytes);
+  add('min-change-percent', r.minChangePercent, pct);
   return out;
 }

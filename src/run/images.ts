@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { BuildInputs } from '../build/buildx-args.js';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
 import { UserError } from '../errors.js';
+import { checkIgnorePaths } from '../measure/ignore.js';
 import type { Rules } from '../model/comparison.js';
 
 /** One image to build and judge: the action's inputs, with what the `images` list overrides for it. */
@@ -12,6 +13,7 @@ export interface ImageTarget {
   baseImage: string;
   headImage: string;
   rules: Rules;
+  ignorePaths: string[];
 }
 
 const lines = z.union([z.string(), z.array(z.string())]);
@@ -28,6 +30,7 @@ const ImageSchema = z
     platforms: lines.optional(),
     'base-image': z.string().optional(),
     'head-image': z.string().optional(),
+    'ignore-paths': lines.optional(),
     ...ruleKeys,
   })
   .strict();
@@ -53,7 +56,13 @@ function firstIssue(error: z.ZodError): string {
 export function parseImages(
   text: string,
   source: string,
-  defaults: { build: BuildInputs; rawRules: Record<string, string>; baseImage: string; headImage: string },
+  defaults: {
+    build: BuildInputs;
+    rawRules: Record<string, string>;
+    baseImage: string;
+    headImage: string;
+    ignorePaths: string[];
+  },
 ): ImageTarget[] {
   let doc: unknown;
   try {
@@ -89,6 +98,9 @@ export function parseImages(
       baseImage: item['base-image'] ?? defaults.baseImage,
       headImage: item['head-image'] ?? defaults.headImage,
       rules: parseRules(raw, (n) => `${source}: images[${i}].${n}`),
+      ignorePaths: item['ignore-paths']
+        ? checkIgnorePaths(asList(item['ignore-paths'], true)!, `${source}: images[${i}].ignore-paths`)
+        : defaults.ignorePaths,
     };
   });
 }

@@ -3,6 +3,7 @@ import { buildAndMeasureSides, type Log } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
 import type { BuiltImage } from '../build/build-image.js';
 import { measurePlatforms } from '../engine.js';
+import { applyIgnore } from '../measure/ignore.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { Entry } from '../model/run.js';
@@ -45,7 +46,9 @@ export async function measureTarget(
       registryCredentials: ctx.credentials !== false,
       trustedArchive: built !== null,
     });
-    const reports = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
+    const reports = measured.map((r) =>
+      applyIgnore(built ? { ...r, source: { ...r.source, builder: built.builder } } : r, target.ignorePaths),
+    );
     const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
     return adviseSide(reports, side, where);
   };

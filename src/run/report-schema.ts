@@ -91,6 +91,7 @@ const ImageReport = z.object({
   waste: Waste.nullable(),
   findings: z.array(Finding).max(200).optional(),
   packages: Packages.optional(),
+  ignored: z.object({ patterns: z.array(str).max(50), files: num, bytes: num }).optional(),
 });
 
 const Totals = z.object({ base: bytes, head: num, delta: bytes, percent: num.nullable() });
@@ -116,6 +117,8 @@ const Rules = z.object({
   minEfficiency: bytes,
   maxWastedBytes: bytes,
   maxWastedPercent: bytes,
+  minChange: bytes,
+  minChangePercent: bytes,
 });
 
 const Comparison = z.object({

@@ -21,16 +21,32 @@ export async function resolveTargets(
     baseImage: string;
     headImage: string;
     commentKey: string;
+    ignorePaths: string[];
   },
 ): Promise<{ targets: ImageTarget[]; from: string }> {
-  const defaults = { build: o.build, rawRules: o.rawRules, baseImage: o.baseImage, headImage: o.headImage };
+  const defaults = {
+    build: o.build,
+    rawRules: o.rawRules,
+    baseImage: o.baseImage,
+    headImage: o.headImage,
+    ignorePaths: o.ignorePaths,
+  };
   if (o.images.trim())
     return { targets: parseImages(o.images, "input 'images'", defaults), from: "the 'images' input" };
   const config = await readFile(join(root, CONFIG_FILE), 'utf8').catch(() => null);
   if (config !== null) return { targets: parseImages(config, CONFIG_FILE, defaults), from: CONFIG_FILE };
   const name = o.commentKey !== 'default' ? o.commentKey : dockerfileOf(o.build);
   return {
-    targets: [{ name, build: o.build, baseImage: o.baseImage, headImage: o.headImage, rules: o.rules }],
+    targets: [
+      {
+        name,
+        build: o.build,
+        baseImage: o.baseImage,
+        headImage: o.headImage,
+        rules: o.rules,
+        ignorePaths: o.ignorePaths,
+      },
+    ],
     from: 'the build inputs',
   };
 }
