@@ -147,6 +147,48 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     expect(ours(PR).filter((c) => c.body.includes('docker-size-guard:platforms'))).toHaveLength(1);
   });
 
+  it('monorepo noise: builds only the image whose context changed, calls a small change insignificant, ignores paths', async () => {
+    // A PR on top of the feature branch that touches api/ only, and grows its amd64 payload by 50 kB (5 %).
+    const PR2 = 13;
+    git('checkout', '-q', '-B', 'small-change', headSha);
+    const smallSha = commit({ 'api/Dockerfile': dockerfile(SIZES.api[0] + 50_000, SIZES.api[1]) }, 'small');
+    const r = await runStep({
+      api,
+      tmp,
+      workspace: repo,
+      dockerHost: CONTAINERD,
+      eventName: 'pull_request',
+      payload: pullRequestPayload(PR2, headSha, smallSha),
+      inputs: {
+        images: IMAGES,
+        'comment-key': 'noise',
+        comment: 'on-change',
+        'max-increase-percent': '1%',
+        'min-change': '2MB',
+        'ignore-paths': '/payload.bin',
+      },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('changed-only: nothing worker is built from changed since');
+    expect(r.stdout).not.toMatch(/::group::worker: /);
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8'));
+    expect(report.unchanged).toEqual(['worker']);
+    expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['api', 'api']);
+    const amd64 = report.entries.find((e: { platform: string }) => e.platform === 'linux/amd64').comparison;
+    // +50 kB is over max-increase-percent 1 %, but under min-change: no significant change, no violation.
+    expect(amd64.uncompressed.percent).toBeGreaterThan(0.01);
+    expect(amd64.significant).toBe(false);
+    expect(amd64.violations).toEqual([]);
+    // The payload is ignored: left out of the waste and the file list, and reported with its exact bytes.
+    expect(amd64.head.ignored).toEqual({ patterns: ['/payload.bin'], files: 1, bytes: SIZES.api[0] + 50_000 });
+    expect(amd64.files.added).toMatchObject({ lines: [], files: 0, bytes: 0 });
+    expect(amd64.files.layers.flatMap((l: { lines: unknown[] }) => l.lines)).toEqual([]);
+    // on-change: nothing significant changed, so no comment; the summary still tells.
+    expect(ours(PR2)).toHaveLength(0);
+    expect(r.summary).toContain('| `worker` | | — | — | unchanged in this PR | ⏭️ |');
+    expect(r.summary).toContain('(not significant)');
+  });
+
   it('refuses to build under issue_comment (chat-ops with a write token), in one line', async () => {
     const r = await runStep({
       api,

@@ -101482,8 +101482,8 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-function renderEntriesMarkdown(entries, commentKey) {
-    if (entries.length === 1) {
+function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
+    if (entries.length === 1 && unchanged.length === 0) {
         const e = entries[0];
         return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
     }
@@ -101493,7 +101493,9 @@ function renderEntriesMarkdown(entries, commentKey) {
         ? `❌ ${failed} of ${entries.length} failed`
         : warned
             ? `⚠️ ${warned} of ${entries.length} warned`
-            : '✅ all passed';
+            : entries.length === 0
+                ? '✅ no image changed in this PR'
+                : '✅ all passed';
     const table = markdownTable([
         ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
         ...entries.map((e) => {
@@ -101507,9 +101509,11 @@ function renderEntriesMarkdown(entries, commentKey) {
                 VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
             ];
         }),
+        // changed-only: no file these are built from changed, so they were not built.
+        ...unchanged.map((name) => [code(name), '', '—', '—', 'unchanged in this PR', '⏭️']),
     ], { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...comparison_markdown_COMPACT });
     const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
-    const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ');
+    const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ') || 'uncompressed';
     return fit((limit) => [
         `### 🐳 Docker image sizes — ${mark}`,
         '',
@@ -102915,6 +102919,11 @@ async function mergeBase(root, a, b) {
             break;
     }
     throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
+}
+/** Repository-relative paths that differ between a commit and the working tree (renames as delete + add). */
+async function changedSince(root, rev) {
+    const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', rev, '--']);
+    return r.stdout.split('\0').filter(Boolean);
 }
 async function fileAt(root, rev, path) {
     return ((await git(root, ['cat-file', '-e', '--end-of-options', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode ===

@@ -34,6 +34,8 @@ export interface ActionInputs {
   allowUnsafePrBuild: boolean;
   /** Globs left out of the waste numbers and of "Where the bytes are" (README "Monorepos and noise"). */
   ignorePaths: string[];
+  /** `changed-only`; null when not given (on with several images, off with one). */
+  changedOnly: boolean | null;
 }
 
 const describe = (name: string) => `input '${name}'`;
@@ -106,6 +108,7 @@ export function getInputs(): ActionInputs {
     githubToken: core.getInput('github-token'),
     allowUnsafePrBuild: bool('allow-unsafe-pr-build', false),
     ignorePaths: checkIgnorePaths(list('ignore-paths', true), describe('ignore-paths')),
+    changedOnly: core.getInput('changed-only').trim() === '' ? null : bool('changed-only', false),
   };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
-import { checkRev, mergeBase, revParse } from '../build/git.js';
+import { changedSince, checkRev, mergeBase, revParse } from '../build/git.js';
 import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
@@ -18,6 +18,7 @@ import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
 import { redactValues, secretValues } from '../run/redact.js';
+import { splitByChange } from '../run/changed.js';
 import { CONFIG_FILE, resolveTargets } from '../run/targets.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
@@ -126,8 +127,9 @@ async function publish(
   pr: number | null,
   reportPath: string,
   fail: boolean,
+  unchanged: string[] = [],
 ): Promise<void> {
-  const body = renderEntriesMarkdown(entries, inputs.commentKey);
+  const body = renderEntriesMarkdown(entries, inputs.commentKey, unchanged);
   setOutputs(entries, body, reportPath);
   if (inputs.summary) await core.summary.addRaw(body).write();
   if (shouldComment(inputs.comment, entries)) await postComment(inputs, pr, body);
@@ -166,9 +168,19 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
   const base = targets.every((t) => t.baseImage) ? null : await chooseBase(root, inputs, event);
+  // changed-only: an image whose context, Dockerfile and build contexts did not change is not built again.
+  let unchanged: string[] = [];
+  let toBuild = targets;
+  if ((inputs.changedOnly ?? targets.length > 1) && base?.sha) {
+    const split = splitByChange(targets, await changedSince(root, base.sha));
+    toBuild = split.build;
+    unchanged = split.unchanged.map((t) => t.name);
+    if (unchanged.length > 0)
+      core.info(`changed-only: nothing ${unchanged.join(', ')} is built from changed since ${base.label}: not built`);
+  }
   const cache = new LayerCache();
   const entries: Entry[] = [];
-  for (const [i, target] of targets.entries()) {
+  for (const [i, target] of toBuild.entries()) {
     const log = {
       group: <T>(name: string, fn: () => Promise<T>) =>
         core.group(targets.length > 1 ? `${target.name}: ${name}` : name, fn),
@@ -201,9 +213,10 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
     entries: redactValues(entries, secrets),
+    ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, report.entries, event.pr?.number ?? null, reportPath, true);
+  await publish(inputs, report.entries, event.pr?.number ?? null, reportPath, true, unchanged);
 }
 
 /**
@@ -242,6 +255,7 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
   }
   // Never a verdict or an approval copied from a report: both are computed again here.
   const entries = rederiveEntries(reports, labels.includes(inputs.approveLabel));
+  const unchanged = [...new Set(reports.flatMap((r) => r.unchanged ?? []))];
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
     tool: 'docker-size-guard',
@@ -250,9 +264,10 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
     pr,
     headSha: reports[0]?.headSha ?? null,
     entries,
+    ...(unchanged.length > 0 ? { unchanged } : {}),
   });
   // The measuring jobs carry the required check; a comment run only reports.
-  await publish(inputs, entries, pr, reportPath, inputs.mode === 'report');
+  await publish(inputs, entries, pr, reportPath, inputs.mode === 'report', unchanged);
 }
 
 /** The action: dispatch on mode; errors are handled here, once; cleanups run also on failure. */

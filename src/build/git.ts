@@ -53,6 +53,12 @@ export async function mergeBase(root: string, a: string, b: string): Promise<str
   throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
 }
 
+/** Repository-relative paths that differ between a commit and the working tree (renames as delete + add). */
+export async function changedSince(root: string, rev: string): Promise<string[]> {
+  const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', rev, '--']);
+  return r.stdout.split('\0').filter(Boolean);
+}
+
 export async function fileAt(root: string, rev: string, path: string): Promise<boolean> {
   return (
     (await git(root, ['cat-file', '-e', '--end-of-options', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode ===

@@ -25,4 +25,6 @@ export interface RunReport {
   pr: number | null;
   headSha: string | null;
   entries: Entry[];
+  /** Images not built because no file they are built from changed (`changed-only`), by name. */
+  unchanged?: string[];
 }

@@ -282,8 +282,8 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-export function renderEntriesMarkdown(entries: Entry[], commentKey: string): string {
-  if (entries.length === 1) {
+export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unchanged: string[] = []): string {
+  if (entries.length === 1 && unchanged.length === 0) {
     const e = entries[0]!;
     return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
   }
@@ -293,7 +293,9 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
     ? `❌ ${failed} of ${entries.length} failed`
     : warned
       ? `⚠️ ${warned} of ${entries.length} warned`
-      : '✅ all passed';
+      : entries.length === 0
+        ? '✅ no image changed in this PR'
+        : '✅ all passed';
   const table = markdownTable(
     [
       ['Image', 'Platform', 'Base', 'This PR', 'Change', ''],
@@ -308,11 +310,13 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string): str
           VERDICT_MARK[e.comparison.verdict] + (e.comparison.approved ? ' approved' : ''),
         ];
       }),
+      // changed-only: no file these are built from changed, so they were not built.
+      ...unchanged.map((name) => [code(name), '', '—', '—', 'unchanged in this PR', '⏭️']),
     ],
     { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...COMPACT },
   );
   const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
-  const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ');
+  const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ') || 'uncompressed';
   return fit(
     (limit) =>
       [

@@ -179,4 +179,5 @@ export const RunReportSchema = z.object({
       }),
     )
     .max(200),
+  unchanged: z.array(str).max(200).optional(),
 });
