@@ -13,10 +13,16 @@ export interface ExecResult {
 export async function exec(
   command: string,
   args: string[],
-  opts: { cwd?: string; allowFailure?: boolean; env?: Record<string, string> } = {},
+  opts: { cwd?: string; allowFailure?: boolean; env?: Record<string, string>; input?: string } = {},
 ): Promise<ExecResult> {
   const env = opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined;
-  const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
+  const r = await getExecOutput(command, args, {
+    cwd: opts.cwd,
+    env,
+    silent: true,
+    ignoreReturnCode: true,
+    ...(opts.input !== undefined ? { input: Buffer.from(opts.input) } : {}),
+  });
   if (r.exitCode !== 0 && !opts.allowFailure) {
     // One line, as every error here is: the program's last words (buildx ends with the step that failed).
     const last = (text: string) =>
