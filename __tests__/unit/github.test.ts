@@ -36,6 +36,8 @@ describe('events', () => {
       pr: { number: 3, baseRef: 'main', baseSha: 'b', headSha: 'h', isFork: true, labels: ['size-increase-approved'] },
       beforeSha: null,
       privileged: false,
+      ref: null,
+      defaultBranch: null,
     });
   });
   it('reads push and merge_group bases, and marks privileged events', () => {

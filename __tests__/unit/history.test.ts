@@ -1,62 +1,101 @@
 import { describe, expect, it } from 'vitest';
-import { redactValues, secretValues } from '../../src/run/redact.js';
-import {
-  HIDDEN_COMMAND,
-  displayInstruction,
-  instructionsForLayers,
-  redactBuildArgs,
-} from '../../src/measure/history.js';
+import { readEvent, writesHistory } from '../../src/github/event.js';
+import { historyFile, mergeRecords, parseHistory, serializeHistory } from '../../src/history/records.js';
+import { trendFor } from '../../src/history/trend.js';
+import type { HistoryRecord } from '../../src/model/history.js';
+import { trendMermaid, trendText, trendWords } from '../../src/report/trend.js';
+import { renderGfm } from '../helpers/gfm.js';
 
-describe('history', () => {
-  it.each([
-    ['RUN |1 NPM_TOKEN=s3cr3t /bin/sh -c npm ci # buildkit', 'RUN |1 NPM_TOKEN=*** npm ci'],
-    ['|2 A=one B=two words /bin/sh -c make', 'RUN |2 A=*** B=*** make'],
-    ['RUN |1 TOKEN=abc echo hi # buildkit', `RUN |1 TOKEN=*** ${HIDDEN_COMMAND}`],
-    // What issue 9 found leaking: values with spaces or ` [`, other shells, exec form, credentials in URLs.
-    ['RUN |1 TOKEN=hunter2 tail /bin/busybox sh -c echo # buildkit', 'RUN |1 TOKEN=*** /bin/busybox sh -c echo'],
-    ['RUN |1 TOKEN=hunter2 tail /usr/bin/bash -c echo', 'RUN |1 TOKEN=*** /usr/bin/bash -c echo'],
-    ['RUN |1 TOKEN=hunter2 tail /bin/zsh -c echo', 'RUN |1 TOKEN=*** /bin/zsh -c echo'],
-    ['RUN |1 TOKEN=a [b] c /bin/sh -c make', 'RUN |1 TOKEN=*** make'],
-    ['RUN |1 TOKEN=hunter2 tail [ "echo", "x" ]', `RUN |1 TOKEN=*** ${HIDDEN_COMMAND}`],
-    ['RUN |2 A=x B=hunter2 tail /bin/sh -c make', 'RUN |2 A=*** B=*** make'],
-    ['ADD https://user:s3cret@host.example/f.tgz /f # buildkit', 'ADD https://***@host.example/f.tgz /f'],
-    ['/bin/sh -c #(nop)  CMD ["sh"]', 'CMD ["sh"]'],
-    ['/bin/sh -c apt-get update', 'RUN apt-get update'],
-    ['COPY . /app # buildkit', 'COPY . /app'],
-    ['WORKDIR /app', 'WORKDIR /app'],
-  ])('%s → %s', (input, expected) => {
-    expect(displayInstruction(input)).toBe(expected);
+const rec = (i: number, bytes: number, platform = 'linux/amd64'): HistoryRecord => ({
+  v: 1,
+  image: 'api',
+  platform,
+  commit: (0xabc0000 + i).toString(16).padEnd(40, '0'),
+  date: new Date(Date.UTC(2026, 9, 1) + i * 86_400_000).toISOString(),
+  uncompressed: bytes,
+  compressed: Math.round(bytes / 3),
+  compressedIsEstimate: false,
+  layers: 4,
+  efficiency: 0.98,
+});
+
+describe('history records', () => {
+  it('round-trips, and merges two writers by commit and platform in date order', () => {
+    const a = [rec(1, 100), rec(3, 300)];
+    const b = [rec(2, 200), rec(3, 999), rec(3, 300, 'linux/arm64')];
+    const merged = mergeRecords(a, b);
+    expect(merged.map((r) => [r.uncompressed, r.platform])).toEqual([
+      [100, 'linux/amd64'],
+      [200, 'linux/amd64'],
+      [300, 'linux/amd64'],
+      [300, 'linux/arm64'],
+    ]);
+    expect(parseHistory(serializeHistory(merged))).toEqual({ records: merged, malformed: [] });
   });
 
-  it('never leaves a value with spaces behind', () => {
-    expect(redactBuildArgs('RUN |1 PASS=a b c /bin/sh -c x')).toBe('RUN |1 PASS=*** /bin/sh -c x');
+  it('skips malformed and foreign lines by number', () => {
+    const text = [
+      JSON.stringify(rec(1, 100)),
+      '{oops',
+      JSON.stringify({ ...rec(2, 200), commit: '--upload-pack=x' }),
+      JSON.stringify({ ...rec(3, 300), extra: 1 }),
+      '',
+      JSON.stringify(rec(4, 400)),
+    ].join('\n');
+    const p = parseHistory(text);
+    expect(p.records.map((r) => r.uncompressed)).toEqual([100, 400]);
+    expect(p.malformed).toEqual([2, 3, 4]);
   });
 
-  it('replaces every known value wherever it surfaced, in every string of a result', () => {
-    const secrets = secretValues(['TOKEN=hunter2 tail', 'X=ab', 'EMPTY=']);
-    expect(secrets).toEqual(['hunter2 tail']);
-    const out = redactValues(
-      {
-        instruction: 'WORKDIR /opt/hunter2 tail',
-        paths: ['/x/hunter2 tail/y'],
-        n: 5,
-        nested: [{ s: 'hunter2 tail!' }],
-      },
-      secrets,
+  it('names files safely', () => {
+    expect(historyFile('services/api')).toBe('images/services_api.jsonl');
+    expect(historyFile('../x')).toBe('images/__x.jsonl');
+  });
+});
+
+describe('the trend', () => {
+  const records = Array.from({ length: 35 }, (_, i) => rec(i + 1, 150_000_000 + i * 7_000_001));
+  const t = trendFor(records, 'api', 'linux/amd64', { label: 'this PR', uncompressed: 412_345_678 });
+
+  it('keeps the last 30 records and puts the PR last; the chart reads back to the bytes', () => {
+    expect(t.records).toHaveLength(30);
+    const block = trendMermaid(t);
+    const values = /line \[(.*)\]/
+      .exec(block)![1]!
+      .split(', ')
+      .map((v) => Math.round(Number(v) * 1e6));
+    expect(values).toEqual([...records.slice(-30).map((r) => r.uncompressed), 412_345_678]);
+    const labels = /x-axis \[(.*)\]/.exec(block)![1]!.split(', ');
+    expect(labels.at(-1)).toBe('"PR"');
+    expect(labels[0]).toBe(`"${records[5]!.commit.slice(0, 7)}"`);
+  });
+
+  it('says it in words, and keeps a hostile image name out of the chart syntax and the markdown', () => {
+    const evil = trendFor(
+      records.map((r) => ({ ...r, image: '"] @octocat <img src=x> `x`' })),
+      '"] @octocat <img src=x> `x`',
+      'linux/amd64',
+      null,
     );
-    expect(JSON.stringify(out)).not.toContain('hunter2');
-    expect(out).toEqual({ instruction: 'WORKDIR /opt/***', paths: ['/x/***/y'], n: 5, nested: [{ s: '***!' }] });
+    const block = trendMermaid(evil);
+    expect(block.split('\n')[2]).toMatch(/^ {2}title "[A-Za-z0-9 _./:()-]*, uncompressed MB"$/);
+    const html = renderGfm(trendWords(evil, 'main'));
+    expect(html).not.toMatch(/<img|@octocat<|href=/);
+    expect(trendWords(t, 'main')).toMatch(
+      /^api on `main`: 185\u00a0MB \(`abc0006`, 2026-10-07\) → 388\u00a0MB \(`abc0023`, 2026-11-05\) over the last 30 builds, \+203\u00a0MB; this PR: 412\.3\u00a0MB, \+24\.3\u00a0MB against the last build\.$/,
+    );
+    expect(trendWords({ ...t, records: [] }, 'main')).toMatch(/^No size history for `main` yet/);
+    expect(trendText(t)).toHaveLength(32);
   });
+});
 
-  it('maps non-empty history entries to layers and marks missing ones', () => {
-    const h = [
-      { created_by: 'A' },
-      { created_by: 'ENV X=1', empty_layer: true },
-      { created_by: 'B' },
-      { created_by: 'C' },
-    ];
-    expect(instructionsForLayers(h, 2)).toEqual(['A', 'B']);
-    expect(instructionsForLayers(h, 4)).toEqual(['A', 'B', 'C', '<missing>']);
-    expect(instructionsForLayers(undefined, 1)).toEqual(['<missing>']);
+describe('who writes the history', () => {
+  const repo = { default_branch: 'main' };
+  it('a push to the default branch and a manual run; never a pull request or another branch', () => {
+    expect(writesHistory(readEvent('push', { ref: 'refs/heads/main', repository: repo }))).toBe(true);
+    expect(writesHistory(readEvent('push', { ref: 'refs/heads/feature', repository: repo }))).toBe(false);
+    expect(writesHistory(readEvent('workflow_dispatch', {}))).toBe(true);
+    expect(writesHistory(readEvent('pull_request', { ref: 'refs/heads/main', repository: repo }))).toBe(false);
+    expect(writesHistory(readEvent('pull_request_target', { repository: repo }))).toBe(false);
   });
 });

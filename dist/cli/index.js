@@ -83232,7 +83232,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(818);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5253);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -83241,7 +83241,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 818:
+/***/ 5253:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -101136,6 +101136,71 @@ function inventoryMarkdown(inv, limit = 10) {
     return parts.join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/trend.ts
+
+
+
+/** Mermaid reads the block as its own language: only characters with no meaning there reach it. */
+function mermaidText(s) {
+    return s.replace(/[^A-Za-z0-9 _./:()-]/g, '_').slice(0, 80);
+}
+/** Megabytes with six decimals: the bytes exactly, so the chart can be read back to the records. */
+const mb = (bytes) => (bytes / 1e6).toFixed(6);
+/**
+ * The trend as a Mermaid `xychart-beta` block (GitHub renders it as a chart): the base branch's records, oldest
+ * first, then this PR's image. X labels are short commits; values are uncompressed MB.
+ */
+function trendMermaid(t) {
+    const labels = t.records.map((r) => `"${r.commit.slice(0, 7)}"`);
+    const values = t.records.map((r) => mb(r.uncompressed));
+    if (t.pr) {
+        labels.push('"PR"');
+        values.push(mb(t.pr.uncompressed));
+    }
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${mermaidText(`${t.image} (${t.platform})`)}, uncompressed MB"`,
+        `  x-axis [${labels.join(', ')}]`,
+        '  y-axis "MB"',
+        `  line [${values.join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+/** The trend in words, so the comment reads without the chart too. */
+function trendWords(t, baseLabel) {
+    const first = t.records[0];
+    const last = t.records.at(-1);
+    if (!first || !last) {
+        return `No size history for ${escape_code(baseLabel)} yet: run this action on pushes to ${escape_code(baseLabel)} (with \`contents: write\`) and each push adds a point (README "History and trends").`;
+    }
+    const over = t.records.length === 1 ? 'one build' : `the last ${t.records.length} builds`;
+    const parts = [
+        `${escape_text(t.image)} on ${escape_code(baseLabel)}: ${format_md_formatBytes(first.uncompressed)} (${escape_code(first.commit.slice(0, 7))}, ${first.date.slice(0, 10)}) → ${format_md_formatBytes(last.uncompressed)} (${escape_code(last.commit.slice(0, 7))}, ${last.date.slice(0, 10)}) over ${over}, ${format_md_formatSignedBytes(last.uncompressed - first.uncompressed)}`,
+    ];
+    if (t.pr)
+        parts.push(`this PR: ${format_md_formatBytes(t.pr.uncompressed)}, ${format_md_formatSignedBytes(t.pr.uncompressed - last.uncompressed)} against the last build`);
+    return parts.join('; ') + '.';
+}
+function trendMarkdown(t, baseLabel) {
+    const words = trendWords(t, baseLabel);
+    return t.records.length === 0 ? words : `${words}\n\n${trendMermaid(t)}`;
+}
+/** A terminal chart: one bar per record, scaled to the largest. */
+function trendText(t, width = 40) {
+    const points = [
+        ...t.records.map((r) => ({ label: `${r.date.slice(0, 10)} ${r.commit.slice(0, 7)}`, bytes: r.uncompressed })),
+        ...(t.pr ? [{ label: 'this PR           ', bytes: t.pr.uncompressed }] : []),
+    ];
+    if (points.length === 0)
+        return [`${t.image} (${t.platform}): no history yet`];
+    const max = Math.max(...points.map((p) => p.bytes), 1);
+    return [
+        `${t.image} (${t.platform}), uncompressed`,
+        ...points.map((p) => `  ${p.label}  ${plain.formatBytes(p.bytes).padStart(10)}  ${'█'.repeat(Math.max(1, Math.round((p.bytes / max) * width)))}`),
+    ];
+}
+
 ;// CONCATENATED MODULE: ./src/report/files-change.ts
 
 
@@ -101260,6 +101325,7 @@ function describeRules(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/comparison-markdown.ts
+
 
 
 
@@ -101422,6 +101488,11 @@ function sections(c, ctx, limit) {
     const parts = [summaryTable(c, ctx), '', rulesLine(c)];
     if (c.baseMissingReason)
         parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
+    if (ctx.trend) {
+        parts.push('', `📈 ${trendWords(ctx.trend, ctx.baseLabel)}`);
+        if (ctx.trend.records.length > 0)
+            parts.push('', `<details><summary>Size over time (${ctx.trend.records.length} builds of ${escape_html(ctx.baseLabel)} and this PR)</summary>`, '', trendMermaid(ctx.trend), '', '</details>');
+    }
     parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
     const packages = c.packages ? packagesMarkdown(c.packages) : null;
     if (packages)
@@ -101485,7 +101556,12 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
 function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
     if (entries.length === 1 && unchanged.length === 0) {
         const e = entries[0];
-        return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
+        return renderComparisonMarkdown(e.comparison, {
+            name: e.name,
+            baseLabel: e.baseLabel,
+            commentKey,
+            ...(e.trend ? { trend: e.trend } : {}),
+        });
     }
     const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
     const warned = entries.filter((e) => e.comparison.verdict === 'warn').length;
@@ -101523,7 +101599,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
             `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
             '',
-            ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey }, limit),
+            ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey, ...(e.trend ? { trend: e.trend } : {}) }, limit),
             '',
             '</details>',
         ]),
@@ -102857,7 +102933,13 @@ function getExecOutput(commandLine, args, options) {
  */
 async function exec_exec(command, args, opts = {}) {
     const env = opts.env ? { ...process.env, ...opts.env } : undefined;
-    const r = await getExecOutput(command, args, { cwd: opts.cwd, env, silent: true, ignoreReturnCode: true });
+    const r = await getExecOutput(command, args, {
+        cwd: opts.cwd,
+        env,
+        silent: true,
+        ignoreReturnCode: true,
+        ...(opts.input !== undefined ? { input: Buffer.from(opts.input) } : {}),
+    });
     if (r.exitCode !== 0 && !opts.allowFailure) {
         // One line, as every error here is: the program's last words (buildx ends with the step that failed).
         const last = (text) => text

@@ -4,6 +4,8 @@ import { checkRev } from '../build/git.js';
 import { UserError } from '../errors.js';
 import { secretValues } from '../run/redact.js';
 import { checkIgnorePaths } from '../measure/ignore.js';
+import { checkHistoryRef } from '../history/store.js';
+import { DEFAULT_HISTORY_REF } from '../model/history.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
 
@@ -34,6 +36,9 @@ export interface ActionInputs {
   allowUnsafePrBuild: boolean;
   /** Globs left out of the waste numbers and of "Where the bytes are" (README "Monorepos and noise"). */
   ignorePaths: string[];
+  /** `history`: auto (read on PRs, write on pushes to the default branch), read, or off. */
+  history: 'auto' | 'read' | 'off';
+  historyRef: string;
   /** `changed-only`; null when not given (on with several images, off with one). */
   changedOnly: boolean | null;
 }
@@ -54,6 +59,13 @@ function bool(name: string, fallback: boolean): boolean {
   if (['true', 'True', 'TRUE'].includes(raw)) return true;
   if (['false', 'False', 'FALSE'].includes(raw)) return false;
   throw new UserError(`Invalid ${describe(name)}: '${raw}' must be true or false`);
+}
+
+function historyMode(): ActionInputs['history'] {
+  const v = (core.getInput('history') || 'auto').trim();
+  if (v !== 'auto' && v !== 'read' && v !== 'off')
+    throw new UserError(`Invalid ${describe('history')}: '${v}' must be auto, read or off`);
+  return v;
 }
 
 export function getInputs(): ActionInputs {
@@ -109,6 +121,8 @@ export function getInputs(): ActionInputs {
     allowUnsafePrBuild: bool('allow-unsafe-pr-build', false),
     ignorePaths: checkIgnorePaths(list('ignore-paths', true), describe('ignore-paths')),
     changedOnly: core.getInput('changed-only').trim() === '' ? null : bool('changed-only', false),
+    history: historyMode(),
+    historyRef: checkHistoryRef(core.getInput('history-ref').trim() || DEFAULT_HISTORY_REF, describe('history-ref')),
   };
 }
 

@@ -19,6 +19,7 @@ import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
 import { redactValues, secretValues } from '../run/redact.js';
 import { splitByChange } from '../run/changed.js';
+import { withHistory } from '../run/history.js';
 import { CONFIG_FILE, resolveTargets } from '../run/targets.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
@@ -212,7 +213,13 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     key: inputs.commentKey,
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
-    entries: redactValues(entries, secrets),
+    entries: redactValues(
+      await withHistory(
+        { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
+        entries,
+      ),
+      secrets,
+    ),
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);

@@ -15,6 +15,9 @@ export interface RunEvent {
   beforeSha: string | null;
   /** Events whose token can write although the code under test may come from a fork. */
   privileged: boolean;
+  /** For push: the pushed ref (refs/heads/main); the repository's default branch, when the payload says. */
+  ref: string | null;
+  defaultBranch: string | null;
 }
 
 interface Payload {
@@ -25,6 +28,8 @@ interface Payload {
     labels?: { name: string }[];
   };
   before?: string;
+  ref?: string;
+  repository?: { default_branch?: string };
   merge_group?: { base_sha?: string; base_ref?: string };
   workflow_run?: { pull_requests?: { number: number; base: { ref: string; sha: string }; head: { sha: string } }[] };
 }
@@ -59,5 +64,22 @@ export function readEvent(name: string, payload: Payload): RunEvent {
   let beforeSha: string | null = null;
   if (name === 'push' && payload.before && !ZERO.test(payload.before)) beforeSha = payload.before;
   if (name === 'merge_group' && payload.merge_group?.base_sha) beforeSha = payload.merge_group.base_sha;
-  return { name, pr: info, beforeSha, privileged: PRIVILEGED_EVENTS.includes(name) };
+  return {
+    name,
+    pr: info,
+    beforeSha,
+    privileged: PRIVILEGED_EVENTS.includes(name),
+    ref: typeof payload.ref === 'string' ? payload.ref : null,
+    defaultBranch: payload.repository?.default_branch ?? null,
+  };
+}
+
+/**
+ * Whether this run records its sizes in the history: a push to the default branch, or a manual run. Never a
+ * pull request's run, whatever its token can do.
+ */
+export function writesHistory(event: RunEvent): boolean {
+  if (event.name.startsWith('pull_request') || event.privileged) return false;
+  if (event.name === 'workflow_dispatch') return true;
+  return event.name === 'push' && !!event.defaultBranch && event.ref === `refs/heads/${event.defaultBranch}`;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HISTORY_FORMAT, type HistoryRecord } from '../model/history.js';
 
 /** A history file is read from a branch anyone with push access can write: every line is checked. */
-const RecordSchema = z
+export const RecordSchema = z
   .object({
     v: z.literal(HISTORY_FORMAT),
     image: z.string().min(1).max(200),

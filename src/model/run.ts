@@ -1,4 +1,5 @@
 import type { Comparison } from './comparison.js';
+import type { Trend } from './history.js';
 
 /** The JSON report's format version (README "JSON report"): 2 added `packages` to each image. */
 export const REPORT_VERSION = 2;
@@ -12,6 +13,8 @@ export interface Entry {
   baseLabel: string;
   baseSource: 'built' | 'image' | 'none';
   comparison: Comparison;
+  /** The base branch's size history for this image and platform, with this PR's point (README "History and trends"). */
+  trend?: Trend;
 }
 
 /**

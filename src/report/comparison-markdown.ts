@@ -6,6 +6,8 @@ import { code, html, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format-md.js';
 import { headlinePercent } from '../util/format.js';
 import { layerName, packagesMarkdown } from './packages.js';
+import { trendMermaid, trendWords } from './trend.js';
+import type { Trend } from '../model/history.js';
 import { filesChangeMarkdown } from './files-change.js';
 import { findingsMarkdown } from './findings.js';
 import { describeRules } from './rules.js';
@@ -28,6 +30,8 @@ export interface RenderContext {
   commentKey: string;
   /** At most this many layer rows (the rest are summarised); lowered to fit the comment limit. */
   maxLayerRows?: number;
+  /** The base branch's size history with this PR's point, when the history was read. */
+  trend?: Trend;
 }
 
 /** compressed-size-action's scale, which users of size comments know. */
@@ -184,6 +188,18 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
   const parts = [summaryTable(c, ctx), '', rulesLine(c)];
   if (c.baseMissingReason)
     parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
+  if (ctx.trend) {
+    parts.push('', `📈 ${trendWords(ctx.trend, ctx.baseLabel)}`);
+    if (ctx.trend.records.length > 0)
+      parts.push(
+        '',
+        `<details><summary>Size over time (${ctx.trend.records.length} builds of ${html(ctx.baseLabel)} and this PR)</summary>`,
+        '',
+        trendMermaid(ctx.trend),
+        '',
+        '</details>',
+      );
+  }
   parts.push(
     '',
     '<details><summary>Layers (largest changes first)</summary>',
@@ -285,7 +301,12 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unchanged: string[] = []): string {
   if (entries.length === 1 && unchanged.length === 0) {
     const e = entries[0]!;
-    return renderComparisonMarkdown(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey });
+    return renderComparisonMarkdown(e.comparison, {
+      name: e.name,
+      baseLabel: e.baseLabel,
+      commentKey,
+      ...(e.trend ? { trend: e.trend } : {}),
+    });
   }
   const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
   const warned = entries.filter((e) => e.comparison.verdict === 'warn').length;
@@ -328,7 +349,11 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
           // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
           `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
           '',
-          ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey }, limit),
+          ...sections(
+            e.comparison,
+            { name: e.name, baseLabel: e.baseLabel, commentKey, ...(e.trend ? { trend: e.trend } : {}) },
+            limit,
+          ),
           '',
           '</details>',
         ]),

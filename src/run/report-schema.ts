@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { MAX_PACKAGES } from '../measure/packages/reader.js';
 import { REPORT_VERSION } from '../model/run.js';
 import { ECOSYSTEMS } from '../model/packages.js';
+import { RecordSchema } from '../history/records.js';
+import { TREND_POINTS } from '../model/history.js';
 
 /**
  * The shape of a JSON report, checked before anything from it is rendered: `mode: comment` reads reports that a
@@ -176,6 +178,14 @@ export const RunReportSchema = z.object({
         baseLabel: str,
         baseSource: z.enum(['built', 'image', 'none']),
         comparison: Comparison,
+        trend: z
+          .object({
+            image: str,
+            platform: str,
+            records: z.array(RecordSchema).max(TREND_POINTS),
+            pr: z.object({ label: str, uncompressed: num }).nullable(),
+          })
+          .optional(),
       }),
     )
     .max(200),

@@ -1,0 +1,53 @@
+import { exec } from '../exec.js';
+import { writesHistory, type RunEvent } from '../github/event.js';
+import { recordsFor, trendsFor } from '../history/trend.js';
+import { appendHistory, readHistory, type HistoryLocation } from '../history/store.js';
+import type { Entry } from '../model/run.js';
+
+export interface HistoryStep {
+  root: string;
+  ref: string;
+  mode: 'auto' | 'read' | 'off';
+  event: RunEvent;
+  log: { info: (m: string) => void; warning: (m: string) => void };
+}
+
+/**
+ * The history around a run: on a pull request, each entry gets its trend (the base branch's last records and this
+ * PR's point); on a push to the default branch or a manual run, the entries are recorded. Reading needs only
+ * `contents: read`, so a fork's run shows the trend too; nothing is ever written from a pull request's run. A
+ * history that cannot be read is a warning, never a failed check.
+ */
+export async function withHistory(step: HistoryStep, entries: Entry[]): Promise<Entry[]> {
+  if (step.mode === 'off' || entries.length === 0) return entries;
+  const origin = await exec('git', ['remote', 'get-url', 'origin'], { cwd: step.root, allowFailure: true });
+  if (origin.exitCode !== 0) {
+    step.log.info('History: this checkout has no origin remote; no trend.');
+    return entries;
+  }
+  const loc: HistoryLocation = { root: step.root, ref: step.ref, remote: 'origin' };
+  if (step.event.pr) {
+    try {
+      const read = await readHistory(loc, [...new Set(entries.map((e) => e.name))]);
+      if (read.malformed.length > 0)
+        step.log.warning(
+          `History: ${read.malformed.length} malformed line(s) in ${step.ref} skipped (${read.malformed.slice(0, 5).join(', ')})`,
+        );
+      const trends = trendsFor(read.records, entries);
+      return entries.map((e, i) => ({ ...e, trend: trends[i]! }));
+    } catch (err) {
+      step.log.warning(`History: not read (${(err as Error).message}); the comment has no trend.`);
+      return entries;
+    }
+  }
+  if (step.mode === 'auto' && writesHistory(step.event)) {
+    const commit = (await exec('git', ['rev-parse', 'HEAD'], { cwd: step.root })).stdout.trim();
+    const date = (await exec('git', ['show', '-s', '--format=%cI', 'HEAD'], { cwd: step.root })).stdout.trim();
+    const records = recordsFor(entries, commit, new Date(date).toISOString());
+    const r = await appendHistory(loc, records, `docker-size-guard: ${commit.slice(0, 12)}`);
+    step.log.info(
+      `History: ${records.length} record(s) for ${commit.slice(0, 12)} pushed to ${step.ref}${r.attempts > 1 ? ` (after ${r.attempts - 1} concurrent push(es))` : ''}.`,
+    );
+  }
+  return entries;
+}
