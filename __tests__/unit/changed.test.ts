@@ -15,17 +15,21 @@ const target = (name: string, over: Partial<ImageTarget['build']> = {}, headImag
 
 describe('changed-only', () => {
   it('reads what a build depends on: context, Dockerfile, local named contexts', () => {
-    expect(buildInputs(target('api', { context: './services/api/' }))).toEqual([
+    expect(buildInputs(target('api', { context: './services/api/' }).build)).toEqual([
       'services/api',
       'services/api/Dockerfile',
     ]);
     expect(
-      buildInputs(target('w', { context: 'w', file: 'docker/w.Dockerfile', buildContexts: ['shared=./libs/shared'] })),
+      buildInputs(
+        target('w', { context: 'w', file: 'docker/w.Dockerfile', buildContexts: ['shared=./libs/shared'] }).build,
+      ),
     ).toEqual(['w', 'docker/w.Dockerfile', 'libs/shared']);
-    expect(buildInputs(target('root', { context: '.' }))).toEqual(['', 'Dockerfile']);
+    expect(buildInputs(target('root', { context: '.' }).build)).toEqual(['', 'Dockerfile']);
     // Something outside the repository can change without a commit: never ruled out.
-    expect(buildInputs(target('git', { context: 'https://github.com/acme/app.git#main' }))).toBeNull();
-    expect(buildInputs(target('img', { context: 'x', buildContexts: ['base=docker-image://alpine'] }))).toBeNull();
+    expect(buildInputs(target('git', { context: 'https://github.com/acme/app.git#main' }).build)).toBeNull();
+    expect(
+      buildInputs(target('img', { context: 'x', buildContexts: ['base=docker-image://alpine'] }).build),
+    ).toBeNull();
   });
 
   it('a path counts when it is an input or inside one, not when it only shares a prefix', () => {

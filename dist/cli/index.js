@@ -83232,7 +83232,7 @@ function wrappy (fn, cb) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5253);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1852);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -83241,7 +83241,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5253:
+/***/ 1852:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -94188,16 +94188,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -94214,7 +94214,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -98427,13 +98427,13 @@ const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
         return this.check(_isoDateTime(ZodISODateTime, params));
     },
     date(params) {
-        return this.check(_isoDate(ZodISODate, params));
+        return this.check(_isoDate(schemas_ZodISODate, params));
     },
     time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
+        return this.check(_isoTime(schemas_ZodISOTime, params));
     },
     duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
+        return this.check(_isoDuration(schemas_ZodISODuration, params));
     },
 });
 function schemas_string(params) {
@@ -98447,15 +98447,15 @@ const ZodISODateTime = /*@__PURE__*/ $constructor("ZodISODateTime", (inst, def) 
     $ZodISODateTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
+const schemas_ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
     $ZodISODate.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
+const schemas_ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
     $ZodISOTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
+const schemas_ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
     $ZodISODuration.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
@@ -99261,10 +99261,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -99274,12 +99274,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -101197,7 +101197,7 @@ function trendText(t, width = 40) {
     const max = Math.max(...points.map((p) => p.bytes), 1);
     return [
         `${t.image} (${t.platform}), uncompressed`,
-        ...points.map((p) => `  ${p.label}  ${plain.formatBytes(p.bytes).padStart(10)}  ${'█'.repeat(Math.max(1, Math.round((p.bytes / max) * width)))}`),
+        ...points.map((p) => `  ${p.label}  ${format_formatBytes(p.bytes).padStart(10)}  ${'█'.repeat(Math.max(1, Math.round((p.bytes / max) * width)))}`),
     ];
 }
 
@@ -103002,10 +103002,25 @@ async function mergeBase(root, a, b) {
     }
     throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
 }
-/** Repository-relative paths that differ between a commit and the working tree (renames as delete + add). */
-async function changedSince(root, rev) {
-    const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', rev, '--']);
+/**
+ * Repository-relative paths that differ between a commit and the working tree, or between two commits (renames
+ * as delete + add).
+ */
+async function changedSince(root, rev, to) {
+    const revs = to ? [rev, to] : [rev];
+    const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', ...revs, '--']);
     return r.stdout.split('\0').filter(Boolean);
+}
+/** The first-parent commits after `since` up to HEAD, oldest first, with `since` itself first. */
+async function commitsSince(root, since) {
+    const first = await revParse(root, since);
+    const r = await git(root, ['rev-list', '--first-parent', '--reverse', '--end-of-options', `${first}..HEAD`]);
+    return [first, ...r.stdout.split('\n').filter(Boolean)];
+}
+/** A commit's committer date, ISO 8601. */
+async function commitDate(root, rev) {
+    const r = await git(root, ['show', '-s', '--format=%cI', '--end-of-options', rev]);
+    return new Date(r.stdout.trim()).toISOString();
 }
 async function fileAt(root, rev, path) {
     return ((await git(root, ['cat-file', '-e', '--end-of-options', `${rev}:${path.replace(/^\.\//, '')}`], true)).exitCode ===
@@ -103545,6 +103560,459 @@ async function diffCommand(argv, io) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/model/history.ts
+/**
+ * The size history kept in the repository (README "History and trends"): one JSON object per line, one file per
+ * image, on its own branch. The format is versioned (`v`) so that other tools can read it.
+ */
+const HISTORY_FORMAT = 1;
+const DEFAULT_HISTORY_REF = 'docker-size-guard-history';
+const TREND_POINTS = 30;
+
+;// CONCATENATED MODULE: ./src/history/trend.ts
+
+/** The base branch's last records for one image and platform, and this PR's point beside them. */
+function trendFor(records, image, platform, pr) {
+    const mine = records.filter((r) => r.image === image && r.platform === platform);
+    return { image, platform, records: mine.slice(-TREND_POINTS), pr };
+}
+/** One trend per entry, this PR's image as the last point. */
+function trendsFor(records, entries) {
+    return entries.map((e) => trendFor(records, e.name, e.comparison.head.platform, {
+        label: 'this PR',
+        uncompressed: e.comparison.uncompressed.head,
+    }));
+}
+/** A record for each entry: what a push to the default branch appends. */
+function recordsFor(entries, commit, date) {
+    return entries.map((e) => {
+        const h = e.comparison.head;
+        return {
+            v: 1,
+            image: e.name,
+            platform: h.platform,
+            commit,
+            date,
+            uncompressed: h.uncompressedBytes ?? 0,
+            compressed: h.compressedBytes,
+            compressedIsEstimate: h.compressedIsEstimate,
+            layers: h.layerCount,
+            efficiency: h.waste?.efficiency ?? null,
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function iso_datetime(params) {
+    return _isoDateTime(ZodISODateTime, params);
+}
+function iso_date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function iso_time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function iso_duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/history/records.ts
+
+
+/** A history file is read from a branch anyone with push access can write: every line is checked. */
+const RecordSchema = object({
+    v: literal(HISTORY_FORMAT),
+    image: schemas_string().min(1).max(200),
+    platform: schemas_string().min(1).max(100),
+    commit: schemas_string().regex(/^[0-9a-f]{40}$/),
+    date: iso_datetime({ offset: true }),
+    uncompressed: schemas_number().int().nonnegative(),
+    compressed: schemas_number().int().nonnegative().nullable(),
+    compressedIsEstimate: schemas_boolean(),
+    layers: schemas_number().int().nonnegative(),
+    efficiency: schemas_number().min(0).max(1).nullable(),
+})
+    .strict();
+/** Lines kept per file: a record per push for years, and a bound on what a crafted file costs. */
+const MAX_RECORDS = 20_000;
+/** The history file of an image: a name safe on any filesystem and in a git tree. */
+function historyFile(image) {
+    return `images/${image.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')}.jsonl`;
+}
+/**
+ * Parses a JSON-lines history: well-formed records in file order, and the numbers of the lines that are not
+ * (reported, skipped, never fatal).
+ */
+function parseHistory(text) {
+    const records = [];
+    const malformed = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length && records.length < MAX_RECORDS; i++) {
+        const line = lines[i].trim();
+        if (line === '')
+            continue;
+        let data;
+        try {
+            data = JSON.parse(line);
+        }
+        catch {
+            malformed.push(i + 1);
+            continue;
+        }
+        const r = RecordSchema.safeParse(data);
+        if (r.success)
+            records.push(r.data);
+        else
+            malformed.push(i + 1);
+    }
+    return { records, malformed };
+}
+/** The identity of a record: one measurement per commit and platform. */
+const keyOf = (r) => `${r.commit}|${r.platform}`;
+/**
+ * Merges two versions of a history (ours and what another push wrote meanwhile) by commit and platform: nothing
+ * lost, nothing doubled (the first seen wins), ordered by date.
+ */
+function mergeRecords(...lists) {
+    const byKey = new Map();
+    for (const list of lists)
+        for (const r of list)
+            if (!byKey.has(keyOf(r)))
+                byKey.set(keyOf(r), r);
+    // A stable sort by date: commits of the same second keep the order they were recorded in.
+    return [...byKey.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+function serializeHistory(records) {
+    return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+}
+
+;// CONCATENATED MODULE: ./src/history/store.ts
+
+
+
+
+
+
+
+/** A history file larger than this is not read (a year of pushes for one image is well under 10 MB). */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+const ATTEMPTS = 6;
+const store_git = (loc, args, opts = {}) => exec_exec('git', args, { cwd: loc.root, ...opts });
+/** The branch name, checked as every ref from an input is: never an option, never a path trick. */
+function checkHistoryRef(ref, what) {
+    checkRev(ref, what);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(ref) || ref.includes('..'))
+        throw new UserError(`Invalid ${what}: '${ref}' is not a branch name`);
+    return ref;
+}
+/** Fetches the history branch (never shallow: that would make the checkout shallow). Null when it does not exist. */
+async function fetchTip(loc) {
+    const r = await store_git(loc, ['fetch', '--quiet', '--no-tags', '--end-of-options', loc.remote, `refs/heads/${loc.ref}`], {
+        allowFailure: true,
+    });
+    if (r.exitCode !== 0) {
+        if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr))
+            return null;
+        throw new UserError(`History: cannot fetch ${loc.ref} from ${loc.remote}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    }
+    return (await store_git(loc, ['rev-parse', '--verify', 'FETCH_HEAD^{commit}'])).stdout.trim();
+}
+async function readFileAt(loc, tip, file) {
+    const size = await store_git(loc, ['cat-file', '-s', '--end-of-options', `${tip}:${file}`], { allowFailure: true });
+    if (size.exitCode !== 0)
+        return null;
+    if (Number(size.stdout.trim()) > MAX_FILE_BYTES)
+        throw new UserError(`History: ${loc.ref}:${file} is larger than 16 MiB; not read`);
+    return (await store_git(loc, ['cat-file', 'blob', '--end-of-options', `${tip}:${file}`])).stdout;
+}
+/** The records of these images (all images when none is named) at the branch's tip. */
+async function readHistory(loc, images) {
+    const tip = await fetchTip(loc);
+    if (!tip)
+        return { tip: null, records: [], malformed: [] };
+    let files;
+    if (images)
+        files = [...new Set(images.map(historyFile))];
+    else {
+        const ls = await store_git(loc, ['ls-tree', '-r', '--name-only', '-z', '--end-of-options', tip, '--', 'images/']);
+        files = ls.stdout
+            .split('\0')
+            .filter((f) => f.endsWith('.jsonl'))
+            .slice(0, 1000);
+    }
+    const records = [];
+    const malformed = [];
+    for (const file of files) {
+        const text = await readFileAt(loc, tip, file);
+        if (text === null)
+            continue;
+        const parsed = parseHistory(text);
+        records.push(...parsed.records);
+        malformed.push(...parsed.malformed.map((n) => `${file}:${n}`));
+    }
+    return { tip, records: mergeRecords(records), malformed };
+}
+const IDENTITY = {
+    GIT_AUTHOR_NAME: 'github-actions[bot]',
+    GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+    GIT_COMMITTER_NAME: 'github-actions[bot]',
+    GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+/**
+ * Appends records to the history branch and pushes it. Nothing is checked out and the working tree is not
+ * touched: the new commit is made with a temporary index. When another run pushed meanwhile, the push is
+ * refused; then the branch is fetched again, the records merged by commit and platform, and the push retried.
+ */
+async function appendHistory(loc, add, message, sleep = (ms) => new Promise((r) => setTimeout(r, ms))) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'dsg-history-'));
+    try {
+        for (let attempt = 1;; attempt++) {
+            const tip = await fetchTip(loc);
+            const env = { ...IDENTITY, GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, `index-${attempt}`) };
+            if (tip)
+                await store_git(loc, ['read-tree', '--end-of-options', tip], { env });
+            for (const image of new Set(add.map((r) => r.image))) {
+                const file = historyFile(image);
+                const before = tip ? await readFileAt(loc, tip, file) : null;
+                const merged = mergeRecords(before ? parseHistory(before).records : [], add.filter((r) => r.image === image));
+                const blob = (await store_git(loc, ['hash-object', '-w', '--stdin'], { input: serializeHistory(merged) })).stdout.trim();
+                await store_git(loc, ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { env });
+            }
+            const tree = (await store_git(loc, ['write-tree'], { env })).stdout.trim();
+            const parents = tip ? ['-p', tip] : [];
+            const commit = (await store_git(loc, ['commit-tree', tree, ...parents, '-m', message], { env })).stdout.trim();
+            const push = await store_git(loc, ['push', '--quiet', '--end-of-options', loc.remote, `${commit}:refs/heads/${loc.ref}`], {
+                allowFailure: true,
+            });
+            if (push.exitCode === 0)
+                return { commit, attempts: attempt };
+            const raced = /rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(push.stderr);
+            if (!raced || attempt >= ATTEMPTS)
+                throw new UserError(`History: pushing ${loc.ref} to ${loc.remote} failed: ${push.stderr.trim().split('\n').pop() ?? ''}`);
+            // Another run pushed in between: take its records too, after a random pause so two runs do not collide again.
+            await sleep(200 + Math.floor(Math.random() * 800 * attempt));
+        }
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/changed.ts
+
+
+/** A build context or path that is not a directory of this repository (a URL, an image): its changes are unknown. */
+function remote(path) {
+    return (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^(docker-image|oci-layout|target):/.test(path) || path.startsWith('git@'));
+}
+/**
+ * The repository paths an image's build reads: its context, its Dockerfile and its local named contexts. Null
+ * when one of them is not in the repository, so a change cannot be ruled out.
+ */
+function buildInputs(b) {
+    const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
+    const paths = [b.context, dockerfileOf(b), ...named];
+    if (paths.some(remote))
+        return null;
+    return paths.map((p) => {
+        const n = external_node_path_namespaceObject.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\/|\/+$/g, '');
+        return n === '.' || n === '' ? '' : n;
+    });
+}
+/** Whether any changed path is one of the inputs or inside one ('' is the whole repository). */
+function touches(changed, inputs) {
+    return inputs.some((dir) => changed.some((c) => dir === '' || c === dir || c.startsWith(`${dir}/`)));
+}
+/**
+ * The targets whose build inputs a change touches, and those it does not (`changed-only`): an image built from
+ * the same files as the base is not built again. A target that names its head image, or reads something outside
+ * the repository, is always kept.
+ */
+function splitByChange(targets, changed) {
+    const build = [];
+    const unchanged = [];
+    for (const t of targets) {
+        const inputs = t.headImage ? null : buildInputs(t.build);
+        if (inputs === null || touches(changed, inputs))
+            build.push(t);
+        else
+            unchanged.push(t);
+    }
+    return { build, unchanged };
+}
+
+;// CONCATENATED MODULE: ./src/cli/history.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const HISTORY_USAGE = `Usage: docker-size-guard history [--ref BRANCH] [--image NAME] [--remote NAME|PATH] [--format text|json|markdown]
+       docker-size-guard history backfill --since REF [--context DIR] [--file PATH] [--target STAGE]
+                                          [--build-arg K=V]… [--builder NAME] [--image NAME] [--ref BRANCH] [--remote NAME|PATH]
+The trend from the history branch (default ${DEFAULT_HISTORY_REF}, read from origin, else this repository).
+backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, and records
+them on the history branch of --remote (default: this repository; push the branch to share it).
+`;
+async function repoRoot() {
+    const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
+    if (top.exitCode !== 0)
+        throw new UserError('history runs in a git repository: this directory is not in one');
+    return top.stdout.trim();
+}
+async function history_location(root, ref, remote, fallback) {
+    let r = remote;
+    if (r === undefined) {
+        const origin = await exec_exec('git', ['remote', 'get-url', 'origin'], { cwd: root, allowFailure: true });
+        r = fallback === 'origin' && origin.exitCode === 0 ? 'origin' : '.';
+    }
+    if (r.startsWith('-'))
+        throw new UserError(`Invalid --remote '${r}': not a remote name or path`);
+    return { root, ref: checkHistoryRef(ref ?? DEFAULT_HISTORY_REF, '--ref'), remote: r };
+}
+async function historyCommand(argv, io) {
+    if (argv[0] === 'backfill')
+        return backfill(argv.slice(1), io);
+    const { values } = (0,external_node_util_namespaceObject.parseArgs)({
+        args: argv,
+        options: {
+            ref: { type: 'string' },
+            image: { type: 'string' },
+            remote: { type: 'string' },
+            format: { type: 'string', default: 'text' },
+        },
+    });
+    const format = parseFormat(values.format);
+    const loc = await history_location(await repoRoot(), values.ref, values.remote, 'origin');
+    const read = await readHistory(loc, values.image ? [values.image] : undefined);
+    for (const m of read.malformed)
+        io.err(`warning: ${loc.ref}: ${m}: not a history record; skipped\n`);
+    const groups = [...new Set(read.records.map((r) => `${r.image}\n${r.platform}`))].map((k) => k.split('\n'));
+    const trends = groups.map(([image, platform]) => trendFor(read.records, image, platform, null));
+    if (format === 'json')
+        io.out(JSON.stringify(trends, null, 2) + '\n');
+    else if (trends.length === 0)
+        io.out(`No history on ${loc.ref}${read.tip ? '' : ' (the branch does not exist yet)'} at ${loc.remote}.\n`);
+    else if (format === 'markdown')
+        io.out(trends.map((t) => trendMarkdown(t, 'history')).join('\n\n') + '\n');
+    else
+        io.out(trends.map((t) => trendText(t).join('\n')).join('\n\n') + '\n');
+    return 0;
+}
+async function backfill(argv, io) {
+    const { values } = (0,external_node_util_namespaceObject.parseArgs)({
+        args: argv,
+        options: {
+            since: { type: 'string' },
+            context: { type: 'string', default: '.' },
+            file: { type: 'string', default: '' },
+            target: { type: 'string', default: '' },
+            'build-arg': { type: 'string', multiple: true, default: [] },
+            builder: { type: 'string', default: '' },
+            image: { type: 'string' },
+            ref: { type: 'string' },
+            remote: { type: 'string' },
+        },
+    });
+    if (!values.since)
+        throw new UserError('history backfill needs --since REF (the first commit to measure)');
+    const root = await repoRoot();
+    const since = checkRev(values.since, '--since');
+    const loc = await history_location(root, values.ref, values.remote, '.');
+    const build = {
+        context: values.context,
+        file: values.file,
+        target: values.target,
+        buildArgs: values['build-arg'],
+        buildContexts: [],
+        secrets: [],
+        platforms: [],
+        builder: values.builder,
+        cacheFrom: [],
+        cacheTo: [],
+        pull: false,
+        noCache: false,
+    };
+    const image = values.image ?? dockerfileOf(build);
+    const inputs = buildInputs(build);
+    const secrets = secretValues(build.buildArgs);
+    const commits = await commitsSince(root, since);
+    const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
+    const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
+    const release = cleanUpOnSignal(cleanups, (m) => io.err(`${m}\n`));
+    const records = [];
+    try {
+        let previous = null;
+        for (const [i, sha] of commits.entries()) {
+            const step = `[${i + 1}/${commits.length}] ${sha.slice(0, 7)}`;
+            // A commit that changed none of the build's inputs builds the same image: not built again.
+            if (previous && inputs && !touches(await changedSince(root, previous, sha), inputs)) {
+                io.err(`${step}: skipped (no change to ${inputs.filter(Boolean).join(', ') || 'the build inputs'})\n`);
+                continue;
+            }
+            const worktree = await addWorktree(root, sha, tmp);
+            const tag = `docker-size-guard-backfill:${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+            const undo = async () => {
+                await removeImage(tag);
+                await worktree.remove();
+            };
+            cleanups.push(undo);
+            try {
+                const built = await buildImage(build, worktree.dir, tag, tmp);
+                const report = await measureImage(built.exportArchive ? `oci-archive:${built.exportArchive}` : built.reference, { files: true, compressedEstimate: !built.exportArchive, trustedArchive: true });
+                records.push({
+                    v: 1,
+                    image,
+                    platform: report.platform,
+                    commit: sha,
+                    date: await commitDate(root, sha),
+                    uncompressed: report.uncompressedBytes ?? 0,
+                    compressed: report.compressedBytes,
+                    compressedIsEstimate: report.compressedIsEstimate,
+                    layers: report.layerCount,
+                    efficiency: report.waste?.efficiency ?? null,
+                });
+                io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes\n`);
+                previous = sha;
+            }
+            catch (err) {
+                io.err(`${step}: not recorded: ${redactText(errorMessage(err), secrets)}\n`);
+            }
+            finally {
+                cleanups.splice(cleanups.indexOf(undo), 1);
+                await undo();
+            }
+        }
+        if (records.length === 0)
+            throw new UserError('history backfill: no commit could be built and measured');
+        const r = await appendHistory(loc, records, `docker-size-guard backfill: ${records.length} commits`);
+        io.out(`${records.length} records on ${loc.ref}${loc.remote === '.' ? ` (local; share it with: git push origin ${loc.ref})` : ` at ${loc.remote}`}, commit ${r.commit.slice(0, 12)}\n`);
+        return 0;
+    }
+    finally {
+        release();
+        for (const c of cleanups.reverse())
+            await c().catch((err) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/image-markdown.ts
 
 
@@ -103726,20 +104194,28 @@ const processOutput = {
 
 
 
+
 const USAGE = `docker-size-guard: measure Docker images and keep them from growing
 
 Commands:
   measure IMAGE        total, per-layer and file-level sizes of one image
   compare BASE HEAD    the change between two images, judged against thresholds
   diff                 build this checkout and its merge base with buildx, then compare them
+  history              the size history of the default branch, as a trend; backfill it from past commits
 
 ${MEASURE_USAGE}
 ${COMPARE_USAGE}
-${DIFF_USAGE}`;
+${DIFF_USAGE}
+${HISTORY_USAGE}`;
 /** Runs the CLI; returns the exit code (0 ok, 1 check failed, 2 bad input). Errors are handled here, once. */
 async function run(argv, io = processOutput) {
     const [command, ...rest] = argv;
-    const usage = { measure: MEASURE_USAGE, compare: COMPARE_USAGE, diff: DIFF_USAGE };
+    const usage = {
+        measure: MEASURE_USAGE,
+        compare: COMPARE_USAGE,
+        diff: DIFF_USAGE,
+        history: HISTORY_USAGE,
+    };
     if (command && usage[command] && (rest.includes('--help') || rest.includes('-h'))) {
         io.out(usage[command]);
         return 0;
@@ -103752,6 +104228,8 @@ async function run(argv, io = processOutput) {
                 return await compareCommand(rest, io);
             case 'diff':
                 return await diffCommand(rest, io);
+            case 'history':
+                return await historyCommand(rest, io);
             case undefined:
             case '-h':
             case '--help':
@@ -103766,7 +104244,8 @@ async function run(argv, io = processOutput) {
         // parseArgs reports unknown flags with a code; those are bad input too.
         const code = err.code;
         if (err instanceof UserError || code?.startsWith('ERR_PARSE_ARGS')) {
-            io.err(`error: ${errorMessage(err)}\n`);
+            // One line: parseArgs explains some errors over three.
+            io.err(`error: ${errorMessage(err).split('\n')[0]}\n`);
             return 2;
         }
         io.err(`error: internal error: ${errorMessage(err)}\n`);

@@ -53,10 +53,27 @@ export async function mergeBase(root: string, a: string, b: string): Promise<str
   throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
 }
 
-/** Repository-relative paths that differ between a commit and the working tree (renames as delete + add). */
-export async function changedSince(root: string, rev: string): Promise<string[]> {
-  const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', rev, '--']);
+/**
+ * Repository-relative paths that differ between a commit and the working tree, or between two commits (renames
+ * as delete + add).
+ */
+export async function changedSince(root: string, rev: string, to?: string): Promise<string[]> {
+  const revs = to ? [rev, to] : [rev];
+  const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', ...revs, '--']);
   return r.stdout.split('\0').filter(Boolean);
+}
+
+/** The first-parent commits after `since` up to HEAD, oldest first, with `since` itself first. */
+export async function commitsSince(root: string, since: string): Promise<string[]> {
+  const first = await revParse(root, since);
+  const r = await git(root, ['rev-list', '--first-parent', '--reverse', '--end-of-options', `${first}..HEAD`]);
+  return [first, ...r.stdout.split('\n').filter(Boolean)];
+}
+
+/** A commit's committer date, ISO 8601. */
+export async function commitDate(root: string, rev: string): Promise<string> {
+  const r = await git(root, ['show', '-s', '--format=%cI', '--end-of-options', rev]);
+  return new Date(r.stdout.trim()).toISOString();
 }
 
 export async function fileAt(root: string, rev: string, path: string): Promise<boolean> {

@@ -55,14 +55,13 @@ const keyOf = (r: HistoryRecord) => `${r.commit}|${r.platform}`;
 
 /**
  * Merges two versions of a history (ours and what another push wrote meanwhile) by commit and platform: nothing
- * lost, nothing doubled (the first seen wins), ordered by date then commit so every writer produces the same file.
+ * lost, nothing doubled (the first seen wins), ordered by date.
  */
 export function mergeRecords(...lists: HistoryRecord[][]): HistoryRecord[] {
   const byKey = new Map<string, HistoryRecord>();
   for (const list of lists) for (const r of list) if (!byKey.has(keyOf(r))) byKey.set(keyOf(r), r);
-  return [...byKey.values()].sort((a, b) =>
-    a.date < b.date ? -1 : a.date > b.date ? 1 : a.commit < b.commit ? -1 : a.commit > b.commit ? 1 : 0,
-  );
+  // A stable sort by date: commits of the same second keep the order they were recorded in.
+  return [...byKey.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
 export function serializeHistory(records: HistoryRecord[]): string {

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { dockerfileOf } from '../build/sides.js';
+import type { BuildInputs } from '../build/buildx-args.js';
 import type { ImageTarget } from './images.js';
 
 /** A build context or path that is not a directory of this repository (a URL, an image): its changes are unknown. */
@@ -13,8 +14,7 @@ function remote(path: string): boolean {
  * The repository paths an image's build reads: its context, its Dockerfile and its local named contexts. Null
  * when one of them is not in the repository, so a change cannot be ruled out.
  */
-export function buildInputs(target: ImageTarget): string[] | null {
-  const b = target.build;
+export function buildInputs(b: BuildInputs): string[] | null {
   const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
   const paths = [b.context, dockerfileOf(b), ...named];
   if (paths.some(remote)) return null;
@@ -41,7 +41,7 @@ export function splitByChange(
   const build: ImageTarget[] = [];
   const unchanged: ImageTarget[] = [];
   for (const t of targets) {
-    const inputs = t.headImage ? null : buildInputs(t);
+    const inputs = t.headImage ? null : buildInputs(t.build);
     if (inputs === null || touches(changed, inputs)) build.push(t);
     else unchanged.push(t);
   }
