@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/compare/compare.js';
 import { parseRules } from '../../src/compare/parse-rules.js';
-import { COMMENT_LIMIT, marker, renderComparisonMarkdown } from '../../src/report/comparison-markdown.js';
+import {
+  COMMENT_LIMIT,
+  marker,
+  renderComparisonMarkdown,
+  renderEntriesMarkdown,
+} from '../../src/report/comparison-markdown.js';
 import { report } from '../helpers/reports.js';
 
 const MB = 1_000_000;
@@ -111,6 +116,31 @@ describe('the PR comment', () => {
         ctx,
       ).split('\n')[0],
     ).toContain('is 0.00004 % larger');
+  });
+
+  it('lists the images changed-only did not build, with their last size from the history', () => {
+    const c = compare(
+      single,
+      multi,
+      parseRules({}, (n) => n),
+    );
+    const entry = {
+      name: 'api',
+      platform: 'linux/amd64',
+      baseLabel: 'main',
+      baseSource: 'built' as const,
+      comparison: c,
+    };
+    const body = renderEntriesMarkdown([entry], 'k', [
+      { name: 'worker', last: { uncompressed: 123_000_000, commit: 'a'.repeat(40) } },
+      { name: 'cron', last: null },
+    ]);
+    expect(body.split('\n')[0]).toBe('### 🐳 Docker image sizes — ✅ all passed');
+    expect(body).toContain('| `worker` | | 123\u00a0MB (`aaaaaaa`) | — | unchanged in this PR | ⏭️ |');
+    expect(body).toContain('| `cron` | | — | — | unchanged in this PR | ⏭️ |');
+    expect(renderEntriesMarkdown([], 'k', [{ name: 'cron', last: null }]).split('\n')[0]).toBe(
+      '### 🐳 Docker image sizes — ✅ no image changed in this PR',
+    );
   });
 
   it('leads with ❌ and the violated rule when failing', () => {

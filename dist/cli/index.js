@@ -101586,7 +101586,14 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             ];
         }),
         // changed-only: no file these are built from changed, so they were not built.
-        ...unchanged.map((name) => [code(name), '', '—', '—', 'unchanged in this PR', '⏭️']),
+        ...unchanged.map((u) => [
+            code(u.name),
+            '',
+            u.last ? `${formatBytes(u.last.uncompressed)} (${code(u.last.commit.slice(0, 7))})` : '—',
+            '—',
+            'unchanged in this PR',
+            '⏭️',
+        ]),
     ], { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...comparison_markdown_COMPACT });
     const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
     const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ') || 'uncompressed';

@@ -11,7 +11,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
 import { LayerCache } from '../measure/layer-cache.js';
-import { REPORT_VERSION, type Entry, type RunReport } from '../model/run.js';
+import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
@@ -128,7 +128,7 @@ async function publish(
   pr: number | null,
   reportPath: string,
   fail: boolean,
-  unchanged: string[] = [],
+  unchanged: Unchanged[] = [],
 ): Promise<void> {
   const body = renderEntriesMarkdown(entries, inputs.commentKey, unchanged);
   setOutputs(entries, body, reportPath);
@@ -170,14 +170,16 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
   const base = targets.every((t) => t.baseImage) ? null : await chooseBase(root, inputs, event);
   // changed-only: an image whose context, Dockerfile and build contexts did not change is not built again.
-  let unchanged: string[] = [];
+  let unchangedNames: string[] = [];
   let toBuild = targets;
   if ((inputs.changedOnly ?? targets.length > 1) && base?.sha) {
     const split = splitByChange(targets, await changedSince(root, base.sha));
     toBuild = split.build;
-    unchanged = split.unchanged.map((t) => t.name);
-    if (unchanged.length > 0)
-      core.info(`changed-only: nothing ${unchanged.join(', ')} is built from changed since ${base.label}: not built`);
+    unchangedNames = split.unchanged.map((t) => t.name);
+    if (unchangedNames.length > 0)
+      core.info(
+        `changed-only: nothing ${unchangedNames.join(', ')} is built from changed since ${base.label}: not built`,
+      );
   }
   const cache = new LayerCache();
   const entries: Entry[] = [];
@@ -207,19 +209,19 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     ...inputs.build.secrets,
     ...targets.flatMap((t) => t.build.buildArgs),
   ]);
+  const history = await withHistory(
+    { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
+    entries,
+    unchangedNames,
+  );
+  const unchanged = history.unchanged;
   const report: RunReport = {
     tool: 'docker-size-guard',
     version: REPORT_VERSION,
     key: inputs.commentKey,
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
-    entries: redactValues(
-      await withHistory(
-        { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
-        entries,
-      ),
-      secrets,
-    ),
+    entries: redactValues(history.entries, secrets),
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
@@ -262,7 +264,7 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
   }
   // Never a verdict or an approval copied from a report: both are computed again here.
   const entries = rederiveEntries(reports, labels.includes(inputs.approveLabel));
-  const unchanged = [...new Set(reports.flatMap((r) => r.unchanged ?? []))];
+  const unchanged = reports.flatMap((r) => r.unchanged ?? []);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
     tool: 'docker-size-guard',

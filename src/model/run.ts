@@ -28,6 +28,12 @@ export interface RunReport {
   pr: number | null;
   headSha: string | null;
   entries: Entry[];
-  /** Images not built because no file they are built from changed (`changed-only`), by name. */
-  unchanged?: string[];
+  /** Images not built because no file they are built from changed (`changed-only`). */
+  unchanged?: Unchanged[];
+}
+
+/** An image `changed-only` did not build, with its last size on the base branch when the history has one. */
+export interface Unchanged {
+  name: string;
+  last: { uncompressed: number; commit: string } | null;
 }

@@ -1,7 +1,7 @@
 import { markdownTable } from 'markdown-table';
 import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
-import type { Entry } from '../model/run.js';
+import type { Entry, Unchanged } from '../model/run.js';
 import { code, html, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from './format-md.js';
 import { headlinePercent } from '../util/format.js';
@@ -298,7 +298,7 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unchanged: string[] = []): string {
+export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unchanged: Unchanged[] = []): string {
   if (entries.length === 1 && unchanged.length === 0) {
     const e = entries[0]!;
     return renderComparisonMarkdown(e.comparison, {
@@ -332,7 +332,14 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
         ];
       }),
       // changed-only: no file these are built from changed, so they were not built.
-      ...unchanged.map((name) => [code(name), '', '—', '—', 'unchanged in this PR', '⏭️']),
+      ...unchanged.map((u) => [
+        code(u.name),
+        '',
+        u.last ? `${formatBytes(u.last.uncompressed)} (${code(u.last.commit.slice(0, 7))})` : '—',
+        '—',
+        'unchanged in this PR',
+        '⏭️',
+      ]),
     ],
     { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...COMPACT },
   );

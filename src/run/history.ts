@@ -2,7 +2,7 @@ import { exec } from '../exec.js';
 import { writesHistory, type RunEvent } from '../github/event.js';
 import { recordsFor, trendsFor } from '../history/trend.js';
 import { appendHistory, readHistory, type HistoryLocation } from '../history/store.js';
-import type { Entry } from '../model/run.js';
+import type { Entry, Unchanged } from '../model/run.js';
 
 export interface HistoryStep {
   root: string;
@@ -18,26 +18,37 @@ export interface HistoryStep {
  * `contents: read`, so a fork's run shows the trend too; nothing is ever written from a pull request's run. A
  * history that cannot be read is a warning, never a failed check.
  */
-export async function withHistory(step: HistoryStep, entries: Entry[]): Promise<Entry[]> {
-  if (step.mode === 'off' || entries.length === 0) return entries;
+export async function withHistory(
+  step: HistoryStep,
+  entries: Entry[],
+  unchangedNames: string[] = [],
+): Promise<{ entries: Entry[]; unchanged: Unchanged[] }> {
+  const unchanged: Unchanged[] = unchangedNames.map((name) => ({ name, last: null }));
+  if (step.mode === 'off' || entries.length + unchanged.length === 0) return { entries, unchanged };
   const origin = await exec('git', ['remote', 'get-url', 'origin'], { cwd: step.root, allowFailure: true });
   if (origin.exitCode !== 0) {
     step.log.info('History: this checkout has no origin remote; no trend.');
-    return entries;
+    return { entries, unchanged };
   }
   const loc: HistoryLocation = { root: step.root, ref: step.ref, remote: 'origin' };
   if (step.event.pr) {
     try {
-      const read = await readHistory(loc, [...new Set(entries.map((e) => e.name))]);
+      const read = await readHistory(loc, [...new Set([...entries.map((e) => e.name), ...unchangedNames])]);
       if (read.malformed.length > 0)
         step.log.warning(
           `History: ${read.malformed.length} malformed line(s) in ${step.ref} skipped (${read.malformed.slice(0, 5).join(', ')})`,
         );
       const trends = trendsFor(read.records, entries);
-      return entries.map((e, i) => ({ ...e, trend: trends[i]! }));
+      return {
+        entries: entries.map((e, i) => ({ ...e, trend: trends[i]! })),
+        unchanged: unchanged.map((u) => {
+          const last = read.records.filter((r) => r.image === u.name).at(-1);
+          return last ? { name: u.name, last: { uncompressed: last.uncompressed, commit: last.commit } } : u;
+        }),
+      };
     } catch (err) {
       step.log.warning(`History: not read (${(err as Error).message}); the comment has no trend.`);
-      return entries;
+      return { entries, unchanged };
     }
   }
   if (step.mode === 'auto' && writesHistory(step.event)) {
@@ -49,5 +60,5 @@ export async function withHistory(step: HistoryStep, entries: Entry[]): Promise<
       `History: ${records.length} record(s) for ${commit.slice(0, 12)} pushed to ${step.ref}${r.attempts > 1 ? ` (after ${r.attempts - 1} concurrent push(es))` : ''}.`,
     );
   }
-  return entries;
+  return { entries, unchanged };
 }

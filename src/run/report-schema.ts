@@ -189,5 +189,13 @@ export const RunReportSchema = z.object({
       }),
     )
     .max(200),
-  unchanged: z.array(str).max(200).optional(),
+  unchanged: z
+    .array(
+      z.object({
+        name: str,
+        last: z.object({ uncompressed: num, commit: z.string().regex(/^[0-9a-f]{40}$/) }).nullable(),
+      }),
+    )
+    .max(200)
+    .optional(),
 });
