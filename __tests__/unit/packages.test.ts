@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/compare/compare.js';
 import { packagesChange } from '../../src/compare/packages.js';
@@ -370,6 +370,11 @@ describe('hostile inventories', () => {
   });
 });
 
+/** `dpkg --compare-versions A OP B`: exit 0 when it holds. */
+function dpkgSays(a: string, op: string, b: string): boolean {
+  return spawnSync('dpkg', ['--compare-versions', a, op, b]).status === 0;
+}
+
 describe('version order', () => {
   const pairs: [string, string][] = [
     ['1.0', '1.0'],
@@ -388,22 +393,8 @@ describe('version order', () => {
   ];
   it("orders Debian versions as dpkg --compare-versions does (this machine's dpkg)", () => {
     for (const [a, b] of pairs) {
-      const lt = (() => {
-        try {
-          execFileSync('dpkg', ['--compare-versions', a, 'lt', b]);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-      const eq = (() => {
-        try {
-          execFileSync('dpkg', ['--compare-versions', a, 'eq', b]);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
+      const lt = dpkgSays(a, 'lt', b);
+      const eq = dpkgSays(a, 'eq', b);
       expect(compareDebian(a, b), `${a} vs ${b}`).toBe(lt ? -1 : eq ? 0 : 1);
       expect(compareDebian(b, a), `${b} vs ${a}`).toBe(lt ? 1 : eq ? 0 : -1);
     }

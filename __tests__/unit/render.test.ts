@@ -31,7 +31,7 @@ const pkg = (name: string, version: string, bytes: number, layer: number) => ({
   declaredBytes: null,
   layer,
 });
-/** The same two images with packages read: the toolchain gone, openssl upgraded, a new package in the PR. */
+/** A report with a deb inventory whose unowned line makes the sum exact. */
 const withPackages = (
   r: ReturnType<typeof report>,
   finalBytes: number,
@@ -52,18 +52,24 @@ const withPackages = (
   },
 });
 
+/** The reduction with packages read: the toolchain gone, openssl upgraded, curl new in the PR. */
+const packagedPair = () =>
+  [
+    withPackages(single, 1000 * MB, [
+      pkg('gcc-12', '12.2.0-14', 69_815_987, 1),
+      pkg('cpp-12', '12.2.0-14', 34_644_134, 1),
+      pkg('openssl', '3.0.11-1~deb12u2', 2_000_000, 0),
+    ]),
+    withPackages(multi, 122 * MB, [
+      pkg('openssl', '3.0.13-1~deb12u1', 2_100_000, 0),
+      pkg('curl', '7.88.1', 500_000, 2),
+    ]),
+  ] as const;
+
 describe('the PR comment', () => {
   it('matches the snapshot for a multi-stage reduction', () => {
     const c = compare(
-      withPackages(single, 1000 * MB, [
-        pkg('gcc-12', '12.2.0-14', 69_815_987, 1),
-        pkg('cpp-12', '12.2.0-14', 34_644_134, 1),
-        pkg('openssl', '3.0.11-1~deb12u2', 2_000_000, 0),
-      ]),
-      withPackages(multi, 122 * MB, [
-        pkg('openssl', '3.0.13-1~deb12u1', 2_100_000, 0),
-        pkg('curl', '7.88.1', 500_000, 2),
-      ]),
+      ...packagedPair(),
       parseRules({ 'max-increase': '10MB', 'max-size': '500MB' }, (n) => n),
     );
     expect(renderComparisonMarkdown(c, ctx)).toMatchSnapshot();
@@ -71,15 +77,7 @@ describe('the PR comment', () => {
 
   it('lists package changes before the paths, adding up to the final filesystem, numbers kept with their units', () => {
     const c = compare(
-      withPackages(single, 1000 * MB, [
-        pkg('gcc-12', '12.2.0-14', 69_815_987, 1),
-        pkg('cpp-12', '12.2.0-14', 34_644_134, 1),
-        pkg('openssl', '3.0.11-1~deb12u2', 2_000_000, 0),
-      ]),
-      withPackages(multi, 122 * MB, [
-        pkg('openssl', '3.0.13-1~deb12u1', 2_100_000, 0),
-        pkg('curl', '7.88.1', 500_000, 2),
-      ]),
+      ...packagedPair(),
       parseRules({}, (n) => n),
     );
     const body = renderComparisonMarkdown(c, ctx);
@@ -141,6 +139,28 @@ describe('the PR comment', () => {
     expect(renderEntriesMarkdown([], 'k', [{ name: 'cron', last: null }]).split('\n')[0]).toBe(
       '### 🐳 Docker image sizes — ✅ no image changed in this PR',
     );
+  });
+
+  it("says the waste share only where dive's share is defined", () => {
+    const waste = (userWastedPercent: number | null) => ({
+      efficiency: 0.97,
+      wastedBytes: 3_000_000,
+      userWastedPercent,
+      files: [],
+      fileCount: 0,
+    });
+    const render = (p: number | null) =>
+      renderComparisonMarkdown(
+        compare(
+          single,
+          { ...multi, waste: waste(p) },
+          parseRules({}, (n) => n),
+        ),
+        ctx,
+      );
+    expect(render(0.25)).toContain('wasted 3\u00a0MB · 25.0\u00a0% of the bytes in the layers above the first');
+    expect(render(null)).toMatch(/Efficiency 97\.00\u00a0% · wasted 3\u00a0MB\n/);
+    expect(render(null)).not.toContain('of the user layers');
   });
 
   it('leads with ❌ and the violated rule when failing', () => {
