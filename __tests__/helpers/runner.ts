@@ -110,3 +110,14 @@ export async function runStep(o: {
     summary: readFileSync(summaryPath, 'utf8'),
   };
 }
+
+type StepCommon = Pick<Parameters<typeof runStep>[0], 'api' | 'tmp' | 'workspace' | 'dockerHost'>;
+
+/**
+ * runStep with what every step of a test file shares (the fake API, the temp dir, the workspace, the daemon); a
+ * call names its event, payload and inputs, and may still override any of the shared ones.
+ */
+export function stepsIn(common: StepCommon) {
+  return (o: Omit<Parameters<typeof runStep>[0], keyof StepCommon> & Partial<StepCommon>) =>
+    runStep({ ...common, ...o });
+}

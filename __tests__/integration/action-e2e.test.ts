@@ -13,7 +13,7 @@ import { randomBytes } from '../helpers/archives.js';
 import { CLASSIC, docker, requireDaemons, skopeoCopyArgs } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { archiveOf, layoutOf, tarHeader } from '../helpers/hostile.js';
-import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
+import { pullRequestPayload, stepsIn, type RunResult } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
 // A value with a space and ` [` (issue 9 §5): the history form alone cannot tell where it ends.
@@ -21,6 +21,7 @@ const SECRET = 'npm-secret-value-4711 tail [x';
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-e2e-'));
 const repo = join(tmp, 'repo');
 const api = new FakeGitHub();
+const step = stepsIn({ api, tmp, workspace: repo, dockerHost: CLASSIC });
 const PR = 7;
 
 const HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
@@ -67,11 +68,7 @@ function runAction(
   labels: string[] = [],
 ): Promise<RunResult> {
   git('checkout', '-q', headSha);
-  return runStep({
-    api,
-    tmp,
-    workspace: repo,
-    dockerHost: CLASSIC,
+  return step({
     eventName: 'pull_request',
     payload: pullRequestPayload(PR, baseSha, headSha, labels),
     inputs,
@@ -237,11 +234,7 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
       ),
     ) as { config: { size: number }; layers: { size: number }[] };
     git('checkout', '-q', multiSha);
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CLASSIC,
+    const r = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(PR, baseSha, multiSha),
       inputs: { 'base-image': `docker://${ref}`, 'comment-key': 'registry-base', comment: 'never' },

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERD, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { pullRequestPayload, runStep, type RunResult } from '../helpers/runner.js';
+import { pullRequestPayload, stepsIn, type RunResult } from '../helpers/runner.js';
 import { RULE_FIXES } from '../../src/advice/fixes.js';
 import { marker } from '../../src/report/comparison-markdown.js';
 import { prose } from '../../src/report/escape.js';
@@ -23,6 +23,7 @@ const ready = requireDaemons(CONTAINERD);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-scale-'));
 const repo = join(tmp, 'repo');
 const api = new FakeGitHub();
+const step = stepsIn({ api, tmp, workspace: repo, dockerHost: CONTAINERD });
 const PR = 11;
 
 // RUN only on the build platform (no emulation here); the payload size depends on the target architecture.
@@ -67,11 +68,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
       },
       'pr',
     );
-    matrixRun = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CONTAINERD,
+    matrixRun = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(PR, baseSha, headSha),
       inputs: { images: IMAGES, 'max-increase': '50MB', 'comment-key': 'platforms' },
@@ -129,11 +126,8 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     writeFileSync(join(dir, 'report-single', 'docker-size-guard-single.json'), JSON.stringify(other));
 
     const before = ours(PR).length;
-    const r = await runStep({
-      api,
-      tmp,
+    const r = await step({
       workspace: tmp,
-      dockerHost: CONTAINERD,
       eventName: 'pull_request',
       payload: pullRequestPayload(PR, baseSha, headSha),
       inputs: { mode: 'report', reports: dir, 'comment-key': 'combined' },
@@ -152,11 +146,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     const PR2 = 13;
     git('checkout', '-q', '-B', 'small-change', headSha);
     const smallSha = commit({ 'api/Dockerfile': dockerfile(SIZES.api[0] + 50_000, SIZES.api[1]) }, 'small');
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CONTAINERD,
+    const r = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(PR2, headSha, smallSha),
       inputs: {
@@ -190,11 +180,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
   });
 
   it('refuses to build under issue_comment (chat-ops with a write token), in one line', async () => {
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CONTAINERD,
+    const r = await step({
       eventName: 'issue_comment',
       payload: { action: 'created', issue: { number: PR }, repository: { full_name: 'acme/app' } },
       inputs: { images: IMAGES },
@@ -210,11 +196,8 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     mkdirSync(join(ws, '.github'), { recursive: true });
     writeFileSync(join(ws, '.github/docker-size-guard.yml'), `- name: x\n  context: ${outside}\n`);
     try {
-      const r = await runStep({
-        api,
-        tmp,
+      const r = await step({
         workspace: ws,
-        dockerHost: CONTAINERD,
         eventName: 'pull_request',
         payload: pullRequestPayload(PR, baseSha, headSha),
         inputs: {},
@@ -249,11 +232,8 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     });
 
     const comment = (sha: string, dir = reportsDir) =>
-      runStep({
-        api,
-        tmp,
+      step({
         workspace: emptyWorkspace,
-        dockerHost: CONTAINERD,
         eventName: 'workflow_run',
         payload: workflowRun(sha),
         inputs: { mode: 'comment', reports: dir, 'comment-key': 'fork' },
@@ -335,11 +315,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     });
 
     it('refuses to build under workflow_run', async () => {
-      const r = await runStep({
-        api,
-        tmp,
-        workspace: repo,
-        dockerHost: CONTAINERD,
+      const r = await step({
         eventName: 'workflow_run',
         payload: workflowRun(headSha),
         inputs: { images: IMAGES },

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIC, CONTAINERD, REGISTRY, requireDaemons, skopeoManifest, skopeoRaw } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { pullRequestPayload, RUNNER_NODE, runStep, type RunResult } from '../helpers/runner.js';
+import { pullRequestPayload, RUNNER_NODE, stepsIn, type RunResult } from '../helpers/runner.js';
 
 const hasBuilder = (name: string) => {
   try {
@@ -31,6 +31,7 @@ const ready =
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-builders-'));
 const repo = join(tmp, 'repo');
 const api = new FakeGitHub();
+const step = stepsIn({ api, tmp, workspace: repo, dockerHost: CONTAINERD });
 const PR = 21;
 
 const BASE = `FROM debian:bookworm-slim
@@ -56,10 +57,7 @@ let baseSha = '';
 let headSha = '';
 
 function run(builder: string, dockerHost: string, inputs: Record<string, string> = {}): Promise<RunResult> {
-  return runStep({
-    api,
-    tmp,
-    workspace: repo,
+  return step({
     dockerHost,
     eventName: 'pull_request',
     payload: pullRequestPayload(PR, baseSha, headSha),
@@ -193,11 +191,7 @@ describe.skipIf(!ready)('builders other than the docker driver', () => {
     const crossBase = commit({ Dockerfile: CROSS.replace('1500000', '1200000') }, 'cross base');
     git('checkout', '-q', '-B', 'cross-head');
     const crossHead = commit({ Dockerfile: CROSS }, 'cross head');
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CONTAINERD,
+    const r = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(PR, crossBase, crossHead),
       inputs: { builder: 'dsg-container-ctrd', platforms: 'linux/amd64,linux/arm64', 'comment-key': 'cross' },

@@ -12,13 +12,14 @@ import { historyFile, parseHistory } from '../../src/history/records.js';
 import { CLASSIC, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { pullRequestPayload, runStep } from '../helpers/runner.js';
+import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-history-e2e-'));
 const repo = join(tmp, 'repo');
 const origin = join(tmp, 'origin.git');
 const api = new FakeGitHub();
+const step = stepsIn({ api, tmp, workspace: repo, dockerHost: CLASSIC });
 const REF = 'docker-size-guard-history';
 const { git, commit } = gitRepo(repo);
 
@@ -64,11 +65,7 @@ describe.skipIf(!ready)('history and trends, run as the Actions runner runs it',
     for (const bytes of [1_000_000, 1_500_000]) {
       const sha = commit({ Dockerfile: dockerfile(bytes) }, `main ${bytes}`);
       git('push', '-q', 'origin', 'main');
-      const r = await runStep({
-        api,
-        tmp,
-        workspace: repo,
-        dockerHost: CLASSIC,
+      const r = await step({
         eventName: 'push',
         payload: pushPayload(before, sha),
         inputs: {},
@@ -103,11 +100,7 @@ describe.skipIf(!ready)('history and trends, run as the Actions runner runs it',
     git('checkout', '-q', '-b', 'feature');
     const head = commit({ Dockerfile: dockerfile(2_000_000) }, 'grow');
     const tipBefore = remoteTip();
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CLASSIC,
+    const r = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(21, shas[1]!, head),
       inputs: {},
@@ -131,11 +124,7 @@ describe.skipIf(!ready)('history and trends, run as the Actions runner runs it',
         pull_request: { head: { repo: { full_name: string } } };
       };
       payload.pull_request.head.repo.full_name = 'stranger/app';
-      const r = await runStep({
-        api,
-        tmp,
-        workspace: repo,
-        dockerHost: CLASSIC,
+      const r = await step({
         eventName: 'pull_request',
         payload,
         inputs: {},
@@ -149,11 +138,7 @@ describe.skipIf(!ready)('history and trends, run as the Actions runner runs it',
   });
 
   it('says how to start a history when there is none', async () => {
-    const r = await runStep({
-      api,
-      tmp,
-      workspace: repo,
-      dockerHost: CLASSIC,
+    const r = await step({
       eventName: 'pull_request',
       payload: pullRequestPayload(23, shas[1]!, git('rev-parse', 'HEAD')),
       inputs: { 'history-ref': 'no-such-history', comment: 'never' },

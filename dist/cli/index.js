@@ -84688,10 +84688,11 @@ function packagesChange(base, head) {
                 continue;
             counts[kind] += 1;
             const side = hpk ? 'head' : 'base';
-            const layer = (hpk ?? bpk).layer;
+            // The head's package, or the base's for a removed one: its name, where it is, the layer that installed it.
+            const { name, location, layer } = (hpk ?? bpk);
             changes.push({
-                name: (hpk ?? bpk).name,
-                ...((hpk ?? bpk).location ? { location: (hpk ?? bpk).location } : {}),
+                name,
+                ...(location ? { location } : {}),
                 kind,
                 baseVersion: bpk?.version ?? null,
                 headVersion: hpk?.version ?? null,
@@ -84851,20 +84852,21 @@ function evaluate(c) {
 }
 /** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
 function compare_compare(base, head, rules, opts = {}) {
+    const uncompressed = totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0);
+    const compressed = totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0);
     const partial = {
         base,
         head,
         baseMissingReason: base ? null : (opts.baseMissingReason ?? 'no base image'),
         rules,
-        uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
-        compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
+        uncompressed,
+        compressed,
         compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
-        significant: true,
+        significant: significant(compare_judgedTotals({ rules, compressed, uncompressed }), rules),
         layers: { base: base ? base.layerCount : null, head: head.layerCount },
         newToPull: base ? newToPull(base, head) : null,
         layerRows: matchLayers(base, head, rules.metric),
     };
-    partial.significant = significant(compare_judgedTotals(partial), rules);
     const files = filesChange(base, head, partial.layerRows);
     const packages = packagesChange(base, head);
     const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;
@@ -84957,7 +84959,7 @@ function parseRules(raw, describe) {
 ;// CONCATENATED MODULE: ./src/measure/packages/reader.ts
 /** Most packages one ecosystem may list; a database claiming more is read up to here, with a note. */
 const MAX_PACKAGES = 50_000;
-/** Splits a text into lines without keeping more than the text itself. */
+/** The lines of a text file, LF or CRLF. */
 function reader_lines(text) {
     return text.split(/\r?\n/);
 }
@@ -85116,30 +85118,13 @@ function sourceOf(s, name) {
     const src = s.get('Source')?.split(/\s+/)[0];
     return src && src !== name ? src : undefined;
 }
-/** The file list of a package: `/var/lib/dpkg/info/NAME[:ARCH].list`, absolute paths, one per line. */
-function listPaths(body, input) {
-    const out = [];
-    for (const line of reader_lines(utf8(body))) {
-        if (line === '' || line === '/.')
-            continue;
-        const p = input.paths.join('/', line);
-        if (p)
-            out.push(p);
-    }
-    return out;
-}
-/** distroless' `status.d/NAME.md5sums`: `HASH  relative/path`. */
-function md5sumsPaths(body, input) {
-    const out = [];
-    for (const line of reader_lines(utf8(body))) {
-        const m = /^[0-9a-f]{32}\s+(.+)$/.exec(line);
-        if (!m)
-            continue;
-        const p = input.paths.join('/', m[1]);
-        if (p)
-            out.push(p);
-    }
-    return out;
+/**
+ * The paths a package's file list names: `/var/lib/dpkg/info/NAME[:ARCH].list` has absolute paths, one per line;
+ * distroless' `status.d/NAME.md5sums` has `HASH  relative/path`.
+ */
+function listedPaths(body, md5sums, input) {
+    const names = reader_lines(utf8(body)).map((line) => (md5sums ? (/^[0-9a-f]{32}\s+(.+)$/.exec(line)?.[1] ?? '') : line));
+    return input.paths.joinAll('/', names);
 }
 /**
  * dpkg's database: installed packages from `status` (or distroless' `status.d/`), each owning the files its
@@ -85200,12 +85185,13 @@ function readDeb(input) {
         else if (!list.body)
             oversizedLists += 1;
         else
-            files = fromStatusD ? md5sumsPaths(list.body, input) : listPaths(list.body, input);
+            files = listedPaths(list.body, fromStatusD, input);
+        const source = sourceOf(stanza, name);
         packages.push({
             name,
             version: stanza.get('Version') ?? '',
             ...(arch ? { arch } : {}),
-            ...(sourceOf(stanza, name) ? { source: sourceOf(stanza, name) } : {}),
+            ...(source ? { source } : {}),
             declaredBytes: declared(stanza),
             layer: list?.layer ?? layer,
             files,
@@ -85326,6 +85312,16 @@ class FinalPaths {
                 parts.push(part);
         }
         return '/' + parts.join('/');
+    }
+    /** Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted). */
+    joinAll(dir, rels) {
+        const out = [];
+        for (const rel of rels) {
+            const p = rel === '' ? null : this.join(dir, rel);
+            if (p)
+                out.push(p);
+        }
+        return out;
     }
     /**
      * The final-filesystem path an absolute path names, following symlinked directories on the way (Debian's
@@ -87550,13 +87546,10 @@ function readPython(input) {
             if (rel === null)
                 unreadable += 1;
             else
-                for (const r of rel)
-                    pushJoined(files, input, site, r);
+                files = input.paths.joinAll(site, rel);
         }
         else if (listed?.body) {
-            for (const r of reader_lines(utf8(listed.body)))
-                if (r)
-                    pushJoined(files, input, dist, r);
+            files = input.paths.joinAll(dist, reader_lines(utf8(listed.body)));
         }
         else {
             files = [...input.paths.under(dist)];
@@ -87584,13 +87577,9 @@ function readPython(input) {
         notes.push(`${plural(unreadable, 'RECORD')} unreadable or over the size limit (bytes not counted)`);
     return { ecosystem: 'python', packages, notes };
 }
-function pushJoined(out, input, dir, rel) {
-    const p = input.paths.join(dir, rel);
-    if (p)
-        out.push(p);
-}
 
 ;// CONCATENATED MODULE: ./src/measure/packages/inventory.ts
+
 
 
 
@@ -87684,9 +87673,8 @@ function readAll(contents) {
         }
         const t = tally(r.ecosystem, r.packages, r.notes, input.paths, finalBytes);
         const outside = input.paths.outside - outsideBefore;
-        if (outside > 0 && !r.notes.some((n) => n.includes('outside the image'))) {
-            t.inventory.notes.push(`${outside} path${outside === 1 ? '' : 's'} outside the image's root ignored`);
-        }
+        if (outside > 0)
+            t.inventory.notes.push(`${plural(outside, 'path')} outside the image's root ignored`);
         ecosystems.push(t.inventory);
         owners.set(r.ecosystem, t.owners);
     }
@@ -100987,6 +100975,10 @@ const keep = (s) => s.replace(/(\d) (?=[kMGTPE]?B\b|%)/g, '$1\u00a0');
 const format_md_formatBytes = (n) => keep(format_formatBytes(n));
 const format_md_formatSignedBytes = (n) => keep(format_formatSignedBytes(n));
 const format_md_formatPercent = (f, digits) => keep(formatPercent(f, digits));
+/** A layer as every table of the comment names it: "PR 4" or "base 2". */
+function layerName(side, layer) {
+    return layer === null ? '' : `${side === 'head' ? 'PR' : 'base'}\u00a0${layer}`;
+}
 const format_md_formatSignedPercent = (f, digits) => keep(formatSignedPercent(f, digits));
 
 ;// CONCATENATED MODULE: ./src/report/packages.ts
@@ -100998,7 +100990,7 @@ const COMPACT = { alignDelimiters: false };
 /** Package lines shown per ecosystem; the rest are summed in one line so the column still adds up. */
 const PACKAGE_LINES = 12;
 const NAMES = { deb: 'Debian (dpkg)', apk: 'Alpine (apk)', python: 'Python', node: 'npm' };
-/** "+3 added · −45 removed · 2 upgraded" for the ecosystem's summary. */
+/** "3 added · 45 removed · 2 upgraded" for the ecosystem's summary. */
 function counts(e) {
     const parts = [];
     const c = e.counts;
@@ -101025,19 +101017,12 @@ function versionCell(p) {
         return `${escape_code(p.baseVersion ?? '', 40)} → ${escape_code(p.headVersion ?? '', 40)}`;
     return escape_code(p.headVersion ?? '', 40);
 }
-/** The layer that installed it, as the layer table names it: "PR 4" or "base 2". */
-function layerName(side, layer) {
-    return layer === null ? '' : `${side === 'head' ? 'PR' : 'base'}\u00a0${layer}`;
-}
-function shownName(p) {
-    return escape_code(p.name, 60);
-}
 function ecosystemTable(e, limit) {
     const shown = e.changes.slice(0, limit);
     const rest = e.changes.slice(limit);
     const rows = [
         [`${NAMES[e.ecosystem]} package`, 'Version', 'Change', 'Layer'],
-        ...shown.map((p) => [shownName(p), versionCell(p), format_md_formatSignedBytes(p.delta), layerName(p.side, p.layer)]),
+        ...shown.map((p) => [escape_code(p.name, 60), versionCell(p), format_md_formatSignedBytes(p.delta), layerName(p.side, p.layer)]),
     ];
     if (rest.length > 0) {
         const sum = rest.reduce((s, p) => s + p.delta, 0);
@@ -101206,7 +101191,6 @@ function trendText(t, width = 40) {
 
 
 
-
 const files_change_COMPACT = { alignDelimiters: false };
 /** Added and removed lines together, largest first: the reader wants the biggest movements, whichever way. */
 function merged(f, limit) {
@@ -101268,11 +101252,12 @@ function filesChangeText(f) {
 ;// CONCATENATED MODULE: ./src/report/findings.ts
 
 
+
 /** Fix texts quote code between backticks; prose() renders those parts as code spans and escapes the rest. */
-function saving(f) {
+function saving(f, format = format_md_formatBytes) {
     if (f.bytes === 0)
         return '';
-    return `${f.estimate ? '≈ ' : ''}−${format_md_formatBytes(f.bytes)}`;
+    return `${f.estimate ? '≈ ' : ''}−${format(f.bytes)}`;
 }
 function findingsMarkdown(findings) {
     return findings
@@ -101287,7 +101272,7 @@ function findingsMarkdown(findings) {
 function findingsText(findings) {
     return findings.map((f) => {
         const where = f.layer !== null ? ` [layer ${f.layer}]` : '';
-        const s = saving(f).replace(/\u00a0/g, ' ');
+        const s = saving(f, format_formatBytes);
         return `  ${(s || '—').padStart(11)}  ${f.message}${where}\n               fix: ${f.fix.replace(/`/g, '')}${f.paths.length ? `\n               e.g. ${f.paths.join(', ')}` : ''}`;
     });
 }
@@ -103024,6 +103009,17 @@ async function commitsSince(root, since) {
     const r = await git(root, ['rev-list', '--first-parent', '--reverse', '--end-of-options', `${first}..HEAD`]);
     return [first, ...r.stdout.split('\n').filter(Boolean)];
 }
+/** The top of the git repository this process runs in; `command` names who needs it in the error. */
+async function repositoryRoot(command) {
+    const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
+    if (top.exitCode !== 0)
+        throw new UserError(`${command} runs in a git repository: this directory is not in one`);
+    return top.stdout.trim();
+}
+/** Whether the repository has a remote of this name. */
+async function hasRemote(root, name) {
+    return (await git(root, ['remote', 'get-url', '--end-of-options', name], true)).exitCode === 0;
+}
 /** A commit's committer date, ISO 8601. */
 async function commitDate(root, rev) {
     const r = await git(root, ['show', '-s', '--format=%cI', '--end-of-options', rev]);
@@ -103272,6 +103268,15 @@ async function buildImage(inputs, root, tag, tmp) {
         cache: cachedSteps(progress),
     };
 }
+/**
+ * Where a built image is measured from: the builder's own export when it wrote one (the blobs a push from that
+ * builder stores, so the compressed sizes are exact and nothing is estimated), else what the build loaded or wrote.
+ */
+function measuredFrom(built) {
+    return built.exportArchive
+        ? { reference: `oci-archive:${built.exportArchive}`, exact: true }
+        : { reference: built.reference, exact: false };
+}
 async function removeImage(tag) {
     await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
 }
@@ -103386,6 +103391,7 @@ async function adviseSide(reports, side, where) {
 
 
 
+
 /**
  * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
  * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
@@ -103395,10 +103401,10 @@ async function measureTarget(target, ctx, log, cleanups) {
     const measure = async (ref, side, built) => {
         // A builder that exports compressed blobs wrote the same image beside the loaded one: measured from there,
         // its sizes are exact, nothing is estimated, and the daemon is spared a `docker save`.
-        const exported = built?.exportArchive ?? null;
-        const measured = await measurePlatforms(exported ? `oci-archive:${exported}` : ref, platforms, {
+        const from = built ? measuredFrom(built) : { reference: ref, exact: false };
+        const measured = await measurePlatforms(from.reference, platforms, {
             files: !ref.startsWith('docker://'),
-            compressedEstimate: !exported,
+            compressedEstimate: !from.exact,
             cache: ctx.cache,
             registryCredentials: ctx.credentials !== false,
             trustedArchive: built !== null,
@@ -103471,7 +103477,6 @@ async function yieldCpuToBuilds() {
 
 
 
-
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
                              [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
@@ -103501,10 +103506,7 @@ async function diffCommand(argv, io) {
     });
     const format = parseFormat(values.format);
     const rules = parseRules(values, (n) => `--${n}`);
-    const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
-    if (top.exitCode !== 0)
-        throw new UserError('diff runs in a git repository: this directory is not in one');
-    const root = top.stdout.trim();
+    const root = await repositoryRoot('diff');
     const given = values['base-ref'];
     const baseRef = given !== undefined ? checkRev(given, '--base-ref') : await defaultBaseRef(root);
     const baseSha = await mergeBase(root, baseRef, 'HEAD');
@@ -103590,23 +103592,20 @@ function trendsFor(records, entries) {
         uncompressed: e.comparison.uncompressed.head,
     }));
 }
-/** A record for each entry: what a push to the default branch appends. */
-function recordsFor(entries, commit, date) {
-    return entries.map((e) => {
-        const h = e.comparison.head;
-        return {
-            v: 1,
-            image: e.name,
-            platform: h.platform,
-            commit,
-            date,
-            uncompressed: h.uncompressedBytes ?? 0,
-            compressed: h.compressedBytes,
-            compressedIsEstimate: h.compressedIsEstimate,
-            layers: h.layerCount,
-            efficiency: h.waste?.efficiency ?? null,
-        };
-    });
+/** The record of one measured image at a commit: what a push to the default branch or a backfill appends. */
+function recordOf(image, h, commit, date) {
+    return {
+        v: 1,
+        image,
+        platform: h.platform,
+        commit,
+        date,
+        uncompressed: h.uncompressedBytes ?? 0,
+        compressed: h.compressedBytes,
+        compressedIsEstimate: h.compressedIsEstimate,
+        layers: h.layerCount,
+        efficiency: h.waste?.efficiency ?? null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
@@ -103870,7 +103869,6 @@ function splitByChange(targets, changed) {
 
 
 
-
 const HISTORY_USAGE = `Usage: docker-size-guard history [--ref BRANCH] [--image NAME] [--remote NAME|PATH] [--format text|json|markdown]
        docker-size-guard history backfill --since REF [--context DIR] [--file PATH] [--target STAGE]
                                           [--build-arg K=V]… [--builder NAME] [--image NAME] [--ref BRANCH] [--remote NAME|PATH]
@@ -103878,18 +103876,8 @@ The trend from the history branch (default ${DEFAULT_HISTORY_REF}, read from ori
 backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, and records
 them on the history branch of --remote (default: this repository; push the branch to share it).
 `;
-async function repoRoot() {
-    const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
-    if (top.exitCode !== 0)
-        throw new UserError('history runs in a git repository: this directory is not in one');
-    return top.stdout.trim();
-}
 async function history_location(root, ref, remote, fallback) {
-    let r = remote;
-    if (r === undefined) {
-        const origin = await exec_exec('git', ['remote', 'get-url', 'origin'], { cwd: root, allowFailure: true });
-        r = fallback === 'origin' && origin.exitCode === 0 ? 'origin' : '.';
-    }
+    const r = remote ?? (fallback === 'origin' && (await hasRemote(root, 'origin')) ? 'origin' : '.');
     if (r.startsWith('-'))
         throw new UserError(`Invalid --remote '${r}': not a remote name or path`);
     return { root, ref: checkHistoryRef(ref ?? DEFAULT_HISTORY_REF, '--ref'), remote: r };
@@ -103907,7 +103895,7 @@ async function historyCommand(argv, io) {
         },
     });
     const format = parseFormat(values.format);
-    const loc = await history_location(await repoRoot(), values.ref, values.remote, 'origin');
+    const loc = await history_location(await repositoryRoot('history'), values.ref, values.remote, 'origin');
     const read = await readHistory(loc, values.image ? [values.image] : undefined);
     for (const m of read.malformed)
         io.err(`warning: ${loc.ref}: ${m}: not a history record; skipped\n`);
@@ -103940,7 +103928,7 @@ async function backfill(argv, io) {
     });
     if (!values.since)
         throw new UserError('history backfill needs --since REF (the first commit to measure)');
-    const root = await repoRoot();
+    const root = await repositoryRoot('history');
     const since = checkRev(values.since, '--since');
     const loc = await history_location(root, values.ref, values.remote, '.');
     const build = {
@@ -103983,19 +103971,13 @@ async function backfill(argv, io) {
             cleanups.push(undo);
             try {
                 const built = await buildImage(build, worktree.dir, tag, tmp);
-                const report = await measureImage(built.exportArchive ? `oci-archive:${built.exportArchive}` : built.reference, { files: true, compressedEstimate: !built.exportArchive, trustedArchive: true });
-                records.push({
-                    v: 1,
-                    image,
-                    platform: report.platform,
-                    commit: sha,
-                    date: await commitDate(root, sha),
-                    uncompressed: report.uncompressedBytes ?? 0,
-                    compressed: report.compressedBytes,
-                    compressedIsEstimate: report.compressedIsEstimate,
-                    layers: report.layerCount,
-                    efficiency: report.waste?.efficiency ?? null,
+                const from = measuredFrom(built);
+                const report = await measureImage(from.reference, {
+                    files: true,
+                    compressedEstimate: !from.exact,
+                    trustedArchive: true,
                 });
+                records.push(recordOf(image, report, sha, await commitDate(root, sha)));
                 io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes\n`);
                 previous = sha;
             }

@@ -70,6 +70,16 @@ export async function buildImage(inputs: BuildInputs, root: string, tag: string,
   };
 }
 
+/**
+ * Where a built image is measured from: the builder's own export when it wrote one (the blobs a push from that
+ * builder stores, so the compressed sizes are exact and nothing is estimated), else what the build loaded or wrote.
+ */
+export function measuredFrom(built: BuiltImage): { reference: string; exact: boolean } {
+  return built.exportArchive
+    ? { reference: `oci-archive:${built.exportArchive}`, exact: true }
+    : { reference: built.reference, exact: false };
+}
+
 export async function removeImage(tag: string): Promise<void> {
   await exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
 }

@@ -70,6 +70,18 @@ export async function commitsSince(root: string, since: string): Promise<string[
   return [first, ...r.stdout.split('\n').filter(Boolean)];
 }
 
+/** The top of the git repository this process runs in; `command` names who needs it in the error. */
+export async function repositoryRoot(command: string): Promise<string> {
+  const top = await exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
+  if (top.exitCode !== 0) throw new UserError(`${command} runs in a git repository: this directory is not in one`);
+  return top.stdout.trim();
+}
+
+/** Whether the repository has a remote of this name. */
+export async function hasRemote(root: string, name: string): Promise<boolean> {
+  return (await git(root, ['remote', 'get-url', '--end-of-options', name], true)).exitCode === 0;
+}
+
 /** A commit's committer date, ISO 8601. */
 export async function commitDate(root: string, rev: string): Promise<string> {
   const r = await git(root, ['show', '-s', '--format=%cI', '--end-of-options', rev]);

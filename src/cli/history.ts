@@ -3,14 +3,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildImage, removeImage } from '../build/build-image.js';
+import { buildImage, measuredFrom, removeImage } from '../build/build-image.js';
 import type { BuildInputs } from '../build/buildx-args.js';
-import { addWorktree, changedSince, checkRev, commitDate, commitsSince } from '../build/git.js';
+import {
+  addWorktree,
+  changedSince,
+  checkRev,
+  commitDate,
+  commitsSince,
+  hasRemote,
+  repositoryRoot,
+} from '../build/git.js';
 import { dockerfileOf } from '../build/sides.js';
 import { measureImage } from '../engine.js';
 import { UserError, errorMessage } from '../errors.js';
-import { exec } from '../exec.js';
-import { trendFor } from '../history/trend.js';
+import { recordOf, trendFor } from '../history/trend.js';
 import { appendHistory, checkHistoryRef, readHistory, type HistoryLocation } from '../history/store.js';
 import { DEFAULT_HISTORY_REF, type HistoryRecord } from '../model/history.js';
 import { trendMarkdown, trendText } from '../report/trend.js';
@@ -28,18 +35,8 @@ backfill builds and measures each first-parent commit from REF to HEAD whose bui
 them on the history branch of --remote (default: this repository; push the branch to share it).
 `;
 
-async function repoRoot(): Promise<string> {
-  const top = await exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
-  if (top.exitCode !== 0) throw new UserError('history runs in a git repository: this directory is not in one');
-  return top.stdout.trim();
-}
-
 async function location(root: string, ref: string | undefined, remote: string | undefined, fallback: string) {
-  let r = remote;
-  if (r === undefined) {
-    const origin = await exec('git', ['remote', 'get-url', 'origin'], { cwd: root, allowFailure: true });
-    r = fallback === 'origin' && origin.exitCode === 0 ? 'origin' : '.';
-  }
+  const r = remote ?? (fallback === 'origin' && (await hasRemote(root, 'origin')) ? 'origin' : '.');
   if (r.startsWith('-')) throw new UserError(`Invalid --remote '${r}': not a remote name or path`);
   return { root, ref: checkHistoryRef(ref ?? DEFAULT_HISTORY_REF, '--ref'), remote: r } satisfies HistoryLocation;
 }
@@ -56,7 +53,7 @@ export async function historyCommand(argv: string[], io: Output): Promise<number
     },
   });
   const format = parseFormat(values.format);
-  const loc = await location(await repoRoot(), values.ref, values.remote, 'origin');
+  const loc = await location(await repositoryRoot('history'), values.ref, values.remote, 'origin');
   const read = await readHistory(loc, values.image ? [values.image] : undefined);
   for (const m of read.malformed) io.err(`warning: ${loc.ref}: ${m}: not a history record; skipped\n`);
   const groups = [...new Set(read.records.map((r) => `${r.image}\n${r.platform}`))].map((k) => k.split('\n'));
@@ -85,7 +82,7 @@ async function backfill(argv: string[], io: Output): Promise<number> {
     },
   });
   if (!values.since) throw new UserError('history backfill needs --since REF (the first commit to measure)');
-  const root = await repoRoot();
+  const root = await repositoryRoot('history');
   const since = checkRev(values.since, '--since');
   const loc = await location(root, values.ref, values.remote, '.');
   const build: BuildInputs = {
@@ -128,22 +125,13 @@ async function backfill(argv: string[], io: Output): Promise<number> {
       cleanups.push(undo);
       try {
         const built = await buildImage(build, worktree.dir, tag, tmp);
-        const report = await measureImage(
-          built.exportArchive ? `oci-archive:${built.exportArchive}` : built.reference,
-          { files: true, compressedEstimate: !built.exportArchive, trustedArchive: true },
-        );
-        records.push({
-          v: 1,
-          image,
-          platform: report.platform,
-          commit: sha,
-          date: await commitDate(root, sha),
-          uncompressed: report.uncompressedBytes ?? 0,
-          compressed: report.compressedBytes,
-          compressedIsEstimate: report.compressedIsEstimate,
-          layers: report.layerCount,
-          efficiency: report.waste?.efficiency ?? null,
+        const from = measuredFrom(built);
+        const report = await measureImage(from.reference, {
+          files: true,
+          compressedEstimate: !from.exact,
+          trustedArchive: true,
         });
+        records.push(recordOf(image, report, sha, await commitDate(root, sha)));
         io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes\n`);
         previous = sha;
       } catch (err) {

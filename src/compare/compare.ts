@@ -146,20 +146,21 @@ export function compare(
   rules: Rules,
   opts: { baseMissingReason?: string | null; approved?: boolean } = {},
 ): Comparison {
+  const uncompressed = totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0);
+  const compressed = totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0);
   const partial = {
     base,
     head,
     baseMissingReason: base ? null : (opts.baseMissingReason ?? 'no base image'),
     rules,
-    uncompressed: totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0),
-    compressed: totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0),
+    uncompressed,
+    compressed,
     compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
-    significant: true,
+    significant: significant(judgedTotals({ rules, compressed, uncompressed }), rules),
     layers: { base: base ? base.layerCount : null, head: head.layerCount },
     newToPull: base ? newToPull(base, head) : null,
     layerRows: matchLayers(base, head, rules.metric),
   };
-  partial.significant = significant(judgedTotals(partial), rules);
   const files = filesChange(base, head, partial.layerRows);
   const packages = packagesChange(base, head);
   const newFindings = head.findings ? newOrGrown(base?.findings ?? null, head.findings) : null;

@@ -63,10 +63,11 @@ export function packagesChange(base: ImageReport | null, head: ImageReport): Pac
       if (!kind) continue;
       counts[kind] += 1;
       const side = hpk ? 'head' : 'base';
-      const layer = (hpk ?? bpk)!.layer;
+      // The head's package, or the base's for a removed one: its name, where it is, the layer that installed it.
+      const { name, location, layer } = (hpk ?? bpk)!;
       changes.push({
-        name: (hpk ?? bpk)!.name,
-        ...((hpk ?? bpk)!.location ? { location: (hpk ?? bpk)!.location } : {}),
+        name,
+        ...(location ? { location } : {}),
         kind,
         baseVersion: bpk?.version ?? null,
         headVersion: hpk?.version ?? null,

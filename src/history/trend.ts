@@ -1,3 +1,4 @@
+import type { ImageReport } from '../model/image-report.js';
 import type { Entry } from '../model/run.js';
 import { TREND_POINTS, type HistoryRecord, type Trend } from '../model/history.js';
 
@@ -17,21 +18,18 @@ export function trendsFor(records: readonly HistoryRecord[], entries: readonly E
   );
 }
 
-/** A record for each entry: what a push to the default branch appends. */
-export function recordsFor(entries: readonly Entry[], commit: string, date: string): HistoryRecord[] {
-  return entries.map((e) => {
-    const h = e.comparison.head;
-    return {
-      v: 1,
-      image: e.name,
-      platform: h.platform,
-      commit,
-      date,
-      uncompressed: h.uncompressedBytes ?? 0,
-      compressed: h.compressedBytes,
-      compressedIsEstimate: h.compressedIsEstimate,
-      layers: h.layerCount,
-      efficiency: h.waste?.efficiency ?? null,
-    };
-  });
+/** The record of one measured image at a commit: what a push to the default branch or a backfill appends. */
+export function recordOf(image: string, h: ImageReport, commit: string, date: string): HistoryRecord {
+  return {
+    v: 1,
+    image,
+    platform: h.platform,
+    commit,
+    date,
+    uncompressed: h.uncompressedBytes ?? 0,
+    compressed: h.compressedBytes,
+    compressedIsEstimate: h.compressedIsEstimate,
+    layers: h.layerCount,
+    efficiency: h.waste?.efficiency ?? null,
+  };
 }

@@ -1,8 +1,7 @@
 import { markdownTable } from 'markdown-table';
 import type { FilesChange, PathLine } from '../model/comparison.js';
 import { code } from './escape.js';
-import { formatSignedBytes } from './format-md.js';
-import { layerName } from './packages.js';
+import { formatSignedBytes, layerName } from './format-md.js';
 import * as plain from '../util/format.js';
 
 const COMPACT = { alignDelimiters: false } as const;

@@ -1,11 +1,12 @@
 import type { Finding } from '../model/finding.js';
 import { code, prose, text } from './escape.js';
 import { formatBytes } from './format-md.js';
+import * as plain from '../util/format.js';
 
 /** Fix texts quote code between backticks; prose() renders those parts as code spans and escapes the rest. */
-function saving(f: Finding): string {
+function saving(f: Finding, format: (n: number) => string = formatBytes): string {
   if (f.bytes === 0) return '';
-  return `${f.estimate ? '≈ ' : ''}−${formatBytes(f.bytes)}`;
+  return `${f.estimate ? '≈ ' : ''}−${format(f.bytes)}`;
 }
 
 export function findingsMarkdown(findings: Finding[]): string {
@@ -22,7 +23,7 @@ export function findingsMarkdown(findings: Finding[]): string {
 export function findingsText(findings: Finding[]): string[] {
   return findings.map((f) => {
     const where = f.layer !== null ? ` [layer ${f.layer}]` : '';
-    const s = saving(f).replace(/\u00a0/g, ' ');
+    const s = saving(f, plain.formatBytes);
     return `  ${(s || '—').padStart(11)}  ${f.message}${where}\n               fix: ${f.fix.replace(/`/g, '')}${f.paths.length ? `\n               e.g. ${f.paths.join(', ')}` : ''}`;
   });
 }

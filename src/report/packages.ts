@@ -2,7 +2,7 @@ import { markdownTable } from 'markdown-table';
 import type { EcosystemChange, PackageChange, PackagesChange } from '../model/comparison.js';
 import type { Ecosystem, PackageInventory } from '../model/packages.js';
 import { code, text } from './escape.js';
-import { formatBytes, formatSignedBytes } from './format-md.js';
+import { formatBytes, formatSignedBytes, layerName } from './format-md.js';
 import { formatBytes as plainBytes, formatSignedBytes as plainSigned } from '../util/format.js';
 
 const COMPACT = { alignDelimiters: false } as const;
@@ -11,7 +11,7 @@ export const PACKAGE_LINES = 12;
 
 const NAMES: Record<Ecosystem, string> = { deb: 'Debian (dpkg)', apk: 'Alpine (apk)', python: 'Python', node: 'npm' };
 
-/** "+3 added · −45 removed · 2 upgraded" for the ecosystem's summary. */
+/** "3 added · 45 removed · 2 upgraded" for the ecosystem's summary. */
 function counts(e: EcosystemChange): string {
   const parts: string[] = [];
   const c = e.counts;
@@ -31,21 +31,12 @@ function versionCell(p: PackageChange): string {
   return code(p.headVersion ?? '', 40);
 }
 
-/** The layer that installed it, as the layer table names it: "PR 4" or "base 2". */
-export function layerName(side: 'base' | 'head', layer: number | null): string {
-  return layer === null ? '' : `${side === 'head' ? 'PR' : 'base'}\u00a0${layer}`;
-}
-
-function shownName(p: PackageChange): string {
-  return code(p.name, 60);
-}
-
 function ecosystemTable(e: EcosystemChange, limit: number): string {
   const shown = e.changes.slice(0, limit);
   const rest = e.changes.slice(limit);
   const rows = [
     [`${NAMES[e.ecosystem]} package`, 'Version', 'Change', 'Layer'],
-    ...shown.map((p) => [shownName(p), versionCell(p), formatSignedBytes(p.delta), layerName(p.side, p.layer)]),
+    ...shown.map((p) => [code(p.name, 60), versionCell(p), formatSignedBytes(p.delta), layerName(p.side, p.layer)]),
   ];
   if (rest.length > 0) {
     const sum = rest.reduce((s, p) => s + p.delta, 0);

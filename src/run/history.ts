@@ -1,6 +1,6 @@
-import { exec } from '../exec.js';
+import { commitDate, hasRemote, revParse } from '../build/git.js';
 import { writesHistory, type RunEvent } from '../github/event.js';
-import { recordsFor, trendsFor } from '../history/trend.js';
+import { recordOf, trendsFor } from '../history/trend.js';
 import { appendHistory, readHistory, type HistoryLocation } from '../history/store.js';
 import type { Entry, Unchanged } from '../model/run.js';
 
@@ -25,8 +25,7 @@ export async function withHistory(
 ): Promise<{ entries: Entry[]; unchanged: Unchanged[] }> {
   const unchanged: Unchanged[] = unchangedNames.map((name) => ({ name, last: null }));
   if (step.mode === 'off' || entries.length + unchanged.length === 0) return { entries, unchanged };
-  const origin = await exec('git', ['remote', 'get-url', 'origin'], { cwd: step.root, allowFailure: true });
-  if (origin.exitCode !== 0) {
+  if (!(await hasRemote(step.root, 'origin'))) {
     step.log.info('History: this checkout has no origin remote; no trend.');
     return { entries, unchanged };
   }
@@ -52,9 +51,9 @@ export async function withHistory(
     }
   }
   if (step.mode === 'auto' && writesHistory(step.event)) {
-    const commit = (await exec('git', ['rev-parse', 'HEAD'], { cwd: step.root })).stdout.trim();
-    const date = (await exec('git', ['show', '-s', '--format=%cI', 'HEAD'], { cwd: step.root })).stdout.trim();
-    const records = recordsFor(entries, commit, new Date(date).toISOString());
+    const commit = await revParse(step.root, 'HEAD');
+    const date = await commitDate(step.root, commit);
+    const records = entries.map((e) => recordOf(e.name, e.comparison.head, commit, date));
     const r = await appendHistory(loc, records, `docker-size-guard: ${commit.slice(0, 12)}`);
     step.log.info(
       `History: ${records.length} record(s) for ${commit.slice(0, 12)} pushed to ${step.ref}${r.attempts > 1 ? ` (after ${r.attempts - 1} concurrent push(es))` : ''}.`,

@@ -71,27 +71,13 @@ function sourceOf(s: Stanza, name: string): string | undefined {
   return src && src !== name ? src : undefined;
 }
 
-/** The file list of a package: `/var/lib/dpkg/info/NAME[:ARCH].list`, absolute paths, one per line. */
-function listPaths(body: Buffer, input: ReaderInput): string[] {
-  const out: string[] = [];
-  for (const line of lines(utf8(body))) {
-    if (line === '' || line === '/.') continue;
-    const p = input.paths.join('/', line);
-    if (p) out.push(p);
-  }
-  return out;
-}
-
-/** distroless' `status.d/NAME.md5sums`: `HASH  relative/path`. */
-function md5sumsPaths(body: Buffer, input: ReaderInput): string[] {
-  const out: string[] = [];
-  for (const line of lines(utf8(body))) {
-    const m = /^[0-9a-f]{32}\s+(.+)$/.exec(line);
-    if (!m) continue;
-    const p = input.paths.join('/', m[1]!);
-    if (p) out.push(p);
-  }
-  return out;
+/**
+ * The paths a package's file list names: `/var/lib/dpkg/info/NAME[:ARCH].list` has absolute paths, one per line;
+ * distroless' `status.d/NAME.md5sums` has `HASH  relative/path`.
+ */
+function listedPaths(body: Buffer, md5sums: boolean, input: ReaderInput): string[] {
+  const names = lines(utf8(body)).map((line) => (md5sums ? (/^[0-9a-f]{32}\s+(.+)$/.exec(line)?.[1] ?? '') : line));
+  return input.paths.joinAll('/', names);
 }
 
 /**
@@ -145,12 +131,13 @@ export function readDeb(input: ReaderInput): ReadResult | null {
     let files: string[] = [];
     if (!list) withoutList += 1;
     else if (!list.body) oversizedLists += 1;
-    else files = fromStatusD ? md5sumsPaths(list.body, input) : listPaths(list.body, input);
+    else files = listedPaths(list.body, fromStatusD, input);
+    const source = sourceOf(stanza, name);
     packages.push({
       name,
       version: stanza.get('Version') ?? '',
       ...(arch ? { arch } : {}),
-      ...(sourceOf(stanza, name) ? { source: sourceOf(stanza, name) } : {}),
+      ...(source ? { source } : {}),
       declaredBytes: declared(stanza),
       layer: list?.layer ?? layer,
       files,

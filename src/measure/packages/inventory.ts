@@ -12,7 +12,7 @@ import { readDeb } from './deb.js';
 import { readNode } from './node.js';
 import { FinalPaths } from './paths.js';
 import { readPython } from './python.js';
-import type { FinalCapture, FoundPackage, ReaderInput, ReadResult } from './reader.js';
+import { plural, type FinalCapture, type FoundPackage, type ReaderInput, type ReadResult } from './reader.js';
 
 const READERS = [readDeb, readApk, readPython, readNode];
 
@@ -120,9 +120,7 @@ function readAll(contents: ImageContents): ImagePackages {
     }
     const t = tally(r.ecosystem, r.packages, r.notes, input.paths, finalBytes);
     const outside = input.paths.outside - outsideBefore;
-    if (outside > 0 && !r.notes.some((n) => n.includes('outside the image'))) {
-      t.inventory.notes.push(`${outside} path${outside === 1 ? '' : 's'} outside the image's root ignored`);
-    }
+    if (outside > 0) t.inventory.notes.push(`${plural(outside, 'path')} outside the image's root ignored`);
     ecosystems.push(t.inventory);
     owners.set(r.ecosystem, t.owners);
   }

@@ -27,6 +27,16 @@ export class FinalPaths {
     return '/' + parts.join('/');
   }
 
+  /** Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted). */
+  joinAll(dir: string, rels: Iterable<string>): string[] {
+    const out: string[] = [];
+    for (const rel of rels) {
+      const p = rel === '' ? null : this.join(dir, rel);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
   /**
    * The final-filesystem path an absolute path names, following symlinked directories on the way (Debian's
    * `/bin` → `usr/bin`) but not a link at the end (a package owns the link, not its target). Null when nothing

@@ -72,9 +72,9 @@ export function readPython(input: ReaderInput): ReadResult | null {
       layer = record.layer;
       const rel = record.body ? recordPaths(record.body) : null;
       if (rel === null) unreadable += 1;
-      else for (const r of rel) pushJoined(files, input, site, r);
+      else files = input.paths.joinAll(site, rel);
     } else if (listed?.body) {
-      for (const r of lines(utf8(listed.body))) if (r) pushJoined(files, input, dist, r);
+      files = input.paths.joinAll(dist, lines(utf8(listed.body)));
     } else {
       files = [...input.paths.under(dist)];
       if (topLevel?.body) {
@@ -98,9 +98,4 @@ export function readPython(input: ReaderInput): ReadResult | null {
   if (unreadable > 0)
     notes.push(`${plural(unreadable, 'RECORD')} unreadable or over the size limit (bytes not counted)`);
   return { ecosystem: 'python', packages, notes };
-}
-
-function pushJoined(out: string[], input: ReaderInput, dir: string, rel: string): void {
-  const p = input.paths.join(dir, rel);
-  if (p) out.push(p);
 }

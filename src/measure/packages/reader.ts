@@ -32,7 +32,7 @@ export type ReadResult =
 /** Most packages one ecosystem may list; a database claiming more is read up to here, with a note. */
 export const MAX_PACKAGES = 50_000;
 
-/** Splits a text into lines without keeping more than the text itself. */
+/** The lines of a text file, LF or CRLF. */
 export function lines(text: string): string[] {
   return text.split(/\r?\n/);
 }
