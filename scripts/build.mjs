@@ -1,6 +1,5 @@
 // Bundles the action (src/index.ts → dist/index.js) and the CLI (src/cli/index.ts → dist/cli/index.js) with ncc,
-// as ES modules. dockerode's ssh2 dependency reads __dirname, which ES modules lack: each bundle gets a banner
-// that defines __filename and __dirname from import.meta.url before anything else runs.
+// as ES modules.
 import ncc from '@vercel/ncc';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -8,12 +7,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outRoot = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
-
-const BANNER =
-  "import { fileURLToPath as __dsgFileURLToPath } from 'node:url';\n" +
-  "import { dirname as __dsgDirname } from 'node:path';\n" +
-  'const __filename = __dsgFileURLToPath(import.meta.url);\n' +
-  'const __dirname = __dsgDirname(__filename);\n';
 
 const bundles = [
   { entry: 'src/index.ts', out: '.' },
@@ -34,13 +27,10 @@ for (const { entry, out } of bundles) {
   const body = code.replace(/^#!.*\n/, '');
   // A small young generation keeps peak RSS low on multi-GB images at no measured cost in speed (npm run bench).
   const shebang = out === 'cli' ? '#!/usr/bin/env -S node --max-semi-space-size=1\n' : '';
-  await writeFile(join(dir, 'index.js'), shebang + BANNER + body, { mode: out === 'cli' ? 0o755 : 0o644 });
+  await writeFile(join(dir, 'index.js'), shebang + body, { mode: out === 'cli' ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets)) {
-    // Native addons that ssh2 may load are optional (it falls back to JS); keep the bundle free of binaries.
-    // dockerode's .proto files serve only buildImage sessions and progress (loaded lazily there), which this
-    // project never calls: without them (and their LICENSE files) dist/ holds no duplicated copies of grpc's schemas.
-    if (name.endsWith('.node') || name.endsWith('.exe') || name.endsWith('.proto') || name.endsWith('/LICENSE'))
-      continue;
+    // Keep the bundle free of binaries and of duplicated license files (licenses.txt has them all).
+    if (name.endsWith('.node') || name.endsWith('.exe') || name.endsWith('/LICENSE')) continue;
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), asset.source);
   }

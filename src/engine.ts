@@ -5,7 +5,7 @@ import { LayerCache } from './measure/layer-cache.js';
 import { CAPTURE_BUDGET } from './measure/packages/capture.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
-import { readArchive, type ArchiveContents } from './sources/archive.js';
+import { ArchiveScanner, readArchive, type ArchiveContents } from './sources/archive.js';
 import { DockerDaemon } from './sources/daemon.js';
 import { checkPath, fileChunks, OciDirectory } from './sources/files.js';
 import { resolveLayout, type ResolvedImage } from './sources/layout.js';
@@ -75,13 +75,10 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
   const store = await daemon.store(what);
   for (const r of refs) await daemon.inspect(r.name, formatReference(r));
   const names = [...new Set(refs.map((r) => r.name))];
-  const stream = await daemon.save(names, what);
   // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
-  const contents = await readArchive(stream as AsyncIterable<Buffer>, {
-    ...analyzeOptions(o, o.compressedEstimate, false),
-    what,
-    cache: o.cache,
-  });
+  const scanner = new ArchiveScanner({ ...analyzeOptions(o, o.compressedEstimate, false), what, cache: o.cache });
+  await daemon.save(names, what, scanner);
+  const contents = await scanner.finish();
   const reports = new Map<string, ImageReport>();
   for (const name of names) {
     const reference = formatReference({ transport: 'docker-daemon', name });

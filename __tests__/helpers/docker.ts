@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Docker from 'dockerode';
 import { DockerDaemon } from '../../src/sources/daemon.js';
 
 export const CLASSIC = 'unix:///var/run/docker.sock';
@@ -35,7 +34,7 @@ export function docker(host: string, args: string[], input?: string): string {
 }
 
 export function daemonFor(host: string): DockerDaemon {
-  return new DockerDaemon(new Docker({ socketPath: host.replace(/^unix:\/\//, '') }));
+  return new DockerDaemon(host);
 }
 
 export function skopeoRaw(ref: string): unknown {

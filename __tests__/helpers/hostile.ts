@@ -162,7 +162,7 @@ export async function hostileCases(): Promise<HostileCase[]> {
     archiveCase(
       'pax size 1e20',
       () => {
-        const pax = Buffer.from('23 size=100000000000000000000\n'.padEnd(512, '\0'));
+        const pax = Buffer.from('30 size=100000000000000000000\n'.padEnd(512, '\0')); // a well-formed record: 30 bytes
         return layoutOf([
           Buffer.concat([
             tarHeader('PaxHeader', { size: 30n, type: 'x' }),

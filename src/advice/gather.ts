@@ -35,7 +35,7 @@ export async function gatherAdvice(opts: {
     const daemon = opts.daemon ?? new DockerDaemon();
     for (const ref of slimCandidates(dockerfile)) {
       const info = await daemon.inspect(ref, ref).catch(() => null);
-      if (info) localSizes.set(ref, info.Size);
+      if (info?.Size !== undefined) localSizes.set(ref, info.Size);
     }
   }
   return { dockerfile, dockerignore, localSizes };

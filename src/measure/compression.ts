@@ -1,8 +1,6 @@
-import { pipeline, type Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
+import { Gunzip } from 'minizlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Compression } from '../model/image-report.js';
-import { toReadable } from '../util/streams.js';
 
 /** Media types lie (and Docker ≤24 archives have none): decide by the magic bytes. */
 export function sniffCompression(head: Buffer): Compression {
@@ -26,51 +24,75 @@ export function looksLikeTar(head: Buffer): boolean {
   return false;
 }
 
-type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => NodeJS.ReadWriteStream };
+/**
+ * A synchronous stage of the measuring pass: `write` consumes its chunk before it returns (what it keeps, it
+ * copies), so a reader may hand it a view of a buffer it reuses for the next read.
+ */
+export interface ByteSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
 
 /**
- * fzstd decodes every block a push completes before it returns, and one input byte can stand for 128 KiB of
- * output (an RLE block is 4 bytes), so a 64 KiB chunk of a zstd bomb is gigabytes at once. Fed 256 bytes at a
- * time, one push yields at most 64 blocks (8 MiB), and what it yielded is consumed before the next push.
- * fzstd accumulates a partial block without copying, so the small pushes cost little.
+ * Decompressed output per call is bounded by the input given per call: gzip expands at most about 1032:1, so a
+ * 16 KiB slice is at most 16 MiB out. zstd has no such bound (one 4-byte RLE block is 128 KiB), so fzstd is fed
+ * 256 bytes at a time: at most 64 blocks (8 MiB) per push. fzstd accumulates a partial block without copying,
+ * so the small pushes cost little, and it is pure JS and synchronous on every runtime.
  */
-const FZSTD_SLICE = 256;
+const GZIP_SLICE = 16 * 1024;
+const ZSTD_SLICE = 256;
 
-async function* zstdWithFzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let out: Buffer[] = [];
-  const decoder = new ZstdDecompress((chunk) => {
-    out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-  });
-  for await (const chunk of source) {
-    for (let i = 0; i < chunk.length; i += FZSTD_SLICE) {
-      decoder.push(chunk.subarray(i, i + FZSTD_SLICE));
-      if (out.length) {
-        yield* out;
-        out = [];
-      }
-    }
-  }
-  decoder.push(new Uint8Array(0), true);
-  yield* out;
-}
-
-/** The decompressed bytes of `source`. gzip streams with several members (estargz) are read whole. */
-export function decompress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
+/** `sink`, fed the decompressed bytes of what is written. gzip streams with several members (estargz) are read whole. */
+export function inflating(compression: Compression, sink: ByteSink): ByteSink {
   switch (compression) {
     case 'none':
-      return source;
+      return sink;
     case 'gzip':
-      return through(source, zlib.createGunzip({ chunkSize: 256 * 1024 }));
-    case 'zstd': {
-      // Node ≥ 22.15 has a native zstd decoder; the action's node20 fallback and older runtimes use fzstd (pure JS).
-      const native = (zlib as ZlibWithZstd).createZstdDecompress;
-      if (native) return through(source, native());
-      return zstdWithFzstd(source);
-    }
+      return gunzipping(sink);
+    case 'zstd':
+      return unzstding(sink);
   }
 }
 
-/** Pipes `source` through `transform` so that an error on either side surfaces when the output is read. */
-function through(source: AsyncIterable<Buffer>, transform: NodeJS.ReadWriteStream): Readable {
-  return pipeline(toReadable(source), transform, () => {}) as unknown as Readable;
+function gunzipping(sink: ByteSink): ByteSink {
+  let failure: Error | null = null;
+  // Handed on to node:zlib (minizlib's types leave it out): fewer, larger output chunks.
+  const gunzip = new Gunzip({ chunkSize: 256 * 1024 } as ConstructorParameters<typeof Gunzip>[0]);
+  gunzip.on('data', (out: Buffer) => sink.write(out));
+  gunzip.on('error', (err: unknown) => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+  });
+  const check = () => {
+    if (failure) throw failure;
+  };
+  return {
+    write(chunk) {
+      for (let i = 0; i < chunk.length; i += GZIP_SLICE) {
+        // minizlib holds no reference to its input once write returns (its output is copied).
+        gunzip.write(chunk.subarray(i, i + GZIP_SLICE));
+        check();
+      }
+    },
+    end() {
+      gunzip.end();
+      check();
+      sink.end();
+    },
+  };
+}
+
+function unzstding(sink: ByteSink): ByteSink {
+  // fzstd may hand out views of its own window, which it overwrites later: each is consumed before the next push.
+  const decoder = new ZstdDecompress((out) => sink.write(Buffer.from(out.buffer, out.byteOffset, out.length)));
+  return {
+    write(chunk) {
+      // fzstd keeps the pieces of a partial block until the block is whole: they must not be the reader's buffer.
+      const own = Buffer.from(chunk);
+      for (let i = 0; i < own.length; i += ZSTD_SLICE) decoder.push(own.subarray(i, i + ZSTD_SLICE));
+    },
+    end() {
+      decoder.push(new Uint8Array(0), true);
+      sink.end();
+    },
+  };
 }

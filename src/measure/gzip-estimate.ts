@@ -16,7 +16,8 @@ const GZIP_MEMBER_OVERHEAD = 18;
 
 /**
  * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool.
- * At most `parallelism` chunks are in flight, so memory stays at parallelism × chunk size.
+ * At most `parallelism` chunks are in flight, and their buffers are reused: memory stays at (parallelism + 1) ×
+ * chunk size, with no 4 MiB buffer per chunk left for the GC to find.
  */
 export class GzipSizeEstimator {
   private buffer: Buffer;
@@ -24,6 +25,7 @@ export class GzipSizeEstimator {
   private compressedBytes = 0;
   private chunks = 0;
   private readonly inFlight: Promise<void>[] = [];
+  private readonly free: Buffer[] = [];
 
   constructor(
     private readonly chunkBytes = ESTIMATE_CHUNK_BYTES,
@@ -56,12 +58,14 @@ export class GzipSizeEstimator {
   }
 
   private flushChunk(): Promise<void> | undefined {
-    const chunk = this.buffer.subarray(0, this.filled);
-    this.buffer = Buffer.allocUnsafe(this.chunkBytes);
+    const full = this.buffer;
+    const chunk = full.subarray(0, this.filled);
+    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
     this.filled = 0;
     this.chunks += 1;
     const job = gzip(chunk, { level: this.level }).then((out) => {
       this.compressedBytes += out.length;
+      this.free.push(full);
       this.inFlight.splice(this.inFlight.indexOf(job), 1);
     });
     this.inFlight.push(job);

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { extract as tarExtract, type Header as TarHeaders } from 'tar-stream';
 import type { CapturedFile, LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
-import { peek } from '../util/streams.js';
-import { decompress, looksLikeTar, sniffCompression } from './compression.js';
+import { inflating, looksLikeTar, sniffCompression, type ByteSink } from './compression.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
 import { captureRule } from './packages/capture.js';
+import { TarScanner, type TarBodySink, type TarEntryHeader } from './tar-scan.js';
 
 export type { EntryKind, LayerEntry } from '../model/contents.js';
 
@@ -54,7 +53,7 @@ export function normalizeEntryPath(name: string): string {
   return '/' + p;
 }
 
-export function classifyEntry(header: TarHeaders): LayerEntry {
+export function classifyEntry(header: TarEntryHeader): LayerEntry {
   const path = normalizeEntryPath(header.name);
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
@@ -62,15 +61,13 @@ export function classifyEntry(header: TarHeaders): LayerEntry {
   if (base.startsWith(WHITEOUT_PREFIX)) {
     return { path: path.slice(0, slash + 1) + base.slice(WHITEOUT_PREFIX.length), kind: 'whiteout', size: 0 };
   }
-  const size = header.size ?? 0;
   switch (header.type) {
     case 'file':
-    case 'contiguous-file':
-      return { path, kind: 'file', size };
+      return { path, kind: 'file', size: header.size };
     case 'directory':
       return { path, kind: 'dir', size: 0 };
     case 'symlink':
-      return { path, kind: 'symlink', size: 0, target: header.linkname ?? '' };
+      return { path, kind: 'symlink', size: 0, target: header.linkname };
     case 'link':
       return { path, kind: 'hardlink', size: 0 };
     default:
@@ -80,115 +77,127 @@ export function classifyEntry(header: TarHeaders): LayerEntry {
 
 export class NotALayerError extends Error {}
 
+/** Enough of a blob to tell its compression, and whether it is a tar at all. */
+const HEAD_BYTES = 512;
+
 /**
- * Reads one layer blob once: sniffs and undoes its compression, counts the tar bytes, walks the tar headers and,
- * for an uncompressed blob, estimates what it would weigh gzipped. Nothing is held beyond a few chunks.
+ * Reads one layer blob once, as it is written: undoes its compression, counts the tar bytes, walks the tar headers,
+ * hashes and estimates what it was asked to. Every stage is synchronous, so each chunk is consumed before `write`
+ * returns and the caller may reuse its buffer; only the gzip estimate, which runs on the thread pool, may ask the
+ * caller to wait. Nothing is held beyond the estimator's chunks and the package bodies it was asked to keep.
  */
+export class LayerScanner {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private pipeline: ByteSink | null = null;
+  private compression: Compression = 'none';
+  private blobBytes = 0;
+  private uncompressedBytes = 0;
+  private contentBytes = 0;
+  private files = 0;
+  private readonly blobHash;
+  private diffHash: ReturnType<typeof createHash> | null = null;
+  private estimator: GzipSizeEstimator | null = null;
+  private wait: Promise<void> | undefined;
+  private readonly entries: LayerEntry[] | null;
+  private readonly captured: CapturedFile[] | null;
+
+  constructor(private readonly options: AnalyzeOptions) {
+    this.blobHash = options.hash ? createHash('sha256') : null;
+    this.entries = options.files && options.keepEntries ? [] : null;
+    this.captured = this.entries ? [] : null;
+  }
+
+  /** Returns a promise only when the caller must wait before the next write (the estimator is busy). */
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.blobBytes += chunk.length;
+    this.blobHash?.update(chunk);
+    if (this.pipeline) this.pipeline.write(chunk);
+    else {
+      this.head.push(Buffer.from(chunk));
+      this.headBytes += chunk.length;
+      if (this.headBytes >= HEAD_BYTES) this.start();
+    }
+    const wait = this.wait;
+    this.wait = undefined;
+    return wait;
+  }
+
+  async finish(): Promise<LayerStats> {
+    if (!this.pipeline) this.start();
+    this.pipeline!.end();
+    const estimatedGzipBytes = this.estimator ? await this.estimator.finish() : null;
+    const blobDigest = this.blobHash ? `sha256:${this.blobHash.digest('hex')}` : null;
+    return {
+      blobBytes: this.blobBytes,
+      compression: this.compression,
+      uncompressedBytes: this.uncompressedBytes,
+      contentBytes: this.contentBytes,
+      files: this.files,
+      filesParsed: this.options.files,
+      estimatedGzipBytes,
+      entries: this.entries,
+      captured: this.captured,
+      blobDigest,
+      diffDigest: this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : blobDigest,
+    };
+  }
+
+  private start(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.compression = sniffCompression(head);
+    if (this.compression === 'none' && head.length > 0 && !looksLikeTar(head))
+      throw new NotALayerError('not a tar archive');
+    if (this.options.hash && this.compression !== 'none') this.diffHash = createHash('sha256');
+    if (this.options.estimate && this.compression === 'none') this.estimator = new GzipSizeEstimator();
+    const tar = this.options.files ? new TarScanner((h) => this.onEntry(h)) : null;
+    const tarSide: ByteSink = {
+      write: (chunk) => {
+        this.uncompressedBytes += chunk.length;
+        this.diffHash?.update(chunk);
+        const wait = this.estimator?.write(chunk);
+        if (wait) this.wait = this.wait ? this.wait.then(() => wait) : wait;
+        tar?.write(chunk);
+      },
+      end: () => tar?.end(),
+    };
+    this.pipeline = inflating(this.compression, tarSide);
+    if (head.length > 0) this.pipeline.write(head);
+  }
+
+  private onEntry(header: TarEntryHeader): TarBodySink | null {
+    this.files += 1;
+    const entry = classifyEntry(header);
+    if (entry.kind === 'file') this.contentBytes += entry.size;
+    this.entries?.push(entry);
+    const budget = this.entries ? this.options.captureBudget : undefined;
+    const rule = budget && entry.kind === 'file' ? captureRule(entry.path) : null;
+    if (!rule) return null;
+    const keep = Math.min(entry.size, rule.limit);
+    const fits = (entry.size <= rule.limit || rule.prefix) && keep <= budget!.remaining;
+    if (!fits) {
+      this.captured!.push({ path: entry.path, body: null, size: entry.size });
+      return null;
+    }
+    budget!.remaining -= keep;
+    const body = Buffer.allocUnsafe(keep);
+    let held = 0;
+    return {
+      data: (chunk) => {
+        if (held < keep) held += chunk.copy(body, held, 0, keep - held);
+      },
+      end: () => this.captured!.push({ path: entry.path, body: body.subarray(0, held), size: entry.size }),
+    };
+  }
+}
+
+/** Reads a whole layer blob from an async source (a registry blob, a file). */
 export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: AnalyzeOptions): Promise<LayerStats> {
-  const { head, stream } = await peek(blob, 512);
-  const compression = sniffCompression(head);
-  if (compression === 'none' && head.length > 0 && !looksLikeTar(head)) throw new NotALayerError('not a tar archive');
-
-  let blobBytes = 0;
-  const blobHash = options.hash ? createHash('sha256') : null;
-  const diffHash = options.hash && compression !== 'none' ? createHash('sha256') : null;
-  async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of stream) {
-      blobBytes += chunk.length;
-      blobHash?.update(chunk);
-      yield chunk;
-    }
+  const scanner = new LayerScanner(options);
+  for await (const chunk of blob) {
+    const wait = scanner.write(chunk);
+    if (wait) await wait;
   }
-
-  const estimator = options.estimate && compression === 'none' ? new GzipSizeEstimator() : null;
-  const entries: LayerEntry[] | null = options.files && options.keepEntries ? [] : null;
-  const budget = entries ? options.captureBudget : undefined;
-  const captured: CapturedFile[] | null = entries ? [] : null;
-  let files = 0;
-  let contentBytes = 0;
-  let uncompressedBytes = 0;
-
-  const extract = options.files ? tarExtract() : null;
-  let extractError: Error | null = null;
-  const extractDone = extract
-    ? new Promise<void>((resolve, reject) => {
-        extract.on('entry', (header, body, next) => {
-          files += 1;
-          const entry = classifyEntry(header);
-          if (entry.kind === 'file') contentBytes += entry.size;
-          entries?.push(entry);
-          const rule = budget && entry.kind === 'file' ? captureRule(entry.path) : null;
-          if (rule) {
-            const keep = Math.min(entry.size, rule.limit);
-            const fits = (entry.size <= rule.limit || rule.prefix) && keep <= budget!.remaining;
-            if (fits) {
-              budget!.remaining -= keep;
-              const chunks: Buffer[] = [];
-              let held = 0;
-              body.on('data', (data: unknown) => {
-                const c = data as Buffer;
-                if (held >= keep) return;
-                const part = held + c.length > keep ? c.subarray(0, keep - held) : c;
-                chunks.push(part);
-                held += part.length;
-              });
-              body.on('end', () => captured!.push({ path: entry.path, body: Buffer.concat(chunks), size: entry.size }));
-            } else {
-              captured!.push({ path: entry.path, body: null, size: entry.size });
-            }
-          }
-          body.on('end', () => next());
-          // A truncated entry errors its body too; the extractor reports the same error once, below.
-          body.on('error', () => {});
-          body.resume();
-        });
-        extract.on('finish', resolve);
-        extract.on('error', (err: Error) => {
-          extractError = err;
-          reject(err);
-        });
-      })
-    : Promise.resolve();
-  extractDone.catch(() => {});
-
-  for await (const chunk of decompress(counted(), compression)) {
-    uncompressedBytes += chunk.length;
-    diffHash?.update(chunk);
-    const waitEstimator = estimator?.write(chunk);
-    // The extractor may fail inside write() itself (a corrupt first header): then no 'drain' ever comes.
-    if (extract && !extract.write(chunk) && !extractError && !extract.destroyed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          extract.off('drain', done);
-          extract.off('error', done);
-          extract.off('close', done);
-          resolve();
-        };
-        extract.once('drain', done);
-        extract.once('error', done);
-        extract.once('close', done);
-      });
-    }
-    if (extractError) throw extractError;
-    if (waitEstimator) await waitEstimator;
-  }
-  if (extract) {
-    extract.end(() => {});
-    await extractDone;
-  }
-  const estimatedGzipBytes = estimator ? await estimator.finish() : null;
-  const blobDigest = blobHash ? `sha256:${blobHash.digest('hex')}` : null;
-  return {
-    blobBytes,
-    compression,
-    uncompressedBytes,
-    contentBytes,
-    files,
-    filesParsed: options.files,
-    estimatedGzipBytes,
-    entries,
-    captured,
-    blobDigest,
-    diffDigest: diffHash ? `sha256:${diffHash.digest('hex')}` : blobDigest,
-  };
+  return scanner.finish();
 }

@@ -1,10 +1,9 @@
 import { posix } from 'node:path';
-import { extract as tarExtract } from 'tar-stream';
 import { UserError, errorMessage } from '../errors.js';
-import { analyzeLayer, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
-import { decompress, sniffCompression } from '../measure/compression.js';
+import { LayerScanner, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
+import { inflating, sniffCompression, type ByteSink } from '../measure/compression.js';
+import { TarScanner, type TarBodySink, type TarEntryHeader } from '../measure/tar-scan.js';
 import { matchesNamedDigest } from '../util/digest.js';
-import { collect, peek } from '../util/streams.js';
 import type { LayoutAccess } from './layout.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 
@@ -78,98 +77,198 @@ export interface ReadArchiveOptions extends AnalyzeOptions {
   cache?: LayerCache;
 }
 
+/** Enough of a blob to tell a JSON document from a layer, and of the archive to tell its compression. */
+const HEAD_BYTES = 512;
+
 /**
- * Reads a whole image archive in one streaming pass. Metadata comes after the blobs in every writer, so each
- * blob is classified on sight (JSON document or layer, by its first bytes) and resolved against the manifests
- * at the end.
+ * Reads a whole image archive in one pass, as it is written: every chunk is consumed before `write` returns (the
+ * daemon's save arrives in one reused buffer). Metadata comes after the blobs in every writer, so each blob is
+ * classified on sight (JSON document or layer, by its first bytes) and resolved against the manifests at the end.
  */
+export class ArchiveScanner {
+  private readonly contents: ArchiveContents;
+  private readonly tar: TarScanner;
+  private pipeline: ByteSink | null = null;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private bytes = 0;
+  /** Layers whose bytes are all read but whose gzip estimate may still be running. */
+  private readonly finishing: Promise<void>[] = [];
+  private wait: Promise<void> | undefined;
+
+  constructor(private readonly options: ReadArchiveOptions) {
+    this.contents = new ArchiveContents(options.what, options.hash ?? false);
+    this.tar = new TarScanner((h) => this.onEntry(h));
+  }
+
+  /** Returns a promise only when the caller must wait before the next write (a gzip estimate is busy). */
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.bytes += chunk.length;
+    this.guard(() => {
+      if (this.pipeline) this.pipeline.write(chunk);
+      else {
+        this.head.push(Buffer.from(chunk));
+        this.headBytes += chunk.length;
+        if (this.headBytes >= HEAD_BYTES) this.start();
+      }
+    });
+    const wait = this.wait;
+    this.wait = undefined;
+    return wait;
+  }
+
+  async finish(): Promise<ArchiveContents> {
+    if (this.bytes === 0) throw new UserError(`${this.options.what}: the archive is empty`);
+    this.guard(() => {
+      if (!this.pipeline) this.start();
+      this.pipeline!.end();
+    });
+    await Promise.all(this.finishing);
+    return this.contents;
+  }
+
+  private start(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.pipeline = inflating(sniffCompression(head), this.tar); // `docker save | gzip` is common
+    this.pipeline.write(head);
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`${this.options.what}: truncated or corrupt archive (${errorMessage(err)})`);
+    }
+  }
+
+  private onEntry(header: TarEntryHeader): TarBodySink | null {
+    const path = normalize(header.name);
+    switch (header.type) {
+      case 'symlink':
+        this.contents.links.set(path, posix.normalize(posix.join(posix.dirname(path), header.linkname)));
+        return null;
+      case 'link':
+        this.contents.links.set(path, normalize(header.linkname));
+        return null;
+      case 'file':
+        this.contents.sizes.set(path, header.size);
+        return this.blob(path);
+      default:
+        return null;
+    }
+  }
+
+  /** The first bytes decide what a blob is; the rest goes to a document or a layer scanner. */
+  private blob(path: string): TarBodySink {
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let rest: TarBodySink | null = null;
+    const decide = () => {
+      const first = Buffer.concat(head);
+      rest = this.blobSink(path, first);
+      if (first.length > 0) rest.data(first);
+    };
+    return {
+      data: (chunk) => {
+        if (rest) return rest.data(chunk);
+        head.push(Buffer.from(chunk));
+        headBytes += chunk.length;
+        if (headBytes >= HEAD_BYTES) decide();
+      },
+      end: () => {
+        if (!rest) decide();
+        rest!.end();
+      },
+    };
+  }
+
+  private blobSink(path: string, head: Buffer): TarBodySink {
+    const first = head.toString('latin1', 0, 1);
+    if (isMetadataName(path) || first === '{' || first === '[') {
+      if (head.length > 0 && first !== '{' && first !== '[') return IGNORE; // VERSION, oci-layout: nothing to keep
+      return this.document(path);
+    }
+    const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
+    const key = digest ? `${digest[1]}:${digest[2]}` : null;
+    const cached = key ? this.options.cache?.get(key, this.options) : undefined;
+    if (cached) {
+      this.contents.layers.set(path, cached);
+      return IGNORE;
+    }
+    return this.layer(path, key);
+  }
+
+  /** One metadata document, copied, refused past its limit or past what all documents may take together. */
+  private document(path: string): TarBodySink {
+    const limit = Math.min(DOCUMENT_LIMIT, DOCUMENTS_TOTAL_LIMIT - this.contents.documentBytes);
+    const parts: Buffer[] = [];
+    let length = 0;
+    let refused = false;
+    return {
+      data: (chunk) => {
+        if (refused) return;
+        length += chunk.length;
+        if (length > limit) {
+          refused = true;
+          parts.length = 0;
+          this.contents.unreadable.set(path, `${path} is larger than ${limit} bytes`);
+          return;
+        }
+        parts.push(Buffer.from(chunk));
+      },
+      end: () => {
+        if (refused) return;
+        const doc = Buffer.concat(parts);
+        this.contents.documentBytes += doc.length;
+        this.contents.documents.set(path, doc);
+      },
+    };
+  }
+
+  /** A layer blob: a corrupt one is noted as unreadable (an error only if the image references it). */
+  private layer(path: string, key: string | null): TarBodySink {
+    const scanner = new LayerScanner(this.options);
+    let failed = false;
+    const fail = (err: unknown) => {
+      failed = true;
+      this.contents.unreadable.set(path, errorMessage(err));
+    };
+    return {
+      data: (chunk) => {
+        if (failed) return;
+        try {
+          const wait = scanner.write(chunk);
+          if (wait) this.wait = this.wait ? this.wait.then(() => wait) : wait;
+        } catch (err) {
+          fail(err);
+        }
+      },
+      end: () => {
+        if (failed) return;
+        this.finishing.push(
+          scanner.finish().then((stats) => {
+            this.contents.layers.set(path, stats);
+            if (key) this.options.cache?.set(key, this.options, stats);
+          }, fail),
+        );
+      },
+    };
+  }
+}
+
+const IGNORE: TarBodySink = { data: () => {}, end: () => {} };
+
+/** Reads a whole image archive from an async source (a file, a stream). */
 export async function readArchive(
   source: AsyncIterable<Buffer>,
   options: ReadArchiveOptions,
 ): Promise<ArchiveContents> {
-  const contents = new ArchiveContents(options.what, options.hash ?? false);
-  const { head, stream } = await peek(source, 512);
-  if (head.length === 0) throw new UserError(`${options.what}: the archive is empty`);
-  const outer = decompress(stream, sniffCompression(head)); // `docker save | gzip` is common
-
-  const extract = tarExtract();
-  const feeding = (async () => {
-    try {
-      for await (const chunk of outer) {
-        if (!extract.write(chunk)) await new Promise<void>((resolve) => extract.once('drain', () => resolve()));
-      }
-      extract.end(() => {});
-    } catch (err) {
-      extract.destroy(err as Error);
-    }
-  })();
-
-  try {
-    for await (const entry of extract) {
-      const path = normalize(entry.header.name);
-      const iterator = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      // No `return` on this iterable: an early exit must not destroy the entry, which the outer tar still needs drained.
-      const body: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => iterator.next() }) };
-      const drainRest = async () => {
-        while (!(await iterator.next()).done);
-      };
-      switch (entry.header.type) {
-        case 'symlink':
-          contents.links.set(path, posix.normalize(posix.join(posix.dirname(path), entry.header.linkname ?? '')));
-          break;
-        case 'link':
-          contents.links.set(path, normalize(entry.header.linkname ?? ''));
-          break;
-        case 'file':
-        case 'contiguous-file':
-          contents.sizes.set(path, entry.header.size ?? 0);
-          await readBlob(contents, path, body, options);
-          break;
-        default:
-          break;
-      }
-      await drainRest();
-    }
-    await feeding;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${options.what}: truncated or corrupt archive (${errorMessage(err)})`);
+  const scanner = new ArchiveScanner(options);
+  for await (const chunk of source) {
+    const wait = scanner.write(chunk);
+    if (wait) await wait;
   }
-  return contents;
-}
-
-async function readBlob(
-  contents: ArchiveContents,
-  path: string,
-  body: AsyncIterable<Buffer>,
-  options: ReadArchiveOptions,
-): Promise<void> {
-  const { head, stream } = await peek(body, 512);
-  const first = head.toString('latin1', 0, 1);
-  if (isMetadataName(path) || first === '{' || first === '[') {
-    if (head.length > 0 && first !== '{' && first !== '[') return; // VERSION, oci-layout: nothing to keep
-    try {
-      const left = DOCUMENTS_TOTAL_LIMIT - contents.documentBytes;
-      const doc = await collect(stream, Math.min(DOCUMENT_LIMIT, left), path);
-      contents.documentBytes += doc.length;
-      contents.documents.set(path, doc);
-    } catch (err) {
-      contents.unreadable.set(path, errorMessage(err));
-    }
-    return;
-  }
-  const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
-  const key = digest ? `${digest[1]}:${digest[2]}` : null;
-  const cached = key ? options.cache?.get(key, options) : undefined;
-  if (cached) {
-    contents.layers.set(path, cached);
-    return;
-  }
-  try {
-    const stats = await analyzeLayer(stream, options);
-    contents.layers.set(path, stats);
-    if (key) options.cache?.set(key, options, stats);
-  } catch (err) {
-    contents.unreadable.set(path, errorMessage(err));
-  }
+  return scanner.finish();
 }

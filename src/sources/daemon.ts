@@ -1,76 +1,67 @@
-import Docker from 'dockerode';
 import { UserError, errorMessage } from '../errors.js';
+import { engineAddress, engineEndpoint, engineGet, engineJson, type BodySink, type EngineError } from './engine-api.js';
 
 export type ImageStore = 'classic' | 'containerd';
 
-interface DockerError {
-  statusCode?: number;
-  code?: string;
-  json?: { message?: string };
-  message?: string;
+/** What the measuring pass reads of `GET /images/{name}/json`. */
+export interface ImageInspect {
+  Id: string;
+  Size?: number;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  [key: string]: unknown;
 }
 
 /** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST or the default socket). */
 export function daemonAddress(): string {
-  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  return engineAddress();
 }
 
-export function describeDaemonError(err: unknown, what: string): UserError {
-  const e = err as DockerError;
-  if (e?.statusCode === 404) return new UserError(`${what}: no such image in the daemon at ${daemonAddress()}`);
+export function describeDaemonError(err: unknown, what: string, address = daemonAddress()): UserError {
+  if (err instanceof UserError) return err;
+  const e = err as EngineError;
+  if (e?.statusCode === 404) return new UserError(`${what}: no such image in the daemon at ${address}`);
   if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'ECONNRESET') {
-    return new UserError(`${what}: Docker daemon unreachable at ${daemonAddress()} (${e.code}); is dockerd running?`);
+    return new UserError(`${what}: Docker daemon unreachable at ${address} (${e.code}); is dockerd running?`);
   }
-  const message = e?.json?.message ?? errorMessage(err);
-  return new UserError(`${what}: Docker daemon error: ${message.split('\n')[0]}`);
+  return new UserError(`${what}: Docker daemon error: ${errorMessage(err).split('\n')[0]}`);
 }
 
 /** The one place that talks to the Docker Engine API. */
 export class DockerDaemon {
-  readonly docker: Docker;
+  /** `address`: as DOCKER_HOST would give it; by default DOCKER_HOST or the default socket. */
+  constructor(private readonly address = daemonAddress()) {}
 
-  constructor(docker = new Docker()) {
-    this.docker = docker;
+  private endpoint() {
+    return engineEndpoint({ ...process.env, DOCKER_HOST: this.address });
   }
 
   /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */
   async store(what: string): Promise<ImageStore> {
     try {
-      const info = (await this.docker.info()) as { DriverStatus?: [string, string][] };
+      const info = (await engineJson(this.endpoint(), '/info')) as { DriverStatus?: [string, string][] | null };
       const containerd = (info.DriverStatus ?? []).some(([, v]) => v === 'io.containerd.snapshotter.v1');
       return containerd ? 'containerd' : 'classic';
     } catch (err) {
-      throw describeDaemonError(err, what);
+      throw describeDaemonError(err, what, this.address);
     }
   }
 
-  async inspect(name: string, what: string): Promise<Docker.ImageInspectInfo> {
+  async inspect(name: string, what: string): Promise<ImageInspect> {
     try {
-      return await this.docker.getImage(name).inspect();
+      return (await engineJson(this.endpoint(), `/images/${encodeURIComponent(name)}/json`)) as ImageInspect;
     } catch (err) {
-      throw describeDaemonError(err, what);
+      throw describeDaemonError(err, what, this.address);
     }
   }
 
-  /** `docker save` of one or more images as a stream (shared layers appear once). */
-  async save(names: string[], what: string): Promise<NodeJS.ReadableStream> {
+  /** `docker save` of one or more images (shared layers appear once), handed to `sink` as it arrives. */
+  async save(names: string[], what: string, sink: BodySink): Promise<void> {
+    const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
     try {
-      if (names.length === 1) return await this.docker.getImage(names[0]!).get();
-      // dockerode has no typed call for GET /images/get?names=…; docker-modem encodes the array as repeated keys.
-      return await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-        this.docker.modem.dial(
-          {
-            path: '/images/get?',
-            method: 'GET',
-            options: { names },
-            isStream: true,
-            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-          },
-          (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as NodeJS.ReadableStream)),
-        ),
-      );
+      await engineGet(this.endpoint(), `/images/get?${query}`, sink);
     } catch (err) {
-      throw describeDaemonError(err, what);
+      throw describeDaemonError(err, what, this.address);
     }
   }
 }

@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { HTTPParser } from 'http-parser-js';
+import { UserError } from '../errors.js';
+
+/**
+ * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix:// or tcp://, with DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH for TLS) or the default socket.
+ *
+ * Why not a general HTTP client: a `docker save` is read here into one reused 256 KiB buffer (`onread`), and the
+ * measuring pass consumes each read before the next. Through node:http every read is a new buffer outside V8's
+ * heap, which V8 collects only once 64 MB of them are waiting: that was most of the measuring pass's peak memory
+ * and a slower read (README, Performance). HTTP/1.1 framing is http-parser-js's, fed the same buffer.
+ */
+export type EngineEndpoint =
+  | { kind: 'unix'; path: string; address: string }
+  | { kind: 'tcp'; host: string; port: number; tls: { ca: Buffer; cert: Buffer; key: Buffer } | null; address: string };
+
+export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/** Pure but for reading the TLS files DOCKER_CERT_PATH names. */
+export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+  const address = engineAddress(env);
+  if (address.startsWith('unix://')) return { kind: 'unix', path: address.slice('unix://'.length), address };
+  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
+  if (!tcp) {
+    throw new UserError(
+      `DOCKER_HOST ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
+        `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`,
+    );
+  }
+  const useTls = Boolean(env.DOCKER_TLS_VERIFY) || Boolean(env.DOCKER_CERT_PATH);
+  const port = tcp[2] ? Number(tcp[2]) : useTls ? 2376 : 2375;
+  const host = tcp[1]!.replace(/^\[|\]$/g, '');
+  if (!useTls) return { kind: 'tcp', host, port, tls: null, address };
+  const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch {
+      throw new UserError(`DOCKER_CERT_PATH ${dir}: cannot read ${name} for the TLS connection to ${address}`);
+    }
+  };
+  return {
+    kind: 'tcp',
+    host,
+    port,
+    tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') },
+    address,
+  };
+}
+
+/** A push reader of a response body; a returned promise holds the next read until it settles. */
+export interface BodySink {
+  write(chunk: Buffer): Promise<void> | void;
+}
+
+export interface EngineError extends Error {
+  statusCode?: number;
+  code?: string;
+}
+
+const READ_BUFFER = 256 * 1024;
+/** A daemon that sends nothing for this long is stuck (a save of a large image streams from its first second). */
+const IDLE_MS = 120_000;
+/** Error bodies and JSON answers (inspect, info) are small. */
+const DOCUMENT_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * GET `path` and hand the body, as it arrives, to `sink` when the status is 200. Any other status rejects with
+ * `statusCode` and the daemon's message.
+ */
+export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const parser = new HTTPParser(HTTPParser.RESPONSE);
+    let status = 0;
+    let errorBody: Buffer[] | null = null;
+    let errorBytes = 0;
+    let settled = false;
+    let socket: Socket;
+    const fail = (err: EngineError) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      reject(err);
+    };
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (errorBody) reject(statusError(status, Buffer.concat(errorBody)));
+      else resolve();
+    };
+    let waiting: Promise<void> | null = null;
+    parser[HTTPParser.kOnHeadersComplete] = (info) => {
+      status = info.statusCode;
+      if (status !== 200) errorBody = [];
+    };
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
+      if (errorBody) {
+        errorBytes += chunk.length;
+        if (errorBytes <= DOCUMENT_LIMIT) errorBody.push(Buffer.from(chunk));
+        return;
+      }
+      const wait = sink.write(chunk);
+      if (wait) waiting = waiting ? waiting.then(() => wait) : wait;
+    };
+    parser[HTTPParser.kOnMessageComplete] = done;
+
+    /** Returns false to hold the next read while the sink catches up. */
+    const feed = (bytes: Buffer): boolean => {
+      let result: number | Error;
+      try {
+        result = parser.execute(bytes);
+      } catch (err) {
+        fail(err as Error); // the sink threw (a corrupt archive): the reading stops here
+        return false;
+      }
+      if (result instanceof Error) {
+        fail(Object.assign(new Error(`malformed HTTP answer (${result.message})`), { code: 'EPROTO' }));
+        return false;
+      }
+      if (!waiting) return true;
+      const held = waiting;
+      waiting = null;
+      held.then(
+        () => {
+          if (!settled) socket.resume();
+        },
+        (err: Error) => fail(err),
+      );
+      return false;
+    };
+
+    const request =
+      `GET ${path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-size-guard\r\n` + `Connection: close\r\n\r\n`;
+    if (endpoint.kind === 'tcp' && endpoint.tls) {
+      socket = tlsConnect({ host: endpoint.host, port: endpoint.port, ...endpoint.tls, servername: endpoint.host });
+      socket.on('data', (bytes: Buffer) => {
+        if (!feed(bytes)) socket.pause();
+      });
+      socket.once('secureConnect', () => socket.write(request));
+    } else {
+      const buffer = Buffer.allocUnsafe(READ_BUFFER);
+      const onread = { buffer, callback: (n: number, b: Buffer) => feed(b.subarray(0, n)) };
+      socket =
+        endpoint.kind === 'unix'
+          ? netConnect({ path: endpoint.path, onread })
+          : netConnect({ host: endpoint.host, port: endpoint.port, onread });
+      socket.once('connect', () => socket.write(request));
+    }
+    socket.setTimeout(IDLE_MS, () =>
+      fail(Object.assign(new Error(`no answer in ${IDLE_MS / 1000} s`), { code: 'ETIMEDOUT' })),
+    );
+    socket.on('error', (err: EngineError) => fail(err));
+    socket.on('end', () => {
+      // A body without a length ends with the connection.
+      const result = parser.finish();
+      if (result instanceof Error)
+        fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' }));
+      else if (!settled && status === 200 && !errorBody) done();
+    });
+    socket.on('close', () => fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
+  });
+}
+
+/** GET a JSON document (info, inspect). */
+export async function engineJson(endpoint: EngineEndpoint, path: string): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  await engineGet(endpoint, path, {
+    write(chunk) {
+      length += chunk.length;
+      if (length > DOCUMENT_LIMIT) throw new Error(`the daemon's answer to ${path} is over ${DOCUMENT_LIMIT} bytes`);
+      parts.push(Buffer.from(chunk));
+    },
+  });
+  return JSON.parse(Buffer.concat(parts).toString('utf8'));
+}
+
+function statusError(status: number, body: Buffer): EngineError {
+  let message = body.toString('utf8').trim();
+  try {
+    message = (JSON.parse(message) as { message?: string }).message ?? message;
+  } catch {
+    // plain-text error bodies are kept as they are
+  }
+  return Object.assign(new Error(message || `HTTP ${status}`), { statusCode: status });
+}
