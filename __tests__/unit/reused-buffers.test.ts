@@ -57,7 +57,7 @@ function scan(data: Buffer, feed: Iterable<Buffer>): { headers: TarEntryHeader[]
     headers.push(h);
     if (h.type !== 'file') return null;
     const parts: Buffer[] = [];
-    return { data: (c) => parts.push(Buffer.from(c)), end: () => bodies.set(h.name, Buffer.concat(parts)) };
+    return { write: (c) => void parts.push(Buffer.from(c)), end: () => bodies.set(h.name, Buffer.concat(parts)) };
   });
   for (const chunk of feed) scanner.write(chunk);
   scanner.end();

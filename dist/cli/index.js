@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7694);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9346);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7694:
+/***/ 9346:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -21037,6 +21037,55 @@ function unzstding(sink) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/util/push.ts
+/**
+ * Holds the first `bytes` of a stream (copied), then hands them and everything after to the sink `decide` picks
+ * for them: compression, JSON or tar is told by the first block.
+ */
+function afterHead(bytes, decide) {
+    let held = [];
+    let heldBytes = 0;
+    let rest = null;
+    const start = () => {
+        const head = Buffer.concat(held);
+        held = [];
+        rest = decide(head);
+        if (head.length > 0)
+            rest.write(head);
+    };
+    return {
+        write(chunk) {
+            if (rest)
+                return rest.write(chunk);
+            held.push(Buffer.from(chunk));
+            heldBytes += chunk.length;
+            if (heldBytes >= bytes)
+                start();
+        },
+        end() {
+            if (!rest)
+                start();
+            rest.end();
+        },
+    };
+}
+/** What a synchronous stage asks its reader to wait for (a busy gzip estimate) before the next read. */
+class Waits {
+    pending;
+    add(wait) {
+        if (!wait)
+            return;
+        const before = this.pending;
+        this.pending = before ? before.then(() => wait) : wait;
+    }
+    /** The wait gathered since the last call, if any. */
+    take() {
+        const wait = this.pending;
+        this.pending = undefined;
+        return wait;
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:zlib"
@@ -22683,7 +22732,7 @@ class TarScanner {
     carry = Buffer.allocUnsafe(BLOCK);
     carried = 0;
     failure = null;
-    /** `onEntry` sees every entry's header in order; it returns a sink when it wants the body. */
+    /** `onEntry` sees every entry's header in order; it returns a sink when it wants the body (views, valid during each call). */
     constructor(onEntry) {
         this.parser = new Parser({
             // Whether a header is kept is decided here, where node-tar reads it; kept bodies come through 'entry'.
@@ -22724,7 +22773,7 @@ class TarScanner {
             const sink = this.sinks.get(entry);
             if (!sink)
                 return entry.resume();
-            entry.on('data', (chunk) => sink.data(chunk));
+            entry.on('data', (chunk) => sink.write(chunk));
             entry.on('end', () => sink.end());
         });
         this.parser.on('error', (err) => {
@@ -22775,6 +22824,7 @@ function errorText(message) {
 
 
 
+
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 function normalizeEntryPath(name) {
@@ -22818,9 +22868,7 @@ const HEAD_BYTES = 512;
  */
 class LayerScanner {
     options;
-    head = [];
-    headBytes = 0;
-    pipeline = null;
+    pipeline = afterHead(HEAD_BYTES, (head) => this.start(head));
     compression = 'none';
     blobBytes = 0;
     uncompressedBytes = 0;
@@ -22829,7 +22877,7 @@ class LayerScanner {
     blobHash;
     diffHash = null;
     estimator = null;
-    wait;
+    waits = new Waits();
     entries;
     captured;
     constructor(options) {
@@ -22842,21 +22890,10 @@ class LayerScanner {
     write(chunk) {
         this.blobBytes += chunk.length;
         this.blobHash?.update(chunk);
-        if (this.pipeline)
-            this.pipeline.write(chunk);
-        else {
-            this.head.push(Buffer.from(chunk));
-            this.headBytes += chunk.length;
-            if (this.headBytes >= HEAD_BYTES)
-                this.start();
-        }
-        const wait = this.wait;
-        this.wait = undefined;
-        return wait;
+        this.pipeline.write(chunk);
+        return this.waits.take();
     }
     async finish() {
-        if (!this.pipeline)
-            this.start();
         this.pipeline.end();
         const estimatedGzipBytes = this.estimator ? await this.estimator.finish() : null;
         const blobDigest = this.blobHash ? `sha256:${this.blobHash.digest('hex')}` : null;
@@ -22874,9 +22911,8 @@ class LayerScanner {
             diffDigest: this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : blobDigest,
         };
     }
-    start() {
-        const head = Buffer.concat(this.head);
-        this.head = [];
+    /** The first block tells the compression, and whether this is a tar at all. */
+    start(head) {
         this.compression = sniffCompression(head);
         if (this.compression === 'none' && head.length > 0 && !looksLikeTar(head))
             throw new NotALayerError('not a tar archive');
@@ -22889,16 +22925,12 @@ class LayerScanner {
             write: (chunk) => {
                 this.uncompressedBytes += chunk.length;
                 this.diffHash?.update(chunk);
-                const wait = this.estimator?.write(chunk);
-                if (wait)
-                    this.wait = this.wait ? this.wait.then(() => wait) : wait;
+                this.waits.add(this.estimator?.write(chunk));
                 tar?.write(chunk);
             },
             end: () => tar?.end(),
         };
-        this.pipeline = inflating(this.compression, tarSide);
-        if (head.length > 0)
-            this.pipeline.write(head);
+        return inflating(this.compression, tarSide);
     }
     onEntry(header) {
         this.files += 1;
@@ -22920,7 +22952,7 @@ class LayerScanner {
         const body = Buffer.allocUnsafe(keep);
         let held = 0;
         return {
-            data: (chunk) => {
+            write: (chunk) => {
                 if (held < keep)
                     held += chunk.copy(body, held, 0, keep - held);
             },
@@ -23230,6 +23262,7 @@ function matchesNamedDigest(path, body) {
 
 
 
+
 /** One metadata document, and all of them together: the rest of an archive is streamed, never kept. */
 const DOCUMENT_LIMIT = 8 * 1024 * 1024;
 const DOCUMENTS_TOTAL_LIMIT = 32 * 1024 * 1024;
@@ -23302,52 +23335,29 @@ const archive_HEAD_BYTES = 512;
 class ArchiveScanner {
     options;
     contents;
-    tar;
-    pipeline = null;
-    head = [];
-    headBytes = 0;
+    tar = new TarScanner((h) => this.onEntry(h));
+    // `docker save | gzip` is common.
+    pipeline = afterHead(archive_HEAD_BYTES, (head) => inflating(sniffCompression(head), this.tar));
     bytes = 0;
     /** Layers whose bytes are all read but whose gzip estimate may still be running. */
     finishing = [];
-    wait;
+    waits = new Waits();
     constructor(options) {
         this.options = options;
         this.contents = new ArchiveContents(options.what, options.hash ?? false);
-        this.tar = new TarScanner((h) => this.onEntry(h));
     }
     /** Returns a promise only when the caller must wait before the next write (a gzip estimate is busy). */
     write(chunk) {
         this.bytes += chunk.length;
-        this.guard(() => {
-            if (this.pipeline)
-                this.pipeline.write(chunk);
-            else {
-                this.head.push(Buffer.from(chunk));
-                this.headBytes += chunk.length;
-                if (this.headBytes >= archive_HEAD_BYTES)
-                    this.start();
-            }
-        });
-        const wait = this.wait;
-        this.wait = undefined;
-        return wait;
+        this.guard(() => this.pipeline.write(chunk));
+        return this.waits.take();
     }
     async finish() {
         if (this.bytes === 0)
             throw new UserError(`${this.options.what}: the archive is empty`);
-        this.guard(() => {
-            if (!this.pipeline)
-                this.start();
-            this.pipeline.end();
-        });
+        this.guard(() => this.pipeline.end());
         await Promise.all(this.finishing);
         return this.contents;
-    }
-    start() {
-        const head = Buffer.concat(this.head);
-        this.head = [];
-        this.pipeline = inflating(sniffCompression(head), this.tar); // `docker save | gzip` is common
-        this.pipeline.write(head);
     }
     guard(step) {
         try {
@@ -23377,30 +23387,7 @@ class ArchiveScanner {
     }
     /** The first bytes decide what a blob is; the rest goes to a document or a layer scanner. */
     blob(path) {
-        const head = [];
-        let headBytes = 0;
-        let rest = null;
-        const decide = () => {
-            const first = Buffer.concat(head);
-            rest = this.blobSink(path, first);
-            if (first.length > 0)
-                rest.data(first);
-        };
-        return {
-            data: (chunk) => {
-                if (rest)
-                    return rest.data(chunk);
-                head.push(Buffer.from(chunk));
-                headBytes += chunk.length;
-                if (headBytes >= archive_HEAD_BYTES)
-                    decide();
-            },
-            end: () => {
-                if (!rest)
-                    decide();
-                rest.end();
-            },
-        };
+        return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, head));
     }
     blobSink(path, head) {
         const first = head.toString('latin1', 0, 1);
@@ -23425,7 +23412,7 @@ class ArchiveScanner {
         let length = 0;
         let refused = false;
         return {
-            data: (chunk) => {
+            write: (chunk) => {
                 if (refused)
                     return;
                 length += chunk.length;
@@ -23455,13 +23442,11 @@ class ArchiveScanner {
             this.contents.unreadable.set(path, errorMessage(err));
         };
         return {
-            data: (chunk) => {
+            write: (chunk) => {
                 if (failed)
                     return;
                 try {
-                    const wait = scanner.write(chunk);
-                    if (wait)
-                        this.wait = this.wait ? this.wait.then(() => wait) : wait;
+                    this.waits.add(scanner.write(chunk));
                 }
                 catch (err) {
                     fail(err);
@@ -23479,7 +23464,7 @@ class ArchiveScanner {
         };
     }
 }
-const IGNORE = { data: () => { }, end: () => { } };
+const IGNORE = { write: () => { }, end: () => { } };
 /** Reads a whole image archive from an async source (a file, a stream). */
 async function readArchive(source, options) {
     const scanner = new ArchiveScanner(options);
@@ -23500,6 +23485,7 @@ const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 // EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
 var http_parser = __nccwpck_require__(9460);
 ;// CONCATENATED MODULE: ./src/sources/engine-api.ts
+
 
 
 
@@ -23576,7 +23562,7 @@ function engineGet(endpoint, path, sink) {
             else
                 resolve();
         };
-        let waiting = null;
+        const waits = new Waits();
         parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = (info) => {
             status = info.statusCode;
             if (status !== 200)
@@ -23589,9 +23575,7 @@ function engineGet(endpoint, path, sink) {
                     errorBody.push(Buffer.from(chunk));
                 return;
             }
-            const wait = sink.write(chunk);
-            if (wait)
-                waiting = waiting ? waiting.then(() => wait) : wait;
+            waits.add(sink.write(chunk));
         };
         parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = done;
         /** Returns false to hold the next read while the sink catches up. */
@@ -23608,10 +23592,9 @@ function engineGet(endpoint, path, sink) {
                 fail(Object.assign(new Error(`malformed HTTP answer (${result.message})`), { code: 'EPROTO' }));
                 return false;
             }
-            if (!waiting)
+            const held = waits.take();
+            if (!held)
                 return true;
-            const held = waiting;
-            waiting = null;
             held.then(() => {
                 if (!settled)
                     socket.resume();

@@ -1,6 +1,7 @@
 import { Gunzip } from 'minizlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Compression } from '../model/image-report.js';
+import type { ByteSink } from '../util/push.js';
 
 /** Media types lie (and Docker ≤24 archives have none): decide by the magic bytes. */
 export function sniffCompression(head: Buffer): Compression {
@@ -22,15 +23,6 @@ export function looksLikeTar(head: Buffer): boolean {
     return /^[0-7]+$/.test(checksum) && head[0] !== 0;
   }
   return false;
-}
-
-/**
- * A synchronous stage of the measuring pass: `write` consumes its chunk before it returns (what it keeps, it
- * copies), so a reader may hand it a view of a buffer it reuses for the next read.
- */
-export interface ByteSink {
-  write(chunk: Buffer): void;
-  end(): void;
 }
 
 /**

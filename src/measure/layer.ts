@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { CapturedFile, LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
-import { inflating, looksLikeTar, sniffCompression, type ByteSink } from './compression.js';
+import { inflating, looksLikeTar, sniffCompression } from './compression.js';
+import { afterHead, Waits, type ByteSink } from '../util/push.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
 import { captureRule } from './packages/capture.js';
-import { TarScanner, type TarBodySink, type TarEntryHeader } from './tar-scan.js';
+import { TarScanner, type TarEntryHeader } from './tar-scan.js';
 
 export type { EntryKind, LayerEntry } from '../model/contents.js';
 
@@ -87,9 +88,7 @@ const HEAD_BYTES = 512;
  * caller to wait. Nothing is held beyond the estimator's chunks and the package bodies it was asked to keep.
  */
 export class LayerScanner {
-  private head: Buffer[] = [];
-  private headBytes = 0;
-  private pipeline: ByteSink | null = null;
+  private readonly pipeline = afterHead(HEAD_BYTES, (head) => this.start(head));
   private compression: Compression = 'none';
   private blobBytes = 0;
   private uncompressedBytes = 0;
@@ -98,7 +97,7 @@ export class LayerScanner {
   private readonly blobHash;
   private diffHash: ReturnType<typeof createHash> | null = null;
   private estimator: GzipSizeEstimator | null = null;
-  private wait: Promise<void> | undefined;
+  private readonly waits = new Waits();
   private readonly entries: LayerEntry[] | null;
   private readonly captured: CapturedFile[] | null;
 
@@ -112,20 +111,12 @@ export class LayerScanner {
   write(chunk: Buffer): Promise<void> | undefined {
     this.blobBytes += chunk.length;
     this.blobHash?.update(chunk);
-    if (this.pipeline) this.pipeline.write(chunk);
-    else {
-      this.head.push(Buffer.from(chunk));
-      this.headBytes += chunk.length;
-      if (this.headBytes >= HEAD_BYTES) this.start();
-    }
-    const wait = this.wait;
-    this.wait = undefined;
-    return wait;
+    this.pipeline.write(chunk);
+    return this.waits.take();
   }
 
   async finish(): Promise<LayerStats> {
-    if (!this.pipeline) this.start();
-    this.pipeline!.end();
+    this.pipeline.end();
     const estimatedGzipBytes = this.estimator ? await this.estimator.finish() : null;
     const blobDigest = this.blobHash ? `sha256:${this.blobHash.digest('hex')}` : null;
     return {
@@ -143,9 +134,8 @@ export class LayerScanner {
     };
   }
 
-  private start(): void {
-    const head = Buffer.concat(this.head);
-    this.head = [];
+  /** The first block tells the compression, and whether this is a tar at all. */
+  private start(head: Buffer): ByteSink {
     this.compression = sniffCompression(head);
     if (this.compression === 'none' && head.length > 0 && !looksLikeTar(head))
       throw new NotALayerError('not a tar archive');
@@ -156,17 +146,15 @@ export class LayerScanner {
       write: (chunk) => {
         this.uncompressedBytes += chunk.length;
         this.diffHash?.update(chunk);
-        const wait = this.estimator?.write(chunk);
-        if (wait) this.wait = this.wait ? this.wait.then(() => wait) : wait;
+        this.waits.add(this.estimator?.write(chunk));
         tar?.write(chunk);
       },
       end: () => tar?.end(),
     };
-    this.pipeline = inflating(this.compression, tarSide);
-    if (head.length > 0) this.pipeline.write(head);
+    return inflating(this.compression, tarSide);
   }
 
-  private onEntry(header: TarEntryHeader): TarBodySink | null {
+  private onEntry(header: TarEntryHeader): ByteSink | null {
     this.files += 1;
     const entry = classifyEntry(header);
     if (entry.kind === 'file') this.contentBytes += entry.size;
@@ -184,7 +172,7 @@ export class LayerScanner {
     const body = Buffer.allocUnsafe(keep);
     let held = 0;
     return {
-      data: (chunk) => {
+      write: (chunk) => {
         if (held < keep) held += chunk.copy(body, held, 0, keep - held);
       },
       end: () => this.captured!.push({ path: entry.path, body: body.subarray(0, held), size: entry.size }),

@@ -1,6 +1,7 @@
 import { Parser } from 'tar/parse';
 import type { Header } from 'tar/header';
 import type { ReadEntry } from 'tar/read-entry';
+import type { ByteSink } from '../util/push.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'link' | 'other';
 
@@ -10,12 +11,6 @@ export interface TarEntryHeader {
   type: TarEntryType;
   size: number;
   linkname: string;
-}
-
-/** Where an entry's body goes. `data` is given views that are valid only during the call. */
-export interface TarBodySink {
-  data(chunk: Buffer): void;
-  end(): void;
 }
 
 const BLOCK = 512;
@@ -46,13 +41,13 @@ function typeOf(t: ReadEntry['type']): TarEntryType {
  */
 export class TarScanner {
   private readonly parser: Parser;
-  private readonly sinks = new WeakMap<ReadEntry, TarBodySink>();
+  private readonly sinks = new WeakMap<ReadEntry, ByteSink>();
   private readonly carry = Buffer.allocUnsafe(BLOCK);
   private carried = 0;
   private failure: Error | null = null;
 
-  /** `onEntry` sees every entry's header in order; it returns a sink when it wants the body. */
-  constructor(onEntry: (header: TarEntryHeader) => TarBodySink | null) {
+  /** `onEntry` sees every entry's header in order; it returns a sink when it wants the body (views, valid during each call). */
+  constructor(onEntry: (header: TarEntryHeader) => ByteSink | null) {
     this.parser = new Parser({
       // Whether a header is kept is decided here, where node-tar reads it; kept bodies come through 'entry'.
       filter: (_path, entry) => {
@@ -91,7 +86,7 @@ export class TarScanner {
     this.parser.on('entry', (entry: ReadEntry) => {
       const sink = this.sinks.get(entry);
       if (!sink) return entry.resume();
-      entry.on('data', (chunk: Buffer) => sink.data(chunk));
+      entry.on('data', (chunk: Buffer) => sink.write(chunk));
       entry.on('end', () => sink.end());
     });
     this.parser.on('error', (err: Error) => {

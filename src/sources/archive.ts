@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
 import { LayerScanner, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
-import { inflating, sniffCompression, type ByteSink } from '../measure/compression.js';
-import { TarScanner, type TarBodySink, type TarEntryHeader } from '../measure/tar-scan.js';
+import { inflating, sniffCompression } from '../measure/compression.js';
+import { afterHead, Waits, type ByteSink } from '../util/push.js';
+import { TarScanner, type TarEntryHeader } from '../measure/tar-scan.js';
 import { matchesNamedDigest } from '../util/digest.js';
 import type { LayoutAccess } from './layout.js';
 import type { LayerCache } from '../measure/layer-cache.js';
@@ -87,51 +88,30 @@ const HEAD_BYTES = 512;
  */
 export class ArchiveScanner {
   private readonly contents: ArchiveContents;
-  private readonly tar: TarScanner;
-  private pipeline: ByteSink | null = null;
-  private head: Buffer[] = [];
-  private headBytes = 0;
+  private readonly tar = new TarScanner((h) => this.onEntry(h));
+  // `docker save | gzip` is common.
+  private readonly pipeline = afterHead(HEAD_BYTES, (head) => inflating(sniffCompression(head), this.tar));
   private bytes = 0;
   /** Layers whose bytes are all read but whose gzip estimate may still be running. */
   private readonly finishing: Promise<void>[] = [];
-  private wait: Promise<void> | undefined;
+  private readonly waits = new Waits();
 
   constructor(private readonly options: ReadArchiveOptions) {
     this.contents = new ArchiveContents(options.what, options.hash ?? false);
-    this.tar = new TarScanner((h) => this.onEntry(h));
   }
 
   /** Returns a promise only when the caller must wait before the next write (a gzip estimate is busy). */
   write(chunk: Buffer): Promise<void> | undefined {
     this.bytes += chunk.length;
-    this.guard(() => {
-      if (this.pipeline) this.pipeline.write(chunk);
-      else {
-        this.head.push(Buffer.from(chunk));
-        this.headBytes += chunk.length;
-        if (this.headBytes >= HEAD_BYTES) this.start();
-      }
-    });
-    const wait = this.wait;
-    this.wait = undefined;
-    return wait;
+    this.guard(() => this.pipeline.write(chunk));
+    return this.waits.take();
   }
 
   async finish(): Promise<ArchiveContents> {
     if (this.bytes === 0) throw new UserError(`${this.options.what}: the archive is empty`);
-    this.guard(() => {
-      if (!this.pipeline) this.start();
-      this.pipeline!.end();
-    });
+    this.guard(() => this.pipeline.end());
     await Promise.all(this.finishing);
     return this.contents;
-  }
-
-  private start(): void {
-    const head = Buffer.concat(this.head);
-    this.head = [];
-    this.pipeline = inflating(sniffCompression(head), this.tar); // `docker save | gzip` is common
-    this.pipeline.write(head);
   }
 
   private guard(step: () => void): void {
@@ -143,7 +123,7 @@ export class ArchiveScanner {
     }
   }
 
-  private onEntry(header: TarEntryHeader): TarBodySink | null {
+  private onEntry(header: TarEntryHeader): ByteSink | null {
     const path = normalize(header.name);
     switch (header.type) {
       case 'symlink':
@@ -161,30 +141,11 @@ export class ArchiveScanner {
   }
 
   /** The first bytes decide what a blob is; the rest goes to a document or a layer scanner. */
-  private blob(path: string): TarBodySink {
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let rest: TarBodySink | null = null;
-    const decide = () => {
-      const first = Buffer.concat(head);
-      rest = this.blobSink(path, first);
-      if (first.length > 0) rest.data(first);
-    };
-    return {
-      data: (chunk) => {
-        if (rest) return rest.data(chunk);
-        head.push(Buffer.from(chunk));
-        headBytes += chunk.length;
-        if (headBytes >= HEAD_BYTES) decide();
-      },
-      end: () => {
-        if (!rest) decide();
-        rest!.end();
-      },
-    };
+  private blob(path: string): ByteSink {
+    return afterHead(HEAD_BYTES, (head) => this.blobSink(path, head));
   }
 
-  private blobSink(path: string, head: Buffer): TarBodySink {
+  private blobSink(path: string, head: Buffer): ByteSink {
     const first = head.toString('latin1', 0, 1);
     if (isMetadataName(path) || first === '{' || first === '[') {
       if (head.length > 0 && first !== '{' && first !== '[') return IGNORE; // VERSION, oci-layout: nothing to keep
@@ -201,13 +162,13 @@ export class ArchiveScanner {
   }
 
   /** One metadata document, copied, refused past its limit or past what all documents may take together. */
-  private document(path: string): TarBodySink {
+  private document(path: string): ByteSink {
     const limit = Math.min(DOCUMENT_LIMIT, DOCUMENTS_TOTAL_LIMIT - this.contents.documentBytes);
     const parts: Buffer[] = [];
     let length = 0;
     let refused = false;
     return {
-      data: (chunk) => {
+      write: (chunk) => {
         if (refused) return;
         length += chunk.length;
         if (length > limit) {
@@ -228,7 +189,7 @@ export class ArchiveScanner {
   }
 
   /** A layer blob: a corrupt one is noted as unreadable (an error only if the image references it). */
-  private layer(path: string, key: string | null): TarBodySink {
+  private layer(path: string, key: string | null): ByteSink {
     const scanner = new LayerScanner(this.options);
     let failed = false;
     const fail = (err: unknown) => {
@@ -236,11 +197,10 @@ export class ArchiveScanner {
       this.contents.unreadable.set(path, errorMessage(err));
     };
     return {
-      data: (chunk) => {
+      write: (chunk) => {
         if (failed) return;
         try {
-          const wait = scanner.write(chunk);
-          if (wait) this.wait = this.wait ? this.wait.then(() => wait) : wait;
+          this.waits.add(scanner.write(chunk));
         } catch (err) {
           fail(err);
         }
@@ -258,7 +218,7 @@ export class ArchiveScanner {
   }
 }
 
-const IGNORE: TarBodySink = { data: () => {}, end: () => {} };
+const IGNORE: ByteSink = { write: () => {}, end: () => {} };
 
 /** Reads a whole image archive from an async source (a file, a stream). */
 export async function readArchive(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import { UserError } from '../errors.js';
+import { Waits } from '../util/push.js';
 
 /**
  * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix:// or tcp://, with DOCKER_TLS_VERIFY and
@@ -96,7 +97,7 @@ export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink
       if (errorBody) reject(statusError(status, Buffer.concat(errorBody)));
       else resolve();
     };
-    let waiting: Promise<void> | null = null;
+    const waits = new Waits();
     parser[HTTPParser.kOnHeadersComplete] = (info) => {
       status = info.statusCode;
       if (status !== 200) errorBody = [];
@@ -107,8 +108,7 @@ export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink
         if (errorBytes <= DOCUMENT_LIMIT) errorBody.push(Buffer.from(chunk));
         return;
       }
-      const wait = sink.write(chunk);
-      if (wait) waiting = waiting ? waiting.then(() => wait) : wait;
+      waits.add(sink.write(chunk));
     };
     parser[HTTPParser.kOnMessageComplete] = done;
 
@@ -125,9 +125,8 @@ export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink
         fail(Object.assign(new Error(`malformed HTTP answer (${result.message})`), { code: 'EPROTO' }));
         return false;
       }
-      if (!waiting) return true;
-      const held = waiting;
-      waiting = null;
+      const held = waits.take();
+      if (!held) return true;
       held.then(
         () => {
           if (!settled) socket.resume();

@@ -1,0 +1,54 @@
+/**
+ * Synchronous push stages: the measuring pass hands each chunk down a chain of `write` calls that consume it before
+ * they return (what a stage keeps, it copies), so a reader may reuse its buffer for the next read.
+ */
+export interface ByteSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+/**
+ * Holds the first `bytes` of a stream (copied), then hands them and everything after to the sink `decide` picks
+ * for them: compression, JSON or tar is told by the first block.
+ */
+export function afterHead(bytes: number, decide: (head: Buffer) => ByteSink): ByteSink {
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let rest: ByteSink | null = null;
+  const start = () => {
+    const head = Buffer.concat(held);
+    held = [];
+    rest = decide(head);
+    if (head.length > 0) rest.write(head);
+  };
+  return {
+    write(chunk) {
+      if (rest) return rest.write(chunk);
+      held.push(Buffer.from(chunk));
+      heldBytes += chunk.length;
+      if (heldBytes >= bytes) start();
+    },
+    end() {
+      if (!rest) start();
+      rest!.end();
+    },
+  };
+}
+
+/** What a synchronous stage asks its reader to wait for (a busy gzip estimate) before the next read. */
+export class Waits {
+  private pending: Promise<void> | undefined;
+
+  add(wait: Promise<void> | undefined | void): void {
+    if (!wait) return;
+    const before = this.pending;
+    this.pending = before ? before.then(() => wait) : wait;
+  }
+
+  /** The wait gathered since the last call, if any. */
+  take(): Promise<void> | undefined {
+    const wait = this.pending;
+    this.pending = undefined;
+    return wait;
+  }
+}
