@@ -1,7 +1,7 @@
 /**
  * The builders users actually have (issue 10): `docker/setup-buildx-action` creates a docker-container builder, so
- * BuildKit compresses every layer when it exports; the action writes that export beside `--load` and reports the
- * exact compressed sizes. Run as the Actions runner runs it (dist/index.js, fake GitHub API), with the truth read
+ * BuildKit compresses every layer when it exports; the action writes that export (and loads it, as `--load` would)
+ * and reports the exact compressed sizes. Run as the Actions runner runs it (dist/index.js, fake GitHub API), with the truth read
  * back from the registry after a `docker buildx build --push` from the same builder.
  */
 import { execFileSync } from 'node:child_process';

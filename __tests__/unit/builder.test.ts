@@ -26,7 +26,7 @@ describe('the buildx builder', () => {
     });
   });
 
-  it('asks for a second, OCI output beside --load when the builder exports compressed blobs', () => {
+  it('asks for one docker-format export instead of --load when the builder exports compressed blobs', () => {
     const inputs = buildInputs({ builder: 'ci' });
     const argv = buildxArgs(inputs, {
       root: '/ws',
@@ -35,6 +35,7 @@ describe('the buildx builder', () => {
       metadataFile: 'm',
       exportDest: '/tmp/e.tar',
     });
-    expect(argv.join(' ')).toContain('--load --output type=oci,dest=/tmp/e.tar');
+    expect(argv.join(' ')).toContain('--output type=docker,dest=/tmp/e.tar');
+    expect(argv).not.toContain('--load');
   });
 });

@@ -36888,7 +36888,7 @@ function parseBuilderInspect(text) {
 }
 /**
  * Whether a builder exports what it builds compressed: every driver but `docker` runs BuildKit on its own, which
- * compresses each layer when it exports; a second OCI output of the same build then holds the exact blobs.
+ * compresses each layer when it exports; the build's docker-format export then holds the exact blobs.
  */
 function exportsCompressed(b) {
     return b.driver !== 'docker';
@@ -36938,8 +36938,10 @@ function buildxArgs(inputs, paths) {
     args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
     if (paths.ociDest)
         args.push('--output', `type=oci,dest=${paths.ociDest}`);
+    else if (paths.exportDest)
+        args.push('--output', `type=docker,dest=${paths.exportDest}`);
     else
-        args.push('--load', ...(paths.exportDest ? ['--output', `type=oci,dest=${paths.exportDest}`] : []));
+        args.push('--load');
     args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
     if (inputs.file)
         args.push('--file', resolveIn(paths.root, inputs.file));
@@ -37007,6 +37009,9 @@ async function buildImage(inputs, root, tag, tmp) {
     else {
         try {
             progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...(exportArchive ? { exportDest: exportArchive } : {}) }), { cwd: root, env })).stderr;
+            // What --load would have done, from the one export: the exporter sends the same tarball to `docker load`.
+            if (exportArchive)
+                await exec_exec('docker', ['load', '--quiet', '--input', exportArchive]);
         }
         catch (err) {
             if (!CANNOT_LOAD.test(err.message))
@@ -37035,7 +37040,7 @@ async function buildImage(inputs, root, tag, tmp) {
  */
 function measuredFrom(built) {
     return built.exportArchive
-        ? { reference: `oci-archive:${built.exportArchive}`, exact: true }
+        ? { reference: `docker-archive:${built.exportArchive}`, exact: true }
         : { reference: built.reference, exact: false };
 }
 async function removeImage(tag) {

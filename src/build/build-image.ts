@@ -12,7 +12,7 @@ export interface BuiltImage {
   /** buildx's metadata file, as written (containerimage.config.digest etc.). */
   metadata: Record<string, unknown>;
   builder: Builder;
-  /** The same build's OCI export, with the blobs compressed as a push from this builder stores them. */
+  /** The build's docker-format export (also loaded), with the blobs compressed as a push from this builder stores them. */
   exportArchive: string | null;
   /** Steps of the build, and those buildx took from its cache. */
   cache: { steps: number; cached: number };
@@ -47,6 +47,8 @@ export async function buildImage(inputs: BuildInputs, root: string, tag: string,
           { cwd: root, env },
         )
       ).stderr;
+      // What --load would have done, from the one export: the exporter sends the same tarball to `docker load`.
+      if (exportArchive) await exec('docker', ['load', '--quiet', '--input', exportArchive]);
     } catch (err) {
       if (!CANNOT_LOAD.test((err as Error).message)) throw err;
       progress = (
@@ -76,7 +78,7 @@ export async function buildImage(inputs: BuildInputs, root: string, tag: string,
  */
 export function measuredFrom(built: BuiltImage): { reference: string; exact: boolean } {
   return built.exportArchive
-    ? { reference: `oci-archive:${built.exportArchive}`, exact: true }
+    ? { reference: `docker-archive:${built.exportArchive}`, exact: true }
     : { reference: built.reference, exact: false };
 }
 

@@ -17,7 +17,7 @@ export function parseBuilderInspect(text: string): Builder | null {
 
 /**
  * Whether a builder exports what it builds compressed: every driver but `docker` runs BuildKit on its own, which
- * compresses each layer when it exports; a second OCI output of the same build then holds the exact blobs.
+ * compresses each layer when it exports; the build's docker-format export then holds the exact blobs.
  */
 export function exportsCompressed(b: Builder): boolean {
   return b.driver !== 'docker';

@@ -23,8 +23,9 @@ export interface BuildPaths {
   /** An OCI archive to write instead of loading into the daemon (multi-platform builds, builders that cannot load). */
   ociDest?: string;
   /**
-   * An OCI archive to write as well as loading into the daemon: with a builder that is not the `docker` driver,
-   * BuildKit compresses every layer when it exports, and this second output holds those exact blobs.
+   * A docker-format archive to write instead of `--load`: with a builder that is not the `docker` driver, BuildKit
+   * compresses every layer when it exports, so this one export holds the exact blobs a push stores; the caller
+   * measures it and loads it into the daemon (what `--load` does, without a second export).
    */
   exportDest?: string;
 }
@@ -43,7 +44,8 @@ export function buildxArgs(inputs: BuildInputs, paths: BuildPaths): string[] {
   if (inputs.builder) args.push('--builder', inputs.builder);
   args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
   if (paths.ociDest) args.push('--output', `type=oci,dest=${paths.ociDest}`);
-  else args.push('--load', ...(paths.exportDest ? ['--output', `type=oci,dest=${paths.exportDest}`] : []));
+  else if (paths.exportDest) args.push('--output', `type=docker,dest=${paths.exportDest}`);
+  else args.push('--load');
   args.push('--iidfile', paths.iidFile, '--metadata-file', paths.metadataFile);
   if (inputs.file) args.push('--file', resolveIn(paths.root, inputs.file));
   if (inputs.target) args.push('--target', inputs.target);
