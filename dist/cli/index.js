@@ -21085,6 +21085,15 @@ class Waits {
         return wait;
     }
 }
+/** Feeds an async source (a file, a registry blob) to `scanner`, waiting where it asks, and returns its result. */
+async function scanAll(source, scanner) {
+    for await (const chunk of source) {
+        const wait = scanner.write(chunk);
+        if (wait)
+            await wait;
+    }
+    return scanner.finish();
+}
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -22962,13 +22971,7 @@ class LayerScanner {
 }
 /** Reads a whole layer blob from an async source (a registry blob, a file). */
 async function analyzeLayer(blob, options) {
-    const scanner = new LayerScanner(options);
-    for await (const chunk of blob) {
-        const wait = scanner.write(chunk);
-        if (wait)
-            await wait;
-    }
-    return scanner.finish();
+    return scanAll(blob, new LayerScanner(options));
 }
 
 ;// CONCATENATED MODULE: ./src/model/contents.ts
@@ -23378,30 +23381,29 @@ class ArchiveScanner {
             case 'link':
                 this.contents.links.set(path, normalize(header.linkname));
                 return null;
-            case 'file':
+            case 'file': {
                 this.contents.sizes.set(path, header.size);
-                return this.blob(path);
+                // A layer already measured (in another save, or another image's export) is known by its name: its body
+                // is skipped by the tar reader, not read.
+                const key = archive_blobKey(path);
+                const cached = key ? this.options.cache?.get(key, this.options) : undefined;
+                if (cached) {
+                    this.contents.layers.set(path, cached);
+                    return null;
+                }
+                return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, key, head));
+            }
             default:
                 return null;
         }
     }
-    /** The first bytes decide what a blob is; the rest goes to a document or a layer scanner. */
-    blob(path) {
-        return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, head));
-    }
-    blobSink(path, head) {
+    /** The first bytes decide what a blob is: a JSON document, or a layer. */
+    blobSink(path, key, head) {
         const first = head.toString('latin1', 0, 1);
         if (isMetadataName(path) || first === '{' || first === '[') {
             if (head.length > 0 && first !== '{' && first !== '[')
                 return IGNORE; // VERSION, oci-layout: nothing to keep
             return this.document(path);
-        }
-        const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
-        const key = digest ? `${digest[1]}:${digest[2]}` : null;
-        const cached = key ? this.options.cache?.get(key, this.options) : undefined;
-        if (cached) {
-            this.contents.layers.set(path, cached);
-            return IGNORE;
         }
         return this.layer(path, key);
     }
@@ -23465,15 +23467,14 @@ class ArchiveScanner {
     }
 }
 const IGNORE = { write: () => { }, end: () => { } };
+/** The layer cache's key for a blob stored under its digest (`blobs/ALG/HEX`). */
+function archive_blobKey(path) {
+    const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
+    return digest ? `${digest[1]}:${digest[2]}` : null;
+}
 /** Reads a whole image archive from an async source (a file, a stream). */
 async function readArchive(source, options) {
-    const scanner = new ArchiveScanner(options);
-    for await (const chunk of source) {
-        const wait = scanner.write(chunk);
-        if (wait)
-            await wait;
-    }
-    return scanner.finish();
+    return scanAll(source, new ArchiveScanner(options));
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -23678,12 +23679,14 @@ function describeDaemonError(err, what, address = daemonAddress()) {
 /** The one place that talks to the Docker Engine API. */
 class DockerDaemon {
     address;
+    resolved;
     /** `address`: as DOCKER_HOST would give it; by default DOCKER_HOST or the default socket. */
     constructor(address = daemonAddress()) {
         this.address = address;
     }
+    /** Worked out on first use (TLS files read once), so that a bad DOCKER_HOST fails the call that needs it. */
     endpoint() {
-        return engineEndpoint({ ...process.env, DOCKER_HOST: this.address });
+        return (this.resolved ??= engineEndpoint({ ...process.env, DOCKER_HOST: this.address }));
     }
     /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */
     async store(what) {

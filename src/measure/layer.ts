@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CapturedFile, LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
 import { inflating, looksLikeTar, sniffCompression } from './compression.js';
-import { afterHead, Waits, type ByteSink } from '../util/push.js';
+import { afterHead, scanAll, Waits, type ByteSink, type Scanner } from '../util/push.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
 import { captureRule } from './packages/capture.js';
 import { TarScanner, type TarEntryHeader } from './tar-scan.js';
@@ -87,7 +87,7 @@ const HEAD_BYTES = 512;
  * returns and the caller may reuse its buffer; only the gzip estimate, which runs on the thread pool, may ask the
  * caller to wait. Nothing is held beyond the estimator's chunks and the package bodies it was asked to keep.
  */
-export class LayerScanner {
+export class LayerScanner implements Scanner<LayerStats> {
   private readonly pipeline = afterHead(HEAD_BYTES, (head) => this.start(head));
   private compression: Compression = 'none';
   private blobBytes = 0;
@@ -182,10 +182,5 @@ export class LayerScanner {
 
 /** Reads a whole layer blob from an async source (a registry blob, a file). */
 export async function analyzeLayer(blob: AsyncIterable<Buffer>, options: AnalyzeOptions): Promise<LayerStats> {
-  const scanner = new LayerScanner(options);
-  for await (const chunk of blob) {
-    const wait = scanner.write(chunk);
-    if (wait) await wait;
-  }
-  return scanner.finish();
+  return scanAll(blob, new LayerScanner(options));
 }

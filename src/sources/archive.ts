@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
 import { LayerScanner, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
 import { inflating, sniffCompression } from '../measure/compression.js';
-import { afterHead, Waits, type ByteSink } from '../util/push.js';
+import { afterHead, scanAll, Waits, type ByteSink, type Scanner } from '../util/push.js';
 import { TarScanner, type TarEntryHeader } from '../measure/tar-scan.js';
 import { matchesNamedDigest } from '../util/digest.js';
 import type { LayoutAccess } from './layout.js';
@@ -86,7 +86,7 @@ const HEAD_BYTES = 512;
  * daemon's save arrives in one reused buffer). Metadata comes after the blobs in every writer, so each blob is
  * classified on sight (JSON document or layer, by its first bytes) and resolved against the manifests at the end.
  */
-export class ArchiveScanner {
+export class ArchiveScanner implements Scanner<ArchiveContents> {
   private readonly contents: ArchiveContents;
   private readonly tar = new TarScanner((h) => this.onEntry(h));
   // `docker save | gzip` is common.
@@ -132,31 +132,29 @@ export class ArchiveScanner {
       case 'link':
         this.contents.links.set(path, normalize(header.linkname));
         return null;
-      case 'file':
+      case 'file': {
         this.contents.sizes.set(path, header.size);
-        return this.blob(path);
+        // A layer already measured (in another save, or another image's export) is known by its name: its body
+        // is skipped by the tar reader, not read.
+        const key = blobKey(path);
+        const cached = key ? this.options.cache?.get(key, this.options) : undefined;
+        if (cached) {
+          this.contents.layers.set(path, cached);
+          return null;
+        }
+        return afterHead(HEAD_BYTES, (head) => this.blobSink(path, key, head));
+      }
       default:
         return null;
     }
   }
 
-  /** The first bytes decide what a blob is; the rest goes to a document or a layer scanner. */
-  private blob(path: string): ByteSink {
-    return afterHead(HEAD_BYTES, (head) => this.blobSink(path, head));
-  }
-
-  private blobSink(path: string, head: Buffer): ByteSink {
+  /** The first bytes decide what a blob is: a JSON document, or a layer. */
+  private blobSink(path: string, key: string | null, head: Buffer): ByteSink {
     const first = head.toString('latin1', 0, 1);
     if (isMetadataName(path) || first === '{' || first === '[') {
       if (head.length > 0 && first !== '{' && first !== '[') return IGNORE; // VERSION, oci-layout: nothing to keep
       return this.document(path);
-    }
-    const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
-    const key = digest ? `${digest[1]}:${digest[2]}` : null;
-    const cached = key ? this.options.cache?.get(key, this.options) : undefined;
-    if (cached) {
-      this.contents.layers.set(path, cached);
-      return IGNORE;
     }
     return this.layer(path, key);
   }
@@ -220,15 +218,16 @@ export class ArchiveScanner {
 
 const IGNORE: ByteSink = { write: () => {}, end: () => {} };
 
+/** The layer cache's key for a blob stored under its digest (`blobs/ALG/HEX`). */
+function blobKey(path: string): string | null {
+  const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
+  return digest ? `${digest[1]}:${digest[2]}` : null;
+}
+
 /** Reads a whole image archive from an async source (a file, a stream). */
 export async function readArchive(
   source: AsyncIterable<Buffer>,
   options: ReadArchiveOptions,
 ): Promise<ArchiveContents> {
-  const scanner = new ArchiveScanner(options);
-  for await (const chunk of source) {
-    const wait = scanner.write(chunk);
-    if (wait) await wait;
-  }
-  return scanner.finish();
+  return scanAll(source, new ArchiveScanner(options));
 }

@@ -1,5 +1,13 @@
 import { UserError, errorMessage } from '../errors.js';
-import { engineAddress, engineEndpoint, engineGet, engineJson, type BodySink, type EngineError } from './engine-api.js';
+import {
+  engineAddress,
+  engineEndpoint,
+  engineGet,
+  engineJson,
+  type BodySink,
+  type EngineEndpoint,
+  type EngineError,
+} from './engine-api.js';
 
 export type ImageStore = 'classic' | 'containerd';
 
@@ -29,11 +37,14 @@ export function describeDaemonError(err: unknown, what: string, address = daemon
 
 /** The one place that talks to the Docker Engine API. */
 export class DockerDaemon {
+  private resolved: EngineEndpoint | undefined;
+
   /** `address`: as DOCKER_HOST would give it; by default DOCKER_HOST or the default socket. */
   constructor(private readonly address = daemonAddress()) {}
 
-  private endpoint() {
-    return engineEndpoint({ ...process.env, DOCKER_HOST: this.address });
+  /** Worked out on first use (TLS files read once), so that a bad DOCKER_HOST fails the call that needs it. */
+  private endpoint(): EngineEndpoint {
+    return (this.resolved ??= engineEndpoint({ ...process.env, DOCKER_HOST: this.address }));
   }
 
   /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */

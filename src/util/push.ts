@@ -52,3 +52,18 @@ export class Waits {
     return wait;
   }
 }
+
+/** A push reader with an end: a layer or an archive scanner. */
+export interface Scanner<T> {
+  write(chunk: Buffer): Promise<void> | undefined;
+  finish(): Promise<T>;
+}
+
+/** Feeds an async source (a file, a registry blob) to `scanner`, waiting where it asks, and returns its result. */
+export async function scanAll<T>(source: AsyncIterable<Buffer>, scanner: Scanner<T>): Promise<T> {
+  for await (const chunk of source) {
+    const wait = scanner.write(chunk);
+    if (wait) await wait;
+  }
+  return scanner.finish();
+}
