@@ -1,7 +1,7 @@
 import { UserError, errorMessage } from './errors.js';
 import { analyzeLayer, type AnalyzeOptions, type LayerStats } from './measure/layer.js';
 import { buildImageReport } from './measure/image.js';
-import { LayerCache } from './measure/layer-cache.js';
+import { LayerCache, measuringLayers } from './measure/layer-cache.js';
 import { CAPTURE_BUDGET } from './measure/packages/capture.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
@@ -52,7 +52,7 @@ function verifyLayers(image: ResolvedImage, stats: (LayerStats | null)[], what: 
 
 /** Resolves one image in an archive already read, and picks its layers' stats. */
 async function resolveInArchive(
-  contents: ArchiveContents,
+  contents: ArchiveContents<LayerStats>,
   what: string,
   o: MeasureOptions,
   name: string | undefined,
@@ -76,7 +76,11 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
   for (const r of refs) await daemon.inspect(r.name, formatReference(r));
   const names = [...new Set(refs.map((r) => r.name))];
   // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
-  const scanner = new ArchiveScanner({ ...analyzeOptions(o, o.compressedEstimate, false), what, cache: o.cache });
+  const scanner = new ArchiveScanner({
+    what,
+    verify: false,
+    layers: measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache),
+  });
   await daemon.save(names, what, scanner);
   const contents = await scanner.finish();
   const reports = new Map<string, ImageReport>();
@@ -91,10 +95,11 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
   return reports;
 }
 
-function asUserError(what: string, blob: string): (err: unknown) => never {
+/** `thing` (a blob, a layer) of `what` could not be read: one line naming both. */
+function unreadable(what: string, thing: string): (err: unknown) => never {
   return (err) => {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
+    throw new UserError(`${what}: ${thing} is unreadable (${errorMessage(err)})`);
   };
 }
 
@@ -134,7 +139,12 @@ async function fromArchive(
 ): Promise<ImageReport[]> {
   const what = formatReference(ref);
   await checkPath(ref.path, what, false);
-  const contents = await readArchive(fileChunks(ref.path), { ...analyzeOptions(o), what, cache: o.cache });
+  const analyze = analyzeOptions(o);
+  const contents = await readArchive(fileChunks(ref.path), {
+    what,
+    verify: analyze.hash ?? false,
+    layers: measuringLayers(analyze, o.cache),
+  });
   const reports: ImageReport[] = [];
   for (const platform of platforms) {
     const { image, stats } = await resolveInArchive(contents, what, { ...o, platform }, ref.name);
@@ -175,8 +185,10 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
       const image = await resolveLayout(dir, { platform: options.platform, name: ref.name, what });
       const byPath = new Map<string, Promise<LayerStats>>();
       const stats: LayerStats[] = [];
+      const o = analyzeOptions(options);
       for (const l of image.layers) {
-        if (!byPath.has(l.blobPath)) byPath.set(l.blobPath, dir.layer(l.blobPath, analyzeOptions(options)));
+        if (!byPath.has(l.blobPath))
+          byPath.set(l.blobPath, analyzeLayer(dir.blob(l.blobPath), o).catch(unreadable(what, `layer ${l.blobPath}`)));
         stats.push(await byPath.get(l.blobPath)!);
       }
       verifyLayers(image, stats, what);
@@ -196,7 +208,8 @@ export async function measureReference(ref: ImageReference, options: MeasureOpti
           const digest = l.descriptor?.digest;
           if (!digest) throw new UserError(`${what}: layer ${l.diffId} has no descriptor`);
           const cached = options.cache?.get(digest, o);
-          const s = cached ?? (await analyzeLayer(await client.blob(digest), o).catch(asUserError(what, digest)));
+          const s =
+            cached ?? (await analyzeLayer(await client.blob(digest), o).catch(unreadable(what, `blob ${digest}`)));
           options.cache?.set(digest, o, s);
           stats.push(s);
         }

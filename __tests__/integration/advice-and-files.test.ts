@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFindings } from '../../src/advice/advise.js';
-import { gatherAdvice } from '../../src/advice/gather.js';
+import { gatherAdvice } from '../../src/run/gather-advice.js';
 import { compare } from '../../src/compare/compare.js';
 import { measureImage } from '../../src/engine.js';
 import { NO_RULES } from '../../src/model/comparison.js';

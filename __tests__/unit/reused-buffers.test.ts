@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { inflating } from '../../src/measure/compression.js';
+import { inflating } from '../../src/formats/compression.js';
 import { analyzeLayer, type AnalyzeOptions } from '../../src/measure/layer.js';
-import { TarScanner, type TarEntryHeader } from '../../src/measure/tar-scan.js';
+import { TarScanner, type TarEntryHeader } from '../../src/formats/tar-scan.js';
+import { measuringLayers } from '../../src/measure/layer-cache.js';
 import { readArchive } from '../../src/sources/archive.js';
 import {
   chunksOf,
@@ -153,7 +154,7 @@ describe('synchronous stages on a reused buffer', () => {
     const layers = [await tarOf(specs), await tarOf([{ name: 'app/big', content: 2_000_000 }])];
     const archives = [await docker25Archive({ layers }), (await ociArchive([{ layers }], { codec: 'gzip' })).archive];
     for (const archive of archives) {
-      const o = { ...options, what: 'test' };
+      const o = { what: 'test', verify: true, layers: measuringLayers(options) };
       const fresh = await readArchive(chunksOf(archive, 65536), o);
       const reused = await readArchive(reusedChunks(archive), o);
       expect([...reused.layers]).toEqual([...fresh.layers]);

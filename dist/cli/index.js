@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9346);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6131);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9346:
+/***/ 6131:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -20947,7 +20947,7 @@ var Decompress = /*#__PURE__*/ (function () {
 }());
 
 
-;// CONCATENATED MODULE: ./src/measure/compression.ts
+;// CONCATENATED MODULE: ./src/formats/compression.ts
 
 
 /** Media types lie (and Docker ≤24 archives have none): decide by the magic bytes. */
@@ -22709,7 +22709,7 @@ class Parser extends external_events_namespaceObject.EventEmitter {
     }
 }
 //# sourceMappingURL=parse.js.map
-;// CONCATENATED MODULE: ./src/measure/tar-scan.ts
+;// CONCATENATED MODULE: ./src/formats/tar-scan.ts
 
 const BLOCK = 512;
 function typeOf(t) {
@@ -23222,6 +23222,7 @@ function buildImageReport(input, withWaste) {
 }
 
 ;// CONCATENATED MODULE: ./src/measure/layer-cache.ts
+
 /**
  * Layer stats by blob digest. A digest fixes the bytes, so stats never go stale; the key also carries what was
  * computed, so a cheaper earlier pass is not taken for a fuller one.
@@ -23237,6 +23238,28 @@ class LayerCache {
     set(digest, options, stats) {
         this.entries.set(LayerCache.key(digest, options), stats);
     }
+}
+/**
+ * How an archive's layer blobs are measured, through `cache` when there is one: a blob stored under a digest
+ * measured before is skipped, and what is measured is kept under its digest.
+ */
+function measuringLayers(options, cache) {
+    return {
+        known: (digest) => cache?.get(digest, options),
+        scanner: (digest) => {
+            const scanner = new LayerScanner(options);
+            if (!digest || !cache)
+                return scanner;
+            return {
+                write: (chunk) => scanner.write(chunk),
+                finish: async () => {
+                    const stats = await scanner.finish();
+                    cache.set(digest, options, stats);
+                    return stats;
+                },
+            };
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/digest.ts
@@ -23265,11 +23288,10 @@ function matchesNamedDigest(path, body) {
 
 
 
-
 /** One metadata document, and all of them together: the rest of an archive is streamed, never kept. */
 const DOCUMENT_LIMIT = 8 * 1024 * 1024;
 const DOCUMENTS_TOTAL_LIMIT = 32 * 1024 * 1024;
-/** What one pass over a `docker save` / OCI archive leaves: small documents, and the stats of every layer blob. */
+/** What one pass over a `docker save` / OCI archive leaves: small documents, and what was measured of each layer blob. */
 class ArchiveContents {
     what;
     verify;
@@ -23347,7 +23369,7 @@ class ArchiveScanner {
     waits = new Waits();
     constructor(options) {
         this.options = options;
-        this.contents = new ArchiveContents(options.what, options.hash ?? false);
+        this.contents = new ArchiveContents(options.what, options.verify);
     }
     /** Returns a promise only when the caller must wait before the next write (a gzip estimate is busy). */
     write(chunk) {
@@ -23385,27 +23407,27 @@ class ArchiveScanner {
                 this.contents.sizes.set(path, header.size);
                 // A layer already measured (in another save, or another image's export) is known by its name: its body
                 // is skipped by the tar reader, not read.
-                const key = archive_blobKey(path);
-                const cached = key ? this.options.cache?.get(key, this.options) : undefined;
-                if (cached) {
-                    this.contents.layers.set(path, cached);
+                const digest = blobDigest(path);
+                const known = digest ? this.options.layers.known(digest) : undefined;
+                if (known !== undefined) {
+                    this.contents.layers.set(path, known);
                     return null;
                 }
-                return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, key, head));
+                return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, digest, head));
             }
             default:
                 return null;
         }
     }
     /** The first bytes decide what a blob is: a JSON document, or a layer. */
-    blobSink(path, key, head) {
+    blobSink(path, digest, head) {
         const first = head.toString('latin1', 0, 1);
         if (isMetadataName(path) || first === '{' || first === '[') {
             if (head.length > 0 && first !== '{' && first !== '[')
                 return IGNORE; // VERSION, oci-layout: nothing to keep
             return this.document(path);
         }
-        return this.layer(path, key);
+        return this.layer(path, digest);
     }
     /** One metadata document, copied, refused past its limit or past what all documents may take together. */
     document(path) {
@@ -23436,8 +23458,8 @@ class ArchiveScanner {
         };
     }
     /** A layer blob: a corrupt one is noted as unreadable (an error only if the image references it). */
-    layer(path, key) {
-        const scanner = new LayerScanner(this.options);
+    layer(path, digest) {
+        const scanner = this.options.layers.scanner(digest);
         let failed = false;
         const fail = (err) => {
             failed = true;
@@ -23457,18 +23479,16 @@ class ArchiveScanner {
             end: () => {
                 if (failed)
                     return;
-                this.finishing.push(scanner.finish().then((stats) => {
-                    this.contents.layers.set(path, stats);
-                    if (key)
-                        this.options.cache?.set(key, this.options, stats);
+                this.finishing.push(scanner.finish().then((measured) => {
+                    this.contents.layers.set(path, measured);
                 }, fail));
             },
         };
     }
 }
 const IGNORE = { write: () => { }, end: () => { } };
-/** The layer cache's key for a blob stored under its digest (`blobs/ALG/HEX`). */
-function archive_blobKey(path) {
+/** The digest a blob is stored under (`blobs/ALG/HEX`). */
+function blobDigest(path) {
     const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
     return digest ? `${digest[1]}:${digest[2]}` : null;
 }
@@ -23727,7 +23747,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 
 
 
-
 /**
  * Fails with one clear line when `path` is not a regular file (or a directory, when `dir`). A FIFO, a device
  * (`/dev/zero`) or a socket would never end: they are refused before anything reads them.
@@ -23832,17 +23851,13 @@ class OciDirectory {
             await f.fd.close();
         }
     }
-    async layer(path, options) {
+    /** A blob's bytes, as views of one reused buffer (see `fileChunks`); the file is closed when the reading ends. */
+    async *blob(path) {
         const f = await this.openInside(path);
         if (!f)
             throw new UserError(`${this.what}: layer ${path}: no such file`);
         try {
-            return await analyzeLayer(handleChunks(f.fd), options);
-        }
-        catch (err) {
-            if (err instanceof UserError)
-                throw err;
-            throw new UserError(`${this.what}: layer ${path} is unreadable (${err.message})`);
+            yield* handleChunks(f.fd);
         }
         finally {
             await f.fd.close();
@@ -34122,7 +34137,11 @@ async function measureFromDaemon(refs, o) {
         await daemon.inspect(r.name, formatReference(r));
     const names = [...new Set(refs.map((r) => r.name))];
     // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
-    const scanner = new ArchiveScanner({ ...analyzeOptions(o, o.compressedEstimate, false), what, cache: o.cache });
+    const scanner = new ArchiveScanner({
+        what,
+        verify: false,
+        layers: measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache),
+    });
     await daemon.save(names, what, scanner);
     const contents = await scanner.finish();
     const reports = new Map();
@@ -34133,11 +34152,12 @@ async function measureFromDaemon(refs, o) {
     }
     return reports;
 }
-function asUserError(what, blob) {
+/** `thing` (a blob, a layer) of `what` could not be read: one line naming both. */
+function unreadable(what, thing) {
     return (err) => {
         if (err instanceof UserError)
             throw err;
-        throw new UserError(`${what}: blob ${blob} is unreadable (${errorMessage(err)})`);
+        throw new UserError(`${what}: ${thing} is unreadable (${errorMessage(err)})`);
     };
 }
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
@@ -34166,7 +34186,12 @@ async function measureImages(texts, options) {
 async function fromArchive(ref, platforms, o) {
     const what = formatReference(ref);
     await checkPath(ref.path, what, false);
-    const contents = await readArchive(fileChunks(ref.path), { ...analyzeOptions(o), what, cache: o.cache });
+    const analyze = analyzeOptions(o);
+    const contents = await readArchive(fileChunks(ref.path), {
+        what,
+        verify: analyze.hash ?? false,
+        layers: measuringLayers(analyze, o.cache),
+    });
     const reports = [];
     for (const platform of platforms) {
         const { image, stats } = await resolveInArchive(contents, what, { ...o, platform }, ref.name);
@@ -34203,9 +34228,10 @@ async function measureReference(ref, options) {
             const image = await resolveLayout(dir, { platform: options.platform, name: ref.name, what });
             const byPath = new Map();
             const stats = [];
+            const o = analyzeOptions(options);
             for (const l of image.layers) {
                 if (!byPath.has(l.blobPath))
-                    byPath.set(l.blobPath, dir.layer(l.blobPath, analyzeOptions(options)));
+                    byPath.set(l.blobPath, analyzeLayer(dir.blob(l.blobPath), o).catch(unreadable(what, `layer ${l.blobPath}`)));
                 stats.push(await byPath.get(l.blobPath));
             }
             verifyLayers(image, stats, what);
@@ -34226,7 +34252,7 @@ async function measureReference(ref, options) {
                     if (!digest)
                         throw new UserError(`${what}: layer ${l.diffId} has no descriptor`);
                     const cached = options.cache?.get(digest, o);
-                    const s = cached ?? (await analyzeLayer(await client.blob(digest), o).catch(asUserError(what, digest)));
+                    const s = cached ?? (await analyzeLayer(await client.blob(digest), o).catch(unreadable(what, `blob ${digest}`)));
                     options.cache?.set(digest, o, s);
                     stats.push(s);
                 }
@@ -36842,7 +36868,7 @@ function parseDockerfile(path, content) {
     return { path, stages };
 }
 
-;// CONCATENATED MODULE: ./src/advice/gather.ts
+;// CONCATENATED MODULE: ./src/run/gather-advice.ts
 
 
 
@@ -36994,7 +37020,10 @@ function secretEnv(secrets) {
 const CANNOT_LOAD = /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
 /**
  * Builds one side with buildx and reads the results back from the files buildx wrote, not from its output.
- * Loads into the daemon; a multi-platform build, or a load the daemon refuses, writes an OCI archive instead.
+ * With the `docker` driver the image lands in the daemon's store. Any other builder writes one docker-format
+ * export and nothing is loaded: the image is only measured, then removed, and `docker load` of a 266 MB image
+ * costs the daemon 2.6 s here (5 s streamed by `--load`). A multi-platform build, or a load the daemon refuses,
+ * writes an OCI archive.
  */
 async function buildImage(inputs, root, tag, tmp) {
     const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
@@ -37002,7 +37031,7 @@ async function buildImage(inputs, root, tag, tmp) {
     const exportArchive = exportsCompressed(builder) ? `${base}.export.tar` : null;
     const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
     const env = secretEnv(inputs.secrets);
-    let reference = `docker-daemon:${tag}`;
+    let reference = exportArchive ? `docker-archive:${exportArchive}` : `docker-daemon:${tag}`;
     let progress;
     if (inputs.platforms.length > 1) {
         progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env }))
@@ -37012,9 +37041,6 @@ async function buildImage(inputs, root, tag, tmp) {
     else {
         try {
             progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...(exportArchive ? { exportDest: exportArchive } : {}) }), { cwd: root, env })).stderr;
-            // What --load would have done, from the one export: the exporter sends the same tarball to `docker load`.
-            if (exportArchive)
-                await exec_exec('docker', ['load', '--quiet', '--input', exportArchive]);
         }
         catch (err) {
             if (!CANNOT_LOAD.test(err.message))
@@ -37032,19 +37058,10 @@ async function buildImage(inputs, root, tag, tmp) {
         reference,
         imageId,
         metadata,
+        exact: exportArchive !== null && reference === `docker-archive:${exportArchive}`,
         builder,
-        exportArchive: reference.startsWith('docker-daemon:') ? exportArchive : null,
         cache: cachedSteps(progress),
     };
-}
-/**
- * Where a built image is measured from: the builder's own export when it wrote one (the blobs a push from that
- * builder stores, so the compressed sizes are exact and nothing is estimated), else what the build loaded or wrote.
- */
-function measuredFrom(built) {
-    return built.exportArchive
-        ? { reference: `docker-archive:${built.exportArchive}`, exact: true }
-        : { reference: built.reference, exact: false };
 }
 async function removeImage(tag) {
     await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
@@ -37126,7 +37143,7 @@ async function buildAndMeasureSides(plan, log, measure, cleanups) {
 }
 function sides_noop() { }
 
-;// CONCATENATED MODULE: ./src/build/side-advice.ts
+;// CONCATENATED MODULE: ./src/run/side-advice.ts
 
 
 
@@ -37160,7 +37177,6 @@ async function adviseSide(reports, side, where) {
 
 
 
-
 /**
  * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
  * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
@@ -37168,12 +37184,10 @@ async function adviseSide(reports, side, where) {
 async function measureTarget(target, ctx, log, cleanups) {
     const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
     const measure = async (ref, side, built) => {
-        // A builder that exports compressed blobs wrote the same image beside the loaded one: measured from there,
-        // its sizes are exact, nothing is estimated, and the daemon is spared a `docker save`.
-        const from = built ? measuredFrom(built) : { reference: ref, exact: false };
-        const measured = await measurePlatforms(from.reference, platforms, {
+        // A builder that exports compressed blobs is measured from its export: exact sizes, nothing estimated.
+        const measured = await measurePlatforms(ref, platforms, {
             files: !ref.startsWith('docker://'),
-            compressedEstimate: !from.exact,
+            compressedEstimate: !built?.exact,
             cache: ctx.cache,
             registryCredentials: ctx.credentials !== false,
             trustedArchive: built !== null,
@@ -37740,10 +37754,9 @@ async function backfill(argv, io) {
             cleanups.push(undo);
             try {
                 const built = await buildImage(build, worktree.dir, tag, tmp);
-                const from = measuredFrom(built);
-                const report = await measureImage(from.reference, {
+                const report = await measureImage(built.reference, {
                     files: true,
-                    compressedEstimate: !from.exact,
+                    compressedEstimate: !built.exact,
                     trustedArchive: true,
                 });
                 records.push(recordOf(image, report, sha, await commitDate(root, sha)));

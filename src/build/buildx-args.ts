@@ -25,7 +25,7 @@ export interface BuildPaths {
   /**
    * A docker-format archive to write instead of `--load`: with a builder that is not the `docker` driver, BuildKit
    * compresses every layer when it exports, so this one export holds the exact blobs a push stores; the caller
-   * measures it and loads it into the daemon (what `--load` does, without a second export).
+   * measures it, and nothing goes to the daemon.
    */
   exportDest?: string;
 }

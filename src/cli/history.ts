@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildImage, measuredFrom, removeImage } from '../build/build-image.js';
+import { buildImage, removeImage } from '../build/build-image.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import {
   addWorktree,
@@ -125,10 +125,9 @@ async function backfill(argv: string[], io: Output): Promise<number> {
       cleanups.push(undo);
       try {
         const built = await buildImage(build, worktree.dir, tag, tmp);
-        const from = measuredFrom(built);
-        const report = await measureImage(from.reference, {
+        const report = await measureImage(built.reference, {
           files: true,
-          compressedEstimate: !from.exact,
+          compressedEstimate: !built.exact,
           trustedArchive: true,
         });
         records.push(recordOf(image, report, sha, await commitDate(root, sha)));

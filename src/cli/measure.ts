@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { withFindings } from '../advice/advise.js';
-import { gatherAdvice } from '../advice/gather.js';
+import { gatherAdvice } from '../run/gather-advice.js';
 import { measureImage } from '../engine.js';
 import { applyIgnore, checkIgnorePaths } from '../measure/ignore.js';
 import { checkPath } from '../sources/files.js';

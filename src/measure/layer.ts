@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { CapturedFile, LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
-import { inflating, looksLikeTar, sniffCompression } from './compression.js';
+import { inflating, looksLikeTar, sniffCompression } from '../formats/compression.js';
 import { afterHead, scanAll, Waits, type ByteSink, type Scanner } from '../util/push.js';
 import { GzipSizeEstimator } from './gzip-estimate.js';
 import { captureRule } from './packages/capture.js';
-import { TarScanner, type TarEntryHeader } from './tar-scan.js';
+import { TarScanner, type TarEntryHeader } from '../formats/tar-scan.js';
 
 export type { EntryKind, LayerEntry } from '../model/contents.js';
 

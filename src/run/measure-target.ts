@@ -1,7 +1,7 @@
-import { adviseSide } from '../build/side-advice.js';
+import { adviseSide } from './side-advice.js';
 import { buildAndMeasureSides, type Log } from '../build/sides.js';
 import { compare } from '../compare/compare.js';
-import { measuredFrom, type BuiltImage } from '../build/build-image.js';
+import type { BuiltImage } from '../build/build-image.js';
 import { measurePlatforms } from '../engine.js';
 import { applyIgnore } from '../measure/ignore.js';
 import type { LayerCache } from '../measure/layer-cache.js';
@@ -36,12 +36,10 @@ export async function measureTarget(
 ): Promise<Entry[]> {
   const platforms = target.build.platforms.length > 0 ? target.build.platforms.map(parsePlatform) : [undefined];
   const measure = async (ref: string, side: 'base' | 'head', built: BuiltImage | null): Promise<ImageReport[]> => {
-    // A builder that exports compressed blobs wrote the same image beside the loaded one: measured from there,
-    // its sizes are exact, nothing is estimated, and the daemon is spared a `docker save`.
-    const from = built ? measuredFrom(built) : { reference: ref, exact: false };
-    const measured = await measurePlatforms(from.reference, platforms, {
+    // A builder that exports compressed blobs is measured from its export: exact sizes, nothing estimated.
+    const measured = await measurePlatforms(ref, platforms, {
       files: !ref.startsWith('docker://'),
-      compressedEstimate: !from.exact,
+      compressedEstimate: !built?.exact,
       cache: ctx.cache,
       registryCredentials: ctx.credentials !== false,
       trustedArchive: built !== null,

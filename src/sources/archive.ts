@@ -1,21 +1,30 @@
 import { posix } from 'node:path';
 import { UserError, errorMessage } from '../errors.js';
-import { LayerScanner, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
-import { inflating, sniffCompression } from '../measure/compression.js';
+import { inflating, sniffCompression } from '../formats/compression.js';
+import { TarScanner, type TarEntryHeader } from '../formats/tar-scan.js';
 import { afterHead, scanAll, Waits, type ByteSink, type Scanner } from '../util/push.js';
-import { TarScanner, type TarEntryHeader } from '../measure/tar-scan.js';
 import { matchesNamedDigest } from '../util/digest.js';
 import type { LayoutAccess } from './layout.js';
-import type { LayerCache } from '../measure/layer-cache.js';
 
 /** One metadata document, and all of them together: the rest of an archive is streamed, never kept. */
 const DOCUMENT_LIMIT = 8 * 1024 * 1024;
 const DOCUMENTS_TOTAL_LIMIT = 32 * 1024 * 1024;
 
-/** What one pass over a `docker save` / OCI archive leaves: small documents, and the stats of every layer blob. */
-export class ArchiveContents implements LayoutAccess {
+/**
+ * How the archive reader has the layer blobs it meets measured. The measuring side gives it: a source knows formats
+ * and transports, not what is measured of a layer (`L`).
+ */
+export interface LayerReading<L> {
+  /** A layer measured before, by the digest its blob is stored under (`sha256:HEX`): its body is skipped. */
+  known(digest: string): L | undefined;
+  /** Measures one layer blob from its bytes; `digest` when the blob is stored under one. */
+  scanner(digest: string | null): Scanner<L>;
+}
+
+/** What one pass over a `docker save` / OCI archive leaves: small documents, and what was measured of each layer blob. */
+export class ArchiveContents<L> implements LayoutAccess {
   readonly documents = new Map<string, Buffer>();
-  readonly layers = new Map<string, LayerStats>();
+  readonly layers = new Map<string, L>();
   /** Blobs that were neither JSON nor a readable layer; an error only if the image references them. */
   readonly unreadable = new Map<string, string>();
   readonly links = new Map<string, string>();
@@ -51,7 +60,7 @@ export class ArchiveContents implements LayoutAccess {
     }
   }
 
-  layer(path: string, what: string): LayerStats {
+  layer(path: string, what: string): L {
     const p = this.resolve(path);
     const stats = this.layers.get(p);
     if (stats) return stats;
@@ -73,9 +82,11 @@ function isMetadataName(path: string): boolean {
   );
 }
 
-export interface ReadArchiveOptions extends AnalyzeOptions {
+export interface ReadArchiveOptions<L> {
   what: string;
-  cache?: LayerCache;
+  /** Documents stored under their digest must hash to it (false for the local engine's own saves). */
+  verify: boolean;
+  layers: LayerReading<L>;
 }
 
 /** Enough of a blob to tell a JSON document from a layer, and of the archive to tell its compression. */
@@ -86,8 +97,8 @@ const HEAD_BYTES = 512;
  * daemon's save arrives in one reused buffer). Metadata comes after the blobs in every writer, so each blob is
  * classified on sight (JSON document or layer, by its first bytes) and resolved against the manifests at the end.
  */
-export class ArchiveScanner implements Scanner<ArchiveContents> {
-  private readonly contents: ArchiveContents;
+export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
+  private readonly contents: ArchiveContents<L>;
   private readonly tar = new TarScanner((h) => this.onEntry(h));
   // `docker save | gzip` is common.
   private readonly pipeline = afterHead(HEAD_BYTES, (head) => inflating(sniffCompression(head), this.tar));
@@ -96,8 +107,8 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
   private readonly finishing: Promise<void>[] = [];
   private readonly waits = new Waits();
 
-  constructor(private readonly options: ReadArchiveOptions) {
-    this.contents = new ArchiveContents(options.what, options.hash ?? false);
+  constructor(private readonly options: ReadArchiveOptions<L>) {
+    this.contents = new ArchiveContents<L>(options.what, options.verify);
   }
 
   /** Returns a promise only when the caller must wait before the next write (a gzip estimate is busy). */
@@ -107,7 +118,7 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
     return this.waits.take();
   }
 
-  async finish(): Promise<ArchiveContents> {
+  async finish(): Promise<ArchiveContents<L>> {
     if (this.bytes === 0) throw new UserError(`${this.options.what}: the archive is empty`);
     this.guard(() => this.pipeline.end());
     await Promise.all(this.finishing);
@@ -136,13 +147,13 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
         this.contents.sizes.set(path, header.size);
         // A layer already measured (in another save, or another image's export) is known by its name: its body
         // is skipped by the tar reader, not read.
-        const key = blobKey(path);
-        const cached = key ? this.options.cache?.get(key, this.options) : undefined;
-        if (cached) {
-          this.contents.layers.set(path, cached);
+        const digest = blobDigest(path);
+        const known = digest ? this.options.layers.known(digest) : undefined;
+        if (known !== undefined) {
+          this.contents.layers.set(path, known);
           return null;
         }
-        return afterHead(HEAD_BYTES, (head) => this.blobSink(path, key, head));
+        return afterHead(HEAD_BYTES, (head) => this.blobSink(path, digest, head));
       }
       default:
         return null;
@@ -150,13 +161,13 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
   }
 
   /** The first bytes decide what a blob is: a JSON document, or a layer. */
-  private blobSink(path: string, key: string | null, head: Buffer): ByteSink {
+  private blobSink(path: string, digest: string | null, head: Buffer): ByteSink {
     const first = head.toString('latin1', 0, 1);
     if (isMetadataName(path) || first === '{' || first === '[') {
       if (head.length > 0 && first !== '{' && first !== '[') return IGNORE; // VERSION, oci-layout: nothing to keep
       return this.document(path);
     }
-    return this.layer(path, key);
+    return this.layer(path, digest);
   }
 
   /** One metadata document, copied, refused past its limit or past what all documents may take together. */
@@ -187,8 +198,8 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
   }
 
   /** A layer blob: a corrupt one is noted as unreadable (an error only if the image references it). */
-  private layer(path: string, key: string | null): ByteSink {
-    const scanner = new LayerScanner(this.options);
+  private layer(path: string, digest: string | null): ByteSink {
+    const scanner = this.options.layers.scanner(digest);
     let failed = false;
     const fail = (err: unknown) => {
       failed = true;
@@ -206,9 +217,8 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
       end: () => {
         if (failed) return;
         this.finishing.push(
-          scanner.finish().then((stats) => {
-            this.contents.layers.set(path, stats);
-            if (key) this.options.cache?.set(key, this.options, stats);
+          scanner.finish().then((measured) => {
+            this.contents.layers.set(path, measured);
           }, fail),
         );
       },
@@ -218,16 +228,16 @@ export class ArchiveScanner implements Scanner<ArchiveContents> {
 
 const IGNORE: ByteSink = { write: () => {}, end: () => {} };
 
-/** The layer cache's key for a blob stored under its digest (`blobs/ALG/HEX`). */
-function blobKey(path: string): string | null {
+/** The digest a blob is stored under (`blobs/ALG/HEX`). */
+function blobDigest(path: string): string | null {
   const digest = /^blobs\/([a-z0-9]+)\/([0-9a-f]{32,})$/.exec(path);
   return digest ? `${digest[1]}:${digest[2]}` : null;
 }
 
 /** Reads a whole image archive from an async source (a file, a stream). */
-export async function readArchive(
+export async function readArchive<L>(
   source: AsyncIterable<Buffer>,
-  options: ReadArchiveOptions,
-): Promise<ArchiveContents> {
+  options: ReadArchiveOptions<L>,
+): Promise<ArchiveContents<L>> {
   return scanAll(source, new ArchiveScanner(options));
 }

@@ -2,7 +2,6 @@ import { constants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import { analyzeLayer, type AnalyzeOptions, type LayerStats } from '../measure/layer.js';
 import { matchesNamedDigest } from '../util/digest.js';
 import type { LayoutAccess } from './layout.js';
 
@@ -109,14 +108,12 @@ export class OciDirectory implements LayoutAccess {
     }
   }
 
-  async layer(path: string, options: AnalyzeOptions): Promise<LayerStats> {
+  /** A blob's bytes, as views of one reused buffer (see `fileChunks`); the file is closed when the reading ends. */
+  async *blob(path: string): AsyncGenerator<Buffer> {
     const f = await this.openInside(path);
     if (!f) throw new UserError(`${this.what}: layer ${path}: no such file`);
     try {
-      return await analyzeLayer(handleChunks(f.fd), options);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`${this.what}: layer ${path} is unreadable (${(err as Error).message})`);
+      yield* handleChunks(f.fd);
     } finally {
       await f.fd.close();
     }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DockerDaemon } from '../sources/daemon.js';
-import type { AdviceInput } from './context.js';
-import { parseDockerfile } from './dockerfile.js';
-import { slimCandidates } from './rules/full-base.js';
+import type { AdviceInput } from '../advice/context.js';
+import { parseDockerfile } from '../advice/dockerfile.js';
+import { slimCandidates } from '../advice/rules/full-base.js';
 
 /**
  * Reads what the advice needs from around a build (I/O at the edge): the Dockerfile, the context's .dockerignore

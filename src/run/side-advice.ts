@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { withFindings } from '../advice/advise.js';
-import { gatherAdvice } from '../advice/gather.js';
+import { gatherAdvice } from './gather-advice.js';
 import type { ImageReport } from '../model/image-report.js';
-import type { BuildInputs } from './buildx-args.js';
-import { readAt } from './git.js';
-import { dockerfileOf } from './sides.js';
+import type { BuildInputs } from '../build/buildx-args.js';
+import { readAt } from '../build/git.js';
+import { dockerfileOf } from '../build/sides.js';
 
 /**
  * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and
