@@ -7,6 +7,7 @@ import {
   renderComparisonMarkdown,
   renderEntriesMarkdown,
 } from '../../src/report/comparison-markdown.js';
+import type { ImageReport } from '../../src/model/image-report.js';
 import { report } from '../helpers/reports.js';
 
 const MB = 1_000_000;
@@ -87,6 +88,19 @@ describe('the PR comment', () => {
     expect(section).toContain('| `curl` | added `7.88.1` | +500\u00a0kB | PR\u00a02 |');
     expect(section).toContain('| **final filesystem** | | **−878\u00a0MB** | |');
     expect(body.indexOf('Packages (')).toBeGreaterThan(body.indexOf('<summary>Layers'));
+  });
+
+  it("says the compressed sizes are exact from a builder's export only when a side was measured from one", () => {
+    const rules = parseRules({}, (n) => n);
+    const exact = { compressedIsEstimate: false };
+    const builder = { name: 'default', driver: 'docker' };
+    const side = (source: ImageReport['source']) => report([{ id: 'os', size: 4_000_000 }], { ...exact, source });
+    const exported = side({ transport: 'docker-archive', builder });
+    const stored = side({ transport: 'docker-daemon', store: 'containerd', builder });
+    const footer = (b: ImageReport, h: ImageReport) => renderComparisonMarkdown(compare(b, h, rules), ctx);
+    expect(footer(exported, exported)).toContain("(exact: BuildKit's export from the docker builder)");
+    expect(footer(stored, stored)).not.toContain('exact: BuildKit');
+    expect(footer(stored, stored)).not.toContain('estimated');
   });
 
   it('never rounds a headline to 100 % or 0 % when the change is not exactly that', () => {

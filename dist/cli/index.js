@@ -35295,7 +35295,7 @@ function sections(c, ctx, limit) {
 function compressedSource(estimated, builders) {
     if (estimated)
         return ' (estimated with gzip on this runner)';
-    const exporting = builders.find((b) => b.driver !== 'docker');
+    const exporting = builders[0];
     return exporting ? ` (exact: BuildKit's export from the ${escape_html(exporting.driver)} builder)` : '';
 }
 function footer(estimated, metric, key, builders) {
@@ -35305,8 +35305,13 @@ function footer(estimated, metric, key, builders) {
         marker(key),
     ];
 }
+/** The builders whose own export a side was measured from (an archive, not the daemon's store). */
 function buildersOf(cs) {
-    return cs.flatMap((c) => [c.head.source.builder, c.base?.source.builder]).filter((b) => b !== undefined);
+    return cs
+        .flatMap((c) => [c.head.source, c.base?.source])
+        .filter((s) => s?.transport === 'docker-archive' || s?.transport === 'oci-archive')
+        .map((s) => s.builder)
+        .filter((b) => b !== undefined);
 }
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
 function fit(render, start, key) {
@@ -36909,18 +36914,15 @@ async function gatherAdvice(opts) {
 ;// CONCATENATED MODULE: ./src/build/builder.ts
 
 
+/** The label BuildKit's containerd worker carries: the docker driver's daemon uses the containerd image store. */
+const CONTAINERD_WORKER = /^\s*org\.mobyproject\.buildkit\.worker\.containerd\.namespace:/m;
 /** Reads `docker buildx inspect` text (buildx 0.10 – 0.2x print the same two header lines). Pure. */
 function parseBuilderInspect(text) {
     const name = /^Name:\s+(\S+)/m.exec(text)?.[1];
     const driver = /^Driver:\s+(\S+)/m.exec(text)?.[1];
-    return name && driver ? { name, driver } : null;
-}
-/**
- * Whether a builder exports what it builds compressed: every driver but `docker` runs BuildKit on its own, which
- * compresses each layer when it exports; the build's docker-format export then holds the exact blobs.
- */
-function exportsCompressed(b) {
-    return b.driver !== 'docker';
+    if (!name || !driver)
+        return null;
+    return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text) };
 }
 const known = new Map();
 /** The builder `name` (or the current one), asked once per process. */
@@ -37016,37 +37018,50 @@ function secretEnv(secrets) {
 
 
 
+/** buildx 0.13 – 0.2x, before building, when the docker driver's daemon keeps the classic store. */
+const NO_EXPORTER = /exporter is not supported for the docker driver/i;
 /** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
 const CANNOT_LOAD = /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
 /**
  * Builds one side with buildx and reads the results back from the files buildx wrote, not from its output.
- * With the `docker` driver the image lands in the daemon's store. Any other builder writes one docker-format
- * export and nothing is loaded: the image is only measured, then removed, and `docker load` of a 266 MB image
- * costs the daemon 2.6 s here (5 s streamed by `--load`). A multi-platform build, or a load the daemon refuses,
- * writes an OCI archive.
+ * A builder that can export (see `BuilderInfo.exports`) writes one docker-format export and nothing goes to the
+ * daemon: the image is only measured, then removed, and putting it in the store costs the daemon for nothing
+ * (`docker load` of the 266 MB example: 2.6 s here, 5 s streamed by `--load`; the containerd store's `docker save`
+ * then costs its daemons 4.5 CPU-seconds more). Otherwise (the `docker` driver on the classic store) the build
+ * goes into the daemon. A multi-platform build, or a load the daemon refuses, writes an OCI archive.
  */
 async function buildImage(inputs, root, tag, tmp) {
     const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
-    const builder = await inspectBuilder(inputs.builder);
-    const exportArchive = exportsCompressed(builder) ? `${base}.export.tar` : null;
+    const { builder, exports } = await inspectBuilder(inputs.builder);
+    const exportArchive = exports ? `${base}.export.tar` : null;
     const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
     const env = secretEnv(inputs.secrets);
-    let reference = exportArchive ? `docker-archive:${exportArchive}` : `docker-daemon:${tag}`;
+    const build = async (output) => (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...output }), { cwd: root, env })).stderr;
+    const oci = `${base}.oci.tar`;
+    let reference;
     let progress;
     if (inputs.platforms.length > 1) {
-        progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env }))
-            .stderr;
-        reference = `oci-archive:${base}.oci.tar`;
+        progress = await build({ ociDest: oci });
+        reference = `oci-archive:${oci}`;
     }
     else {
         try {
-            progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...(exportArchive ? { exportDest: exportArchive } : {}) }), { cwd: root, env })).stderr;
+            progress = await build(exportArchive ? { exportDest: exportArchive } : {});
+            reference = exportArchive ? `docker-archive:${exportArchive}` : `docker-daemon:${tag}`;
         }
         catch (err) {
-            if (!CANNOT_LOAD.test(err.message))
+            const message = err.message;
+            // The builder looked able to export but buildx says otherwise (it checks before building): load instead.
+            if (exportArchive && NO_EXPORTER.test(message)) {
+                progress = await build({});
+                reference = `docker-daemon:${tag}`;
+            }
+            else if (CANNOT_LOAD.test(message)) {
+                progress = await build({ ociDest: oci });
+                reference = `oci-archive:${oci}`;
+            }
+            else
                 throw err;
-            progress = (await exec_exec('docker', buildxArgs(inputs, { ...paths, ociDest: `${base}.oci.tar` }), { cwd: root, env })).stderr;
-            reference = `oci-archive:${base}.oci.tar`;
         }
     }
     const { iidFile, metadataFile } = paths;

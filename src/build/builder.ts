@@ -8,25 +8,33 @@ export interface Builder {
   driver: string;
 }
 
+/** A builder as `docker buildx inspect` describes it. */
+export interface BuilderInfo {
+  builder: Builder;
+  /**
+   * Whether the build can write a docker-format export holding the blobs a push stores: every driver but `docker`
+   * runs BuildKit on its own, which compresses each layer when it exports, and the `docker` driver can too when its
+   * daemon keeps images in the containerd store (its BuildKit worker is then containerd's). The classic store's
+   * worker cannot export; buildx refuses it before building.
+   */
+  exports: boolean;
+}
+
+/** The label BuildKit's containerd worker carries: the docker driver's daemon uses the containerd image store. */
+const CONTAINERD_WORKER = /^\s*org\.mobyproject\.buildkit\.worker\.containerd\.namespace:/m;
+
 /** Reads `docker buildx inspect` text (buildx 0.10 – 0.2x print the same two header lines). Pure. */
-export function parseBuilderInspect(text: string): Builder | null {
+export function parseBuilderInspect(text: string): BuilderInfo | null {
   const name = /^Name:\s+(\S+)/m.exec(text)?.[1];
   const driver = /^Driver:\s+(\S+)/m.exec(text)?.[1];
-  return name && driver ? { name, driver } : null;
+  if (!name || !driver) return null;
+  return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text) };
 }
 
-/**
- * Whether a builder exports what it builds compressed: every driver but `docker` runs BuildKit on its own, which
- * compresses each layer when it exports; the build's docker-format export then holds the exact blobs.
- */
-export function exportsCompressed(b: Builder): boolean {
-  return b.driver !== 'docker';
-}
-
-const known = new Map<string, Promise<Builder>>();
+const known = new Map<string, Promise<BuilderInfo>>();
 
 /** The builder `name` (or the current one), asked once per process. */
-export function inspectBuilder(name: string): Promise<Builder> {
+export function inspectBuilder(name: string): Promise<BuilderInfo> {
   let p = known.get(name);
   if (!p) {
     p = (async () => {

@@ -245,7 +245,7 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
 /** Where the compressed numbers come from, in the footer's words. */
 function compressedSource(estimated: boolean, builders: { name: string; driver: string }[]): string {
   if (estimated) return ' (estimated with gzip on this runner)';
-  const exporting = builders.find((b) => b.driver !== 'docker');
+  const exporting = builders[0];
   return exporting ? ` (exact: BuildKit's export from the ${html(exporting.driver)} builder)` : '';
 }
 
@@ -262,8 +262,13 @@ function footer(
   ];
 }
 
+/** The builders whose own export a side was measured from (an archive, not the daemon's store). */
 function buildersOf(cs: Comparison[]): { name: string; driver: string }[] {
-  return cs.flatMap((c) => [c.head.source.builder, c.base?.source.builder]).filter((b) => b !== undefined);
+  return cs
+    .flatMap((c) => [c.head.source, c.base?.source])
+    .filter((s) => s?.transport === 'docker-archive' || s?.transport === 'oci-archive')
+    .map((s) => s!.builder)
+    .filter((b) => b !== undefined);
 }
 
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
