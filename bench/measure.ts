@@ -174,10 +174,10 @@ try {
         `cp ${example}/Dockerfile.single Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm base && ` +
         `cp ${example}/Dockerfile.multi Dockerfile && git add -A && git -c user.name=b -c user.email=b@b commit -qm pr`,
     );
-    // Both image stores: the classic one keeps layers uncompressed (the compressed size is estimated, which costs
-    // CPU), the containerd one (Docker 29+ installs) keeps them compressed (BuildKit compresses while building).
-    // The docker-container builder is what docker/setup-buildx-action creates on runners: BuildKit compresses each
-    // layer when it exports, so the action reads exact sizes from a second output instead of estimating.
+    // Both image stores: on the classic one the docker driver builds into the daemon and the compressed size is
+    // estimated (which costs CPU); on the containerd one (Docker 29+ installs) it exports, as BuildKit on its own
+    // does. The docker-container builder is what docker/setup-buildx-action creates on runners: its one export is
+    // measured as it is, exact sizes, nothing loaded.
     const stores: [string, string, string, string, number][] = [
       ['classic', 'docker driver, classic store', 'unix:///var/run/docker.sock', '', 0.1],
       ['containerd', 'docker driver, containerd store', 'unix:///tmp/docker-containerd/docker.sock', '', 0.1],
@@ -213,7 +213,7 @@ try {
       console.log(`  ${label}: the flow's own builds ${inFlow.map((x) => x.toFixed(1) + ' s').join('  ')}`);
       // Each round's pair ran back to back, so the ratio is taken per round and the rounds averaged. It is signed:
       // below zero, the flow took less than the two builds alone (which load their images into the daemon, as a
-      // user's build does; the flow does not load what it only measures, with a builder other than the docker driver).
+      // user's build does; the flow does not put into the daemon what it only measures, with a builder that exports).
       const ratios = builds.map((b, i) => (whole[i]! - b) / b);
       console.log(`  ${label}: own time / the builds, per round ${ratios.map((r) => r.toFixed(2)).join('  ')}`);
       const ratio = ratios.reduce((x, y) => x + y, 0) / ratios.length;

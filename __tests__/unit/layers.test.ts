@@ -41,12 +41,12 @@ function sources(dir: string): string[] {
   );
 }
 
-/** Every relative import of a file (static and type-only), resolved to the .ts file it names. */
+/** Every relative import of a file (static, type-only, side-effect and dynamic), resolved to the .ts file it names. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
-    resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
-  );
+  const forms =
+    /^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'/gm;
+  return [...text.matchAll(forms)].map((m) => resolve(dirname(file), (m[1] ?? m[2] ?? m[3])!.replace(/\.js$/, '.ts')));
 }
 
 describe('layering', () => {

@@ -35295,8 +35295,7 @@ function sections(c, ctx, limit) {
 function compressedSource(estimated, builders) {
     if (estimated)
         return ' (estimated with gzip on this runner)';
-    const exporting = builders[0];
-    return exporting ? ` (exact: BuildKit's export from the ${escape_html(exporting.driver)} builder)` : '';
+    return builders[0] ? ` (exact: BuildKit's export from the ${escape_html(builders[0].driver)} builder)` : '';
 }
 function footer(estimated, metric, key, builders) {
     return [
@@ -35309,9 +35308,7 @@ function footer(estimated, metric, key, builders) {
 function buildersOf(cs) {
     return cs
         .flatMap((c) => [c.head.source, c.base?.source])
-        .filter((s) => s?.transport === 'docker-archive' || s?.transport === 'oci-archive')
-        .map((s) => s.builder)
-        .filter((b) => b !== undefined);
+        .flatMap((s) => (s?.builder && /^(docker|oci)-archive$/.test(s.transport) ? [s.builder] : []));
 }
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
 function fit(render, start, key) {
@@ -37073,7 +37070,7 @@ async function buildImage(inputs, root, tag, tmp) {
         reference,
         imageId,
         metadata,
-        exact: exportArchive !== null && reference === `docker-archive:${exportArchive}`,
+        exact: reference.startsWith('docker-archive:'),
         builder,
         cache: cachedSteps(progress),
     };

@@ -75,7 +75,7 @@ export async function buildImage(inputs: BuildInputs, root: string, tag: string,
     reference,
     imageId,
     metadata,
-    exact: exportArchive !== null && reference === `docker-archive:${exportArchive}`,
+    exact: reference.startsWith('docker-archive:'),
     builder,
     cache: cachedSteps(progress),
   };

@@ -245,8 +245,7 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
 /** Where the compressed numbers come from, in the footer's words. */
 function compressedSource(estimated: boolean, builders: { name: string; driver: string }[]): string {
   if (estimated) return ' (estimated with gzip on this runner)';
-  const exporting = builders[0];
-  return exporting ? ` (exact: BuildKit's export from the ${html(exporting.driver)} builder)` : '';
+  return builders[0] ? ` (exact: BuildKit's export from the ${html(builders[0].driver)} builder)` : '';
 }
 
 function footer(
@@ -266,9 +265,7 @@ function footer(
 function buildersOf(cs: Comparison[]): { name: string; driver: string }[] {
   return cs
     .flatMap((c) => [c.head.source, c.base?.source])
-    .filter((s) => s?.transport === 'docker-archive' || s?.transport === 'oci-archive')
-    .map((s) => s!.builder)
-    .filter((b) => b !== undefined);
+    .flatMap((s) => (s?.builder && /^(docker|oci)-archive$/.test(s.transport) ? [s.builder] : []));
 }
 
 /** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
