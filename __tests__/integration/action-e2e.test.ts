@@ -60,17 +60,22 @@ function commit(files: Record<string, string>, message: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-/** One step run of the PR's head commit, as a pull_request event. */
+/**
+ * One step run of the PR's head commit, as a pull_request event. `labels` are the PR's labels as the API answers
+ * now; `payloadLabels` what the (possibly stale) event payload says.
+ */
 function runAction(
   headSha: string,
   baseSha: string,
   inputs: Record<string, string>,
   labels: string[] = [],
+  payloadLabels: string[] = [],
 ): Promise<RunResult> {
   git('checkout', '-q', headSha);
+  api.pulls.set(PR, { state: 'open', head: { sha: headSha }, labels: labels.map((name) => ({ name })) });
   return step({
     eventName: 'pull_request',
-    payload: pullRequestPayload(PR, baseSha, headSha, labels),
+    payload: pullRequestPayload(PR, baseSha, headSha, payloadLabels),
     inputs,
   });
 }
@@ -154,6 +159,14 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     const r = await runAction(bloatSha, baseSha, { ...INPUTS, 'fail-on-bloat': 'false' });
     expect(r.code, r.stdout).toBe(0); // report only
     expect(r.stdout).toContain('PR comment unchanged');
+  });
+
+  it('takes the approval label from the API, not from a stale event payload', async () => {
+    // "Re-run" replays the payload of the event that started the run: the label it names was removed since.
+    const r = await runAction(bloatSha, baseSha, INPUTS, [], ['size-increase-approved']);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.outputs.verdict).toBe('fail');
+    expect(api.calls.some((c) => c.method === 'GET' && c.path === `/repos/acme/app/pulls/${PR}`)).toBe(true);
   });
 
   it('turns a failure into an approved pass with the approval label', async () => {

@@ -28,12 +28,11 @@ describe('events', () => {
         number: 3,
         base: { ref: 'main', sha: 'b', repo: { full_name: 'acme/app' } },
         head: { sha: 'h', repo: { full_name: 'mallory/app' } },
-        labels: [{ name: 'size-increase-approved' }],
       },
     });
     expect(e).toEqual({
       name: 'pull_request',
-      pr: { number: 3, baseRef: 'main', baseSha: 'b', headSha: 'h', isFork: true, labels: ['size-increase-approved'] },
+      pr: { number: 3, baseRef: 'main', baseSha: 'b', headSha: 'h', isFork: true },
       beforeSha: null,
       privileged: false,
       ref: null,

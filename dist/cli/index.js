@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6131);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6029);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6131:
+/***/ 6029:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34775,6 +34775,37 @@ function layerName(side, layer) {
 }
 const format_md_formatSignedPercent = (f, digits) => keep(formatSignedPercent(f, digits));
 
+;// CONCATENATED MODULE: ./src/report/policy.ts
+
+
+function value(p, v) {
+    if (v === null)
+        return 'off';
+    if (typeof v === 'string')
+        return escape_code(v, 200);
+    return p.unit === 'bytes' ? format_md_formatBytes(v) : p.unit === 'percent' ? format_md_formatPercent(v, 1) : String(v);
+}
+/**
+ * Where an image's rules came from and what the PR's config would change: the reviewer sees a loosening before
+ * merging it, and sees that it did not judge this PR.
+ */
+function policyMarkdown(policy, name) {
+    const lines = [];
+    if (policy.rulesFrom)
+        lines.push(`_Rules from ${escape_code(policy.rulesFrom.file)} at ${escape_code(policy.rulesFrom.commit.slice(0, 7))} (the base branch), with the workflow's where stricter._`);
+    if (policy.newInConfig)
+        lines.push(`_${escape_code(name)} is new in this PR's config file: judged by the workflow's rules until merged._`);
+    if (policy.proposed.length > 0)
+        lines.push(`⚠️ Proposed by this PR (takes effect once merged, not here): ${policy.proposed
+            .map((p) => `${escape_text(p.rule)} ${value(p, p.proposed)} (base: ${value(p, p.judged)})`)
+            .join(' · ')}`);
+    if (policy.buildChanges.length > 0)
+        lines.push(`This PR changes how ${escape_code(name)} is built: ${policy.buildChanges
+            .map((c) => `${escape_text(c.field)} ${c.base === null ? '(none)' : escape_code(c.base)} → ${c.head === null ? '(none)' : escape_code(c.head)}`)
+            .join(' · ')}`);
+    return lines.length > 0 ? lines.join('\n\n') : null;
+}
+
 ;// CONCATENATED MODULE: ./src/report/packages.ts
 
 
@@ -35114,6 +35145,7 @@ function describeRules(r) {
 
 
 
+
 const COMMENT_LIMIT = 65536;
 /** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
 const comparison_markdown_COMPACT = { alignDelimiters: false };
@@ -35265,6 +35297,9 @@ function wasteSection(c) {
 /** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
 function sections(c, ctx, limit) {
     const parts = [summaryTable(c, ctx), '', rulesLine(c)];
+    const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
+    if (policy)
+        parts.push('', policy);
     if (c.baseMissingReason)
         parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
     if (ctx.trend) {
@@ -35342,6 +35377,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             baseLabel: e.baseLabel,
             commentKey,
             ...(e.trend ? { trend: e.trend } : {}),
+            ...(e.policy ? { policy: e.policy } : {}),
         });
     }
     const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -35372,7 +35408,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             '',
             u.last ? `${formatBytes(u.last.uncompressed)} (${code(u.last.commit.slice(0, 7))})` : '—',
             '—',
-            'unchanged in this PR',
+            u.reason ? text(u.reason, 300) : 'unchanged in this PR',
             '⏭️',
         ]),
     ], { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...comparison_markdown_COMPACT });
@@ -35387,7 +35423,13 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
             `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
             '',
-            ...sections(e.comparison, { name: e.name, baseLabel: e.baseLabel, commentKey, ...(e.trend ? { trend: e.trend } : {}) }, limit),
+            ...sections(e.comparison, {
+                name: e.name,
+                baseLabel: e.baseLabel,
+                commentKey,
+                ...(e.trend ? { trend: e.trend } : {}),
+                ...(e.policy ? { policy: e.policy } : {}),
+            }, limit),
             '',
             '</details>',
         ]),
@@ -35440,6 +35482,67 @@ function renderComparisonText(c, names) {
     return lines.join('\n') + '\n';
 }
 
+;// CONCATENATED MODULE: ./src/run/redact.ts
+
+/** Shorter values would blank out ordinary words and numbers; the history rule still hides them in RUN lines. */
+const MIN_SECRET_LENGTH = 3;
+/** The values of `KEY=value` lines (build args, secrets) worth replacing, longest first. */
+function secretValues(lines) {
+    const values = lines.map((a) => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : '')).filter(Boolean);
+    return [...new Set(values.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+}
+/** One text with every known secret value replaced (log lines and error messages of the CLI). */
+function redactText(s, values) {
+    let out = s;
+    for (const v of values)
+        if (out.includes(v))
+            out = out.split(v).join(REDACTED);
+    return out;
+}
+/**
+ * Fields whose values are the program's own enums (verdicts, levels, rule names, statuses): code branches on them,
+ * so they are never rewritten. A build-arg value that happens to read `fail` or `pass` changes no decision; it is
+ * also no secret the comment could leak, since the field only ever holds one of the enum's words.
+ */
+const ENUM_FIELDS = new Set([
+    'verdict',
+    'level',
+    'rule',
+    'metric',
+    'status',
+    'kind',
+    'ecosystem',
+    'side',
+    'baseSource',
+    'store',
+    'transport',
+    'driver',
+    'tool',
+    'unit',
+]);
+/**
+ * Every free-text string in a result, with each known secret value replaced: a build arg can surface anywhere an
+ * image's text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Only for
+ * data on its way to a sink (comment, summary, JSON): verdicts, levels, exit codes and numbers are decided from
+ * the data before this runs (README "Security"). Numbers and enum fields are kept; plain objects and arrays are
+ * copied; class instances (the in-memory layer contents, which never leave the process) are kept as they are.
+ */
+function redactValues(value, secrets) {
+    if (secrets.length === 0)
+        return value;
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redactText(v, secrets);
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ENUM_FIELDS.has(k) ? x : walk(x)]));
+        }
+        return v;
+    };
+    return walk(value);
+}
+
 ;// CONCATENATED MODULE: ./src/cli/args.ts
 
 function parseFormat(value) {
@@ -35467,6 +35570,7 @@ const IMAGE_FLAGS = {
 
 
 
+
 const RULE_FLAGS = Object.fromEntries(['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, { type: 'string' }]));
 const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P] [--format text|json|markdown] [--no-files]
                                         [--metric compressed|uncompressed] [--max-size S] [--max-increase S]
@@ -35476,14 +35580,20 @@ const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P]
                                         [--min-change S] [--min-change-percent P] [--ignore-path GLOB]…
 Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
 `;
-function emitComparison(c, format, names, io) {
+/**
+ * Prints a comparison and returns the exit code. The code is decided from the comparison as judged; `secrets`
+ * are taken out of the printed copy only.
+ */
+function emitComparison(judged, format, names, io, secrets = []) {
+    const code = judged.verdict === 'fail' ? 1 : 0;
+    const c = redactValues(judged, secrets);
     if (format === 'json')
         io.out(JSON.stringify(c, null, 2) + '\n');
     else if (format === 'markdown')
         io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
     else
         io.out(renderComparisonText(c, names));
-    return c.verdict === 'fail' ? 1 : 0;
+    return code;
 }
 async function compareCommand(argv, io) {
     const { values, positionals } = (0,external_node_util_namespaceObject.parseArgs)({
@@ -35507,45 +35617,6 @@ async function compareCommand(argv, io) {
     for (const r of [base, head])
         withFindings(r, { dockerfile: null });
     return emitComparison(compare_compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
-}
-
-;// CONCATENATED MODULE: ./src/run/redact.ts
-
-/** Shorter values would blank out ordinary words and numbers; the history rule still hides them in RUN lines. */
-const MIN_SECRET_LENGTH = 3;
-/** The values of `KEY=value` lines (build args, secrets) worth replacing, longest first. */
-function secretValues(lines) {
-    const values = lines.map((a) => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : '')).filter(Boolean);
-    return [...new Set(values.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
-}
-/** One text with every known secret value replaced (log lines and error messages of the CLI). */
-function redactText(s, values) {
-    let out = s;
-    for (const v of values)
-        if (out.includes(v))
-            out = out.split(v).join(REDACTED);
-    return out;
-}
-/**
- * Every string in a result, with each known secret value replaced: a build arg can surface anywhere an image's
- * text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Applied to the data
- * before any sink (comment, summary, outputs, JSON) sees it. Plain objects and arrays are copied; class instances
- * (the in-memory layer contents, which never leave the process) are kept as they are.
- */
-function redactValues(value, secrets) {
-    if (secrets.length === 0)
-        return value;
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redactText(v, secrets);
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        }
-        return v;
-    };
-    return walk(value);
 }
 
 ;// CONCATENATED MODULE: ./src/util/interrupt.ts
@@ -37347,9 +37418,9 @@ async function diffCommand(argv, io) {
         };
         // The same build-and-measure path as the action; no platforms given, so one entry.
         const [entry] = await measureTarget(target, ctx, log, cleanups);
-        // Build-arg values can surface anywhere an image's text does; none is printed.
-        const c = redactValues(entry.comparison, secrets);
-        return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+        // Build-arg values can surface anywhere an image's text does; none is printed, and none decides the exit code.
+        const names = { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' };
+        return emitComparison(entry.comparison, format, names, io, secrets);
     }
     catch (err) {
         // A failed build's last line may quote what a RUN printed.
@@ -37605,42 +37676,123 @@ async function appendHistory(loc, add, message, sleep = (ms) => new Promise((r) 
 ;// CONCATENATED MODULE: ./src/run/changed.ts
 
 
+
 /** A build context or path that is not a directory of this repository (a URL, an image): its changes are unknown. */
 function remote(path) {
     return (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^(docker-image|oci-layout|target):/.test(path) || path.startsWith('git@'));
 }
+/** `path` relative to `root` in git's form ('' for the root itself), or null when it is outside. */
+function inRepo(root, path) {
+    const r = (0,external_node_path_namespaceObject.relative)(root, path);
+    if (r === '')
+        return '';
+    if (r.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(r))
+        return null;
+    return r.split(external_node_path_namespaceObject.sep).join('/');
+}
+/** The real path, or null when it does not exist in this checkout (a Dockerfile the PR deleted, say). */
+function real(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.realpathSync)(path);
+    }
+    catch {
+        return null;
+    }
+}
 /**
- * The repository paths an image's build reads: its context, its Dockerfile and its local named contexts. Null
- * when one of them is not in the repository, so a change cannot be ruled out.
+ * The repository paths an image's build reads, relative to the repository root: its context, its Dockerfile and
+ * the `<Dockerfile>.dockerignore` BuildKit prefers to the context's, and its local named contexts. A path is
+ * listed as written and, when a link leads elsewhere, as where it leads too. Null when one of them is not in the
+ * repository (a URL, an image, a path outside the root or a link leading out of it): a change cannot be ruled out.
+ * Without `root`, paths are taken as written, relative to the repository root.
  */
-function buildInputs(b) {
+function buildInputs(b, root) {
     const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
-    const paths = [b.context, dockerfileOf(b), ...named];
+    const dockerfile = dockerfileOf(b);
+    const paths = [b.context || '.', dockerfile, `${dockerfile}.dockerignore`, ...named];
     if (paths.some(remote))
         return null;
-    return paths.map((p) => {
-        const n = external_node_path_namespaceObject.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\/|\/+$/g, '');
-        return n === '.' || n === '' ? '' : n;
-    });
+    const out = new Set();
+    for (const p of paths) {
+        const written = p.replace(/\\/g, '/');
+        if (root === undefined) {
+            const n = external_node_path_namespaceObject.posix.normalize(written).replace(/^\.\/|\/+$/g, '');
+            out.add(n === '.' || n === '' ? '' : n);
+            continue;
+        }
+        const abs = (0,external_node_path_namespaceObject.resolve)(root, written);
+        const rel = inRepo(root, abs);
+        if (rel === null)
+            return null;
+        out.add(rel);
+        const led = real(abs);
+        const realRoot = real(root) ?? root;
+        if (led !== null && led !== abs) {
+            const to = inRepo(realRoot, led);
+            if (to === null)
+                return null;
+            out.add(to);
+        }
+    }
+    return [...out];
 }
 /** Whether any changed path is one of the inputs or inside one ('' is the whole repository). */
 function touches(changed, inputs) {
     return inputs.some((dir) => changed.some((c) => dir === '' || c === dir || c.startsWith(`${dir}/`)));
 }
+/** What of an image's build a config item says, for comparing the base's item with the PR's. */
+function buildKey(t) {
+    const b = t.build;
+    return JSON.stringify([
+        b.context,
+        b.file,
+        b.target,
+        b.buildArgs,
+        b.platforms,
+        b.buildContexts,
+        t.baseImage,
+        t.headImage,
+    ]);
+}
 /**
- * The targets whose build inputs a change touches, and those it does not (`changed-only`): an image built from
- * the same files as the base is not built again. A target that names its head image, or reads something outside
- * the repository, is always kept.
+ * Why an image must be built in this PR, or null when nothing it is built from changed. Unsure is a reason.
  */
-function splitByChange(targets, changed) {
+function whyBuild(t, changed, ctx) {
+    if (t.headImage)
+        return 'it names its head image';
+    // The workflow's inputs (build args, target, platforms) are not known at the base: any workflow change counts.
+    if (changed.some((c) => c.startsWith('.github/workflows/')))
+        return 'a workflow file changed';
+    if (ctx.baseTargets) {
+        const base = ctx.baseTargets.get(t.name);
+        if (!base)
+            return 'it is new in the config file';
+        if (buildKey(base) !== buildKey(t))
+            return 'its build inputs in the config file changed';
+    }
+    const inputs = buildInputs(t.build, ctx.root);
+    if (inputs === null)
+        return 'it is built from something outside the repository';
+    return touches(changed, inputs) ? 'a file it is built from changed' : null;
+}
+/**
+ * The targets whose build a change may alter, and those it cannot (`changed-only`): an image built from the same
+ * files and the same inputs as the base is not built again. Each unchanged one carries the inputs compared.
+ */
+function splitByChange(targets, changed, ctx) {
     const build = [];
     const unchanged = [];
     for (const t of targets) {
-        const inputs = t.headImage ? null : buildInputs(t.build);
-        if (inputs === null || touches(changed, inputs))
+        if (whyBuild(t, changed, ctx) !== null) {
             build.push(t);
-        else
-            unchanged.push(t);
+            continue;
+        }
+        const paths = buildInputs(t.build, ctx.root).map((p) => p || '.');
+        const config = ctx.baseTargets ? ', and its build inputs in the config file,' : '';
+        unchanged.push({
+            target: t,
+            reason: `unchanged in this PR: no change to ${paths.join(', ')}${config} or to any workflow`,
+        });
     }
     return { build, unchanged };
 }

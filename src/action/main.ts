@@ -17,10 +17,10 @@ import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
-import { redactValues, secretValues } from '../run/redact.js';
+import { redactText, redactValues, secretValues } from '../run/redact.js';
 import { splitByChange } from '../run/changed.js';
 import { withHistory } from '../run/history.js';
-import { CONFIG_FILE, resolveTargets } from '../run/targets.js';
+import { CONFIG_FILE, configTargetsAt, resolveTargets } from '../run/targets.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
@@ -121,16 +121,26 @@ function overallVerdict(entries: Entry[]): 'pass' | 'warn' | 'fail' {
   return vs.includes('fail') ? 'fail' : vs.includes('warn') ? 'warn' : 'pass';
 }
 
+/**
+ * What a run publishes: the entries as measured and judged (every verdict, level, exit code and number is decided
+ * from these), and the same entries with the secret values taken out of their text, for the sinks.
+ */
+interface Published {
+  entries: Entry[];
+  shown: Entry[];
+  secrets: readonly string[];
+}
+
 /** Everything a run reports, in this order: outputs, summary, comment, then the failure that blocks the merge. */
 async function publish(
   inputs: ActionInputs,
-  entries: Entry[],
+  { entries, shown, secrets }: Published,
   pr: number | null,
   reportPath: string,
   fail: boolean,
   unchanged: Unchanged[] = [],
 ): Promise<void> {
-  const body = renderEntriesMarkdown(entries, inputs.commentKey, unchanged);
+  const body = renderEntriesMarkdown(shown, inputs.commentKey, unchanged);
   setOutputs(entries, body, reportPath);
   if (inputs.summary) await core.summary.addRaw(body).write();
   if (shouldComment(inputs.comment, entries)) await postComment(inputs, pr, body);
@@ -139,12 +149,53 @@ async function publish(
     for (const v of e.comparison.violations) {
       const where = entries.length > 1 ? `${e.name} (${e.platform}): ` : '';
       const blocking = v.level === 'fail' && !e.comparison.approved;
-      (blocking ? core.error : core.warning)(where + v.message);
-      if (blocking) failures.push(where + v.message);
+      const line = redactText(where + v.message, secrets);
+      (blocking ? core.error : core.warning)(line);
+      if (blocking) failures.push(line);
     }
   }
   if (fail && inputs.failOnBloat && overallVerdict(entries) === 'fail') {
     core.setFailed(`Docker image size check failed: ${failures.join('; ')}`);
+  }
+}
+
+/** The trusted commit whose config judges this run: the PR's base (or the merge queue's), none for a push. */
+async function judgingCommit(root: string, event: RunEvent): Promise<{ sha: string; label: string } | null> {
+  if (event.pr) {
+    const sha = checkRev(event.pr.baseSha, 'event: pull_request.base.sha');
+    return { sha: await revParse(root, sha), label: event.pr.baseRef };
+  }
+  if (event.name === 'merge_group' && event.beforeSha) {
+    const sha = checkRev(event.beforeSha, 'event: merge_group.base_sha');
+    return { sha: await revParse(root, sha), label: sha.slice(0, 7) };
+  }
+  return null;
+}
+
+/**
+ * The PR's labels as they are now, read through the API: the event's payload is as old as the event ("Re-run"
+ * replays it, and adding a label starts no run unless the workflow asks for `labeled`). Without a token or an
+ * answer, no label is known, so no approval.
+ */
+async function currentPull(
+  inputs: ActionInputs,
+  pr: number,
+): Promise<{ state: string; headSha: string; labels: string[] } | null> {
+  if (!inputs.githubToken) return null;
+  const { owner, repo } = github.context.repo;
+  const { data } = await octokit(inputs.githubToken).rest.pulls.get({ owner, repo, pull_number: pr });
+  return { state: data.state, headSha: data.head.sha, labels: (data.labels ?? []).map((l) => l.name ?? '') };
+}
+
+async function approvalOf(inputs: ActionInputs, event: RunEvent): Promise<boolean> {
+  if (!event.pr) return false;
+  try {
+    const pull = await currentPull(inputs, event.pr.number);
+    if (!pull) core.info(`No github-token: the '${inputs.approveLabel}' label cannot be read, so it approves nothing.`);
+    return !!pull?.labels.includes(inputs.approveLabel);
+  } catch (err) {
+    core.warning(`The PR's labels could not be read (${errorMessage(err)}): no approval label is taken into account.`);
+    return false;
   }
 }
 
@@ -153,7 +204,8 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   await yieldCpuToBuilds();
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-  const { targets, from } = await resolveTargets(root, inputs);
+  const judgedAt = await judgingCommit(root, event);
+  const { targets, from, policies, removed } = await resolveTargets(root, inputs, judgedAt);
   confineTargets(root, targets, from);
   if (event.privileged && !inputs.allowUnsafePrBuild && targets.some((t) => !t.headImage)) {
     throw new UserError(
@@ -165,22 +217,31 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   if (!credentials) core.info(`${CONFIG_FILE} under ${event.name}: its images are read without registry credentials.`);
   for (const t of targets) for (const v of secretValues(t.build.buildArgs)) core.setSecret(v);
   if (targets.length > 1) core.info(`${targets.length} images from ${from}: ${targets.map((t) => t.name).join(', ')}`);
+  if (judgedAt && policies.size > 0)
+    core.info(`Rules from ${CONFIG_FILE} at ${judgedAt.label} (${judgedAt.sha.slice(0, 12)}), never from the PR.`);
   const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   const id = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`;
   const base = targets.every((t) => t.baseImage) ? null : await chooseBase(root, inputs, event);
-  // changed-only: an image whose context, Dockerfile and build contexts did not change is not built again.
-  let unchangedNames: string[] = [];
+  // changed-only: an image built from the same files and inputs as at the base is not built again.
+  const notBuilt: { name: string; reason: string }[] = removed.map((name) => ({
+    name,
+    reason: `removed from ${CONFIG_FILE} by this PR: not built or judged`,
+  }));
   let toBuild = targets;
   if ((inputs.changedOnly ?? targets.length > 1) && base?.sha) {
-    const split = splitByChange(targets, await changedSince(root, base.sha));
+    const baseTargets = from === CONFIG_FILE ? await configTargetsAt(root, base.sha, base.label, inputs) : null;
+    const split = splitByChange(targets, await changedSince(root, base.sha), {
+      root,
+      baseTargets: baseTargets && new Map(baseTargets.map((t) => [t.name, t])),
+    });
     toBuild = split.build;
-    unchangedNames = split.unchanged.map((t) => t.name);
-    if (unchangedNames.length > 0)
-      core.info(
-        `changed-only: nothing ${unchangedNames.join(', ')} is built from changed since ${base.label}: not built`,
-      );
+    for (const u of split.unchanged) {
+      notBuilt.push({ name: u.target.name, reason: u.reason });
+      core.info(`changed-only: ${u.target.name} not built (${u.reason}, since ${base.label})`);
+    }
   }
+  const approved = await approvalOf(inputs, event);
   const cache = new LayerCache();
   const entries: Entry[] = [];
   for (const [i, target] of toBuild.entries()) {
@@ -195,13 +256,15 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
       baseSha: base?.sha ?? null,
       baseMissing: base?.missing ?? null,
       baseLabel: base?.label ?? 'base',
-      approved: !!event.pr?.labels.includes(inputs.approveLabel),
+      approved,
       tmp,
       id: targets.length > 1 ? `${id}-${i}` : id,
       cache,
       credentials,
     };
-    entries.push(...(await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups))));
+    const measured = await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups));
+    const policy = policies.get(target.name);
+    entries.push(...measured.map((e) => (policy ? { ...e, policy } : e)));
   }
   // Every build-arg and secret value, wherever in an image's text it surfaced, is gone before any sink.
   const secrets = secretValues([
@@ -212,20 +275,22 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   const history = await withHistory(
     { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
     entries,
-    unchangedNames,
+    notBuilt,
   );
   const unchanged = history.unchanged;
+  // Decided on the measured entries; only the copies that go to a sink lose the secret values.
+  const published = { entries: history.entries, shown: redactValues(history.entries, secrets), secrets };
   const report: RunReport = {
     tool: 'docker-size-guard',
     version: REPORT_VERSION,
     key: inputs.commentKey,
     pr: event.pr?.number ?? null,
     headSha: event.pr?.headSha ?? null,
-    entries: redactValues(history.entries, secrets),
+    entries: published.shown,
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, report.entries, event.pr?.number ?? null, reportPath, true, unchanged);
+  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged);
 }
 
 /**
@@ -236,7 +301,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
 async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha: string | null): Promise<void> {
   const reports = await readReports(inputs.reports, 'reports');
   let pr = event.pr?.number ?? null;
-  let labels = event.pr?.labels ?? [];
+  let approved = inputs.mode === 'report' ? await approvalOf(inputs, event) : false;
   if (inputs.mode === 'comment') {
     const prs = [...new Set(reports.map((r) => r.pr))];
     const shas = [...new Set(reports.map((r) => r.headSha))];
@@ -249,21 +314,17 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
         `Invalid input 'reports': measured on ${shas[0].slice(0, 12)}, but the workflow run is for ${payloadHeadSha.slice(0, 12)}`,
       );
     }
-    if (inputs.githubToken) {
-      const { owner, repo } = github.context.repo;
-      const { data } = await octokit(inputs.githubToken).rest.pulls.get({ owner, repo, pull_number: pr });
-      if (data.state !== 'open' || data.head.sha !== shas[0]) {
-        throw new UserError(
-          `Invalid input 'reports': pull request #${pr} is ${data.state} at ${data.head.sha.slice(0, 12)}, not open at the measured ${shas[0].slice(0, 12)}`,
-        );
-      }
-      labels = (data.labels ?? []).map((l) => l.name ?? '');
-    } else {
-      labels = []; // without the API, no approval can be verified
+    const pull = await currentPull(inputs, pr);
+    if (pull && (pull.state !== 'open' || pull.headSha !== shas[0])) {
+      throw new UserError(
+        `Invalid input 'reports': pull request #${pr} is ${pull.state} at ${pull.headSha.slice(0, 12)}, not open at the measured ${shas[0].slice(0, 12)}`,
+      );
     }
+    // Without the API, no approval can be verified.
+    approved = !!pull?.labels.includes(inputs.approveLabel);
   }
   // Never a verdict or an approval copied from a report: both are computed again here.
-  const entries = rederiveEntries(reports, labels.includes(inputs.approveLabel));
+  const entries = rederiveEntries(reports, approved);
   const unchanged = reports.flatMap((r) => r.unchanged ?? []);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
@@ -276,7 +337,8 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
     ...(unchanged.length > 0 ? { unchanged } : {}),
   });
   // The measuring jobs carry the required check; a comment run only reports.
-  await publish(inputs, entries, pr, reportPath, inputs.mode === 'report', unchanged);
+  // Reports are written redacted by the jobs that knew the values; nothing is known to redact here.
+  await publish(inputs, { entries, shown: entries, secrets: [] }, pr, reportPath, inputs.mode === 'report', unchanged);
 }
 
 /** The action: dispatch on mode; errors are handled here, once; cleanups run also on failure. */

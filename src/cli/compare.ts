@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { renderComparisonMarkdown } from '../report/comparison-markdown.js';
 import { renderComparisonText } from '../report/comparison-text.js';
 import { parsePlatform } from '../sources/platform.js';
+import { redactValues } from '../run/redact.js';
 import { IMAGE_FLAGS, parseFormat } from './args.js';
 import type { Output } from './output.js';
 import type { Comparison } from '../model/comparison.js';
@@ -25,17 +26,24 @@ export const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--plat
 Exit: 0 pass or warn, 1 a rule failed, 2 bad input.
 `;
 
+/**
+ * Prints a comparison and returns the exit code. The code is decided from the comparison as judged; `secrets`
+ * are taken out of the printed copy only.
+ */
 export function emitComparison(
-  c: Comparison,
+  judged: Comparison,
   format: string,
   names: { base: string; head: string },
   io: Output,
+  secrets: readonly string[] = [],
 ): number {
+  const code = judged.verdict === 'fail' ? 1 : 0;
+  const c = redactValues(judged, secrets);
   if (format === 'json') io.out(JSON.stringify(c, null, 2) + '\n');
   else if (format === 'markdown')
     io.out(renderComparisonMarkdown(c, { name: names.head, baseLabel: names.base, commentKey: 'cli' }));
   else io.out(renderComparisonText(c, names));
-  return c.verdict === 'fail' ? 1 : 0;
+  return code;
 }
 
 export async function compareCommand(argv: string[], io: Output): Promise<number> {

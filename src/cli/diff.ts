@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { redactText, redactValues, secretValues } from '../run/redact.js';
+import { redactText, secretValues } from '../run/redact.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { checkRev, hasCommit, mergeBase, repositoryRoot } from '../build/git.js';
 import type { BuildInputs } from '../build/buildx-args.js';
@@ -93,9 +93,9 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
     };
     // The same build-and-measure path as the action; no platforms given, so one entry.
     const [entry] = await measureTarget(target, ctx, log, cleanups);
-    // Build-arg values can surface anywhere an image's text does; none is printed.
-    const c = redactValues(entry!.comparison, secrets);
-    return emitComparison(c, format, { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' }, io);
+    // Build-arg values can surface anywhere an image's text does; none is printed, and none decides the exit code.
+    const names = { base: `${baseRef} (${baseSha.slice(0, 12)})`, head: 'working tree' };
+    return emitComparison(entry!.comparison, format, names, io, secrets);
   } catch (err) {
     // A failed build's last line may quote what a RUN printed.
     if (err instanceof Error) err.message = redactText(err.message, secrets);

@@ -5,7 +5,6 @@ export interface PullRequestInfo {
   baseSha: string;
   headSha: string;
   isFork: boolean;
-  labels: string[];
 }
 
 export interface RunEvent {
@@ -25,7 +24,6 @@ interface Payload {
     number: number;
     base: { ref: string; sha: string; repo?: { full_name?: string } };
     head: { sha: string; repo?: { full_name?: string } | null };
-    labels?: { name: string }[];
   };
   before?: string;
   ref?: string;
@@ -58,7 +56,6 @@ export function readEvent(name: string, payload: Payload): RunEvent {
         baseSha: pr.base.sha,
         headSha: pr.head.sha,
         isFork: !!pr.head.repo?.full_name && pr.head.repo.full_name !== pr.base.repo?.full_name,
-        labels: (pr.labels ?? []).map((l) => l.name),
       }
     : null;
   let beforeSha: string | null = null;

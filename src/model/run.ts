@@ -15,6 +15,34 @@ export interface Entry {
   comparison: Comparison;
   /** The base branch's size history for this image and platform, with this PR's point (README "History and trends"). */
   trend?: Trend;
+  /** Where the rules that judged it come from, and what the PR's own config would change (docs/security.md). */
+  policy?: Policy;
+}
+
+/** A rule on which the PR's config differs from the rules that judged it: values as parsed (bytes, fractions). */
+export interface RuleProposal {
+  /** The input's name: `max-increase`, `metric`, `ignore-paths`. */
+  rule: string;
+  unit: 'bytes' | 'percent' | 'count' | 'text';
+  judged: number | string | null;
+  proposed: number | string | null;
+}
+
+/** A build input the PR's config changes for an image (build args by name: values are never kept). */
+export interface BuildChange {
+  field: string;
+  base: string | null;
+  head: string | null;
+}
+
+export interface Policy {
+  /** The commit and file whose item set this image's rules; null when the workflow's inputs alone did. */
+  rulesFrom: { commit: string; file: string } | null;
+  /** The image is in the PR's config file but not in the base's: judged by the workflow's rules. */
+  newInConfig: boolean;
+  /** What the PR's config would change in the rules once merged (it takes effect then, not in this PR). */
+  proposed: RuleProposal[];
+  buildChanges: BuildChange[];
 }
 
 /**
@@ -36,4 +64,6 @@ export interface RunReport {
 export interface Unchanged {
   name: string;
   last: { uncompressed: number; commit: string } | null;
+  /** Why it was not built: which inputs were compared and found unchanged, or that the PR removed it. */
+  reason?: string;
 }

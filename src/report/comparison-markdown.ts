@@ -1,7 +1,8 @@
 import { markdownTable } from 'markdown-table';
 import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
-import type { Entry, Unchanged } from '../model/run.js';
+import type { Entry, Policy, Unchanged } from '../model/run.js';
+import { policyMarkdown } from './policy.js';
 import { code, html, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent, layerName } from './format-md.js';
 import { headlinePercent } from '../util/format.js';
@@ -32,6 +33,8 @@ export interface RenderContext {
   maxLayerRows?: number;
   /** The base branch's size history with this PR's point, when the history was read. */
   trend?: Trend;
+  /** Where the rules came from and what the PR's config proposes (pull requests judged by a base commit). */
+  policy?: Policy;
 }
 
 /** compressed-size-action's scale, which users of size comments know. */
@@ -186,6 +189,8 @@ function wasteSection(c: Comparison): string | null {
 /** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
 function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
   const parts = [summaryTable(c, ctx), '', rulesLine(c)];
+  const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
+  if (policy) parts.push('', policy);
   if (c.baseMissingReason)
     parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
   if (ctx.trend) {
@@ -308,6 +313,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
       baseLabel: e.baseLabel,
       commentKey,
       ...(e.trend ? { trend: e.trend } : {}),
+      ...(e.policy ? { policy: e.policy } : {}),
     });
   }
   const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -339,7 +345,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
         '',
         u.last ? `${formatBytes(u.last.uncompressed)} (${code(u.last.commit.slice(0, 7))})` : '—',
         '—',
-        'unchanged in this PR',
+        u.reason ? text(u.reason, 300) : 'unchanged in this PR',
         '⏭️',
       ]),
     ],
@@ -360,7 +366,13 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
           '',
           ...sections(
             e.comparison,
-            { name: e.name, baseLabel: e.baseLabel, commentKey, ...(e.trend ? { trend: e.trend } : {}) },
+            {
+              name: e.name,
+              baseLabel: e.baseLabel,
+              commentKey,
+              ...(e.trend ? { trend: e.trend } : {}),
+              ...(e.policy ? { policy: e.policy } : {}),
+            },
             limit,
           ),
           '',

@@ -1,4 +1,5 @@
-import { posix } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { dockerfileOf } from '../build/sides.js';
 import type { BuildInputs } from '../build/buildx-args.js';
 import type { ImageTarget } from './images.js';
@@ -10,18 +11,56 @@ function remote(path: string): boolean {
   );
 }
 
+/** `path` relative to `root` in git's form ('' for the root itself), or null when it is outside. */
+function inRepo(root: string, path: string): string | null {
+  const r = relative(root, path);
+  if (r === '') return '';
+  if (r.startsWith('..') || isAbsolute(r)) return null;
+  return r.split(sep).join('/');
+}
+
+/** The real path, or null when it does not exist in this checkout (a Dockerfile the PR deleted, say). */
+function real(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The repository paths an image's build reads: its context, its Dockerfile and its local named contexts. Null
- * when one of them is not in the repository, so a change cannot be ruled out.
+ * The repository paths an image's build reads, relative to the repository root: its context, its Dockerfile and
+ * the `<Dockerfile>.dockerignore` BuildKit prefers to the context's, and its local named contexts. A path is
+ * listed as written and, when a link leads elsewhere, as where it leads too. Null when one of them is not in the
+ * repository (a URL, an image, a path outside the root or a link leading out of it): a change cannot be ruled out.
+ * Without `root`, paths are taken as written, relative to the repository root.
  */
-export function buildInputs(b: BuildInputs): string[] | null {
+export function buildInputs(b: BuildInputs, root?: string): string[] | null {
   const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
-  const paths = [b.context, dockerfileOf(b), ...named];
+  const dockerfile = dockerfileOf(b);
+  const paths = [b.context || '.', dockerfile, `${dockerfile}.dockerignore`, ...named];
   if (paths.some(remote)) return null;
-  return paths.map((p) => {
-    const n = posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\/|\/+$/g, '');
-    return n === '.' || n === '' ? '' : n;
-  });
+  const out = new Set<string>();
+  for (const p of paths) {
+    const written = p.replace(/\\/g, '/');
+    if (root === undefined) {
+      const n = posix.normalize(written).replace(/^\.\/|\/+$/g, '');
+      out.add(n === '.' || n === '' ? '' : n);
+      continue;
+    }
+    const abs = resolve(root, written);
+    const rel = inRepo(root, abs);
+    if (rel === null) return null;
+    out.add(rel);
+    const led = real(abs);
+    const realRoot = real(root) ?? root;
+    if (led !== null && led !== abs) {
+      const to = inRepo(realRoot, led);
+      if (to === null) return null;
+      out.add(to);
+    }
+  }
+  return [...out];
 }
 
 /** Whether any changed path is one of the inputs or inside one ('' is the whole repository). */
@@ -29,21 +68,67 @@ export function touches(changed: readonly string[], inputs: readonly string[]): 
   return inputs.some((dir) => changed.some((c) => dir === '' || c === dir || c.startsWith(`${dir}/`)));
 }
 
+/** What of an image's build a config item says, for comparing the base's item with the PR's. */
+function buildKey(t: ImageTarget): string {
+  const b = t.build;
+  return JSON.stringify([
+    b.context,
+    b.file,
+    b.target,
+    b.buildArgs,
+    b.platforms,
+    b.buildContexts,
+    t.baseImage,
+    t.headImage,
+  ]);
+}
+
+export interface ChangeContext {
+  /** The repository root the targets' paths are relative to (links are resolved in it). */
+  root: string;
+  /** The base commit's targets by name, when the images come from a config file; null otherwise. */
+  baseTargets: Map<string, ImageTarget> | null;
+}
+
 /**
- * The targets whose build inputs a change touches, and those it does not (`changed-only`): an image built from
- * the same files as the base is not built again. A target that names its head image, or reads something outside
- * the repository, is always kept.
+ * Why an image must be built in this PR, or null when nothing it is built from changed. Unsure is a reason.
+ */
+export function whyBuild(t: ImageTarget, changed: readonly string[], ctx: ChangeContext): string | null {
+  if (t.headImage) return 'it names its head image';
+  // The workflow's inputs (build args, target, platforms) are not known at the base: any workflow change counts.
+  if (changed.some((c) => c.startsWith('.github/workflows/'))) return 'a workflow file changed';
+  if (ctx.baseTargets) {
+    const base = ctx.baseTargets.get(t.name);
+    if (!base) return 'it is new in the config file';
+    if (buildKey(base) !== buildKey(t)) return 'its build inputs in the config file changed';
+  }
+  const inputs = buildInputs(t.build, ctx.root);
+  if (inputs === null) return 'it is built from something outside the repository';
+  return touches(changed, inputs) ? 'a file it is built from changed' : null;
+}
+
+/**
+ * The targets whose build a change may alter, and those it cannot (`changed-only`): an image built from the same
+ * files and the same inputs as the base is not built again. Each unchanged one carries the inputs compared.
  */
 export function splitByChange(
   targets: readonly ImageTarget[],
   changed: readonly string[],
-): { build: ImageTarget[]; unchanged: ImageTarget[] } {
+  ctx: ChangeContext,
+): { build: ImageTarget[]; unchanged: { target: ImageTarget; reason: string }[] } {
   const build: ImageTarget[] = [];
-  const unchanged: ImageTarget[] = [];
+  const unchanged: { target: ImageTarget; reason: string }[] = [];
   for (const t of targets) {
-    const inputs = t.headImage ? null : buildInputs(t.build);
-    if (inputs === null || touches(changed, inputs)) build.push(t);
-    else unchanged.push(t);
+    if (whyBuild(t, changed, ctx) !== null) {
+      build.push(t);
+      continue;
+    }
+    const paths = buildInputs(t.build, ctx.root)!.map((p) => p || '.');
+    const config = ctx.baseTargets ? ', and its build inputs in the config file,' : '';
+    unchanged.push({
+      target: t,
+      reason: `unchanged in this PR: no change to ${paths.join(', ')}${config} or to any workflow`,
+    });
   }
   return { build, unchanged };
 }

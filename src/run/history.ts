@@ -21,9 +21,10 @@ export interface HistoryStep {
 export async function withHistory(
   step: HistoryStep,
   entries: Entry[],
-  unchangedNames: string[] = [],
+  notBuilt: { name: string; reason: string }[] = [],
 ): Promise<{ entries: Entry[]; unchanged: Unchanged[] }> {
-  const unchanged: Unchanged[] = unchangedNames.map((name) => ({ name, last: null }));
+  const unchanged: Unchanged[] = notBuilt.map(({ name, reason }) => ({ name, last: null, reason }));
+  const unchangedNames = notBuilt.map((u) => u.name);
   if (step.mode === 'off' || entries.length + unchanged.length === 0) return { entries, unchanged };
   if (!(await hasRemote(step.root, 'origin'))) {
     step.log.info('History: this checkout has no origin remote; no trend.');

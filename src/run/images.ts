@@ -14,6 +14,18 @@ export interface ImageTarget {
   headImage: string;
   rules: Rules;
   ignorePaths: string[];
+  /** What a config file's item names itself, for judging it by another commit's file (run/policy.ts). */
+  declared?: Declared;
+}
+
+/** The keys one item of a config file sets, as written: rules (by input name), ignore-paths and images. */
+export interface Declared {
+  source: string;
+  index: number;
+  rules: Record<string, string>;
+  ignorePaths: string[] | null;
+  baseImage: boolean;
+  headImage: boolean;
 }
 
 const lines = z.union([z.string(), z.array(z.string())]);
@@ -80,11 +92,15 @@ export function parseImages(
   return items.map((item, i) => {
     if (seen.has(item.name)) throw new UserError(`Invalid ${source}: images[${i}].name '${item.name}' is used twice`);
     seen.add(item.name);
-    const raw: Record<string, string> = { ...defaults.rawRules };
+    const own: Record<string, string> = {};
     for (const k of ['metric', ...Object.keys(RULE_INPUTS)]) {
       const v = (item as Record<string, unknown>)[k];
-      if (v !== undefined) raw[k] = String(v);
+      if (v !== undefined) own[k] = String(v);
     }
+    const raw: Record<string, string> = { ...defaults.rawRules, ...own };
+    const ignorePaths = item['ignore-paths']
+      ? checkIgnorePaths(asList(item['ignore-paths'], true)!, `${source}: images[${i}].ignore-paths`)
+      : null;
     return {
       name: item.name,
       build: {
@@ -98,9 +114,15 @@ export function parseImages(
       baseImage: item['base-image'] ?? defaults.baseImage,
       headImage: item['head-image'] ?? defaults.headImage,
       rules: parseRules(raw, (n) => `${source}: images[${i}].${n}`),
-      ignorePaths: item['ignore-paths']
-        ? checkIgnorePaths(asList(item['ignore-paths'], true)!, `${source}: images[${i}].ignore-paths`)
-        : defaults.ignorePaths,
+      ignorePaths: ignorePaths ?? defaults.ignorePaths,
+      declared: {
+        source,
+        index: i,
+        rules: own,
+        ignorePaths,
+        baseImage: item['base-image'] !== undefined,
+        headImage: item['head-image'] !== undefined,
+      },
     };
   });
 }

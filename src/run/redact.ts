@@ -17,10 +17,33 @@ export function redactText(s: string, values: readonly string[]): string {
 }
 
 /**
- * Every string in a result, with each known secret value replaced: a build arg can surface anywhere an image's
- * text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Applied to the data
- * before any sink (comment, summary, outputs, JSON) sees it. Plain objects and arrays are copied; class instances
- * (the in-memory layer contents, which never leave the process) are kept as they are.
+ * Fields whose values are the program's own enums (verdicts, levels, rule names, statuses): code branches on them,
+ * so they are never rewritten. A build-arg value that happens to read `fail` or `pass` changes no decision; it is
+ * also no secret the comment could leak, since the field only ever holds one of the enum's words.
+ */
+const ENUM_FIELDS = new Set([
+  'verdict',
+  'level',
+  'rule',
+  'metric',
+  'status',
+  'kind',
+  'ecosystem',
+  'side',
+  'baseSource',
+  'store',
+  'transport',
+  'driver',
+  'tool',
+  'unit',
+]);
+
+/**
+ * Every free-text string in a result, with each known secret value replaced: a build arg can surface anywhere an
+ * image's text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Only for
+ * data on its way to a sink (comment, summary, JSON): verdicts, levels, exit codes and numbers are decided from
+ * the data before this runs (README "Security"). Numbers and enum fields are kept; plain objects and arrays are
+ * copied; class instances (the in-memory layer contents, which never leave the process) are kept as they are.
  */
 export function redactValues<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
@@ -28,7 +51,7 @@ export function redactValues<T>(value: T, secrets: readonly string[]): T {
     if (typeof v === 'string') return redactText(v, secrets);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ENUM_FIELDS.has(k) ? x : walk(x)]));
     }
     return v;
   };

@@ -178,6 +178,23 @@ export const RunReportSchema = z.object({
         baseLabel: str,
         baseSource: z.enum(['built', 'image', 'none']),
         comparison: Comparison,
+        policy: z
+          .object({
+            rulesFrom: z.object({ commit: z.string().regex(/^[0-9a-f]{40}$/), file: str }).nullable(),
+            newInConfig: z.boolean(),
+            proposed: z
+              .array(
+                z.object({
+                  rule: str,
+                  unit: z.enum(['bytes', 'percent', 'count', 'text']),
+                  judged: z.union([num, str]).nullable(),
+                  proposed: z.union([num, str]).nullable(),
+                }),
+              )
+              .max(20),
+            buildChanges: z.array(z.object({ field: str, base: str.nullable(), head: str.nullable() })).max(100),
+          })
+          .optional(),
         trend: z
           .object({
             image: str,
@@ -194,6 +211,7 @@ export const RunReportSchema = z.object({
       z.object({
         name: str,
         last: z.object({ uncompressed: num, commit: z.string().regex(/^[0-9a-f]{40}$/) }).nullable(),
+        reason: str.optional(),
       }),
     )
     .max(200)
