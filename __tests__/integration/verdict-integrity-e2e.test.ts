@@ -132,7 +132,9 @@ describe.skipIf(!ready)('the verdict belongs to the base branch', () => {
     const r = await runPr(head);
     expect(r.code, r.stdout).toBe(1);
     expect(r.outputs.verdict).toBe('fail');
-    expect(r.stdout).toMatch(/::error::Docker image size check failed: max-size 20 MB: uncompressed size is 3\d\.\d MB/);
+    expect(r.stdout).toMatch(
+      /::error::Docker image size check failed: max-size 20 MB: uncompressed size is 3\d\.\d MB/,
+    );
     const b = body(r.pr);
     expect(b).toContain('Proposed by this PR (takes effect once merged, not here)');
     expect(b).toContain('max\\-increase 1\u00a0TB (base: 10\u00a0MB)');
