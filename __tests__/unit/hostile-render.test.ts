@@ -59,7 +59,7 @@ const packages = (version: string) => ({
   notRead: [{ ecosystem: EVIL, reason: EVIL }],
 });
 
-function forgedReport(entries: number): RunReport {
+function forgedReport(entries: number, layers = 1, pathsPerLayer = 1): RunReport {
   const rules = parseRules({ 'max-increase': '10MB' }, (n) => n);
   const base = report([{ id: 'os', size: 80 * MB, instruction: EVIL }], { packages: packages(`${EVIL}1`) });
   const head = report(
@@ -84,6 +84,10 @@ function forgedReport(entries: number): RunReport {
   const c = compare(base, head, rules, { baseMissingReason: EVIL });
   const line = { path: EVIL, dir: false, files: 1, bytes: MB, layer: 1, instruction: EVIL };
   const lines = { lines: [line], files: 1, bytes: MB, rest: { files: 0, bytes: 0 } };
+  const layerLines = {
+    ...lines,
+    lines: Array.from({ length: pathsPerLayer }, (_, i) => ({ ...line, path: `${EVIL}${i}` })),
+  };
   // What a forger writes: a pass, an approval, no violations, text everywhere.
   const forged = {
     ...c,
@@ -96,7 +100,12 @@ function forgedReport(entries: number): RunReport {
     files: {
       added: lines,
       removed: lines,
-      layers: [{ ...lines, headIndex: 1, status: 'new' as const, instruction: EVIL }],
+      layers: Array.from({ length: layers }, (_, i) => ({
+        ...layerLines,
+        headIndex: i,
+        status: 'new' as const,
+        instruction: EVIL,
+      })),
     },
   };
   const entry = { name: EVIL, platform: EVIL, baseLabel: EVIL, baseSource: 'built' as const, comparison: forged };
@@ -113,6 +122,17 @@ function forgedReport(entries: number): RunReport {
 }
 
 describe('a forged report rendered as GitHub renders it', () => {
+  it('too long for a comment (50 layers × 100 paths, 3 images): shrunk by whole sections, never cut', () => {
+    const body = renderEntriesMarkdown(rederiveEntries([forgedReport(3, 50, 100)], false), 'api');
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain("to fit GitHub's 65536-character comment limit");
+    expect(body).not.toContain('(truncated)');
+    expect(problems(body, [marker('api')])).toEqual(NO_PROBLEMS);
+    expect(detailsBalanced(body)).toBe(true);
+    expect(tablesIntact(body)).toBe(true);
+    expect(body.trimEnd().endsWith(marker('api'))).toBe(true);
+  });
+
   for (const n of [1, 2]) {
     it(`carries no foreign HTML, link, image, mention, reference or marker (${n} entr${n > 1 ? 'ies' : 'y'})`, () => {
       const body = renderEntriesMarkdown(rederiveEntries([forgedReport(n)], false), 'api');

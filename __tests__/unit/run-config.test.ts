@@ -110,7 +110,7 @@ describe('reports read back', () => {
     const start = lines.findIndex((l) => l.startsWith('| Image | Platform'));
     const rows = lines.slice(start + 2, lines.indexOf('', start));
     expect(rows).toHaveLength(2);
-    expect(rows[1]).toContain('``w\\|`x`@y``');
+    expect(rows[1]).toContain('``w\\|`x`@\u200dy``');
     expect(rows[1]!.trim().endsWith('❌ |')).toBe(true);
   });
 });

@@ -34722,10 +34722,12 @@ function clipTo(s, max) {
 }
 /**
  * Inline code that survives a table cell: pipes escaped, newlines folded, a fence longer than any backtick run.
- * Inside a code span nothing is a link, a mention or HTML, so only the fence and the cell need care.
+ * Inside a code span nothing is a link, a mention or HTML; its content is defused all the same (a zero-width
+ * joiner after `<`, `@`, `#` and in autolinks, invisible in the span), so that it stays harmless even if the span
+ * were ever broken open.
  */
 function escape_code(value, max = MAX_CODE) {
-    let s = clipTo(printable(value).replace(/[\r\n\t]+/g, ' '), max);
+    let s = defuse(clipTo(printable(value).replace(/[\r\n\t]+/g, ' '), max)).replace(/</g, `<${ZWJ}`);
     s = s.replace(/\|/g, '\\|');
     const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
@@ -35017,6 +35019,9 @@ function trendText(t, width = 40) {
 
 
 const files_change_COMPACT = { alignDelimiters: false };
+/** A comment's share of the per-layer lists (the JSON report has every line). */
+const MAX_LAYERS = 20;
+const PATHS_PER_LAYER = 8;
 /** Added and removed lines together, largest first: the reader wants the biggest movements, whichever way. */
 function merged(f, limit) {
     return [
@@ -35049,12 +35054,16 @@ function filesChangeMarkdown(f) {
             ]),
         ], { align: ['l', 'r', 'r', 'l'], ...files_change_COMPACT }),
     ];
-    for (const layer of f.layers) {
-        if (layer.lines.length === 0)
-            continue;
-        const what = layer.lines.map((l) => `${escape_code(shownPath(l))} ${format_md_formatSignedBytes(l.bytes)}`).join(' · ');
+    const layers = f.layers.filter((l) => l.lines.length > 0);
+    for (const layer of layers.slice(0, MAX_LAYERS)) {
+        const shown = layer.lines.slice(0, PATHS_PER_LAYER);
+        const more = layer.lines.length - shown.length;
+        const what = shown.map((l) => `${escape_code(shownPath(l))} ${format_md_formatSignedBytes(l.bytes)}`).join(' · ') +
+            (more > 0 ? ` · and ${more} more` : '');
         parts.push('', `- Layer ${layer.headIndex} ${escape_code(layer.instruction, 80)} (${layer.status}, ${format_md_formatSignedBytes(layer.bytes)} written): ${what}`);
     }
+    if (layers.length > MAX_LAYERS)
+        parts.push('', `- and ${layers.length - MAX_LAYERS} more grown layers`);
     return parts.join('\n');
 }
 function filesChangeText(f) {
@@ -35294,8 +35303,10 @@ function wasteSection(c) {
     }
     return lines.join('\n');
 }
+/** The collapsed sections, in the order they are left out when a comment would be too long (first goes first). */
+const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'layers'];
 /** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
-function sections(c, ctx, limit) {
+function sections(c, ctx, { limit, drop }) {
     const parts = [summaryTable(c, ctx), '', rulesLine(c)];
     const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
     if (policy)
@@ -35304,23 +35315,26 @@ function sections(c, ctx, limit) {
         parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
     if (ctx.trend) {
         parts.push('', `📈 ${trendWords(ctx.trend, ctx.baseLabel)}`);
-        if (ctx.trend.records.length > 0)
+        if (ctx.trend.records.length > 0 && !drop.has('trend'))
             parts.push('', `<details><summary>Size over time (${ctx.trend.records.length} builds of ${escape_html(ctx.baseLabel)} and this PR)</summary>`, '', trendMermaid(ctx.trend), '', '</details>');
     }
-    parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
-    const packages = c.packages ? packagesMarkdown(c.packages) : null;
+    if (!drop.has('layers'))
+        parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+    const packages = c.packages && !drop.has('packages') ? packagesMarkdown(c.packages) : null;
     if (packages)
         parts.push('', `<details${packages.open ? ' open' : ''}><summary>Packages (${escape_html(packages.summary)})</summary>`, '', packages.body, '', '</details>');
-    const files = c.files ? filesChangeMarkdown(c.files) : null;
+    const files = c.files && !drop.has('files') ? filesChangeMarkdown(c.files) : null;
     if (files)
         parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
-    if (c.newFindings && c.newFindings.length > 0) {
+    if (c.newFindings && c.newFindings.length > 0 && !drop.has('findings')) {
         const which = c.base?.findings ? 'new in this PR, ' : '';
         parts.push('', `<details><summary>How to shrink (${which}measured)</summary>`, '', findingsMarkdown(c.newFindings), '', '</details>');
     }
-    const waste = wasteSection(c);
+    const waste = drop.has('waste') ? null : wasteSection(c);
     if (waste)
         parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+    if (drop.size > 0)
+        parts.push('', `_Left out to fit GitHub's ${COMMENT_LIMIT}-character comment limit: ${[...drop].join(', ')} (the JSON report has them all)._`);
     const ignored = c.head.ignored;
     if (ignored)
         parts.push('', `_Left out of the waste numbers and of "Where the bytes are" (\`ignore-paths\` ${ignored.patterns.map((p) => escape_code(p, 60)).join(', ')}): ${ignored.files} files, ${format_md_formatBytes(ignored.bytes)} of the PR image._`);
@@ -35345,24 +35359,34 @@ function buildersOf(cs) {
         .flatMap((c) => [c.head.source, c.base?.source])
         .flatMap((s) => (s?.builder && /^(docker|oci)-archive$/.test(s.transport) ? [s.builder] : []));
 }
-/** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
-function fit(render, start, key) {
-    let limit = start;
-    let body = render(limit);
-    while (body.length > COMMENT_LIMIT && limit > 0) {
-        limit = Math.floor(limit / 2);
-        body = render(limit);
+/**
+ * Renders with the most detail that fits the comment limit: fewer layer rows first, then whole sections left out
+ * (and said so). Text is never cut here: a cut could land inside a code span or an HTML block and set its
+ * content loose. A rendering that is still too long with every section left out is refused.
+ */
+function fit(render, start) {
+    const tries = [];
+    for (let limit = start; limit > 0; limit = Math.floor(limit / 2))
+        tries.push({ limit, drop: new Set() });
+    for (let i = 1; i <= OPTIONAL.length; i++)
+        tries.push({ limit: 0, drop: new Set(OPTIONAL.slice(0, i)) });
+    tries.push({ limit: 0, drop: new Set(OPTIONAL), brief: true });
+    let body = '';
+    for (const d of tries) {
+        body = render(d);
+        if (body.length <= COMMENT_LIMIT)
+            return body;
     }
-    return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(key) : body;
+    throw new Error(`the report does not fit in a comment (${body.length} characters with every detail left out)`);
 }
 /** The PR comment / job summary for one image. Every user-controlled string goes through escape.ts. */
 function renderComparisonMarkdown(c, ctx) {
-    return fit((limit) => [
+    return fit((detail) => [
         headline(c, ctx),
         '',
-        ...sections(c, ctx, limit),
+        ...sections(c, ctx, detail),
         ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey, buildersOf([c])),
-    ].join('\n') + '\n', ctx.maxLayerRows ?? 200, ctx.commentKey);
+    ].join('\n') + '\n', ctx.maxLayerRows ?? 200);
 }
 const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
 /**
@@ -35414,11 +35438,17 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
     ], { align: ['l', 'l', 'r', 'r', 'r', 'l'], ...comparison_markdown_COMPACT });
     const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
     const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ') || 'uncompressed';
-    return fit((limit) => [
+    return fit((detail) => [
         `### 🐳 Docker image sizes — ${mark}`,
         '',
         table,
-        ...entries.flatMap((e) => [
+        ...(detail.brief
+            ? [
+                '',
+                `_Each image's details are left out to fit GitHub's ${COMMENT_LIMIT}-character comment limit (the JSON report has them all)._`,
+            ]
+            : []),
+        ...(detail.brief ? [] : entries).flatMap((e) => [
             '',
             // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
             `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
@@ -35429,12 +35459,12 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
                 commentKey,
                 ...(e.trend ? { trend: e.trend } : {}),
                 ...(e.policy ? { policy: e.policy } : {}),
-            }, limit),
+            }, detail),
             '',
             '</details>',
         ]),
         ...footer(estimated, metrics, commentKey, buildersOf(entries.map((e) => e.comparison))),
-    ].join('\n') + '\n', 50, commentKey);
+    ].join('\n') + '\n', 50);
 }
 
 ;// CONCATENATED MODULE: ./src/report/comparison-text.ts

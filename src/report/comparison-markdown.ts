@@ -186,8 +186,20 @@ function wasteSection(c: Comparison): string | null {
   return lines.join('\n');
 }
 
+/** The collapsed sections, in the order they are left out when a comment would be too long (first goes first). */
+const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'layers'] as const;
+type Optional = (typeof OPTIONAL)[number];
+
+/** How much a rendering holds: at most `limit` layer rows, and none of the sections in `drop`. */
+interface Detail {
+  limit: number;
+  drop: ReadonlySet<Optional>;
+  /** Several images: the table of verdicts alone, no image's details. */
+  brief?: boolean;
+}
+
 /** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
-function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
+function sections(c: Comparison, ctx: RenderContext, { limit, drop }: Detail): string[] {
   const parts = [summaryTable(c, ctx), '', rulesLine(c)];
   const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
   if (policy) parts.push('', policy);
@@ -195,7 +207,7 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
     parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
   if (ctx.trend) {
     parts.push('', `📈 ${trendWords(ctx.trend, ctx.baseLabel)}`);
-    if (ctx.trend.records.length > 0)
+    if (ctx.trend.records.length > 0 && !drop.has('trend'))
       parts.push(
         '',
         `<details><summary>Size over time (${ctx.trend.records.length} builds of ${html(ctx.baseLabel)} and this PR)</summary>`,
@@ -205,15 +217,16 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
         '</details>',
       );
   }
-  parts.push(
-    '',
-    '<details><summary>Layers (largest changes first)</summary>',
-    '',
-    layerTable(c.layerRows, limit),
-    '',
-    '</details>',
-  );
-  const packages = c.packages ? packagesMarkdown(c.packages) : null;
+  if (!drop.has('layers'))
+    parts.push(
+      '',
+      '<details><summary>Layers (largest changes first)</summary>',
+      '',
+      layerTable(c.layerRows, limit),
+      '',
+      '</details>',
+    );
+  const packages = c.packages && !drop.has('packages') ? packagesMarkdown(c.packages) : null;
   if (packages)
     parts.push(
       '',
@@ -223,9 +236,9 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
       '',
       '</details>',
     );
-  const files = c.files ? filesChangeMarkdown(c.files) : null;
+  const files = c.files && !drop.has('files') ? filesChangeMarkdown(c.files) : null;
   if (files) parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
-  if (c.newFindings && c.newFindings.length > 0) {
+  if (c.newFindings && c.newFindings.length > 0 && !drop.has('findings')) {
     const which = c.base?.findings ? 'new in this PR, ' : '';
     parts.push(
       '',
@@ -236,8 +249,13 @@ function sections(c: Comparison, ctx: RenderContext, limit: number): string[] {
       '</details>',
     );
   }
-  const waste = wasteSection(c);
+  const waste = drop.has('waste') ? null : wasteSection(c);
   if (waste) parts.push('', "<details><summary>Waste (dive's definitions)</summary>", '', waste, '', '</details>');
+  if (drop.size > 0)
+    parts.push(
+      '',
+      `_Left out to fit GitHub's ${COMMENT_LIMIT}-character comment limit: ${[...drop].join(', ')} (the JSON report has them all)._`,
+    );
   const ignored = c.head.ignored;
   if (ignored)
     parts.push(
@@ -273,29 +291,35 @@ function buildersOf(cs: Comparison[]): { name: string; driver: string }[] {
     .flatMap((s) => (s?.builder && /^(docker|oci)-archive$/.test(s.transport) ? [s.builder] : []));
 }
 
-/** Renders with the most layer rows that fit the comment limit, then cuts as a last resort. */
-function fit(render: (limit: number) => string, start: number, key: string): string {
-  let limit = start;
-  let body = render(limit);
-  while (body.length > COMMENT_LIMIT && limit > 0) {
-    limit = Math.floor(limit / 2);
-    body = render(limit);
+/**
+ * Renders with the most detail that fits the comment limit: fewer layer rows first, then whole sections left out
+ * (and said so). Text is never cut here: a cut could land inside a code span or an HTML block and set its
+ * content loose. A rendering that is still too long with every section left out is refused.
+ */
+function fit(render: (d: Detail) => string, start: number): string {
+  const tries: Detail[] = [];
+  for (let limit = start; limit > 0; limit = Math.floor(limit / 2)) tries.push({ limit, drop: new Set() });
+  for (let i = 1; i <= OPTIONAL.length; i++) tries.push({ limit: 0, drop: new Set(OPTIONAL.slice(0, i)) });
+  tries.push({ limit: 0, drop: new Set(OPTIONAL), brief: true });
+  let body = '';
+  for (const d of tries) {
+    body = render(d);
+    if (body.length <= COMMENT_LIMIT) return body;
   }
-  return body.length > COMMENT_LIMIT ? body.slice(0, COMMENT_LIMIT - 200) + '\n\n_(truncated)_\n' + marker(key) : body;
+  throw new Error(`the report does not fit in a comment (${body.length} characters with every detail left out)`);
 }
 
 /** The PR comment / job summary for one image. Every user-controlled string goes through escape.ts. */
 export function renderComparisonMarkdown(c: Comparison, ctx: RenderContext): string {
   return fit(
-    (limit) =>
+    (detail) =>
       [
         headline(c, ctx),
         '',
-        ...sections(c, ctx, limit),
+        ...sections(c, ctx, detail),
         ...footer(c.compressedIsEstimate, c.rules.metric, ctx.commentKey, buildersOf([c])),
       ].join('\n') + '\n',
     ctx.maxLayerRows ?? 200,
-    ctx.commentKey,
   );
 }
 
@@ -354,12 +378,18 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
   const estimated = entries.some((e) => e.comparison.compressedIsEstimate);
   const metrics = [...new Set(entries.map((e) => e.comparison.rules.metric))].join(' / ') || 'uncompressed';
   return fit(
-    (limit) =>
+    (detail) =>
       [
         `### 🐳 Docker image sizes — ${mark}`,
         '',
         table,
-        ...entries.flatMap((e) => [
+        ...(detail.brief
+          ? [
+              '',
+              `_Each image's details are left out to fit GitHub's ${COMMENT_LIMIT}-character comment limit (the JSON report has them all)._`,
+            ]
+          : []),
+        ...(detail.brief ? [] : entries).flatMap((e) => [
           '',
           // An HTML block: markdown (code spans included) is not parsed on this line, so html() escapes it.
           `<details><summary>${VERDICT_MARK[e.comparison.verdict]} ${html(e.name)} ${html(e.comparison.head.platform)} (base ${html(e.baseLabel)})</summary>`,
@@ -373,7 +403,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
               ...(e.trend ? { trend: e.trend } : {}),
               ...(e.policy ? { policy: e.policy } : {}),
             },
-            limit,
+            detail,
           ),
           '',
           '</details>',
@@ -381,6 +411,5 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
         ...footer(estimated, metrics, commentKey, buildersOf(entries.map((e) => e.comparison))),
       ].join('\n') + '\n',
     50,
-    commentKey,
   );
 }

@@ -36,10 +36,12 @@ function clipTo(s: string, max: number): string {
 
 /**
  * Inline code that survives a table cell: pipes escaped, newlines folded, a fence longer than any backtick run.
- * Inside a code span nothing is a link, a mention or HTML, so only the fence and the cell need care.
+ * Inside a code span nothing is a link, a mention or HTML; its content is defused all the same (a zero-width
+ * joiner after `<`, `@`, `#` and in autolinks, invisible in the span), so that it stays harmless even if the span
+ * were ever broken open.
  */
 export function code(value: string, max = MAX_CODE): string {
-  let s = clipTo(printable(value).replace(/[\r\n\t]+/g, ' '), max);
+  let s = defuse(clipTo(printable(value).replace(/[\r\n\t]+/g, ' '), max)).replace(/</g, `<${ZWJ}`);
   s = s.replace(/\|/g, '\\|');
   const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);

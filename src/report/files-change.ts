@@ -8,6 +8,10 @@ const COMPACT = { alignDelimiters: false } as const;
 
 type Signed = PathLine & { sign: 1 | -1 };
 
+/** A comment's share of the per-layer lists (the JSON report has every line). */
+const MAX_LAYERS = 20;
+const PATHS_PER_LAYER = 8;
+
 /** Added and removed lines together, largest first: the reader wants the biggest movements, whichever way. */
 function merged(f: FilesChange, limit: number): Signed[] {
   return [
@@ -44,14 +48,19 @@ export function filesChangeMarkdown(f: FilesChange): string | null {
       { align: ['l', 'r', 'r', 'l'], ...COMPACT },
     ),
   ];
-  for (const layer of f.layers) {
-    if (layer.lines.length === 0) continue;
-    const what = layer.lines.map((l) => `${code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ');
+  const layers = f.layers.filter((l) => l.lines.length > 0);
+  for (const layer of layers.slice(0, MAX_LAYERS)) {
+    const shown = layer.lines.slice(0, PATHS_PER_LAYER);
+    const more = layer.lines.length - shown.length;
+    const what =
+      shown.map((l) => `${code(shownPath(l))} ${formatSignedBytes(l.bytes)}`).join(' · ') +
+      (more > 0 ? ` · and ${more} more` : '');
     parts.push(
       '',
       `- Layer ${layer.headIndex} ${code(layer.instruction, 80)} (${layer.status}, ${formatSignedBytes(layer.bytes)} written): ${what}`,
     );
   }
+  if (layers.length > MAX_LAYERS) parts.push('', `- and ${layers.length - MAX_LAYERS} more grown layers`);
   return parts.join('\n');
 }
 
