@@ -36,9 +36,30 @@ export function redactBuildArgs(createdBy: string): string {
   return `${m[1] ?? ''}|${count} ${redacted} ${tail}`.replace(/ +/g, ' ');
 }
 
-/** `scheme://user:password@host` in ADD lines and elsewhere: the credentials go. */
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const ENDS_USERINFO = /[/@\s]/;
+
+/**
+ * `scheme://user:password@host` in ADD lines and elsewhere: the credentials go. Found by position from each
+ * `://` (a forward scan that stops at the next `/`, so no two scans overlap): linear in the line, whatever it
+ * holds.
+ */
 export function redactUrlCredentials(s: string): string {
-  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REDACTED}@`);
+  let out = '';
+  let done = 0;
+  for (let at = s.indexOf('://'); at !== -1; at = s.indexOf('://', at + 3)) {
+    let start = at;
+    while (start > done && SCHEME_CHAR.test(s[start - 1]!)) start--;
+    // A scheme starts with a letter, at a word boundary.
+    while (start < at && !/[a-z]/i.test(s[start]!)) start++;
+    if (start === at || (start > 0 && /\w/.test(s[start - 1]!))) continue;
+    let end = at + 3;
+    while (end < s.length && !ENDS_USERINFO.test(s[end]!)) end++;
+    if (end === at + 3 || s[end] !== '@') continue;
+    out += s.slice(done, at + 3) + REDACTED;
+    done = end;
+  }
+  return out + s.slice(done);
 }
 
 /** A history line as a person reads it: BuildKit's and the classic builder's shell boilerplate removed. */

@@ -84,7 +84,7 @@ export function findCredentials(registry: string, env: NodeJS.ProcessEnv = proce
         ? ['https://index.docker.io/v1/', 'docker.io']
         : [registry, `https://${registry}`, `http://${registry}`];
     for (const key of keys) {
-      const a = config.auths?.[key];
+      const a = config.auths && Object.hasOwn(config.auths, key) ? config.auths[key] : undefined;
       if (typeof a?.auth === 'string') {
         const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
         const i = decoded.indexOf(':');

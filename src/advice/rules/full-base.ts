@@ -6,12 +6,13 @@ import { baseLayerCount, MIN_FINDING_BYTES, type Rule } from '../context.js';
  * Official images with a slim variant, and what that variant weighs uncompressed on linux/amd64 as published on
  * Docker Hub (rounded; used only when the slim image is not on this machine, and then reported as an estimate).
  */
-const SLIM: Record<string, { slim: (tag: string) => string; publishedBytes: number }> = {
-  python: { slim: (t) => `python:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 130e6 },
-  node: { slim: (t) => `node:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 200e6 },
-  ruby: { slim: (t) => `ruby:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 220e6 },
-  debian: { slim: (t) => `debian:${t}-slim`, publishedBytes: 75e6 },
-};
+// A Map: names come from the Dockerfile, and `constructor` or `__proto__` must find nothing.
+const SLIM = new Map<string, { slim: (tag: string) => string; publishedBytes: number }>([
+  ['python', { slim: (t) => `python:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 130e6 }],
+  ['node', { slim: (t) => `node:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 200e6 }],
+  ['ruby', { slim: (t) => `ruby:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 220e6 }],
+  ['debian', { slim: (t) => `debian:${t}-slim`, publishedBytes: 75e6 }],
+]);
 /** SDK images whose programs run without them: the runtime base can be scratch or distroless. */
 const RUNTIME_FREE = new Set(['golang', 'rust']);
 
@@ -21,7 +22,7 @@ const officialName = (image: string) => image.replace(/^(docker\.io\/)?(library\
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 export function slimCandidates(dockerfile: DockerfileFacts): string[] {
   const stage = dockerfile.stages.at(-1);
-  const known = stage ? SLIM[officialName(stage.fromImage)] : undefined;
+  const known = stage ? SLIM.get(officialName(stage.fromImage)) : undefined;
   return stage && known ? [known.slim(stage.fromTag ?? 'latest')] : [];
 }
 
@@ -31,7 +32,7 @@ export const fullBase: Rule = (facts) => {
   if (!stage || !stage.fromImage) return [];
   const name = officialName(stage.fromImage);
   const tag = stage.fromTag ?? 'latest';
-  const known = SLIM[name];
+  const known = SLIM.get(name);
   if (/slim|alpine|distroless|minimal/.test(tag)) return [];
   if (!known && !RUNTIME_FREE.has(name)) return [];
   // A single-stage build on an SDK image is the single-stage rule's finding.

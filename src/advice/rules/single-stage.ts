@@ -2,9 +2,32 @@ import type { LayerEntry } from '../../model/contents.js';
 import { baseLayerCount, MIN_FINDING_BYTES, type Rule } from '../context.js';
 import { cacheOf } from './package-cache.js';
 
-/** Package installs that bring a build toolchain. */
-const INSTALLS_TOOLCHAIN =
-  /\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^;&|]*\b(install|add)\b[^;&|]*\s(gcc|g\+\+|clang|build-essential|build-base|make|cmake|golang[\w.-]*|rustc|cargo|openjdk-\d+-jdk[\w-]*|maven|gradle|[\w.+-]+-dev)(\s|$)/;
+const MANAGERS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf']);
+const TOOLCHAIN = new Set(['gcc', 'g++', 'clang', 'build-essential', 'build-base', 'make', 'cmake', 'rustc', 'cargo']);
+const TOOLCHAIN_ALSO = new Set(['maven', 'gradle']);
+
+/** A package name that is a toolchain: a compiler, a build tool, an SDK, or a `-dev` package's headers. */
+function isToolchain(word: string): boolean {
+  if (TOOLCHAIN.has(word) || TOOLCHAIN_ALSO.has(word) || word.endsWith('-dev')) return true;
+  if (word.startsWith('golang')) return /^[\w.-]*$/.test(word);
+  return word.startsWith('openjdk-') && /^openjdk-\d+-jdk[\w-]*$/.test(word);
+}
+
+/**
+ * Whether a RUN line installs a build toolchain: in one command (between `;`, `&` and `|`), a package manager,
+ * then `install` or `add`, then a toolchain package. Split into words, not matched by one regex: the line is the
+ * PR's text, of any length.
+ */
+export function installsToolchain(args: string): boolean {
+  for (const command of args.split(/[;&|]/)) {
+    const words = command.split(/\s+/);
+    const manager = words.findIndex((w) => MANAGERS.has(w.slice(w.lastIndexOf('/') + 1)));
+    if (manager < 0) continue;
+    const verb = words.findIndex((w, i) => i > manager && (w === 'install' || w === 'add'));
+    if (verb >= 0 && words.some((w, i) => i > verb && isToolchain(w))) return true;
+  }
+  return false;
+}
 /** Base images that are build toolchains: nothing of them is needed to run what they build. */
 const SDK_IMAGES =
   /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
@@ -25,7 +48,7 @@ export const singleStage: Rule = (facts) => {
   const baseCount = baseLayerCount(facts);
   if (baseCount === null) return [];
   const sdkBase = SDK_IMAGES.test(stage.fromImage);
-  const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && INSTALLS_TOOLCHAIN.test(i.args));
+  const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && installsToolchain(i.args));
   if (!sdkBase && installs.length === 0) return [];
 
   let bytes = 0;

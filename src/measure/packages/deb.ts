@@ -75,8 +75,14 @@ function sourceOf(s: Stanza, name: string): string | undefined {
  * The paths a package's file list names: `/var/lib/dpkg/info/NAME[:ARCH].list` has absolute paths, one per line;
  * distroless' `status.d/NAME.md5sums` has `HASH  relative/path`.
  */
+/** `HASH  path`: the path after 32 hex digits and white space, found by position (no regex on image text). */
+export function md5sumsPath(line: string): string {
+  if (line.length < 34 || !/^[0-9a-f]{32}$/.test(line.slice(0, 32)) || !/\s/.test(line[32]!)) return '';
+  return line.slice(33).trimStart();
+}
+
 function listedPaths(body: Buffer, md5sums: boolean, input: ReaderInput): string[] {
-  const names = lines(utf8(body)).map((line) => (md5sums ? (/^[0-9a-f]{32}\s+(.+)$/.exec(line)?.[1] ?? '') : line));
+  const names = lines(utf8(body)).map((line) => (md5sums ? md5sumsPath(line) : line));
   return input.paths.joinAll('/', names);
 }
 

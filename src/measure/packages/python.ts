@@ -4,10 +4,13 @@ import { lines, MAX_PACKAGES, plural, utf8, type FoundPackage, type ReaderInput,
 /** `Name:` and `Version:` from METADATA / PKG-INFO (RFC 822 headers, ended by the first blank line). */
 export function metadataHeaders(text: string): { name?: string; version?: string } {
   const out: { name?: string; version?: string } = {};
+  // indexOf and slices, no regex: a header line is the image's text, of any length and shape.
   for (const line of lines(text)) {
     if (line === '') break;
-    const m = /^(Name|Version):\s*(.*?)\s*$/i.exec(line);
-    if (m) out[m[1]!.toLowerCase() as 'name' | 'version'] ??= m[2]!;
+    const colon = line.indexOf(':');
+    if (colon !== 4 && colon !== 7) continue;
+    const key = line.slice(0, colon).toLowerCase();
+    if (key === 'name' || key === 'version') out[key] ??= line.slice(colon + 1).trim();
   }
   return out;
 }
