@@ -52,7 +52,7 @@ describe('the size history on its own branch, in a real bare remote', () => {
 
   it('starts the branch on the first push, and reads nothing before it', async () => {
     const a = clone('a');
-    expect(await readHistory(a, ['api'])).toEqual({ tip: null, records: [], malformed: [] });
+    expect(await readHistory(a, ['api'])).toEqual({ tip: null, records: [], malformed: [], malformedCount: 0 });
     const r = await appendHistory(a, [record(1), record(1, 'api', 'linux/arm64')], 'api: 1');
     expect(r.attempts).toBe(1);
     const lines = remoteFile(historyFile('api')).trim().split('\n');
@@ -115,5 +115,33 @@ describe('the size history on its own branch, in a real bare remote', () => {
     // The next append rewrites the file without them.
     await appendHistory(d, [record(200)], 'after the edit');
     expect(parseHistory(remoteFile(file))).toMatchObject({ malformed: [] });
+  });
+
+  it('several images at one commit, with names format 1 would have given one file: every record kept', async () => {
+    const e = clone('e');
+    const names = ['svc/api', 'svc_api', 'worker'];
+    // One push records all three at the same commit and platform, twice over (a retried run): nothing lost, nothing doubled.
+    await appendHistory(
+      e,
+      names.map((n) => record(300, n)),
+      'three images',
+    );
+    await appendHistory(
+      clone('f'),
+      names.map((n) => record(300, n)),
+      'three images again',
+    );
+    for (const n of names) {
+      const onDisk = parseHistory(remoteFile(historyFile(n))).records.filter((r) => r.commit === record(300).commit);
+      expect(onDisk.map((r) => r.image)).toEqual([n]);
+    }
+    const all = await readHistory(clone('g'));
+    expect(
+      all.records
+        .filter((r) => r.commit === record(300).commit)
+        .map((r) => r.image)
+        .sort(),
+    ).toEqual([...names].sort());
+    expect((await readHistory(clone('h'), ['svc_api'])).records.every((r) => r.image === 'svc_api')).toBe(true);
   });
 });

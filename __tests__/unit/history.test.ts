@@ -30,7 +30,7 @@ describe('history records', () => {
       [300, 'linux/amd64'],
       [300, 'linux/arm64'],
     ]);
-    expect(parseHistory(serializeHistory(merged))).toEqual({ records: merged, malformed: [] });
+    expect(parseHistory(serializeHistory(merged))).toEqual({ records: merged, malformed: [], malformedCount: 0 });
   });
 
   it('skips malformed and foreign lines by number', () => {
@@ -47,9 +47,28 @@ describe('history records', () => {
     expect(p.malformed).toEqual([2, 3, 4]);
   });
 
-  it('names files safely', () => {
-    expect(historyFile('services/api')).toBe('images/services_api.jsonl');
-    expect(historyFile('../x')).toBe('images/__x.jsonl');
+  it('keeps the records of two images at one commit apart', () => {
+    const worker = { ...rec(1, 555), image: 'worker' };
+    expect(mergeRecords([rec(1, 100)], [worker]).map((r) => r.image)).toEqual(['api', 'worker']);
+  });
+
+  it('names files safely, and never two images with one file', () => {
+    expect(historyFile('api')).toBe('images/api.jsonl');
+    expect(historyFile('services/api')).toBe('images/services%2Fapi.jsonl');
+    expect(historyFile('services_api')).toBe('images/services_api.jsonl');
+    expect(historyFile('../x')).toBe('images/%2E.%2Fx.jsonl');
+    expect(historyFile('a%2Fb')).toBe('images/a%252Fb.jsonl');
+    const names = ['svc/api', 'svc_api', 'svc%2Fapi', 'svc.api', '.svc', '_svc', 'Svc', 'é', 'e\u0301'];
+    expect(new Set(names.map(historyFile)).size).toBe(names.length);
+  });
+
+  it('stops reading a crafted file after a bounded number of bad lines, keeping counts, not lines', () => {
+    const text = 'x\n'.repeat(8 * 1024 * 1024) + JSON.stringify(rec(1, 100)) + '\n';
+    const p = parseHistory(text);
+    expect(p.malformedCount).toBe(1000);
+    expect(p.malformed).toHaveLength(20);
+    expect(p.records).toEqual([]);
+    // Reading stopped there: the record after the bad lines is not reached.
   });
 });
 

@@ -15516,8 +15516,14 @@ function sourceOf(s, name) {
  * The paths a package's file list names: `/var/lib/dpkg/info/NAME[:ARCH].list` has absolute paths, one per line;
  * distroless' `status.d/NAME.md5sums` has `HASH  relative/path`.
  */
+/** `HASH  path`: the path after 32 hex digits and white space, found by position (no regex on image text). */
+function md5sumsPath(line) {
+    if (line.length < 34 || !/^[0-9a-f]{32}$/.test(line.slice(0, 32)) || !/\s/.test(line[32]))
+        return '';
+    return line.slice(33).trimStart();
+}
 function listedPaths(body, md5sums, input) {
-    const names = reader_lines(utf8(body)).map((line) => (md5sums ? (/^[0-9a-f]{32}\s+(.+)$/.exec(line)?.[1] ?? '') : line));
+    const names = reader_lines(utf8(body)).map((line) => (md5sums ? md5sumsPath(line) : line));
     return input.paths.joinAll('/', names);
 }
 /**
@@ -17867,12 +17873,16 @@ const sync_parse = function (data, opts = {}) {
 /** `Name:` and `Version:` from METADATA / PKG-INFO (RFC 822 headers, ended by the first blank line). */
 function metadataHeaders(text) {
     const out = {};
+    // indexOf and slices, no regex: a header line is the image's text, of any length and shape.
     for (const line of reader_lines(text)) {
         if (line === '')
             break;
-        const m = /^(Name|Version):\s*(.*?)\s*$/i.exec(line);
-        if (m)
-            out[m[1].toLowerCase()] ??= m[2];
+        const colon = line.indexOf(':');
+        if (colon !== 4 && colon !== 7)
+            continue;
+        const key = line.slice(0, colon).toLowerCase();
+        if (key === 'name' || key === 'version')
+            out[key] ??= line.slice(colon + 1).trim();
     }
     return out;
 }
@@ -18327,12 +18337,13 @@ const devFiles = (facts) => {
  * Official images with a slim variant, and what that variant weighs uncompressed on linux/amd64 as published on
  * Docker Hub (rounded; used only when the slim image is not on this machine, and then reported as an estimate).
  */
-const SLIM = {
-    python: { slim: (t) => `python:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 130e6 },
-    node: { slim: (t) => `node:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 200e6 },
-    ruby: { slim: (t) => `ruby:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 220e6 },
-    debian: { slim: (t) => `debian:${t}-slim`, publishedBytes: 75e6 },
-};
+// A Map: names come from the Dockerfile, and `constructor` or `__proto__` must find nothing.
+const SLIM = new Map([
+    ['python', { slim: (t) => `python:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 130e6 }],
+    ['node', { slim: (t) => `node:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 200e6 }],
+    ['ruby', { slim: (t) => `ruby:${t.replace(/-(bookworm|bullseye|trixie)$/, '')}-slim`, publishedBytes: 220e6 }],
+    ['debian', { slim: (t) => `debian:${t}-slim`, publishedBytes: 75e6 }],
+]);
 /** SDK images whose programs run without them: the runtime base can be scratch or distroless. */
 const RUNTIME_FREE = new Set(['golang', 'rust']);
 /** An official image's short name: `docker.io/library/python` is `python`. */
@@ -18340,7 +18351,7 @@ const officialName = (image) => image.replace(/^(docker\.io\/)?(library\/)?/, ''
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 function slimCandidates(dockerfile) {
     const stage = dockerfile.stages.at(-1);
-    const known = stage ? SLIM[officialName(stage.fromImage)] : undefined;
+    const known = stage ? SLIM.get(officialName(stage.fromImage)) : undefined;
     return stage && known ? [known.slim(stage.fromTag ?? 'latest')] : [];
 }
 /** The final stage starts from a full official image where a slim variant (or no base at all) would do. */
@@ -18350,7 +18361,7 @@ const fullBase = (facts) => {
         return [];
     const name = officialName(stage.fromImage);
     const tag = stage.fromTag ?? 'latest';
-    const known = SLIM[name];
+    const known = SLIM.get(name);
     if (/slim|alpine|distroless|minimal/.test(tag))
         return [];
     if (!known && !RUNTIME_FREE.has(name))
@@ -18499,8 +18510,34 @@ const rootUser = (facts) => {
 ;// CONCATENATED MODULE: ./src/advice/rules/single-stage.ts
 
 
-/** Package installs that bring a build toolchain. */
-const INSTALLS_TOOLCHAIN = /\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^;&|]*\b(install|add)\b[^;&|]*\s(gcc|g\+\+|clang|build-essential|build-base|make|cmake|golang[\w.-]*|rustc|cargo|openjdk-\d+-jdk[\w-]*|maven|gradle|[\w.+-]+-dev)(\s|$)/;
+const MANAGERS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf']);
+const TOOLCHAIN = new Set(['gcc', 'g++', 'clang', 'build-essential', 'build-base', 'make', 'cmake', 'rustc', 'cargo']);
+const TOOLCHAIN_ALSO = new Set(['maven', 'gradle']);
+/** A package name that is a toolchain: a compiler, a build tool, an SDK, or a `-dev` package's headers. */
+function isToolchain(word) {
+    if (TOOLCHAIN.has(word) || TOOLCHAIN_ALSO.has(word) || word.endsWith('-dev'))
+        return true;
+    if (word.startsWith('golang'))
+        return /^[\w.-]*$/.test(word);
+    return word.startsWith('openjdk-') && /^openjdk-\d+-jdk[\w-]*$/.test(word);
+}
+/**
+ * Whether a RUN line installs a build toolchain: in one command (between `;`, `&` and `|`), a package manager,
+ * then `install` or `add`, then a toolchain package. Split into words, not matched by one regex: the line is the
+ * PR's text, of any length.
+ */
+function installsToolchain(args) {
+    for (const command of args.split(/[;&|]/)) {
+        const words = command.split(/\s+/);
+        const manager = words.findIndex((w) => MANAGERS.has(w.slice(w.lastIndexOf('/') + 1)));
+        if (manager < 0)
+            continue;
+        const verb = words.findIndex((w, i) => i > manager && (w === 'install' || w === 'add'));
+        if (verb >= 0 && words.some((w, i) => i > verb && isToolchain(w)))
+            return true;
+    }
+    return false;
+}
 /** Base images that are build toolchains: nothing of them is needed to run what they build. */
 const SDK_IMAGES = /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
 /** The bytes of a layer's files under build caches: what a build stage would keep of a compile step. */
@@ -18520,7 +18557,7 @@ const singleStage = (facts) => {
     if (baseCount === null)
         return [];
     const sdkBase = SDK_IMAGES.test(stage.fromImage);
-    const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && INSTALLS_TOOLCHAIN.test(i.args));
+    const installs = stage.instructions.filter((i) => i.keyword === 'RUN' && installsToolchain(i.args));
     if (!sdkBase && installs.length === 0)
         return [];
     let bytes = 0;
@@ -23095,9 +23132,34 @@ function redactBuildArgs(createdBy) {
     const redacted = names.map((k) => `${k}=${REDACTED}`).join(' ');
     return `${m[1] ?? ''}|${count} ${redacted} ${tail}`.replace(/ +/g, ' ');
 }
-/** `scheme://user:password@host` in ADD lines and elsewhere: the credentials go. */
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const ENDS_USERINFO = /[/@\s]/;
+/**
+ * `scheme://user:password@host` in ADD lines and elsewhere: the credentials go. Found by position from each
+ * `://` (a forward scan that stops at the next `/`, so no two scans overlap): linear in the line, whatever it
+ * holds.
+ */
 function redactUrlCredentials(s) {
-    return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REDACTED}@`);
+    let out = '';
+    let done = 0;
+    for (let at = s.indexOf('://'); at !== -1; at = s.indexOf('://', at + 3)) {
+        let start = at;
+        while (start > done && SCHEME_CHAR.test(s[start - 1]))
+            start--;
+        // A scheme starts with a letter, at a word boundary.
+        while (start < at && !/[a-z]/i.test(s[start]))
+            start++;
+        if (start === at || (start > 0 && /\w/.test(s[start - 1])))
+            continue;
+        let end = at + 3;
+        while (end < s.length && !ENDS_USERINFO.test(s[end]))
+            end++;
+        if (end === at + 3 || s[end] !== '@')
+            continue;
+        out += s.slice(done, at + 3) + REDACTED;
+        done = end;
+    }
+    return out + s.slice(done);
 }
 /** A history line as a person reads it: BuildKit's and the classic builder's shell boilerplate removed. */
 function displayInstruction(createdBy) {
@@ -33912,7 +33974,7 @@ function findCredentials(registry, env = process.env) {
             ? ['https://index.docker.io/v1/', 'docker.io']
             : [registry, `https://${registry}`, `http://${registry}`];
         for (const key of keys) {
-            const a = config.auths?.[key];
+            const a = config.auths && Object.hasOwn(config.auths, key) ? config.auths[key] : undefined;
             if (typeof a?.auth === 'string') {
                 const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
                 const i = decoded.indexOf(':');
@@ -37540,20 +37602,45 @@ const RecordSchema = object({
     .strict();
 /** Lines kept per file: a record per push for years, and a bound on what a crafted file costs. */
 const MAX_RECORDS = 20_000;
-/** The history file of an image: a name safe on any filesystem and in a git tree. */
+/**
+ * The history file of an image: every byte outside `A-Z a-z 0-9 _ . -` (and a leading `.`) percent-encoded, so
+ * two image names never share a file (`svc/api` is `svc%2Fapi`, `svc_api` stays itself) and the name is safe in
+ * a git tree. Names of those characters alone keep the file they always had.
+ */
 function historyFile(image) {
+    const safe = [...new TextEncoder().encode(image)]
+        .map((b, i) => {
+        const c = String.fromCharCode(b);
+        return /[A-Za-z0-9_-]/.test(c) || (c === '.' && i > 0) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+        .join('');
+    return `images/${safe}.jsonl`;
+}
+/** Where format 1 put an image's records (names could collide there: its records are told apart by `image`). */
+function legacyHistoryFile(image) {
     return `images/${image.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')}.jsonl`;
 }
+/** Malformed lines noted by number; past this many, the file is not read further (a crafted file costs little). */
+const MAX_MALFORMED = 1000;
+const NOTED = 20;
 /**
- * Parses a JSON-lines history: well-formed records in file order, and the numbers of the lines that are not
- * (reported, skipped, never fatal).
+ * Parses a JSON-lines history: well-formed records in file order, and the lines that are not (counted, the first
+ * ones noted by number, skipped, never fatal). Lines are taken one at a time from the text, and at most
+ * MAX_RECORDS records and MAX_MALFORMED bad lines are read.
  */
 function parseHistory(text) {
     const records = [];
     const malformed = [];
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length && records.length < MAX_RECORDS; i++) {
-        const line = lines[i].trim();
+    let malformedCount = 0;
+    const bad = (n) => {
+        malformedCount += 1;
+        if (malformed.length < NOTED)
+            malformed.push(n);
+    };
+    for (let at = 0, n = 1; at < text.length && records.length < MAX_RECORDS && malformedCount < MAX_MALFORMED; n++) {
+        const end = text.indexOf('\n', at);
+        const line = text.slice(at, end < 0 ? text.length : end).trim();
+        at = end < 0 ? text.length : end + 1;
         if (line === '')
             continue;
         let data;
@@ -37561,22 +37648,22 @@ function parseHistory(text) {
             data = JSON.parse(line);
         }
         catch {
-            malformed.push(i + 1);
+            bad(n);
             continue;
         }
         const r = RecordSchema.safeParse(data);
         if (r.success)
             records.push(r.data);
         else
-            malformed.push(i + 1);
+            bad(n);
     }
-    return { records, malformed };
+    return { records, malformed, malformedCount };
 }
-/** The identity of a record: one measurement per commit and platform. */
-const keyOf = (r) => `${r.commit}|${r.platform}`;
+/** The identity of a record: one measurement per image, commit and platform. */
+const keyOf = (r) => `${r.image}|${r.commit}|${r.platform}`;
 /**
- * Merges two versions of a history (ours and what another push wrote meanwhile) by commit and platform: nothing
- * lost, nothing doubled (the first seen wins), ordered by date.
+ * Merges versions of a history (ours and what another push wrote meanwhile, or several images' files) by image,
+ * commit and platform: nothing lost, nothing doubled (the first seen wins), ordered by date.
  */
 function mergeRecords(...lists) {
     const byKey = new Map();
@@ -37634,10 +37721,11 @@ async function readFileAt(loc, tip, file) {
 async function readHistory(loc, images) {
     const tip = await fetchTip(loc);
     if (!tip)
-        return { tip: null, records: [], malformed: [] };
+        return { tip: null, records: [], malformed: [], malformedCount: 0 };
     let files;
+    // Format 1's file too, where two names could share one: each image's records are picked by the name inside.
     if (images)
-        files = [...new Set(images.map(historyFile))];
+        files = [...new Set(images.flatMap((i) => [historyFile(i), legacyHistoryFile(i)]))];
     else {
         const ls = await store_git(loc, ['ls-tree', '-r', '--name-only', '-z', '--end-of-options', tip, '--', 'images/']);
         files = ls.stdout
@@ -37645,17 +37733,22 @@ async function readHistory(loc, images) {
             .filter((f) => f.endsWith('.jsonl'))
             .slice(0, 1000);
     }
+    const wanted = images ? new Set(images) : null;
     const records = [];
     const malformed = [];
+    let malformedCount = 0;
     for (const file of files) {
         const text = await readFileAt(loc, tip, file);
         if (text === null)
             continue;
         const parsed = parseHistory(text);
-        records.push(...parsed.records);
+        for (const r of parsed.records)
+            if (!wanted || wanted.has(r.image))
+                records.push(r);
         malformed.push(...parsed.malformed.map((n) => `${file}:${n}`));
+        malformedCount += parsed.malformedCount;
     }
-    return { tip, records: mergeRecords(records), malformed };
+    return { tip, records: mergeRecords(records), malformed, malformedCount };
 }
 const IDENTITY = {
     GIT_AUTHOR_NAME: 'github-actions[bot]',
@@ -37676,10 +37769,11 @@ async function appendHistory(loc, add, message, sleep = (ms) => new Promise((r) 
             const env = { ...IDENTITY, GIT_INDEX_FILE: (0,external_node_path_namespaceObject.join)(dir, `index-${attempt}`) };
             if (tip)
                 await store_git(loc, ['read-tree', '--end-of-options', tip], { env });
+            // One file per image name (the names cannot collide), each read and written once per attempt.
             for (const image of new Set(add.map((r) => r.image))) {
                 const file = historyFile(image);
                 const before = tip ? await readFileAt(loc, tip, file) : null;
-                const merged = mergeRecords(before ? parseHistory(before).records : [], add.filter((r) => r.image === image));
+                const merged = mergeRecords(before ? parseHistory(before).records.filter((r) => r.image === image) : [], add.filter((r) => r.image === image));
                 const blob = (await store_git(loc, ['hash-object', '-w', '--stdin'], { input: serializeHistory(merged) })).stdout.trim();
                 await store_git(loc, ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { env });
             }
@@ -37876,6 +37970,8 @@ async function historyCommand(argv, io) {
     const read = await readHistory(loc, values.image ? [values.image] : undefined);
     for (const m of read.malformed)
         io.err(`warning: ${loc.ref}: ${m}: not a history record; skipped\n`);
+    if (read.malformedCount > read.malformed.length)
+        io.err(`warning: ${loc.ref}: ${read.malformedCount - read.malformed.length} more malformed lines skipped\n`);
     const groups = [...new Set(read.records.map((r) => `${r.image}\n${r.platform}`))].map((k) => k.split('\n'));
     const trends = groups.map(([image, platform]) => trendFor(read.records, image, platform, null));
     if (format === 'json')

@@ -56,6 +56,8 @@ export async function historyCommand(argv: string[], io: Output): Promise<number
   const loc = await location(await repositoryRoot('history'), values.ref, values.remote, 'origin');
   const read = await readHistory(loc, values.image ? [values.image] : undefined);
   for (const m of read.malformed) io.err(`warning: ${loc.ref}: ${m}: not a history record; skipped\n`);
+  if (read.malformedCount > read.malformed.length)
+    io.err(`warning: ${loc.ref}: ${read.malformedCount - read.malformed.length} more malformed lines skipped\n`);
   const groups = [...new Set(read.records.map((r) => `${r.image}\n${r.platform}`))].map((k) => k.split('\n'));
   const trends = groups.map(([image, platform]) => trendFor(read.records, image!, platform!, null));
   if (format === 'json') io.out(JSON.stringify(trends, null, 2) + '\n');

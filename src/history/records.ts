@@ -20,42 +20,76 @@ export const RecordSchema = z
 /** Lines kept per file: a record per push for years, and a bound on what a crafted file costs. */
 export const MAX_RECORDS = 20_000;
 
-/** The history file of an image: a name safe on any filesystem and in a git tree. */
+/**
+ * The history file of an image: every byte outside `A-Z a-z 0-9 _ . -` (and a leading `.`) percent-encoded, so
+ * two image names never share a file (`svc/api` is `svc%2Fapi`, `svc_api` stays itself) and the name is safe in
+ * a git tree. Names of those characters alone keep the file they always had.
+ */
 export function historyFile(image: string): string {
+  const safe = [...new TextEncoder().encode(image)]
+    .map((b, i) => {
+      const c = String.fromCharCode(b);
+      return /[A-Za-z0-9_-]/.test(c) || (c === '.' && i > 0) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+  return `images/${safe}.jsonl`;
+}
+
+/** Where format 1 put an image's records (names could collide there: its records are told apart by `image`). */
+export function legacyHistoryFile(image: string): string {
   return `images/${image.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')}.jsonl`;
 }
 
+/** Malformed lines noted by number; past this many, the file is not read further (a crafted file costs little). */
+export const MAX_MALFORMED = 1000;
+const NOTED = 20;
+
+export interface ParsedHistory {
+  records: HistoryRecord[];
+  /** The first line numbers of lines that are not records (at most 20). */
+  malformed: number[];
+  /** Every malformed line seen; reading stops after MAX_MALFORMED of them. */
+  malformedCount: number;
+}
+
 /**
- * Parses a JSON-lines history: well-formed records in file order, and the numbers of the lines that are not
- * (reported, skipped, never fatal).
+ * Parses a JSON-lines history: well-formed records in file order, and the lines that are not (counted, the first
+ * ones noted by number, skipped, never fatal). Lines are taken one at a time from the text, and at most
+ * MAX_RECORDS records and MAX_MALFORMED bad lines are read.
  */
-export function parseHistory(text: string): { records: HistoryRecord[]; malformed: number[] } {
+export function parseHistory(text: string): ParsedHistory {
   const records: HistoryRecord[] = [];
   const malformed: number[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length && records.length < MAX_RECORDS; i++) {
-    const line = lines[i]!.trim();
+  let malformedCount = 0;
+  const bad = (n: number) => {
+    malformedCount += 1;
+    if (malformed.length < NOTED) malformed.push(n);
+  };
+  for (let at = 0, n = 1; at < text.length && records.length < MAX_RECORDS && malformedCount < MAX_MALFORMED; n++) {
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end < 0 ? text.length : end).trim();
+    at = end < 0 ? text.length : end + 1;
     if (line === '') continue;
     let data: unknown;
     try {
       data = JSON.parse(line);
     } catch {
-      malformed.push(i + 1);
+      bad(n);
       continue;
     }
     const r = RecordSchema.safeParse(data);
     if (r.success) records.push(r.data as HistoryRecord);
-    else malformed.push(i + 1);
+    else bad(n);
   }
-  return { records, malformed };
+  return { records, malformed, malformedCount };
 }
 
-/** The identity of a record: one measurement per commit and platform. */
-const keyOf = (r: HistoryRecord) => `${r.commit}|${r.platform}`;
+/** The identity of a record: one measurement per image, commit and platform. */
+const keyOf = (r: HistoryRecord) => `${r.image}|${r.commit}|${r.platform}`;
 
 /**
- * Merges two versions of a history (ours and what another push wrote meanwhile) by commit and platform: nothing
- * lost, nothing doubled (the first seen wins), ordered by date.
+ * Merges versions of a history (ours and what another push wrote meanwhile, or several images' files) by image,
+ * commit and platform: nothing lost, nothing doubled (the first seen wins), ordered by date.
  */
 export function mergeRecords(...lists: HistoryRecord[][]): HistoryRecord[] {
   const byKey = new Map<string, HistoryRecord>();

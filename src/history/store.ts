@@ -5,7 +5,7 @@ import { checkRev } from '../build/git.js';
 import { exec } from '../exec.js';
 import { UserError } from '../errors.js';
 import type { HistoryRecord } from '../model/history.js';
-import { historyFile, mergeRecords, parseHistory, serializeHistory } from './records.js';
+import { historyFile, legacyHistoryFile, mergeRecords, parseHistory, serializeHistory } from './records.js';
 
 /** A history file larger than this is not read (a year of pushes for one image is well under 10 MB). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -24,8 +24,9 @@ export interface ReadResult {
   /** The branch's commit, null when the branch does not exist yet. */
   tip: string | null;
   records: HistoryRecord[];
-  /** Lines skipped, as `images/api.jsonl:7`. */
+  /** Lines skipped, as `images/api.jsonl:7` (the first ones of each file), and how many there were in all. */
   malformed: string[];
+  malformedCount: number;
 }
 
 const git = (
@@ -67,9 +68,10 @@ async function readFileAt(loc: HistoryLocation, tip: string, file: string): Prom
 /** The records of these images (all images when none is named) at the branch's tip. */
 export async function readHistory(loc: HistoryLocation, images?: readonly string[]): Promise<ReadResult> {
   const tip = await fetchTip(loc);
-  if (!tip) return { tip: null, records: [], malformed: [] };
+  if (!tip) return { tip: null, records: [], malformed: [], malformedCount: 0 };
   let files: string[];
-  if (images) files = [...new Set(images.map(historyFile))];
+  // Format 1's file too, where two names could share one: each image's records are picked by the name inside.
+  if (images) files = [...new Set(images.flatMap((i) => [historyFile(i), legacyHistoryFile(i)]))];
   else {
     const ls = await git(loc, ['ls-tree', '-r', '--name-only', '-z', '--end-of-options', tip, '--', 'images/']);
     files = ls.stdout
@@ -77,16 +79,19 @@ export async function readHistory(loc: HistoryLocation, images?: readonly string
       .filter((f) => f.endsWith('.jsonl'))
       .slice(0, 1000);
   }
+  const wanted = images ? new Set(images) : null;
   const records: HistoryRecord[] = [];
   const malformed: string[] = [];
+  let malformedCount = 0;
   for (const file of files) {
     const text = await readFileAt(loc, tip, file);
     if (text === null) continue;
     const parsed = parseHistory(text);
-    records.push(...parsed.records);
+    for (const r of parsed.records) if (!wanted || wanted.has(r.image)) records.push(r);
     malformed.push(...parsed.malformed.map((n) => `${file}:${n}`));
+    malformedCount += parsed.malformedCount;
   }
-  return { tip, records: mergeRecords(records), malformed };
+  return { tip, records: mergeRecords(records), malformed, malformedCount };
 }
 
 const IDENTITY = {
@@ -113,11 +118,12 @@ export async function appendHistory(
       const tip = await fetchTip(loc);
       const env = { ...IDENTITY, GIT_INDEX_FILE: join(dir, `index-${attempt}`) };
       if (tip) await git(loc, ['read-tree', '--end-of-options', tip], { env });
+      // One file per image name (the names cannot collide), each read and written once per attempt.
       for (const image of new Set(add.map((r) => r.image))) {
         const file = historyFile(image);
         const before = tip ? await readFileAt(loc, tip, file) : null;
         const merged = mergeRecords(
-          before ? parseHistory(before).records : [],
+          before ? parseHistory(before).records.filter((r) => r.image === image) : [],
           add.filter((r) => r.image === image),
         );
         const blob = (

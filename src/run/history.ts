@@ -34,9 +34,9 @@ export async function withHistory(
   if (step.event.pr) {
     try {
       const read = await readHistory(loc, [...new Set([...entries.map((e) => e.name), ...unchangedNames])]);
-      if (read.malformed.length > 0)
+      if (read.malformedCount > 0)
         step.log.warning(
-          `History: ${read.malformed.length} malformed line(s) in ${step.ref} skipped (${read.malformed.slice(0, 5).join(', ')})`,
+          `History: ${read.malformedCount} malformed line(s) in ${step.ref} skipped (${read.malformed.slice(0, 5).join(', ')})`,
         );
       const trends = trendsFor(read.records, entries);
       return {
