@@ -147,4 +147,37 @@ describe.skipIf(!ready)('history and trends, run as the Actions runner runs it',
     expect(r.summary).toContain('No size history for `main` yet: run this action on pushes to `main`');
     expect(r.summary).not.toContain('```mermaid');
   });
+
+  it('two images whose names format 1 gave one file: each push records both, and a PR shows both trends', async () => {
+    git('checkout', '-q', 'main');
+    const images = '- name: svc/api\n  context: a\n- name: svc_api\n  context: b\n';
+    const inputs = { images, 'history-ref': 'two-images', 'changed-only': 'false' };
+    let before = git('rev-parse', 'HEAD');
+    for (const [i, bytes] of [1_000_000, 1_200_000].entries()) {
+      const sha = commit({ 'a/Dockerfile': dockerfile(bytes), 'b/Dockerfile': dockerfile(bytes * 2) }, `two ${i}`);
+      git('push', '-q', 'origin', 'main');
+      const r = await step({ eventName: 'push', payload: pushPayload(before, sha), inputs });
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toContain(`History: 2 record(s) for ${sha.slice(0, 12)} pushed to two-images`);
+      before = sha;
+    }
+    const file = (image: string) =>
+      parseHistory(
+        execFileSync('git', ['--git-dir', origin, 'show', `two-images:${historyFile(image)}`], { encoding: 'utf8' }),
+      ).records;
+    expect(file('svc/api').map((r) => r.image)).toEqual(['svc/api', 'svc/api']);
+    expect(file('svc_api').map((r) => r.image)).toEqual(['svc_api', 'svc_api']);
+    git('checkout', '-q', '-B', 'two-feature');
+    const head = commit({ 'a/Dockerfile': dockerfile(1_300_000) }, 'grow a');
+    const r = await step({ eventName: 'pull_request', payload: pullRequestPayload(24, before, head), inputs });
+    expect(r.code, r.stdout).toBe(0);
+    const entries = JSON.parse(readFileSync(r.outputs.report!, 'utf8')).entries as {
+      name: string;
+      trend: { records: { image: string }[] };
+    }[];
+    for (const e of entries) {
+      expect(e.trend.records).toHaveLength(2);
+      expect(e.trend.records.every((x) => x.image === e.name)).toBe(true);
+    }
+  });
 });
