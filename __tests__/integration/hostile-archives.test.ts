@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from '../../src/model/image-report.js';
 import { tarOf } from '../helpers/archives.js';
-import { archiveOf, hostileCases, layoutOf, zstdBomb } from '../helpers/hostile.js';
+import { archiveOf, hostileCases, layoutOf, tarHeader, zstdBomb } from '../helpers/hostile.js';
 
 const root = join(import.meta.dirname, '../..');
 const cli = join(root, 'dist/cli/index.js');
@@ -158,4 +158,53 @@ describe('hostile package databases (issue 11)', () => {
     for (const e of p.ecosystems) expect(e.unowned.bytes).toBe(p.finalBytes);
     expect(r.rssMb).toBeLessThan(200);
   });
+});
+
+describe('broken layer tars: refused where GNU tar refuses them, read where it reads them (issue 18 §12)', async () => {
+  const whole = await tarOf([{ name: 'data.bin', content: 'x'.repeat(20_000) }]);
+  // -16 in GNU base-256: the high bit set, then the two's complement in the 11 bytes after.
+  const minus16 = Buffer.concat([Buffer.from([0xff]), Buffer.alloc(10, 0xff), Buffer.from([0xf0])]);
+  const cases = [
+    {
+      name: 'a negative base-256 size',
+      tar: Buffer.concat([tarHeader('neg', { sizeField: minus16 }), Buffer.alloc(1024)]),
+      ok: false,
+      error: /"neg" has an invalid size field/,
+    },
+    {
+      name: 'a cut inside the first header',
+      tar: whole.subarray(0, 330),
+      ok: false,
+      error: /ends inside a header \(330 bytes/,
+    },
+    {
+      name: 'a cut inside the end-of-archive zeros',
+      tar: whole.subarray(0, whole.length - 700),
+      ok: true,
+      error: null,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.ok ? 'read' : 'refused'}, as GNU tar does, also zstd-compressed in an OCI layout`, async () => {
+      const path = join(tmp, `${c.name.replace(/\W+/g, '-')}.tar`);
+      writeFileSync(path, c.tar);
+      const gnu = spawnSync('tar', ['-tvf', path], { encoding: 'utf8' });
+      expect(gnu.status === 0, gnu.stderr).toBe(c.ok);
+      const zstd = execFileSync('zstd', ['-q', '-c'], { input: c.tar });
+      const archive = join(tmp, `${c.name.replace(/\W+/g, '-')}-oci.tar`);
+      writeFileSync(
+        archive,
+        await archiveOf(
+          layoutOf([zstd], { mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', diffIds: [c.tar] }),
+        ),
+      );
+      const r = dsgMeasured(['measure', `docker-archive:${archive}`, '--format', 'json']);
+      if (c.error) expectOneLine(r, c.error);
+      else {
+        expect(r.code, r.stderr).toBe(0);
+        const report = JSON.parse(r.stdout) as ImageReport;
+        expect(report.layers[0]!.contentBytes).toBe(20_000);
+      }
+    });
+  }
 });

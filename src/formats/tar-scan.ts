@@ -52,6 +52,13 @@ export class TarScanner {
       // Whether a header is kept is decided here, where node-tar reads it; kept bodies come through 'entry'.
       filter: (_path, entry) => {
         const e = entry as ReadEntry;
+        // GNU tar refuses a negative base-256 size ("out of off_t range"); node-tar leaves it unparsed and would
+        // read the entry as empty. A size it did read is a number, zero included.
+        const size = e.header.size;
+        if (typeof size !== 'number' || !(size >= 0)) {
+          this.failure ??= new Error(`entry ${JSON.stringify(e.path.slice(0, 100))} has an invalid size field`);
+          return false;
+        }
         const sink = onEntry({ name: e.path, type: typeOf(e.type), size: e.size, linkname: e.linkpath ?? '' });
         if (sink) this.sinks.set(e, sink);
         return sink !== null;
@@ -114,9 +121,11 @@ export class TarScanner {
 
   end(): void {
     this.check();
-    // A tail shorter than a block is a truncated archive; node-tar says so.
-    if (this.carried > 0) this.parser.end(Buffer.from(this.carry.subarray(0, this.carried)));
-    else this.parser.end();
+    // A tail shorter than a block: zeros are a cut in the end-of-archive blocks, which GNU tar accepts too;
+    // anything else is a header cut short (node-tar would take it as the end of an empty archive).
+    if (this.carried > 0 && this.carry.subarray(0, this.carried).some((b) => b !== 0))
+      throw new Error(`truncated: the tar ends inside a header (${this.carried} bytes of a 512-byte block)`);
+    this.parser.end();
     this.carried = 0;
     this.check();
   }
