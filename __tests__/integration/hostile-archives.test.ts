@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,34 @@ describe('hostile archives and layouts (issue 9 §10–§15)', async () => {
       expectOneLine(r, /does not match the config's diff_id/);
       expect(r.rssMb).toBeLessThan(160);
     });
+  });
+
+  it('a 1 GiB layer of zeros in a gzipped docker-archive: the gzip estimate stays in bounded memory', () => {
+    // Built by GNU tar and gzip from a sparse file: the layer's bytes never pass through this process.
+    const dir = join(tmp, 'gz-bomb');
+    execFileSync('mkdir', ['-p', join(dir, 'src')]);
+    execFileSync('truncate', ['-s', '1G', join(dir, 'src/zeros')]);
+    execFileSync('tar', ['-C', join(dir, 'src'), '-cf', join(dir, 'layer.tar'), 'zeros']);
+    const layerBytes = statSync(join(dir, 'layer.tar')).size;
+    const diffId = `sha256:${execFileSync('sha256sum', [join(dir, 'layer.tar')], { encoding: 'utf8' }).split(' ')[0]}`;
+    writeFileSync(
+      join(dir, 'cfg.json'),
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } }),
+    );
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify([{ Config: 'cfg.json', RepoTags: ['bomb:1'], Layers: ['layer.tar'] }]),
+    );
+    const path = join(tmp, 'gz-bomb.tar.gz');
+    execFileSync('sh', ['-c', `tar -C '${dir}' -cf - manifest.json cfg.json layer.tar | gzip -1 > '${path}'`]);
+    rmSync(dir, { recursive: true, force: true });
+    const r = dsgMeasured(['measure', `docker-archive:${path}`, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as ImageReport;
+    expect(report.layers[0]!.uncompressedBytes).toBe(layerBytes);
+    expect(report.layers[0]!.compressedIsEstimate).toBe(true);
+    expect(r.rssMb, `peak RSS ${r.rssMb} MB`).toBeLessThan(256);
+    rmSync(path, { force: true });
   });
 
   it('many large JSON members are not all kept', async () => {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 
 const gzip = promisify(gzipCallback);
 
@@ -17,7 +17,9 @@ const GZIP_MEMBER_OVERHEAD = 18;
 /**
  * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool.
  * At most `parallelism` chunks are in flight, and their buffers are reused: memory stays at (parallelism + 1) ×
- * chunk size, with no 4 MiB buffer per chunk left for the GC to find.
+ * chunk size, with no 4 MiB buffer per chunk left for the GC to find. The bound holds inside one write too: a
+ * write that fills a chunk while every slot is busy (one large write, as an inflated bomb gives) compresses that
+ * chunk here, synchronously, instead of queueing a new buffer.
  */
 export class GzipSizeEstimator {
   private buffer: Buffer;
@@ -58,6 +60,12 @@ export class GzipSizeEstimator {
   }
 
   private flushChunk(): Promise<void> | undefined {
+    if (this.inFlight.length >= this.parallelism) {
+      this.compressedBytes += gzipSync(this.buffer.subarray(0, this.filled), { level: this.level }).length;
+      this.filled = 0;
+      this.chunks += 1;
+      return this.inFlight[0];
+    }
     const full = this.buffer;
     const chunk = full.subarray(0, this.filled);
     this.buffer = this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
