@@ -1,4 +1,4 @@
-import type { BuildInputs } from '../../src/build/buildx-args.js';
+import type { BuildInputs } from '../../src/buildx/buildx-args.js';
 
 /** Build inputs as the action's defaults give them, with the fields a test sets. */
 export function buildInputs(over: Partial<BuildInputs> = {}): BuildInputs {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addWorktree, fileAt, mergeBase, revParse } from '../../src/build/git.js';
+import { addWorktree, fileAt, mergeBase, revParse } from '../../src/git/git.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-git-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInputs } from '../helpers/inputs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../src/build/build-image.js';
+import { buildImage } from '../../src/buildx/build-image.js';
 import { measureImage } from '../../src/engine.js';
 import { UserError } from '../../src/errors.js';
 import { startTokenServer, TOKEN_PASSWORD, TOKEN_USER } from '../helpers/token-server.js';

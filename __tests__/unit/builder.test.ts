@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cachedSteps, parseBuilderInspect } from '../../src/build/builder.js';
-import { buildxArgs } from '../../src/build/buildx-args.js';
+import { cachedSteps, parseBuilderInspect } from '../../src/buildx/builder.js';
+import { buildxArgs } from '../../src/buildx/buildx-args.js';
 import { buildInputs } from '../helpers/inputs.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name), 'utf8');

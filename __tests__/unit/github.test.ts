@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildxArgs, secretEnv } from '../../src/build/buildx-args.js';
+import { buildxArgs, secretEnv } from '../../src/buildx/buildx-args.js';
 import { findMatchingComment } from '../../src/github/comment.js';
 import { readEvent } from '../../src/github/event.js';
 import { marker } from '../../src/report/comparison-markdown.js';

@@ -12,6 +12,7 @@ const SRC = join(import.meta.dirname, '../../src');
 const RANKS: string[][] = [
   ['model', 'errors.ts', 'exec.ts'],
   ['util'],
+  ['git'],
   ['formats'],
   ['sources'],
   ['measure'],
@@ -19,7 +20,7 @@ const RANKS: string[][] = [
   ['advice'],
   ['compare'],
   ['report'],
-  ['build', 'github'],
+  ['buildx', 'github'],
   ['history'],
   ['run'],
   ['action', 'cli'],

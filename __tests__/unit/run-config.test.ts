@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildInputs } from '../../src/build/buildx-args.js';
+import type { BuildInputs } from '../../src/buildx/buildx-args.js';
 import { compare } from '../../src/compare/compare.js';
 import { NO_RULES } from '../../src/model/comparison.js';
 import { renderEntriesMarkdown } from '../../src/report/comparison-markdown.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkRev } from '../../src/build/git.js';
+import { checkRev } from '../../src/git/git.js';
 import { UserError } from '../../src/errors.js';
 import { PRIVILEGED_EVENTS, readEvent } from '../../src/github/event.js';
 import { NO_RULES } from '../../src/model/comparison.js';

@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6029);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4542);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6029:
+/***/ 4542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36915,7 +36915,7 @@ async function exec_exec(command, args, opts = {}) {
     return r;
 }
 
-;// CONCATENATED MODULE: ./src/build/git.ts
+;// CONCATENATED MODULE: ./src/git/git.ts
 
 
 
@@ -37086,7 +37086,7 @@ async function gatherAdvice(opts) {
     return { dockerfile, dockerignore, localSizes };
 }
 
-;// CONCATENATED MODULE: ./src/build/builder.ts
+;// CONCATENATED MODULE: ./src/buildx/builder.ts
 
 
 /** The label BuildKit's containerd worker carries: the docker driver's daemon uses the containerd image store. */
@@ -37127,7 +37127,7 @@ function cachedSteps(progress) {
     return { steps: steps.size, cached: new Set(cached.map((m) => m[1])).size };
 }
 
-;// CONCATENATED MODULE: ./src/build/buildx-args.ts
+;// CONCATENATED MODULE: ./src/buildx/buildx-args.ts
 function resolveIn(root, path) {
     if (path.startsWith('/') || /^[a-z]+:\/\//.test(path))
         return path;
@@ -37187,7 +37187,7 @@ function secretEnv(secrets) {
     return env;
 }
 
-;// CONCATENATED MODULE: ./src/build/build-image.ts
+;// CONCATENATED MODULE: ./src/buildx/build-image.ts
 
 
 
@@ -37257,7 +37257,7 @@ async function removeImage(tag) {
     await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
 }
 
-;// CONCATENATED MODULE: ./src/build/sides.ts
+;// CONCATENATED MODULE: ./src/buildx/sides.ts
 
 
 

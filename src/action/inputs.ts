@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
-import { checkRev } from '../build/git.js';
+import { checkRev } from '../git/git.js';
 import { UserError } from '../errors.js';
 import { secretValues } from '../run/redact.js';
 import { checkIgnorePaths } from '../measure/ignore.js';
 import { checkHistoryRef } from '../history/store.js';
 import { DEFAULT_HISTORY_REF } from '../model/history.js';
-import type { BuildInputs } from '../build/buildx-args.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
 import type { Rules } from '../model/comparison.js';
 
 export type CommentMode = 'always' | 'on-change' | 'on-failure' | 'never';

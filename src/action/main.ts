@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
-import { changedSince, checkRev, mergeBase, revParse } from '../build/git.js';
+import { changedSince, checkRev, mergeBase, revParse } from '../git/git.js';
 import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { upsertComment } from '../github/comment.js';

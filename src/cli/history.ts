@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildImage, removeImage } from '../build/build-image.js';
-import type { BuildInputs } from '../build/buildx-args.js';
+import { buildImage, removeImage } from '../buildx/build-image.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
 import {
   addWorktree,
   changedSince,
@@ -13,8 +13,8 @@ import {
   commitsSince,
   hasRemote,
   repositoryRoot,
-} from '../build/git.js';
-import { dockerfileOf } from '../build/sides.js';
+} from '../git/git.js';
+import { dockerfileOf } from '../buildx/sides.js';
 import { measureImage } from '../engine.js';
 import { UserError, errorMessage } from '../errors.js';
 import { recordOf, trendFor } from '../history/trend.js';

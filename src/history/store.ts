@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRev } from '../build/git.js';
+import { checkRev } from '../git/git.js';
 import { exec } from '../exec.js';
 import { UserError } from '../errors.js';
 import type { HistoryRecord } from '../model/history.js';

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
-import { dockerfileOf } from '../build/sides.js';
-import type { BuildInputs } from '../build/buildx-args.js';
+import { dockerfileOf } from '../buildx/sides.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
 import type { ImageTarget } from './images.js';
 
 /** A build context or path that is not a directory of this repository (a URL, an image): its changes are unknown. */

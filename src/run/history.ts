@@ -1,4 +1,4 @@
-import { commitDate, hasRemote, revParse } from '../build/git.js';
+import { commitDate, hasRemote, revParse } from '../git/git.js';
 import { writesHistory, type RunEvent } from '../github/event.js';
 import { recordOf, trendsFor } from '../history/trend.js';
 import { appendHistory, readHistory, type HistoryLocation } from '../history/store.js';

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { BuildInputs } from '../build/buildx-args.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
 import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
 import { UserError } from '../errors.js';
 import { checkIgnorePaths } from '../measure/ignore.js';

@@ -1,7 +1,7 @@
 import { adviseSide } from './side-advice.js';
-import { buildAndMeasureSides, type Log } from '../build/sides.js';
+import { buildAndMeasureSides, type Log } from '../buildx/sides.js';
 import { compare } from '../compare/compare.js';
-import type { BuiltImage } from '../build/build-image.js';
+import type { BuiltImage } from '../buildx/build-image.js';
 import { measurePlatforms } from '../engine.js';
 import { applyIgnore } from '../measure/ignore.js';
 import type { LayerCache } from '../measure/layer-cache.js';

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { withFindings } from '../advice/advise.js';
 import { gatherAdvice } from './gather-advice.js';
 import type { ImageReport } from '../model/image-report.js';
-import type { BuildInputs } from '../build/buildx-args.js';
-import { readAt } from '../build/git.js';
-import { dockerfileOf } from '../build/sides.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
+import { readAt } from '../git/git.js';
+import { dockerfileOf } from '../buildx/sides.js';
 
 /**
  * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BuildInputs } from '../build/buildx-args.js';
-import { readAt } from '../build/git.js';
-import { dockerfileOf } from '../build/sides.js';
+import type { BuildInputs } from '../buildx/buildx-args.js';
+import { readAt } from '../git/git.js';
+import { dockerfileOf } from '../buildx/sides.js';
 import { UserError } from '../errors.js';
 import type { Rules } from '../model/comparison.js';
 import type { Policy } from '../model/run.js';

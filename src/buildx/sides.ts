@@ -1,6 +1,6 @@
 import { buildImage, removeImage, type BuiltImage } from './build-image.js';
 import type { BuildInputs } from './buildx-args.js';
-import { addWorktree, fileAt } from './git.js';
+import { addWorktree, fileAt } from '../git/git.js';
 import { errorMessage } from '../errors.js';
 import type { ImageReport } from '../model/image-report.js';
 
