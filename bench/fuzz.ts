@@ -26,7 +26,9 @@ try {
 }
 console.log(
   `fuzz: ${count} cases (seeds ${first}–${first + count - 1}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-    `${tally.report} reports, ${tally['user-error']} one-line errors, ${tally.failure} failures`,
+    `${tally.report} reports, ${tally['user-error']} one-line errors, ${tally.failure} failures; ` +
+    // The cases run one after another in this process: its peak bounds every case's.
+    `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (limit 256)`,
 );
 for (const f of failures) console.log(`  seed ${f.seed} (${f.mutation}): ${f.detail}`);
-process.exitCode = failures.length ? 1 : 0;
+process.exitCode = failures.length || process.resourceUsage().maxRSS > 256 * 1024 ? 1 : 0;
