@@ -14,7 +14,7 @@ import { pullRequestPayload, stepsIn, type RunResult } from '../helpers/runner.j
 import { RULE_FIXES } from '../../src/advice/fixes.js';
 import { marker } from '../../src/report/comparison-markdown.js';
 import { prose } from '../../src/report/escape.js';
-import { detailsBalanced, NO_PROBLEMS, problems, tablesIntact } from '../helpers/gfm.js';
+import { detailsBalanced, NO_PROBLEMS, problems, renderGfm, tablesIntact } from '../helpers/gfm.js';
 
 const EVIL =
   '</details> ## H @octocat #12 GH-7 ![x](https://evil.example/t.png) <img src=x> [l](https://evil.example) <!-- docker-size-guard:other --> www.evil.example a|b ` me@example.com';
@@ -312,6 +312,35 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
       api.pulls.set(12, { state: 'open', head: { sha: headSha }, labels: [{ name: 'size-increase-approved' }] });
       await comment(headSha, dir);
       expect(ours(12)[0]!.body.split('\n')[0]).toContain('✅ all passed');
+    });
+
+    it('a forged report too long for a comment (50 layers × 100 paths each) is shrunk by sections, never cut', async () => {
+      const dir = join(tmp, 'long');
+      mkdirSync(dir, { recursive: true });
+      const forged = JSON.parse(readFileSync(join(reportsDir, 'artifact', 'docker-size-guard-fork.json'), 'utf8'));
+      // The payload the last-resort cut once set loose: image and mention inside code spans near the limit.
+      const path = (i: number) => `${'x'.repeat(60)} <img src="https://evil.example/t.png"> @octocat ${i}`;
+      for (const e of forged.entries) {
+        const line = { path: '', dir: false, files: 1, bytes: 1000, layer: 0, instruction: EVIL };
+        const lines = Array.from({ length: 100 }, (_, i) => ({ ...line, path: path(i) }));
+        const block = { lines, files: 100, bytes: 100_000, rest: { files: 0, bytes: 0 } };
+        e.comparison.files = {
+          added: block,
+          removed: block,
+          layers: Array.from({ length: 50 }, (_, i) => ({ ...block, headIndex: i, status: 'new', instruction: EVIL })),
+        };
+      }
+      writeFileSync(join(dir, 'long.json'), JSON.stringify(forged));
+      api.pulls.set(12, { state: 'open', head: { sha: headSha }, labels: [] });
+      const r = await comment(headSha, dir);
+      expect(r.code, r.stdout).toBe(0);
+      const posted = api.calls.filter((c) => c.method === 'PATCH' || c.method === 'POST').at(-1)!;
+      const body = (posted.body as { body: string }).body;
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      expect(body).not.toContain('(truncated)');
+      expect(problems(body, [marker('fork')])).toEqual(NO_PROBLEMS);
+      expect(renderGfm(body)).not.toMatch(/<img|@octocat/);
+      expect(detailsBalanced(body) && tablesIntact(body)).toBe(true);
     });
 
     it('refuses to build under workflow_run', async () => {

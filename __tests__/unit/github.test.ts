@@ -1,3 +1,4 @@
+import { describeApiError } from '../../src/github/client.js';
 import { describe, expect, it } from 'vitest';
 import { buildxArgs, secretEnv } from '../../src/buildx/buildx-args.js';
 import { findMatchingComment } from '../../src/github/comment.js';
@@ -81,5 +82,27 @@ describe('buildx argv', () => {
     const argv = buildxArgs(inputs, { root: '/ws', tag: 't', iidFile: 'i', metadataFile: 'm' });
     expect(argv.join(' ')).not.toContain('token-value');
     expect(secretEnv(inputs.secrets)).toEqual({ DSG_SECRET_GH: 'token-value' });
+  });
+});
+
+describe('API failures in a warning', () => {
+  const err = (status: number, headers: Record<string, string>, message = 'x') => ({
+    status,
+    message,
+    response: { headers },
+  });
+  it('tells a primary, a secondary rate limit and a permission problem apart, as GitHub documents them', () => {
+    const reset = 1_800_000_000;
+    expect(describeApiError(err(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), 'P')).toBe(
+      `GitHub's primary rate limit was exceeded (HTTP 403); it resets at ${new Date(reset * 1000).toISOString()}`,
+    );
+    expect(describeApiError(err(429, { 'retry-after': '30' }), 'P')).toBe(
+      "GitHub's secondary rate limit was exceeded (HTTP 429); it allows requests again after 30 s",
+    );
+    expect(describeApiError(err(403, {}, 'You have exceeded a secondary rate limit'), 'P')).toMatch(
+      /^GitHub's secondary/,
+    );
+    expect(describeApiError(err(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible'), 'P')).toBe('P');
+    expect(describeApiError(err(404, {}, 'Not Found'), 'P')).toBe('Not Found');
   });
 });

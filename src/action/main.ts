@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { retry } from '@octokit/plugin-retry';
 import { changedSince, checkRev, mergeBase, revParse } from '../git/git.js';
 import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
+import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
 import { readEvent, type RunEvent } from '../github/event.js';
 import { LayerCache } from '../measure/layer-cache.js';
@@ -26,7 +26,6 @@ import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
 
 type Cleanup = () => Promise<void>;
-type Octokit = ReturnType<typeof github.getOctokit>;
 
 interface BaseChoice {
   sha: string | null;
@@ -65,10 +64,6 @@ function shouldComment(mode: ActionInputs['comment'], entries: Entry[]): boolean
   }
 }
 
-function octokit(token: string): Octokit {
-  return github.getOctokit(token, { retry: { doNotRetry: [400, 401, 403, 404, 422] } }, retry);
-}
-
 async function postComment(inputs: ActionInputs, pr: number | null, body: string): Promise<void> {
   if (pr === null) {
     core.info('Not a pull request: no comment (the report is in the job summary and the comment-body output).');
@@ -83,18 +78,17 @@ async function postComment(inputs: ActionInputs, pr: number | null, body: string
   try {
     const { owner, repo } = github.context.repo;
     const r = await upsertComment(
-      octokit(inputs.githubToken),
+      octokit(inputs.githubToken, core.info),
       { owner, repo, issue_number: pr },
       body,
       marker(inputs.commentKey),
     );
     core.info(`PR comment ${r.outcome} (id ${r.id}).`);
   } catch (err) {
-    const status = (err as { status?: number }).status;
-    const why =
-      status === 403
-        ? 'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)'
-        : errorMessage(err);
+    const why = describeApiError(
+      err,
+      'the token cannot write to this pull request (a fork PR, or missing pull-requests: write)',
+    );
     core.warning(
       `The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`,
     );
@@ -183,7 +177,7 @@ async function currentPull(
 ): Promise<{ state: string; headSha: string; labels: string[] } | null> {
   if (!inputs.githubToken) return null;
   const { owner, repo } = github.context.repo;
-  const { data } = await octokit(inputs.githubToken).rest.pulls.get({ owner, repo, pull_number: pr });
+  const { data } = await octokit(inputs.githubToken, core.info).rest.pulls.get({ owner, repo, pull_number: pr });
   return { state: data.state, headSha: data.head.sha, labels: (data.labels ?? []).map((l) => l.name ?? '') };
 }
 
@@ -194,7 +188,8 @@ async function approvalOf(inputs: ActionInputs, event: RunEvent): Promise<boolea
     if (!pull) core.info(`No github-token: the '${inputs.approveLabel}' label cannot be read, so it approves nothing.`);
     return !!pull?.labels.includes(inputs.approveLabel);
   } catch (err) {
-    core.warning(`The PR's labels could not be read (${errorMessage(err)}): no approval label is taken into account.`);
+    const why = describeApiError(err, 'the token cannot read this pull request');
+    core.warning(`The PR's labels could not be read (${why}): no approval label is taken into account.`);
     return false;
   }
 }
@@ -217,7 +212,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   if (!credentials) core.info(`${CONFIG_FILE} under ${event.name}: its images are read without registry credentials.`);
   for (const t of targets) for (const v of secretValues(t.build.buildArgs)) core.setSecret(v);
   if (targets.length > 1) core.info(`${targets.length} images from ${from}: ${targets.map((t) => t.name).join(', ')}`);
-  if (judgedAt && policies.size > 0)
+  if (judgedAt && [...policies.values()].some((p) => p.rulesFrom))
     core.info(`Rules from ${CONFIG_FILE} at ${judgedAt.label} (${judgedAt.sha.slice(0, 12)}), never from the PR.`);
   const tmp = await mkdtemp(join(runnerTemp, 'docker-size-guard-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));

@@ -1,6 +1,4 @@
-import type { getOctokit } from '@actions/github';
-
-type Octokit = ReturnType<typeof getOctokit>;
+import type { Octokit } from './client.js';
 
 export interface IssueComment {
   id: number;
