@@ -3,7 +3,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['__tests__/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['__tests__/unit/**/*.test.ts'],
+          // @actions/workflow-parser imports its JSON schemas without import attributes, which Node refuses: let
+          // vite transform it instead of loading it natively.
+          server: { deps: { inline: ['@actions/workflow-parser'] } },
+        },
+      },
       {
         test: {
           name: 'integration',
