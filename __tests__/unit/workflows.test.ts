@@ -42,7 +42,7 @@ const repoWorkflows = (): Workflow[] =>
     group: 'repository',
   }));
 
-function schemaErrors(w: Workflow): string[] {
+function schemaErrors(w: Pick<Workflow, 'name' | 'content'>): string[] {
   const r = parseWorkflow({ name: w.name, content: w.content }, new NoOperationTraceWriter());
   return r.context.errors.getErrors().map((e) => e.message);
 }
