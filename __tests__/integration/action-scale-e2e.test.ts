@@ -3,6 +3,7 @@
  * one run (containerd-store daemon, cross-compiling Dockerfiles, OCI output), a matrix combined by `mode: report`,
  * and the fork-safe two-workflow path (`mode: comment` under workflow_run, which never builds).
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,10 +160,15 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
       },
     });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain('changed-only: nothing worker is built from changed since');
+    expect(r.stdout).toContain(
+      'changed-only: worker not built (unchanged in this PR: no change to worker, worker/Dockerfile, worker/Dockerfile.dockerignore or to any workflow, since main)',
+    );
     expect(r.stdout).not.toMatch(/::group::worker: /);
     const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8'));
-    expect(report.unchanged).toEqual([{ name: 'worker', last: null }]); // no history in this repository
+    // No history in this repository, so no last size; the reason is the comparison made.
+    expect(report.unchanged).toEqual([
+      { name: 'worker', last: null, reason: expect.stringMatching(/^unchanged in this PR: no change to worker,/) },
+    ]);
     expect(report.entries.map((e: { name: string }) => e.name)).toEqual(['api', 'api']);
     const amd64 = report.entries.find((e: { platform: string }) => e.platform === 'linux/amd64').comparison;
     // +50 kB is over max-increase-percent 1 %, but under min-change: no significant change, no violation.
@@ -175,7 +181,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
     expect(amd64.files.layers.flatMap((l: { lines: unknown[] }) => l.lines)).toEqual([]);
     // on-change: nothing significant changed, so no comment; the summary still tells.
     expect(ours(PR2)).toHaveLength(0);
-    expect(r.summary).toContain('| `worker` | | — | — | unchanged in this PR | ⏭️ |');
+    expect(r.summary).toMatch(/^\| `worker` \| \| — \| — \| unchanged in this PR: no change to worker, .* \| ⏭️ \|$/m);
     expect(r.summary).toContain('(not significant)');
   });
 
@@ -192,7 +198,9 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
   it('refuses a PR config whose context leaves the workspace, before anything is built', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'dsg-hostonly-'));
     writeFileSync(join(outside, 'secret'), 'runner-only');
+    // A checkout of the repository (the base commit's rules are read from it), with the PR's config.
     const ws = join(tmp, 'evil-config');
+    execFileSync('git', ['clone', '-q', repo, ws]);
     mkdirSync(join(ws, '.github'), { recursive: true });
     writeFileSync(join(ws, '.github/docker-size-guard.yml'), `- name: x\n  context: ${outside}\n`);
     try {

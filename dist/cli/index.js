@@ -38034,7 +38034,7 @@ async function backfill(argv, io) {
         noCache: false,
     };
     const image = values.image ?? dockerfileOf(build);
-    const inputs = buildInputs(build);
+    const inputs = buildInputs(build, root);
     const secrets = secretValues(build.buildArgs);
     const commits = await commitsSince(root, since);
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));

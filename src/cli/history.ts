@@ -102,7 +102,7 @@ async function backfill(argv: string[], io: Output): Promise<number> {
     noCache: false,
   };
   const image = values.image ?? dockerfileOf(build);
-  const inputs = buildInputs(build);
+  const inputs = buildInputs(build, root);
   const secrets = secretValues(build.buildArgs);
   const commits = await commitsSince(root, since);
   const tmp = await mkdtemp(join(tmpdir(), 'docker-size-guard-'));
