@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { example, violations } from './openapi.js';
 
 export interface Call {
   method: string;
@@ -17,6 +18,22 @@ export interface Comment {
   user: { login: string; type: string };
 }
 
+/** A comment as GitHub's REST API answers it: GitHub's own example, with this comment's fields. */
+function restComment(c: Comment, issue: number): Record<string, unknown> {
+  const base = example<Record<string, unknown> & { user: Record<string, unknown> }>('issue-comment');
+  const url = `https://api.github.com/repos/acme/app/issues/comments/${c.id}`;
+  return {
+    ...base,
+    id: c.id,
+    node_id: `IC_${c.id}`,
+    body: c.body,
+    url,
+    html_url: `https://github.com/acme/app/pull/${issue}#issuecomment-${c.id}`,
+    issue_url: `https://api.github.com/repos/acme/app/issues/${issue}`,
+    user: { ...base.user, login: c.user.login, type: c.user.type },
+  };
+}
+
 /** A rate-limit answer the fake gives instead of the next request's, as GitHub sends it. */
 export interface RateLimitAnswer {
   status: 403 | 429;
@@ -25,6 +42,8 @@ export interface RateLimitAnswer {
   seconds: number;
 }
 
+const DOCS = 'https://docs.github.com/rest/issues/comments#create-an-issue-comment';
+
 /** GitHub's limit on a comment body, in characters. */
 export const BODY_LIMIT = 65536;
 
@@ -32,6 +51,8 @@ export class FakeGitHub {
   readonly calls: Call[] = [];
   /** Answered in turn, one per request, before the request is handled. */
   readonly rateLimits: RateLimitAnswer[] = [];
+  /** Every request sent and answer given that GitHub's OpenAPI description does not allow; stop() fails on any. */
+  readonly violations: string[] = [];
   private remaining = 5000;
   readonly comments = new Map<number, Comment[]>();
   readOnly = false;
@@ -50,6 +71,9 @@ export class FakeGitHub {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(([status, body, headers]) => {
+        const last = this.calls.at(-1);
+        const path = new URL(req.url!, 'http://x').pathname;
+        this.violations.push(...violations(req.method!, path, last?.body, status, body));
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...this.rateHeaders(), ...headers });
         res.end(JSON.stringify(body));
       });
@@ -58,8 +82,13 @@ export class FakeGitHub {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Stops the server, and fails when any exchange broke GitHub's description of its API. */
   async stop(): Promise<void> {
     await new Promise((resolve) => this.server?.close(resolve));
+    if (this.violations.length > 0)
+      throw new Error(
+        `the fake GitHub saw exchanges GitHub's OpenAPI document does not allow:\n${this.violations.join('\n')}`,
+      );
   }
 
   /** The x-ratelimit-* headers GitHub sends with every REST answer. */
@@ -120,7 +149,10 @@ export class FakeGitHub {
     const invalidBody = (b: unknown): [number, unknown] | null => {
       const value = (b as { body?: unknown } | undefined)?.body;
       if (typeof value !== 'string')
-        return [422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', status: '422' }];
+        return [
+          422,
+          { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: DOCS, status: '422' },
+        ];
       if (value.length > BODY_LIMIT)
         return [
           422,
@@ -134,6 +166,7 @@ export class FakeGitHub {
                 message: `body is too long (maximum is ${BODY_LIMIT} characters)`,
               },
             ],
+            documentation_url: DOCS,
             status: '422',
           },
         ];
@@ -153,7 +186,7 @@ export class FakeGitHub {
         const headers: Record<string, string> = {};
         if (page < last)
           headers.link = `<${this.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${this.url}${url.pathname}?per_page=${perPage}&page=${last}>; rel="last"`;
-        return [200, list.slice((page - 1) * perPage, page * perPage), headers];
+        return [200, list.slice((page - 1) * perPage, page * perPage).map((c) => restComment(c, issue)), headers];
       }
       if (req.method === 'POST') {
         if (this.readOnly) return forbidden;
@@ -166,7 +199,7 @@ export class FakeGitHub {
         };
         list.push(c);
         this.comments.set(issue, list);
-        return [201, c];
+        return [201, restComment(c, issue)];
       }
     }
     if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname)) && req.method === 'PATCH') {
@@ -177,14 +210,31 @@ export class FakeGitHub {
         const c = list.find((x) => x.id === Number(m![1]));
         if (c) {
           c.body = (body as { body: string }).body;
-          return [200, c];
+          return [200, restComment(c, Number([...this.comments.entries()].find(([, l]) => l.includes(c))![0]))];
         }
       }
       return [404, { message: 'Not Found' }];
     }
     if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname)) && req.method === 'GET') {
       const pr = this.pulls.get(Number(m[1]));
-      return pr ? [200, { number: Number(m[1]), ...pr }] : [404, { message: 'Not Found' }];
+      if (!pr) return [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }];
+      // GitHub's example pull request, with this one's number, state, head commit and labels.
+      const full = example<
+        Record<string, unknown> & { head: Record<string, unknown>; labels: Record<string, unknown>[] }
+      >('pull-request');
+      const label = full.labels[0]!;
+      return [
+        200,
+        {
+          ...full,
+          number: Number(m[1]),
+          state: pr.state,
+          // GitHub's example lists a team without its `type`, which its own schema requires.
+          requested_teams: [],
+          head: { ...full.head, sha: pr.head.sha },
+          labels: (pr.labels ?? []).map((l, i) => ({ ...label, id: 1000 + i, node_id: `LA_${i}`, name: l.name })),
+        },
+      ];
     }
     return [404, { message: `fake GitHub: no route for ${req.method} ${url.pathname}` }];
   }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { FakeGitHub } from './fake-github.js';
+import { payloadViolations } from './payloads.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -47,19 +48,8 @@ export function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
-export function pullRequestPayload(pr: number, baseSha: string, headSha: string, labels: string[] = []): object {
-  return {
-    action: 'synchronize',
-    number: pr,
-    pull_request: {
-      number: pr,
-      base: { ref: 'main', sha: baseSha, repo: { full_name: 'acme/app' } },
-      head: { ref: 'feature', sha: headSha, repo: { full_name: 'acme/app' } },
-      labels: labels.map((name) => ({ name })),
-    },
-    repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } },
-  };
-}
+/** Event payloads start from GitHub's published examples and are checked against its webhook schemas. */
+export { pullRequestPayload } from './payloads.js';
 
 export async function runStep(o: {
   api: FakeGitHub;
@@ -71,6 +61,9 @@ export async function runStep(o: {
   inputs: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<RunResult> {
+  // No test hands the action a payload GitHub would not send.
+  const wrong = payloadViolations(o.eventName, o.payload as Record<string, unknown>);
+  if (wrong.length > 0) throw new Error(`the ${o.eventName} payload is not one GitHub sends:\n${wrong.join('\n')}`);
   const n = Math.random().toString(36).slice(2);
   const eventPath = join(o.tmp, `event-${n}.json`);
   const outputPath = join(o.tmp, `output-${n}`);

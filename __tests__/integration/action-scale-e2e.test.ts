@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINERD, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
+import { issueCommentPayload, workflowRunPayload } from '../helpers/payloads.js';
 import { pullRequestPayload, stepsIn, type RunResult } from '../helpers/runner.js';
 import { RULE_FIXES } from '../../src/advice/fixes.js';
 import { marker } from '../../src/report/comparison-markdown.js';
@@ -188,7 +189,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
   it('refuses to build under issue_comment (chat-ops with a write token), in one line', async () => {
     const r = await step({
       eventName: 'issue_comment',
-      payload: { action: 'created', issue: { number: PR }, repository: { full_name: 'acme/app' } },
+      payload: issueCommentPayload(PR),
       inputs: { images: IMAGES },
     });
     expect(r.code).toBe(1);
@@ -221,11 +222,7 @@ describe.skipIf(!ready)('several images, platforms, matrix jobs and forks', () =
   });
 
   describe('the fork-safe two-workflow path (mode: comment under workflow_run)', () => {
-    const workflowRun = (sha: string) => ({
-      action: 'completed',
-      workflow_run: { head_sha: sha, pull_requests: [] },
-      repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } },
-    });
+    const workflowRun = workflowRunPayload;
     const reportsDir = join(tmp, 'fork-reports');
     // No checkout: the comment job's workspace is empty, so nothing could be built from it.
     const emptyWorkspace = join(tmp, 'empty');

@@ -96,5 +96,27 @@ describe.skipIf(!ready)("GitHub's rate limits and limits, as GitHub answers them
     expect((await post(JSON.stringify({ body: 'x'.repeat(BODY_LIMIT) })))[0]).toBe(201);
     expect((await post(JSON.stringify({})))[0]).toBe(422);
     expect((await post('{'))[0]).toBe(400);
+    // And the validator built on GitHub's OpenAPI document sees the requests GitHub would refuse.
+    expect(api.violations.splice(0)).toEqual([
+      `POST /repos/acme/app/issues/${pr}/comments: request body: (root) must have required property 'body'`,
+      `POST /repos/acme/app/issues/${pr}/comments: request body: (root) must be object`,
+      `POST /repos/acme/app/issues/${pr}/comments: status 400 is not one GitHub documents for /repos/{owner}/{repo}/issues/{issue_number}/comments`,
+    ]);
+  });
+
+  it('the validator sees a planted violation: a wrong path, a wrong parameter, an answer the spec does not allow', async () => {
+    const bad = [
+      fetch(`${api.url}/repos/acme/app/issuez/${pr}/comments`),
+      fetch(`${api.url}/repos/acme/app/issues/${pr}/comments`, { method: 'POST', body: JSON.stringify({ body: 5 }) }),
+    ];
+    await Promise.all(bad);
+    const seen = api.violations.splice(0);
+    expect(seen[0]).toMatch(/GET \/repos\/acme\/app\/issuez\/\d+\/comments: no such operation/);
+    expect(seen[1]).toMatch(/request body: \/body must be string/);
+    // An answer missing a field GitHub always sends.
+    const { violations } = await import('../helpers/openapi.js');
+    expect(violations('GET', '/repos/acme/app/pulls/1', undefined, 200, { number: 1 })).toEqual([
+      expect.stringMatching(/200 answer: \(root\) must have required property/),
+    ]);
   });
 });

@@ -12,7 +12,8 @@ import { historyFile, parseHistory } from '../../src/history/records.js';
 import { CLASSIC, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
-import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
+import { pullRequestPayload, pushPayload } from '../helpers/payloads.js';
+import { stepsIn } from '../helpers/runner.js';
 
 const ready = requireDaemons(CLASSIC);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-history-e2e-'));
@@ -25,15 +26,6 @@ const { git, commit } = gitRepo(repo);
 
 const dockerfile = (bytes: number) => `FROM busybox\nRUN head -c ${bytes} /dev/urandom > /payload.bin\n`;
 const ZERO = '0'.repeat(40);
-
-function pushPayload(before: string, after: string): object {
-  return {
-    ref: 'refs/heads/main',
-    before,
-    after,
-    repository: { full_name: 'acme/app', name: 'app', owner: { login: 'acme' }, default_branch: 'main' },
-  };
-}
 
 const remoteHistory = () =>
   parseHistory(

@@ -5,6 +5,7 @@ import { trendFor } from '../../src/history/trend.js';
 import type { HistoryRecord } from '../../src/model/history.js';
 import { trendMermaid, trendText, trendWords } from '../../src/report/trend.js';
 import { renderGfm } from '../helpers/gfm.js';
+import { pullRequestPayload, pushPayload } from '../helpers/payloads.js';
 
 const rec = (i: number, bytes: number, platform = 'linux/amd64'): HistoryRecord => ({
   v: 1,
@@ -111,10 +112,12 @@ describe('the trend', () => {
 describe('who writes the history', () => {
   const repo = { default_branch: 'main' };
   it('a push to the default branch and a manual run; never a pull request or another branch', () => {
-    expect(writesHistory(readEvent('push', { ref: 'refs/heads/main', repository: repo }))).toBe(true);
-    expect(writesHistory(readEvent('push', { ref: 'refs/heads/feature', repository: repo }))).toBe(false);
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    expect(writesHistory(readEvent('push', pushPayload(a, b)))).toBe(true);
+    expect(writesHistory(readEvent('push', pushPayload(a, b, 'refs/heads/feature')))).toBe(false);
     expect(writesHistory(readEvent('workflow_dispatch', {}))).toBe(true);
-    expect(writesHistory(readEvent('pull_request', { ref: 'refs/heads/main', repository: repo }))).toBe(false);
+    // GitHub's own pull_request payload, whose repository names main as its default branch.
+    expect(writesHistory(readEvent('pull_request', pullRequestPayload(1, a, b)))).toBe(false);
     expect(writesHistory(readEvent('pull_request_target', { repository: repo }))).toBe(false);
   });
 });
