@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { RULE_INPUTS } from '../../src/compare/parse-rules.js';
 
 const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const prettierrc = JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8')) as Record<string, unknown>;
 const action = parse(readFileSync(join(root, 'action.yml'), 'utf8')) as {
   inputs: Record<string, { default?: string }>;
   outputs: Record<string, unknown>;
@@ -16,8 +18,18 @@ function tableNames(heading: string): string[] {
   return [...section.matchAll(/^\| `([a-z-]+)`\s+\|/gm)].map((m) => m[1]!);
 }
 
-describe('README tables match action.yml', () => {
-  it('inputs', () => expect(tableNames('Inputs')).toEqual(Object.keys(action.inputs)));
+describe('the docs match action.yml', () => {
+  it('docs/inputs.md is what scripts/inputs-doc.mjs generates from action.yml (prettier applied)', async () => {
+    const { inputsDoc } = (await import('../../scripts/inputs-doc.mjs')) as { inputsDoc: (y: string) => string };
+    const generated = await format(inputsDoc(readFileSync(join(root, 'action.yml'), 'utf8')), {
+      parser: 'markdown',
+      ...prettierrc,
+    });
+    expect(readFileSync(join(root, 'docs/inputs.md'), 'utf8')).toBe(generated);
+  });
+  it('the README front door stays short (reference goes to docs/)', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThan(17_000);
+  });
   it('outputs', () => expect(tableNames('Outputs')).toEqual(Object.keys(action.outputs)));
   it('every input read by the code is declared', () => {
     const src = readFileSync(join(root, 'src/action/inputs.ts'), 'utf8');

@@ -13790,7 +13790,7 @@ function stackContents(contents) {
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/model/image-report.ts
-/** The numbers this project reports. Definitions: README "How sizes are measured". */
+/** The numbers this project reports. Definitions: docs/measuring.md "How sizes are measured". */
 const WASTE_FILES_LIMIT = 200;
 
 ;// CONCATENATED MODULE: ./src/measure/waste.ts
@@ -14246,7 +14246,7 @@ function matchLayers(base, head, metric) {
 }
 
 ;// CONCATENATED MODULE: ./src/model/packages.ts
-/** Package inventories read from an image's final filesystem (README "Packages"). */
+/** Package inventories read from an image's final filesystem (docs/measuring.md "Packages"). */
 const ECOSYSTEMS = ['deb', 'apk', 'python', 'node'];
 /** Ecosystems this tool knows of but does not read yet; named in `notRead` when their database is present. */
 const UNREAD_ECOSYSTEMS = (/* unused pure expression or super */ null && (['rpm']));
@@ -34770,7 +34770,7 @@ function toAlignment(value) {
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 /**
  * The one rendering rule for text that reaches GitHub markdown from an image, a Dockerfile, a config file or a
- * report (README "Security"). Such text can never break a table, open or close HTML, link, embed an image, mention
+ * report (docs/security.md). Such text can never break a table, open or close HTML, link, embed an image, mention
  * anyone or reference an issue:
  *   - `code()` where the text is code (instructions, paths, image names), in markdown context only;
  *   - `text()` in markdown context: punctuation backslash-escaped, `<` and `&` as entities, links defused;
@@ -35061,7 +35061,7 @@ function trendWords(t, baseLabel) {
     const first = t.records[0];
     const last = t.records.at(-1);
     if (!first || !last) {
-        return `No size history for ${escape_code(baseLabel)} yet: run this action on pushes to ${escape_code(baseLabel)} (with \`contents: write\`) and each push adds a point (README "History and trends").`;
+        return `No size history for ${escape_code(baseLabel)} yet: run this action on pushes to ${escape_code(baseLabel)} (with \`contents: write\`) and each push adds a point (docs/action.md "History and trends").`;
     }
     const over = t.records.length === 1 ? 'one build' : `the last ${t.records.length} builds`;
     const parts = [
@@ -35631,7 +35631,7 @@ const ENUM_FIELDS = new Set([
  * Every free-text string in a result, with each known secret value replaced: a build arg can surface anywhere an
  * image's text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Only for
  * data on its way to a sink (comment, summary, JSON): verdicts, levels, exit codes and numbers are decided from
- * the data before this runs (README "Security"). Numbers and enum fields are kept; plain objects and arrays are
+ * the data before this runs (docs/security.md). Numbers and enum fields are kept; plain objects and arrays are
  * copied; class instances (the in-memory layer contents, which never leave the process) are kept as they are.
  */
 function redactValues(value, secrets) {
@@ -37544,7 +37544,7 @@ async function diffCommand(argv, io) {
 
 ;// CONCATENATED MODULE: ./src/model/history.ts
 /**
- * The size history kept in the repository (README "History and trends"): one JSON object per line, one file per
+ * The size history kept in the repository (docs/action.md "History and trends"): one JSON object per line, one file per
  * image, on its own branch. The format is versioned (`v`) so that other tools can read it.
  */
 const HISTORY_FORMAT = 1;

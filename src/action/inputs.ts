@@ -34,7 +34,7 @@ export interface ActionInputs {
   approveLabel: string;
   githubToken: string;
   allowUnsafePrBuild: boolean;
-  /** Globs left out of the waste numbers and of "Where the bytes are" (README "Monorepos and noise"). */
+  /** Globs left out of the waste numbers and of "Where the bytes are" (docs/action.md "Monorepos and noise"). */
   ignorePaths: string[];
   /** `history`: auto (read on PRs, write on pushes to the default branch), read, or off. */
   history: 'auto' | 'read' | 'off';

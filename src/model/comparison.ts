@@ -68,7 +68,7 @@ export interface Violation {
   message: string;
 }
 
-/** One line of a "where the bytes went" list: a file, or a directory rolled up (README "Where the change is"). */
+/** One line of a "where the bytes went" list: a file, or a directory rolled up (docs/measuring.md "Where the change is"). */
 export interface PathLine {
   path: string;
   dir: boolean;
@@ -145,7 +145,7 @@ export interface Comparison {
   uncompressed: Totals;
   compressed: Totals;
   compressedIsEstimate: boolean;
-  /** False when the judged change is below `min-change` / `min-change-percent` (README "Monorepos and noise"). */
+  /** False when the judged change is below `min-change` / `min-change-percent` (docs/action.md "Monorepos and noise"). */
   significant: boolean;
   layers: { base: number | null; head: number };
   /** Compressed bytes a host that already has the base image downloads for the head image. */

@@ -16,7 +16,7 @@ export interface ChangedFile {
   layer: number;
 }
 
-/** The body of a small metadata file a package database keeps (README "Packages"), as one layer wrote it. */
+/** The body of a small metadata file a package database keeps (docs/measuring.md "Packages"), as one layer wrote it. */
 export interface CapturedFile {
   path: string;
   /** Null when the file was larger than its limit (`size` says how large): the reader names it and skips. */

@@ -1,4 +1,4 @@
-/** One piece of "how to shrink" advice (README "How to shrink"). */
+/** One piece of "how to shrink" advice (docs/measuring.md "How to shrink"). */
 export type FindingRule =
   'package-cache' | 'deleted-later' | 'toolchain' | 'dev-files' | 'single-stage' | 'full-base' | 'root-user';
 

@@ -1,5 +1,5 @@
 /**
- * The size history kept in the repository (README "History and trends"): one JSON object per line, one file per
+ * The size history kept in the repository (docs/action.md "History and trends"): one JSON object per line, one file per
  * image, on its own branch. The format is versioned (`v`) so that other tools can read it.
  */
 export const HISTORY_FORMAT = 1;

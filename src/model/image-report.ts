@@ -1,4 +1,4 @@
-/** The numbers this project reports. Definitions: README "How sizes are measured". */
+/** The numbers this project reports. Definitions: docs/measuring.md "How sizes are measured". */
 
 import type { ImageContents } from './contents.js';
 import type { Finding } from './finding.js';
@@ -60,14 +60,14 @@ export interface ImageReport {
   compressedIsEstimate: boolean;
   layers: LayerReport[];
   waste: WasteReport | null;
-  /** How to shrink it, largest saving first (README "How to shrink"); absent when the files were not read. */
+  /** How to shrink it, largest saving first (docs/measuring.md "How to shrink"); absent when the files were not read. */
   findings?: Finding[];
   /**
    * The `ignore-paths` globs and what of the final filesystem matched them (files, bytes): left out of the waste
    * numbers and of "Where the bytes are". Absent when nothing is ignored.
    */
   ignored?: { patterns: string[]; files: number; bytes: number };
-  /** Packages on the final filesystem, per ecosystem (README "Packages"); absent when the files were not read. */
+  /** Packages on the final filesystem, per ecosystem (docs/measuring.md "Packages"); absent when the files were not read. */
   packages?: PackageInventory;
   /** The layers' entries, when every layer's tar headers were read; never serialized. */
   contents?: ImageContents;

@@ -1,4 +1,4 @@
-/** Package inventories read from an image's final filesystem (README "Packages"). */
+/** Package inventories read from an image's final filesystem (docs/measuring.md "Packages"). */
 
 export const ECOSYSTEMS = ['deb', 'apk', 'python', 'node'] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];

@@ -1,7 +1,7 @@
 import type { Comparison } from './comparison.js';
 import type { Trend } from './history.js';
 
-/** The JSON report's format version (README "JSON report"): 2 added `packages` to each image. */
+/** The JSON report's format version (docs/measuring.md): 2 added `packages` to each image. */
 export const REPORT_VERSION = 2;
 
 /** One measured image on one platform, compared with its base. */
@@ -13,7 +13,7 @@ export interface Entry {
   baseLabel: string;
   baseSource: 'built' | 'image' | 'none';
   comparison: Comparison;
-  /** The base branch's size history for this image and platform, with this PR's point (README "History and trends"). */
+  /** The base branch's size history for this image and platform, with this PR's point (docs/action.md "History and trends"). */
   trend?: Trend;
   /** Where the rules that judged it come from, and what the PR's own config would change (docs/security.md). */
   policy?: Policy;

@@ -1,6 +1,6 @@
 /**
  * The one rendering rule for text that reaches GitHub markdown from an image, a Dockerfile, a config file or a
- * report (README "Security"). Such text can never break a table, open or close HTML, link, embed an image, mention
+ * report (docs/security.md). Such text can never break a table, open or close HTML, link, embed an image, mention
  * anyone or reference an issue:
  *   - `code()` where the text is code (instructions, paths, image names), in markdown context only;
  *   - `text()` in markdown context: punctuation backslash-escaped, `<` and `&` as entities, links defused;

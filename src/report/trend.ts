@@ -38,7 +38,7 @@ export function trendWords(t: Trend, baseLabel: string): string {
   const first = t.records[0];
   const last = t.records.at(-1);
   if (!first || !last) {
-    return `No size history for ${code(baseLabel)} yet: run this action on pushes to ${code(baseLabel)} (with \`contents: write\`) and each push adds a point (README "History and trends").`;
+    return `No size history for ${code(baseLabel)} yet: run this action on pushes to ${code(baseLabel)} (with \`contents: write\`) and each push adds a point (docs/action.md "History and trends").`;
   }
   const over = t.records.length === 1 ? 'one build' : `the last ${t.records.length} builds`;
   const parts = [

@@ -42,7 +42,7 @@ const ENUM_FIELDS = new Set([
  * Every free-text string in a result, with each known secret value replaced: a build arg can surface anywhere an
  * image's text does (`WORKDIR /opt/$TOKEN`, `ENV`, a path), in any form the history rule cannot see. Only for
  * data on its way to a sink (comment, summary, JSON): verdicts, levels, exit codes and numbers are decided from
- * the data before this runs (README "Security"). Numbers and enum fields are kept; plain objects and arrays are
+ * the data before this runs (docs/security.md). Numbers and enum fields are kept; plain objects and arrays are
  * copied; class instances (the in-memory layer contents, which never leave the process) are kept as they are.
  */
 export function redactValues<T>(value: T, secrets: readonly string[]): T {

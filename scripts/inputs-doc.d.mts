@@ -1,0 +1,2 @@
+/** docs/inputs.md from the text of action.yml (before prettier). */
+export function inputsDoc(actionYml: string): string;
