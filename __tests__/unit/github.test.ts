@@ -1,3 +1,4 @@
+import { payloadViolations, pullRequestPayload } from '../helpers/payloads.js';
 import { describeApiError } from '../../src/github/client.js';
 import { describe, expect, it } from 'vitest';
 import { buildxArgs, secretEnv } from '../../src/buildx/buildx-args.js';
@@ -104,5 +105,19 @@ describe('API failures in a warning', () => {
     );
     expect(describeApiError(err(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible'), 'P')).toBe('P');
     expect(describeApiError(err(404, {}, 'Not Found'), 'P')).toBe('Not Found');
+  });
+});
+
+describe('event payloads as GitHub sends them', () => {
+  it("start from GitHub's examples, pass its webhook schemas, and a missing required field is seen", () => {
+    const p = pullRequestPayload(5, 'a'.repeat(40), 'b'.repeat(40), ['size-increase-approved']);
+    expect(payloadViolations('pull_request', p)).toEqual([]);
+    const e = readEvent('pull_request', p as Parameters<typeof readEvent>[1]);
+    expect(e.pr).toMatchObject({ number: 5, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40), baseRef: 'main' });
+    const broken = structuredClone(p) as { pull_request: Record<string, unknown> };
+    delete broken.pull_request.head;
+    expect(payloadViolations('pull_request', broken)).toEqual([
+      "pull-request-synchronize: /pull_request must have required property 'head'",
+    ]);
   });
 });
