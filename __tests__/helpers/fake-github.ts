@@ -47,6 +47,31 @@ const DOCS = 'https://docs.github.com/rest/issues/comments#create-an-issue-comme
 /** GitHub's limit on a comment body, in characters. */
 export const BODY_LIMIT = 65536;
 
+/** GitHub's 422 for a comment body that is missing or too long; null for a good one. */
+function invalidBody(b: unknown): [number, unknown] | null {
+  const value = (b as { body?: unknown } | undefined)?.body;
+  if (typeof value !== 'string')
+    return [422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: DOCS, status: '422' }];
+  if (value.length > BODY_LIMIT)
+    return [
+      422,
+      {
+        message: 'Validation Failed',
+        errors: [
+          {
+            resource: 'IssueComment',
+            code: 'custom',
+            field: 'body',
+            message: `body is too long (maximum is ${BODY_LIMIT} characters)`,
+          },
+        ],
+        documentation_url: DOCS,
+        status: '422',
+      },
+    ];
+  return null;
+}
+
 export class FakeGitHub {
   readonly calls: Call[] = [];
   /** Answered in turn, one per request, before the request is handled. */
@@ -71,9 +96,6 @@ export class FakeGitHub {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(([status, body, headers]) => {
-        const last = this.calls.at(-1);
-        const path = new URL(req.url!, 'http://x').pathname;
-        this.violations.push(...violations(req.method!, path, last?.body, status, body));
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...this.rateHeaders(), ...headers });
         res.end(JSON.stringify(body));
       });
@@ -130,56 +152,43 @@ export class FakeGitHub {
     ];
   }
 
+  /**
+   * One exchange: the request read and recorded, answered, and both checked against GitHub's description of the
+   * operation (each request with its own body, whatever else is in flight).
+   */
   private async handle(req: IncomingMessage): Promise<[number, unknown, Record<string, string>?]> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString();
     const url = new URL(req.url!, 'http://x');
     let body: unknown;
+    let parsed = true;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      this.calls.push({ method: req.method!, path: url.pathname + url.search, body: text });
-      return [400, { message: 'Problems parsing JSON', status: '400' }];
+      body = text;
+      parsed = false;
     }
     this.calls.push({ method: req.method!, path: url.pathname + url.search, body });
+    const answer: [number, unknown, Record<string, string>?] = parsed
+      ? await this.answer(req.method!, url, body)
+      : [400, { message: 'Problems parsing JSON', status: '400' }];
+    this.violations.push(...violations(req.method!, url.pathname, body, answer[0], answer[1]));
+    return answer;
+  }
+
+  private async answer(method: string, url: URL, body: unknown): Promise<[number, unknown, Record<string, string>?]> {
     const limit = this.rateLimits.shift();
     if (limit) return this.rateLimited(limit);
     this.remaining = Math.max(0, this.remaining - 1);
-    const invalidBody = (b: unknown): [number, unknown] | null => {
-      const value = (b as { body?: unknown } | undefined)?.body;
-      if (typeof value !== 'string')
-        return [
-          422,
-          { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: DOCS, status: '422' },
-        ];
-      if (value.length > BODY_LIMIT)
-        return [
-          422,
-          {
-            message: 'Validation Failed',
-            errors: [
-              {
-                resource: 'IssueComment',
-                code: 'custom',
-                field: 'body',
-                message: `body is too long (maximum is ${BODY_LIMIT} characters)`,
-              },
-            ],
-            documentation_url: DOCS,
-            status: '422',
-          },
-        ];
-      return null;
-    };
-    if (process.env.FAKE_GITHUB_DEBUG) console.error(`fake github: ${req.method} ${url.pathname}${url.search}`);
+    if (process.env.FAKE_GITHUB_DEBUG) console.error(`fake github: ${method} ${url.pathname}${url.search}`);
     const forbidden: [number, unknown] = [403, { message: 'Resource not accessible by integration' }];
     let m: RegExpExecArray | null;
-    if (req.method === 'GET' && url.pathname === '/user') return forbidden; // an installation token cannot read /user
+    if (method === 'GET' && url.pathname === '/user') return forbidden; // an installation token cannot read /user
     if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
       const issue = Number(m[1]);
       const list = this.comments.get(issue) ?? [];
-      if (req.method === 'GET') {
+      if (method === 'GET') {
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
         const last = Math.max(1, Math.ceil(list.length / perPage));
@@ -188,7 +197,7 @@ export class FakeGitHub {
           headers.link = `<${this.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${this.url}${url.pathname}?per_page=${perPage}&page=${last}>; rel="last"`;
         return [200, list.slice((page - 1) * perPage, page * perPage).map((c) => restComment(c, issue)), headers];
       }
-      if (req.method === 'POST') {
+      if (method === 'POST') {
         if (this.readOnly) return forbidden;
         const bad = invalidBody(body);
         if (bad) return bad;
@@ -202,7 +211,7 @@ export class FakeGitHub {
         return [201, restComment(c, issue)];
       }
     }
-    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname)) && req.method === 'PATCH') {
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname)) && method === 'PATCH') {
       if (this.readOnly) return forbidden;
       const bad = invalidBody(body);
       if (bad) return bad;
@@ -215,7 +224,7 @@ export class FakeGitHub {
       }
       return [404, { message: 'Not Found' }];
     }
-    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname)) && req.method === 'GET') {
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname)) && method === 'GET') {
       const pr = this.pulls.get(Number(m[1]));
       if (!pr) return [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' }];
       // GitHub's example pull request, with this one's number, state, head commit and labels.
@@ -236,6 +245,6 @@ export class FakeGitHub {
         },
       ];
     }
-    return [404, { message: `fake GitHub: no route for ${req.method} ${url.pathname}` }];
+    return [404, { message: `fake GitHub: no route for ${method} ${url.pathname}` }];
   }
 }

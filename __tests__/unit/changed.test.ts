@@ -22,7 +22,7 @@ const noConfig = { root, baseTargets: null };
 
 describe('changed-only', () => {
   it('reads what a build depends on: context, Dockerfile, its own .dockerignore, local named contexts', () => {
-    expect(buildInputs(target('api', { context: './services/api/' }).build)).toEqual([
+    expect(buildInputs(target('api', { context: './services/api/' }).build, root)).toEqual([
       'services/api',
       'services/api/Dockerfile',
       'services/api/Dockerfile.dockerignore',
@@ -30,13 +30,18 @@ describe('changed-only', () => {
     expect(
       buildInputs(
         target('w', { context: 'w', file: 'docker/w.Dockerfile', buildContexts: ['shared=./libs/shared'] }).build,
+        root,
       ),
     ).toEqual(['w', 'docker/w.Dockerfile', 'docker/w.Dockerfile.dockerignore', 'libs/shared']);
-    expect(buildInputs(target('root', { context: '.' }).build)).toEqual(['', 'Dockerfile', 'Dockerfile.dockerignore']);
+    expect(buildInputs(target('root', { context: '.' }).build, root)).toEqual([
+      '',
+      'Dockerfile',
+      'Dockerfile.dockerignore',
+    ]);
     // Something outside the repository can change without a commit: never ruled out.
-    expect(buildInputs(target('git', { context: 'https://github.com/acme/app.git#main' }).build)).toBeNull();
+    expect(buildInputs(target('git', { context: 'https://github.com/acme/app.git#main' }).build, root)).toBeNull();
     expect(
-      buildInputs(target('img', { context: 'x', buildContexts: ['base=docker-image://alpine'] }).build),
+      buildInputs(target('img', { context: 'x', buildContexts: ['base=docker-image://alpine'] }).build, root),
     ).toBeNull();
   });
 
@@ -74,7 +79,9 @@ describe('changed-only', () => {
   it('builds when the config changes how an image is built, or a workflow changed, whatever the paths', () => {
     const base = target('api', { context: 'api', target: 'runtime', buildArgs: ['A=1'], platforms: [] });
     const ctx = { root, baseTargets: new Map([['api', base]]) };
-    expect(whyBuild(base, ['docs/x.md'], ctx)).toBeNull();
+    expect(whyBuild(base, ['docs/x.md'], ctx)).toEqual({
+      inputs: ['api', 'api/Dockerfile', 'api/Dockerfile.dockerignore'],
+    });
     for (const over of [{ target: 'slim' }, { buildArgs: ['A=2'] }, { platforms: ['linux/arm64'] }]) {
       expect(whyBuild(target('api', { ...base.build, ...over }), ['docs/x.md'], ctx)).toBe(
         'its build inputs in the config file changed',

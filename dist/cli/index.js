@@ -37843,7 +37843,6 @@ function real(path) {
  * the `<Dockerfile>.dockerignore` BuildKit prefers to the context's, and its local named contexts. A path is
  * listed as written and, when a link leads elsewhere, as where it leads too. Null when one of them is not in the
  * repository (a URL, an image, a path outside the root or a link leading out of it): a change cannot be ruled out.
- * Without `root`, paths are taken as written, relative to the repository root.
  */
 function buildInputs(b, root) {
     const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
@@ -37851,21 +37850,15 @@ function buildInputs(b, root) {
     const paths = [b.context || '.', dockerfile, `${dockerfile}.dockerignore`, ...named];
     if (paths.some(remote))
         return null;
+    const realRoot = real(root) ?? root;
     const out = new Set();
     for (const p of paths) {
-        const written = p.replace(/\\/g, '/');
-        if (root === undefined) {
-            const n = external_node_path_namespaceObject.posix.normalize(written).replace(/^\.\/|\/+$/g, '');
-            out.add(n === '.' || n === '' ? '' : n);
-            continue;
-        }
-        const abs = (0,external_node_path_namespaceObject.resolve)(root, written);
+        const abs = (0,external_node_path_namespaceObject.resolve)(root, p.replace(/\\/g, '/'));
         const rel = inRepo(root, abs);
         if (rel === null)
             return null;
         out.add(rel);
         const led = real(abs);
-        const realRoot = real(root) ?? root;
         if (led !== null && led !== abs) {
             const to = inRepo(realRoot, led);
             if (to === null)
@@ -37894,7 +37887,8 @@ function buildKey(t) {
     ]);
 }
 /**
- * Why an image must be built in this PR, or null when nothing it is built from changed. Unsure is a reason.
+ * Why an image must be built in this PR, or, when nothing it is built from changed, the repository paths that were
+ * compared. Unsure is a reason.
  */
 function whyBuild(t, changed, ctx) {
     if (t.headImage)
@@ -37912,7 +37906,7 @@ function whyBuild(t, changed, ctx) {
     const inputs = buildInputs(t.build, ctx.root);
     if (inputs === null)
         return 'it is built from something outside the repository';
-    return touches(changed, inputs) ? 'a file it is built from changed' : null;
+    return touches(changed, inputs) ? 'a file it is built from changed' : { inputs };
 }
 /**
  * The targets whose build a change may alter, and those it cannot (`changed-only`): an image built from the same
@@ -37922,11 +37916,12 @@ function splitByChange(targets, changed, ctx) {
     const build = [];
     const unchanged = [];
     for (const t of targets) {
-        if (whyBuild(t, changed, ctx) !== null) {
+        const r = whyBuild(t, changed, ctx);
+        if (typeof r === 'string') {
             build.push(t);
             continue;
         }
-        const paths = buildInputs(t.build, ctx.root).map((p) => p || '.');
+        const paths = r.inputs.map((p) => p || '.');
         const config = ctx.baseTargets ? ', and its build inputs in the config file,' : '';
         unchanged.push({
             target: t,

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { dockerfileOf } from '../buildx/sides.js';
 import type { BuildInputs } from '../buildx/buildx-args.js';
 import type { ImageTarget } from './images.js';
@@ -33,27 +33,20 @@ function real(path: string): string | null {
  * the `<Dockerfile>.dockerignore` BuildKit prefers to the context's, and its local named contexts. A path is
  * listed as written and, when a link leads elsewhere, as where it leads too. Null when one of them is not in the
  * repository (a URL, an image, a path outside the root or a link leading out of it): a change cannot be ruled out.
- * Without `root`, paths are taken as written, relative to the repository root.
  */
-export function buildInputs(b: BuildInputs, root?: string): string[] | null {
+export function buildInputs(b: BuildInputs, root: string): string[] | null {
   const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
   const dockerfile = dockerfileOf(b);
   const paths = [b.context || '.', dockerfile, `${dockerfile}.dockerignore`, ...named];
   if (paths.some(remote)) return null;
+  const realRoot = real(root) ?? root;
   const out = new Set<string>();
   for (const p of paths) {
-    const written = p.replace(/\\/g, '/');
-    if (root === undefined) {
-      const n = posix.normalize(written).replace(/^\.\/|\/+$/g, '');
-      out.add(n === '.' || n === '' ? '' : n);
-      continue;
-    }
-    const abs = resolve(root, written);
+    const abs = resolve(root, p.replace(/\\/g, '/'));
     const rel = inRepo(root, abs);
     if (rel === null) return null;
     out.add(rel);
     const led = real(abs);
-    const realRoot = real(root) ?? root;
     if (led !== null && led !== abs) {
       const to = inRepo(realRoot, led);
       if (to === null) return null;
@@ -91,9 +84,14 @@ export interface ChangeContext {
 }
 
 /**
- * Why an image must be built in this PR, or null when nothing it is built from changed. Unsure is a reason.
+ * Why an image must be built in this PR, or, when nothing it is built from changed, the repository paths that were
+ * compared. Unsure is a reason.
  */
-export function whyBuild(t: ImageTarget, changed: readonly string[], ctx: ChangeContext): string | null {
+export function whyBuild(
+  t: ImageTarget,
+  changed: readonly string[],
+  ctx: ChangeContext,
+): string | { inputs: string[] } {
   if (t.headImage) return 'it names its head image';
   // The workflow's inputs (build args, target, platforms) are not known at the base: any workflow change counts.
   if (changed.some((c) => c.startsWith('.github/workflows/'))) return 'a workflow file changed';
@@ -104,7 +102,7 @@ export function whyBuild(t: ImageTarget, changed: readonly string[], ctx: Change
   }
   const inputs = buildInputs(t.build, ctx.root);
   if (inputs === null) return 'it is built from something outside the repository';
-  return touches(changed, inputs) ? 'a file it is built from changed' : null;
+  return touches(changed, inputs) ? 'a file it is built from changed' : { inputs };
 }
 
 /**
@@ -119,11 +117,12 @@ export function splitByChange(
   const build: ImageTarget[] = [];
   const unchanged: { target: ImageTarget; reason: string }[] = [];
   for (const t of targets) {
-    if (whyBuild(t, changed, ctx) !== null) {
+    const r = whyBuild(t, changed, ctx);
+    if (typeof r === 'string') {
       build.push(t);
       continue;
     }
-    const paths = buildInputs(t.build, ctx.root)!.map((p) => p || '.');
+    const paths = r.inputs.map((p) => p || '.');
     const config = ctx.baseTargets ? ', and its build inputs in the config file,' : '';
     unchanged.push({
       target: t,
