@@ -35240,6 +35240,13 @@ function marker(key) {
     // The key is user text inside an HTML comment: keep it to a safe alphabet.
     return `${MARKER_PREFIX}${key.replace(/[^A-Za-z0-9_./:@-]/g, '_')} -->`;
 }
+/** One line on where the base's numbers come from. */
+function baseOriginLine(o, baseLabel) {
+    const at = escape_code(o.commit.slice(0, 7));
+    return o.from === 'stored'
+        ? `Base: measured on ${escape_code(baseLabel)} at ${at} when it was pushed (${escape_text(o.date.slice(0, 10))}); not built again.`
+        : `Base: built from ${at}: ${escape_text(o.why)}.`;
+}
 /** compressed-size-action's scale, which users of size comments know. */
 function changeIcon(percent) {
     if (percent === null)
@@ -35388,6 +35395,8 @@ function sections(c, ctx, { limit, drop }) {
     const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
     if (policy)
         parts.push('', policy);
+    if (ctx.baseOrigin)
+        parts.push('', baseOriginLine(ctx.baseOrigin, ctx.baseLabel));
     if (c.baseMissingReason)
         parts.push('', `_No base image: ${escape_text(c.baseMissingReason)}. The absolute rules still apply._`);
     if (ctx.trend) {
@@ -35479,6 +35488,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             commentKey,
             ...(e.trend ? { trend: e.trend } : {}),
             ...(e.policy ? { policy: e.policy } : {}),
+            ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
         });
     }
     const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -35536,6 +35546,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
                 commentKey,
                 ...(e.trend ? { trend: e.trend } : {}),
                 ...(e.policy ? { policy: e.policy } : {}),
+                ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
             }, detail),
             '',
             '</details>',
@@ -35621,6 +35632,7 @@ const ENUM_FIELDS = new Set([
     'ecosystem',
     'side',
     'baseSource',
+    'from',
     'store',
     'transport',
     'driver',
@@ -37310,11 +37322,28 @@ async function buildBase(plan, log, cleanups) {
  * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
  */
 async function buildAndMeasureSides(plan, log, measure, cleanups) {
+    if (plan.storedBase !== undefined) {
+        const stored = plan.storedBase;
+        const head = await buildAndMeasureHead(plan, log, measure, cleanups);
+        return { head, base: stored, baseMissing: null, baseSource: 'stored' };
+    }
     const base = await buildBase(plan, log, cleanups);
     const baseReport = base.ref ? held(measure(base.ref, 'base', base.built)) : null;
     // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
     if (baseReport)
         cleanups.push(() => baseReport().then(sides_noop, sides_noop));
+    // The base first: the head's layers it shares are then taken from the cache.
+    const head = await buildAndMeasureHead(plan, log, measure, cleanups, async () => {
+        if (baseReport)
+            await baseReport();
+    });
+    const baseMeasured = baseReport ? await baseReport() : null;
+    if (base.ref === null)
+        return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
+    return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+}
+/** Builds the head (unless given as an image) and measures it, after `before` (the base's measuring) is done. */
+async function buildAndMeasureHead(plan, log, measure, cleanups, before = async () => { }) {
     let headRef = plan.headImage ?? '';
     let headBuilt = null;
     if (!headRef) {
@@ -37324,12 +37353,8 @@ async function buildAndMeasureSides(plan, log, measure, cleanups) {
         log.info?.(cacheLine('PR build', headBuilt));
         headRef = headBuilt.reference;
     }
-    // The base first: the head's layers it shares are then taken from the cache.
-    const baseMeasured = baseReport ? await baseReport() : null;
-    const head = await measure(headRef, 'head', headBuilt);
-    if (base.ref === null)
-        return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
-    return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+    await before();
+    return measure(headRef, 'head', headBuilt);
 }
 function sides_noop() { }
 
@@ -37382,10 +37407,30 @@ async function measureTarget(target, ctx, log, cleanups) {
             registryCredentials: ctx.credentials !== false,
             trustedArchive: built !== null,
         });
-        const reports = measured.map((r) => applyIgnore(built ? { ...r, source: { ...r.source, builder: built.builder } } : r, target.ignorePaths));
-        const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
-        return adviseSide(reports, side, where);
+        const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
+        if (side === 'head')
+            ctx.keepRaw?.(target, raw);
+        return finish(raw, side, built !== null);
     };
+    // What every side goes through after measuring, a stored one too: the same numbers from the same data.
+    const finish = (raw, side, built) => adviseSide(raw.map((r) => applyIgnore(r, target.ignorePaths)), side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built });
+    let baseOrigin;
+    let storedBase;
+    if (ctx.storedBase && ctx.baseSha && !target.baseImage) {
+        const stored = await ctx.storedBase(target);
+        if ('found' in stored) {
+            const raw = stored.found.map((m) => ({ ...m.report, reference: `stored:${m.commit}` }));
+            storedBase = await finish(raw, 'base', true);
+            baseOrigin = { from: 'stored', commit: ctx.baseSha, date: stored.found[0].date };
+            log.info?.(`Base: the measurement ${ctx.baseLabel} stored when ${ctx.baseSha.slice(0, 12)} was pushed; not built again.`);
+        }
+        else {
+            baseOrigin = { from: 'built', commit: ctx.baseSha, why: stored.missing };
+            if (stored.warning)
+                log.warning(stored.warning);
+            log.info?.(`Base: built, as ${stored.missing}.`);
+        }
+    }
     const sides = await buildAndMeasureSides({
         root: ctx.root,
         build: target.build,
@@ -37395,6 +37440,7 @@ async function measureTarget(target, ctx, log, cleanups) {
         baseMissing: ctx.baseMissing,
         tmp: ctx.tmp,
         id: ctx.id,
+        ...(storedBase ? { storedBase } : {}),
     }, log, measure, cleanups);
     const baseLabel = target.baseImage || ctx.baseLabel;
     return sides.head.map((head, i) => ({
@@ -37402,6 +37448,7 @@ async function measureTarget(target, ctx, log, cleanups) {
         platform: head.platform,
         baseLabel,
         baseSource: sides.baseSource,
+        ...(baseOrigin && (sides.baseSource === 'stored' || sides.baseSource === 'built') ? { baseOrigin } : {}),
         comparison: compare_compare(sides.base?.[i] ?? null, head, target.rules, {
             baseMissingReason: sides.baseMissing,
             approved: ctx.approved,

@@ -39,6 +39,8 @@ export interface ActionInputs {
   /** `history`: auto (read on PRs, write on pushes to the default branch), read, or off. */
   history: 'auto' | 'read' | 'off';
   historyRef: string;
+  /** Full measurements kept per image (0: none stored). */
+  historyMeasurements: number;
   /** `changed-only`; null when not given (on with several images, off with one). */
   changedOnly: boolean | null;
 }
@@ -59,6 +61,14 @@ function bool(name: string, fallback: boolean): boolean {
   if (['true', 'True', 'TRUE'].includes(raw)) return true;
   if (['false', 'False', 'FALSE'].includes(raw)) return false;
   throw new UserError(`Invalid ${describe(name)}: '${raw}' must be true or false`);
+}
+
+function count(name: string, fallback: number, max: number): number {
+  const raw = core.getInput(name).trim();
+  if (raw === '') return fallback;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) > max)
+    throw new UserError(`Invalid ${describe(name)}: '${raw.slice(0, 40)}' must be a whole number from 0 to ${max}`);
+  return Number(raw);
 }
 
 function historyMode(): ActionInputs['history'] {
@@ -122,6 +132,7 @@ export function getInputs(): ActionInputs {
     ignorePaths: checkIgnorePaths(list('ignore-paths', true), describe('ignore-paths')),
     changedOnly: core.getInput('changed-only').trim() === '' ? null : bool('changed-only', false),
     history: historyMode(),
+    historyMeasurements: count('history-measurements', 100, 10_000),
     historyRef: checkHistoryRef(core.getInput('history-ref').trim() || DEFAULT_HISTORY_REF, describe('history-ref')),
   };
 }

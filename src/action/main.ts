@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { changedSince, checkRev, mergeBase, revParse } from '../git/git.js';
+import { changedSince, checkRev, hasRemote, mergeBase, revParse } from '../git/git.js';
 import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
-import { readEvent, type RunEvent } from '../github/event.js';
+import { readEvent, writesHistory, type RunEvent } from '../github/event.js';
+import type { MeasurementLocation } from '../history/measurement-store.js';
+import type { ImageReport } from '../model/image-report.js';
+import { readStoredBase, storeHeads } from '../run/stored-base.js';
+import type { ImageTarget } from '../run/images.js';
 import { LayerCache } from '../measure/layer-cache.js';
 import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
@@ -194,6 +198,51 @@ async function approvalOf(inputs: ActionInputs, event: RunEvent): Promise<boolea
   }
 }
 
+/**
+ * The stored measurements around a run (docs/action.md "One build per pull request"): a base commit's is read
+ * when the history is on and there is an origin (`contents: read` is enough, so forks' runs use it too); a push to
+ * the default branch or a manual run stores each head's, never a pull request's run. Failing to store is a warning.
+ */
+async function measurementsStep(root: string, inputs: ActionInputs, event: RunEvent, base: BaseChoice | null) {
+  const none = { ctx: {}, store: async () => {} };
+  if (inputs.history === 'off') return none;
+  if (!(await hasRemote(root, 'origin'))) {
+    core.info('Stored measurements: this checkout has no origin remote; the base is built.');
+    return none;
+  }
+  const loc: MeasurementLocation = { root, remote: 'origin', historyRef: inputs.historyRef };
+  const baseSha = base?.sha;
+  const label = base?.label ?? 'base';
+  const storedBase = baseSha ? (t: ImageTarget) => readStoredBase(loc, t, baseSha, label) : undefined;
+  const writes = inputs.history === 'auto' && writesHistory(event) && inputs.historyMeasurements > 0;
+  const heads: { target: ImageTarget; raw: ImageReport[] }[] = [];
+  const keepRaw = writes
+    ? (target: ImageTarget, raw: ImageReport[]) => {
+        // An image given as it is was not built from the inputs a fingerprint names.
+        if (!target.headImage) heads.push({ target, raw });
+      }
+    : undefined;
+  const store = async () => {
+    if (heads.length === 0) return;
+    const commit = await revParse(root, 'HEAD');
+    for (const { target, raw } of heads) {
+      try {
+        const r = await storeHeads(loc, target, commit, raw, inputs.historyMeasurements);
+        if (typeof r === 'string') core.info(`Stored measurements: ${target.name} not stored (${r}).`);
+        else
+          core.info(
+            `Stored measurements: ${target.name} at ${commit.slice(0, 12)} pushed to ${r.ref}` +
+              (r.attempts > 1 ? ` (after ${r.attempts - 1} concurrent write(s))` : '') +
+              (r.pruned > 0 ? `; ${r.pruned} older one(s) pruned` : ''),
+          );
+      } catch (err) {
+        core.warning(`Stored measurements: ${target.name} not stored: ${errorMessage(err)}`);
+      }
+    }
+  };
+  return { ctx: { ...(storedBase ? { storedBase } : {}), ...(keepRaw ? { keepRaw } : {}) }, store };
+}
+
 /** mode: build — build and measure every image here, write the report, publish. */
 async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanup[]): Promise<void> {
   await yieldCpuToBuilds();
@@ -237,6 +286,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     }
   }
   const approved = await approvalOf(inputs, event);
+  const stored = await measurementsStep(root, inputs, event, base);
   const cache = new LayerCache();
   const entries: Entry[] = [];
   for (const [i, target] of toBuild.entries()) {
@@ -256,6 +306,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
       id: targets.length > 1 ? `${id}-${i}` : id,
       cache,
       credentials,
+      ...stored.ctx,
     };
     const measured = await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups));
     const policy = policies.get(target.name);
@@ -273,6 +324,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     notBuilt,
   );
   const unchanged = history.unchanged;
+  await stored.store();
   // Decided on the measured entries; only the copies that go to a sink lose the secret values.
   const published = { entries: history.entries, shown: redactValues(history.entries, secrets), secrets };
   const report: RunReport = {

@@ -15,7 +15,7 @@ function cacheLine(what: string, b: BuiltImage): string {
   return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${b.cache.cached} of ${b.cache.steps} steps cached`;
 }
 
-export interface SidesPlan {
+export interface SidesPlan<T = unknown> {
   root: string;
   build: BuildInputs;
   /** Existing images to measure instead of building a side. */
@@ -26,6 +26,8 @@ export interface SidesPlan {
   baseMissing: string | null;
   tmp: string;
   id: string;
+  /** The base side as the default branch stored it when the base commit was pushed: nothing to build. */
+  storedBase?: T;
 }
 
 export interface MeasuredSides<T> {
@@ -34,7 +36,7 @@ export interface MeasuredSides<T> {
   /** Why there is no base report, when base is null. */
   baseMissing: string | null;
   /** How the base was obtained, for the report. */
-  baseSource: 'built' | 'image' | 'none';
+  baseSource: 'built' | 'image' | 'stored' | 'none';
 }
 
 /**
@@ -99,16 +101,38 @@ async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<voi
  * error. Everything made is undone by `cleanups`, after any measurement still reading it has finished.
  */
 export async function buildAndMeasureSides<T>(
-  plan: SidesPlan,
+  plan: SidesPlan<T>,
   log: Log,
   measure: Measure<T>,
   cleanups: (() => Promise<void>)[],
 ): Promise<MeasuredSides<T>> {
+  if (plan.storedBase !== undefined) {
+    const stored = plan.storedBase;
+    const head = await buildAndMeasureHead(plan, log, measure, cleanups);
+    return { head, base: stored, baseMissing: null, baseSource: 'stored' };
+  }
   const base = await buildBase(plan, log, cleanups);
   const baseReport = base.ref ? held(measure(base.ref, 'base', base.built)) : null;
   // Cleanups run in reverse: this one runs first, so no image is removed under a running `docker save`.
   if (baseReport) cleanups.push(() => baseReport().then(noop, noop));
 
+  // The base first: the head's layers it shares are then taken from the cache.
+  const head = await buildAndMeasureHead(plan, log, measure, cleanups, async () => {
+    if (baseReport) await baseReport();
+  });
+  const baseMeasured = baseReport ? await baseReport() : null;
+  if (base.ref === null) return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
+  return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+}
+
+/** Builds the head (unless given as an image) and measures it, after `before` (the base's measuring) is done. */
+async function buildAndMeasureHead<T>(
+  plan: SidesPlan,
+  log: Log,
+  measure: Measure<T>,
+  cleanups: (() => Promise<void>)[],
+  before: () => Promise<void> = async () => {},
+): Promise<T> {
   let headRef = plan.headImage ?? '';
   let headBuilt: BuiltImage | null = null;
   if (!headRef) {
@@ -118,11 +142,8 @@ export async function buildAndMeasureSides<T>(
     log.info?.(cacheLine('PR build', headBuilt));
     headRef = headBuilt.reference;
   }
-  // The base first: the head's layers it shares are then taken from the cache.
-  const baseMeasured = baseReport ? await baseReport() : null;
-  const head = await measure(headRef, 'head', headBuilt);
-  if (base.ref === null) return { head, base: null, baseMissing: base.missing, baseSource: 'none' };
-  return { head, base: baseMeasured, baseMissing: null, baseSource: base.source };
+  await before();
+  return measure(headRef, 'head', headBuilt);
 }
 
 function noop(): void {}

@@ -1,8 +1,11 @@
 import type { Comparison } from './comparison.js';
 import type { Trend } from './history.js';
 
-/** The JSON report's format version (docs/measuring.md): 2 added `packages` to each image. */
-export const REPORT_VERSION = 2;
+/**
+ * The JSON report's format version (docs/measuring.md): 2 added `packages` to each image; 3 added the base taken
+ * from a stored measurement (`baseSource: stored`, `baseOrigin`).
+ */
+export const REPORT_VERSION = 3;
 
 /** One measured image on one platform, compared with its base. */
 export interface Entry {
@@ -11,13 +14,22 @@ export interface Entry {
   platform: string;
   /** How the base is called (branch, short commit, image reference), and how it was obtained. */
   baseLabel: string;
-  baseSource: 'built' | 'image' | 'none';
+  baseSource: 'built' | 'image' | 'stored' | 'none';
+  /** Where a base commit's numbers came from: its stored measurement, or a build and why it was built. */
+  baseOrigin?: BaseOrigin;
   comparison: Comparison;
   /** The base branch's size history for this image and platform, with this PR's point (docs/action.md "History and trends"). */
   trend?: Trend;
   /** Where the rules that judged it come from, and what the PR's own config would change (docs/security.md). */
   policy?: Policy;
 }
+
+/**
+ * The base side of a pull request, when it is a commit: measured when that commit was pushed to the default
+ * branch (docs/action.md "One build per pull request"), or built here, with why no stored measurement served.
+ */
+export type BaseOrigin =
+  { from: 'stored'; commit: string; date: string } | { from: 'built'; commit: string; why: string };
 
 /** A rule on which the PR's config differs from the rules that judged it: values as parsed (bytes, fractions). */
 export interface RuleProposal {

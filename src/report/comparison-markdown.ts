@@ -1,7 +1,7 @@
 import { markdownTable } from 'markdown-table';
 import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
-import type { Entry, Policy, Unchanged } from '../model/run.js';
+import type { BaseOrigin, Entry, Policy, Unchanged } from '../model/run.js';
 import { policyMarkdown } from './policy.js';
 import { code, html, text } from './escape.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent, layerName } from './format-md.js';
@@ -35,6 +35,16 @@ export interface RenderContext {
   trend?: Trend;
   /** Where the rules came from and what the PR's config proposes (pull requests judged by a base commit). */
   policy?: Policy;
+  /** Whether the base commit's numbers are the measurement stored when it was pushed, or a build (and why). */
+  baseOrigin?: BaseOrigin;
+}
+
+/** One line on where the base's numbers come from. */
+function baseOriginLine(o: BaseOrigin, baseLabel: string): string {
+  const at = code(o.commit.slice(0, 7));
+  return o.from === 'stored'
+    ? `Base: measured on ${code(baseLabel)} at ${at} when it was pushed (${text(o.date.slice(0, 10))}); not built again.`
+    : `Base: built from ${at}: ${text(o.why)}.`;
 }
 
 /** compressed-size-action's scale, which users of size comments know. */
@@ -203,6 +213,7 @@ function sections(c: Comparison, ctx: RenderContext, { limit, drop }: Detail): s
   const parts = [summaryTable(c, ctx), '', rulesLine(c)];
   const policy = ctx.policy ? policyMarkdown(ctx.policy, ctx.name) : null;
   if (policy) parts.push('', policy);
+  if (ctx.baseOrigin) parts.push('', baseOriginLine(ctx.baseOrigin, ctx.baseLabel));
   if (c.baseMissingReason)
     parts.push('', `_No base image: ${text(c.baseMissingReason)}. The absolute rules still apply._`);
   if (ctx.trend) {
@@ -338,6 +349,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
       commentKey,
       ...(e.trend ? { trend: e.trend } : {}),
       ...(e.policy ? { policy: e.policy } : {}),
+      ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
     });
   }
   const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -402,6 +414,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
               commentKey,
               ...(e.trend ? { trend: e.trend } : {}),
               ...(e.policy ? { policy: e.policy } : {}),
+              ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
             },
             detail,
           ),

@@ -6,7 +6,8 @@ import { measurePlatforms } from '../engine.js';
 import { applyIgnore } from '../measure/ignore.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
-import type { Entry } from '../model/run.js';
+import type { BaseOrigin, Entry } from '../model/run.js';
+import type { StoredBase } from './stored-base.js';
 import { parsePlatform } from '../sources/platform.js';
 import type { ImageTarget } from './images.js';
 
@@ -22,6 +23,10 @@ export interface TargetContext {
   cache: LayerCache;
   /** False when the targets come from a PR's config under a write token: registries are read anonymously. */
   credentials?: boolean;
+  /** Looks up the base commit's stored measurement (history on, an origin to read). */
+  storedBase?: (target: ImageTarget) => Promise<StoredBase>;
+  /** Receives the head's reports as measured, before ignore-paths and the advice: what a push stores. */
+  keepRaw?: (target: ImageTarget, raw: ImageReport[]) => void;
 }
 
 /**
@@ -44,12 +49,34 @@ export async function measureTarget(
       registryCredentials: ctx.credentials !== false,
       trustedArchive: built !== null,
     });
-    const reports = measured.map((r) =>
-      applyIgnore(built ? { ...r, source: { ...r.source, builder: built.builder } } : r, target.ignorePaths),
-    );
-    const where = { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built: built !== null };
-    return adviseSide(reports, side, where);
+    const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
+    if (side === 'head') ctx.keepRaw?.(target, raw);
+    return finish(raw, side, built !== null);
   };
+  // What every side goes through after measuring, a stored one too: the same numbers from the same data.
+  const finish = (raw: ImageReport[], side: 'base' | 'head', built: boolean) =>
+    adviseSide(
+      raw.map((r) => applyIgnore(r, target.ignorePaths)),
+      side,
+      { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built },
+    );
+  let baseOrigin: BaseOrigin | undefined;
+  let storedBase: ImageReport[] | undefined;
+  if (ctx.storedBase && ctx.baseSha && !target.baseImage) {
+    const stored = await ctx.storedBase(target);
+    if ('found' in stored) {
+      const raw = stored.found.map((m) => ({ ...m.report, reference: `stored:${m.commit}` }));
+      storedBase = await finish(raw, 'base', true);
+      baseOrigin = { from: 'stored', commit: ctx.baseSha, date: stored.found[0]!.date };
+      log.info?.(
+        `Base: the measurement ${ctx.baseLabel} stored when ${ctx.baseSha.slice(0, 12)} was pushed; not built again.`,
+      );
+    } else {
+      baseOrigin = { from: 'built', commit: ctx.baseSha, why: stored.missing };
+      if (stored.warning) log.warning(stored.warning);
+      log.info?.(`Base: built, as ${stored.missing}.`);
+    }
+  }
   const sides = await buildAndMeasureSides(
     {
       root: ctx.root,
@@ -60,6 +87,7 @@ export async function measureTarget(
       baseMissing: ctx.baseMissing,
       tmp: ctx.tmp,
       id: ctx.id,
+      ...(storedBase ? { storedBase } : {}),
     },
     log,
     measure,
@@ -71,6 +99,7 @@ export async function measureTarget(
     platform: head.platform,
     baseLabel,
     baseSource: sides.baseSource,
+    ...(baseOrigin && (sides.baseSource === 'stored' || sides.baseSource === 'built') ? { baseOrigin } : {}),
     comparison: compare(sides.base?.[i] ?? null, head, target.rules, {
       baseMissingReason: sides.baseMissing,
       approved: ctx.approved,

@@ -31,6 +31,7 @@ const ENUM_FIELDS = new Set([
   'ecosystem',
   'side',
   'baseSource',
+  'from',
   'store',
   'transport',
   'driver',

@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { MAX_PACKAGES } from '../measure/packages/reader.js';
 import { REPORT_VERSION } from '../model/run.js';
-import { ECOSYSTEMS } from '../model/packages.js';
 import { RecordSchema } from '../history/records.js';
+import {
+  FindingSchema as Finding,
+  ImageReportSchema as ImageReport,
+  bytes,
+  num,
+  str,
+} from '../history/image-schema.js';
 import { TREND_POINTS } from '../model/history.js';
 
 /**
@@ -10,92 +15,6 @@ import { TREND_POINTS } from '../model/history.js';
  * fork's workflow produced, so every field the renderers touch must have the type they expect (strings are
  * escaped when rendered; a string where a number belongs would not be).
  */
-const num = z.number().finite();
-const bytes = num.nullable();
-const str = z.string().max(10_000);
-
-const LayerReport = z.object({
-  index: num,
-  diffId: str,
-  digest: str.nullable(),
-  instruction: str,
-  uncompressedBytes: bytes,
-  contentBytes: bytes,
-  compressedBytes: bytes,
-  compressedIsEstimate: z.boolean(),
-  files: bytes,
-});
-
-const Waste = z.object({
-  efficiency: num,
-  wastedBytes: num,
-  userWastedPercent: num.nullable(),
-  files: z.array(z.object({ path: str, count: num, wastedBytes: num })).max(1000),
-  fileCount: num,
-});
-
-const Finding = z.object({
-  rule: z.enum(['package-cache', 'deleted-later', 'toolchain', 'dev-files', 'single-stage', 'full-base', 'root-user']),
-  key: str,
-  layer: num.nullable(),
-  instruction: str.nullable(),
-  bytes: num,
-  estimate: z.boolean(),
-  message: str,
-  fix: str,
-  paths: z.array(str).max(20),
-});
-
-const Package = z.object({
-  name: str,
-  version: str,
-  arch: str.optional(),
-  source: str.optional(),
-  location: str.optional(),
-  bytes: num,
-  files: num,
-  declaredBytes: num.nullable(),
-  layer: num.nullable(),
-});
-
-const Packages = z.object({
-  finalBytes: num,
-  ecosystems: z
-    .array(
-      z.object({
-        ecosystem: z.enum(ECOSYSTEMS),
-        packages: z.array(Package).max(MAX_PACKAGES),
-        unowned: z.object({ bytes: num, files: num }),
-        notes: z.array(str).max(50),
-      }),
-    )
-    .max(ECOSYSTEMS.length),
-  notRead: z.array(z.object({ ecosystem: str, reason: str })).max(20),
-});
-
-const ImageReport = z.object({
-  reference: str,
-  source: z.object({
-    transport: str,
-    store: z.enum(['classic', 'containerd']).optional(),
-    builder: z.object({ name: str, driver: str }).optional(),
-  }),
-  platform: str,
-  configDigest: str,
-  user: str,
-  created: str.nullable(),
-  layerCount: num,
-  uncompressedBytes: bytes,
-  contentBytes: bytes,
-  compressedBytes: bytes,
-  compressedIsEstimate: z.boolean(),
-  layers: z.array(LayerReport).max(1000),
-  waste: Waste.nullable(),
-  findings: z.array(Finding).max(200).optional(),
-  packages: Packages.optional(),
-  ignored: z.object({ patterns: z.array(str).max(50), files: num, bytes: num }).optional(),
-});
-
 const Totals = z.object({ base: bytes, head: num, delta: bytes, percent: num.nullable() });
 const Side = z.object({ uncompressedBytes: bytes, compressedBytes: bytes }).nullable();
 const PathLine = z.object({ path: str, dir: z.boolean(), files: num, bytes: num, layer: num, instruction: str });
@@ -176,7 +95,13 @@ export const RunReportSchema = z.object({
         name: str,
         platform: str,
         baseLabel: str,
-        baseSource: z.enum(['built', 'image', 'none']),
+        baseSource: z.enum(['built', 'image', 'stored', 'none']),
+        baseOrigin: z
+          .union([
+            z.object({ from: z.literal('stored'), commit: z.string().regex(/^[0-9a-f]{40}$/), date: str }),
+            z.object({ from: z.literal('built'), commit: z.string().regex(/^[0-9a-f]{40}$/), why: str }),
+          ])
+          .optional(),
         comparison: Comparison,
         policy: z
           .object({

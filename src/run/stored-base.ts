@@ -1,0 +1,129 @@
+import { inspectBuilder } from '../buildx/builder.js';
+import { dockerfileOf } from '../buildx/sides.js';
+import { errorMessage } from '../errors.js';
+import { commitDate, readAt } from '../git/git.js';
+import { fingerprint, fingerprintChange, type BuildFingerprint } from '../history/fingerprint.js';
+import {
+  decodeMeasurement,
+  encodeMeasurement,
+  UnusableMeasurement,
+  type StoredMeasurement,
+} from '../history/measurement.js';
+import {
+  listMeasurements,
+  platformFile,
+  readMeasurementFiles,
+  storeMeasurement,
+  type MeasurementLocation,
+} from '../history/measurement-store.js';
+import type { ImageReport } from '../model/image-report.js';
+import type { ImageTarget } from './images.js';
+
+/** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
+export async function fingerprintAt(
+  root: string,
+  target: ImageTarget,
+  commit: string,
+): Promise<BuildFingerprint | string> {
+  const dockerfile = dockerfileOf(target.build);
+  const text =
+    dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
+  if (text === null) return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
+  const { builder, exports } = await inspectBuilder(target.build.builder);
+  return fingerprint({
+    image: target.name,
+    commit,
+    build: target.build,
+    dockerfile,
+    dockerfileText: text,
+    driver: builder.driver,
+    exports,
+  });
+}
+
+export type StoredBase = { found: StoredMeasurement[] } | { missing: string; warning?: string };
+
+/**
+ * The base side from what the default branch stored when `commit` was pushed: one measurement per platform the
+ * target builds (one, of the platform it was measured on, when it names none), with the fingerprint the base
+ * would be built with. Anything else is a reason to build the base, and a stored file that is not a measurement
+ * is also a warning; nothing read is used unchecked.
+ */
+export async function readStoredBase(
+  loc: MeasurementLocation,
+  target: ImageTarget,
+  commit: string,
+  branch: string,
+): Promise<StoredBase> {
+  const wanted = await fingerprintAt(loc.root, target, commit);
+  if (typeof wanted === 'string') return { missing: wanted };
+  let refs;
+  try {
+    refs = await listMeasurements(loc, target.name);
+  } catch (err) {
+    return { missing: `the stored measurements could not be listed (${errorMessage(err)})` };
+  }
+  const stored = refs.find((r) => r.commit === commit);
+  if (!stored) return { missing: `no measurement of ${commit.slice(0, 7)} is stored (pushes to ${branch} store one)` };
+  const measurements: StoredMeasurement[] = [];
+  try {
+    const files = await readMeasurementFiles(loc, stored);
+    for (const [name, text] of files) {
+      try {
+        measurements.push(decodeMeasurement(text, { image: target.name, commit }));
+      } catch (err) {
+        if (!(err instanceof UnusableMeasurement)) throw err;
+        const why = `the stored measurement ${stored.ref}:${name} is unusable: ${err.message}`;
+        return { missing: why, warning: why };
+      }
+    }
+  } catch (err) {
+    const why = `the stored measurement could not be read (${errorMessage(err)})`;
+    return { missing: why, warning: why };
+  }
+  const platforms = target.build.platforms;
+  const matching = measurements.filter((m) => m.inputs.digest === wanted.digest);
+  const found = platforms.length
+    ? platforms.map((p) => matching.find((m) => m.platform === p))
+    : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
+  if (found.length > 0 && found.every((m): m is StoredMeasurement => m !== undefined)) return { found };
+  const other = measurements[0];
+  if (!other) return { missing: `the stored measurement of ${commit.slice(0, 7)} is empty` };
+  const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
+  return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
+}
+
+/** A raw head report (before ignore-paths and the advice), stored as the measurement of `commit`. */
+export async function storeHeads(
+  loc: MeasurementLocation,
+  target: ImageTarget,
+  commit: string,
+  raw: readonly ImageReport[],
+  keep: number,
+): Promise<{ ref: string; attempts: number; pruned: number } | string> {
+  const inputs = await fingerprintAt(loc.root, target, commit);
+  if (typeof inputs === 'string') return inputs;
+  const date = await commitDate(loc.root, commit);
+  const files = new Map<string, string>();
+  for (const r of raw) {
+    if (!r.contents) return `${r.platform} was measured without its files`;
+    files.set(
+      platformFile(r.platform),
+      encodeMeasurement({
+        image: target.name,
+        platform: r.platform,
+        commit,
+        date,
+        inputs,
+        report: { ...r, contents: r.contents },
+      }),
+    );
+  }
+  return storeMeasurement(loc, {
+    image: target.name,
+    commit,
+    time: Math.floor(Date.parse(date) / 1000),
+    files,
+    keep,
+  });
+}
