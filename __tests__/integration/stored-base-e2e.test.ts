@@ -195,8 +195,9 @@ describe.skipIf(!ready)('one build per pull request: the base from the measureme
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });
-    const edit = (f: (m: Record<string, any>) => void) => {
-      const m = JSON.parse(good);
+    type Stored = { image: string; commit: string; layers: { k: string; z: number[] }[] };
+    const edit = (f: (m: Stored) => void) => {
+      const m = JSON.parse(good) as Stored;
       f(m);
       return JSON.stringify(m);
     };
@@ -211,7 +212,7 @@ describe.skipIf(!ready)('one build per pull request: the base from the measureme
       ],
       [
         'numbers',
-        edit((m) => (m.layers[1].z[m.layers[1].k.indexOf('f')] += 1_000_000)),
+        edit((m) => (m.layers[1]!.z[m.layers[1]!.k.indexOf('f')]! += 1_000_000)),
         `${unusable}layer 1: its entries do not add up`,
       ],
       [

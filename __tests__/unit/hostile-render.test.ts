@@ -111,7 +111,7 @@ function forgedReport(entries: number, layers = 1, pathsPerLayer = 1): RunReport
   const entry = { name: EVIL, platform: EVIL, baseLabel: EVIL, baseSource: 'built' as const, comparison: forged };
   const r: RunReport = {
     tool: 'docker-size-guard',
-    version: 2,
+    version: 3,
     key: 'api',
     pr: 7,
     headSha: 'a'.repeat(40),

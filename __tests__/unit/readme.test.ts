@@ -33,7 +33,7 @@ describe('the docs match action.yml', () => {
   it('outputs', () => expect(tableNames('Outputs')).toEqual(Object.keys(action.outputs)));
   it('every input read by the code is declared', () => {
     const src = readFileSync(join(root, 'src/action/inputs.ts'), 'utf8');
-    const read = new Set([...src.matchAll(/(?:getInput|list|bool)\('([a-z-]+)'/g)].map((m) => m[1]!));
+    const read = new Set([...src.matchAll(/(?:getInput|list|bool|count)\('([a-z-]+)'/g)].map((m) => m[1]!));
     for (const n of ['metric', ...Object.keys(RULE_INPUTS)]) read.add(n); // read through parseRules
     expect([...read].sort()).toEqual(Object.keys(action.inputs).sort());
   });

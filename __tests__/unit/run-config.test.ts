@@ -83,7 +83,7 @@ describe('reports read back', () => {
   };
   const runReport = {
     tool: 'docker-size-guard',
-    version: 2,
+    version: 3,
     key: 'k',
     pr: 3,
     headSha: 'a'.repeat(40),
