@@ -1,5 +1,6 @@
 /**
- * npm run bench (BENCH_ONLY=flows: the flows alone; BENCH_ONLY=measure: the measuring figures alone): speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * npm run bench (BENCH_ONLY=flows: the flows alone; BENCH_ONLY=measure: the measuring figures alone; BENCH_ONLY=stored:
+ * one build per pull request, bench/stored.ts): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
  *   full measure / (docker save | gzip -6)         target ≤ 0.6
@@ -18,6 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchStoredBase, benchStoredSize } from './stored.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/cli/index.js'); // run as the bin is run: through its shebang
@@ -87,8 +89,14 @@ function row(name: string, value: string, target: string, ok: boolean): void {
 try {
   sh(`bash ${root}/scripts/provision.sh >/dev/null`);
   if (spawnSync('test', ['-f', cli]).status !== 0) sh(`cd ${root} && npm run build`);
+  const only = process.env.BENCH_ONLY;
+  if (only === 'stored') {
+    ensureImage();
+    await benchStoredSize(tmp, IMAGE, row);
+    benchStoredBase(tmp, row, FLOW_ROUNDS);
+  }
   // BENCH_ONLY=flows runs the build-and-compare flows alone (they take most of the time).
-  if (process.env.BENCH_ONLY !== 'flows') {
+  if (only !== 'flows' && only !== 'stored') {
     ensureImage();
     const head = ensurePair();
     ensurePushed();
@@ -162,7 +170,11 @@ try {
     row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
   }
 
-  if (process.env.BENCH_ONLY !== 'measure') {
+  if (only !== 'measure' && only !== 'stored') {
+    // One build per pull request: the base from what main stored (bench/stored.ts).
+    ensureImage();
+    await benchStoredSize(tmp, IMAGE, row);
+    benchStoredBase(tmp, row, FLOW_ROUNDS);
     // The action's own time beyond the two builds, on the seed-style example: a repository whose base commit has
     // the single-stage Dockerfile and whose PR has the multi-stage one, built without cache as a runner without one
     // does. The whole flow (`diff`: worktree, both builds, measuring, comparing, rendering) against the same two

@@ -55,15 +55,31 @@ describe.skipIf(!ready)('docker-size-guard history (CLI)', () => {
   it('backfill builds the commits whose build inputs changed, records them on the local branch, leaves nothing', () => {
     const r = dsg(['history', 'backfill', '--since', shas[0]!, '--context', 'app']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^\\[1/3\\] ${shas[0]!.slice(0, 7)}: [\\d,]+ bytes$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\[1/3\\] ${shas[0]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'),
+    );
     expect(r.stderr).toContain(
       `[2/3] ${shas[1]!.slice(0, 7)}: skipped (no change to app, app/Dockerfile, app/Dockerfile.dockerignore)`,
     );
-    expect(r.stderr).toMatch(new RegExp(`^\\[3/3\\] ${shas[2]!.slice(0, 7)}: [\\d,]+ bytes$`, 'm'));
-    expect(r.stdout).toContain(`2 records on ${REF} (local; share it with: git push origin ${REF})`);
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\[3/3\\] ${shas[2]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'),
+    );
+    expect(r.stdout).toContain(
+      `2 records on ${REF} (local; share it with: git push origin ${REF} 'refs/${REF}/measurements/*')`,
+    );
+    expect(r.stdout).toContain('2 full measurement(s) stored');
+    // Each built commit's full measurement, under its own ref: the same totals as its history record.
+    const refs = git('for-each-ref', '--format=%(refname)', `refs/${REF}/measurements/`).split('\n');
+    expect(refs.map((x) => x.slice(-40))).toEqual(expect.arrayContaining([shas[0], shas[2]]));
+    expect(refs).toHaveLength(2);
     const h = parseHistory(git('show', `${REF}:${historyFile('app/Dockerfile')}`));
     expect(h.records.map((x) => x.commit)).toEqual([shas[0], shas[2]]);
     expect(h.records.map((x) => x.uncompressed)).toEqual([uncompressedOf(100_000), uncompressedOf(300_000)]);
+    for (const [i, sha] of [shas[0]!, shas[2]!].entries()) {
+      const ref = refs.find((x) => x.endsWith(sha))!;
+      const stored = JSON.parse(git('show', `${ref}:linux%2Famd64.json`));
+      expect(stored.report.uncompressedBytes).toBe(h.records[i]!.uncompressed);
+    }
     expect(git('worktree', 'list').split('\n')).toHaveLength(1);
     expect(git('status', '--porcelain')).toBe('');
     expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-backfill'])).toBe('');

@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4542);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3000);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4542:
+/***/ 3000:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13649,10 +13649,10 @@ __nccwpck_require__.d(__webpack_exports__, {
  * An error the user can fix (bad input, missing file, unreachable daemon). Its message is one line that names the
  * input and says what is wrong; entry points print it without a stack trace and exit 2.
  */
-class UserError extends Error {
+class errors_UserError extends Error {
     name = 'UserError';
 }
-function errorMessage(err) {
+function errors_errorMessage(err) {
     if (err instanceof Error)
         return err.message;
     return String(err);
@@ -13869,7 +13869,7 @@ class StackedTree {
  * from dive see the same values: every copy of a repeated path counts as waste (the kept one too), a directory
  * deleted by one whiteout is not waste, opaque whiteouts are ignored, and only layer 0 is "the base".
  */
-function computeWaste(layers, layerContentBytes) {
+function waste_computeWaste(layers, layerContentBytes) {
     const paths = new Map();
     const inefficient = [];
     const stacked = new StackedTree();
@@ -13937,16 +13937,16 @@ function pathMatcher(patterns) {
 /** At most 50 globs of at most 200 characters: they come from a PR's config, and each is compiled to a regex. */
 function checkIgnorePaths(patterns, describe) {
     if (patterns.length > 50)
-        throw new UserError(`Invalid ${describe}: at most 50 globs, got ${patterns.length}`);
+        throw new errors_UserError(`Invalid ${describe}: at most 50 globs, got ${patterns.length}`);
     for (const p of patterns) {
         // eslint-disable-next-line no-control-regex
         if (p.length > 200 || /[\u0000-\u001f]/.test(p))
-            throw new UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob (at most 200 printable characters)`);
+            throw new errors_UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob (at most 200 printable characters)`);
         try {
             picomatch_default().makeRe(p.replace(/^\/+/, ''), { dot: true });
         }
         catch {
-            throw new UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob`);
+            throw new errors_UserError(`Invalid ${describe}: '${p.slice(0, 60)}' is not a glob`);
         }
     }
     return [...patterns];
@@ -13969,7 +13969,7 @@ function applyIgnore(report, patterns) {
     }
     const layers = report.contents.layers.map((entries) => entries.filter((e) => !match(e.path)));
     const waste = report.waste
-        ? computeWaste(layers, layers.map((entries) => entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0)))
+        ? waste_computeWaste(layers, layers.map((entries) => entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0)))
         : null;
     return { ...report, waste, ignored: { patterns: [...patterns], files, bytes } };
 }
@@ -15298,7 +15298,7 @@ function parseSize(value, describe) {
     const v = value.trim();
     const n = /^\d+$/.test(v) ? Number(v) : bytes_iec_default().parse(v, { mode: 'metric' });
     if (n === null || n === undefined || !Number.isFinite(n) || n < 0 || !/^[\d.]+\s*([kmgtp]i?b|b)?$/i.test(v)) {
-        throw new UserError(`Invalid ${describe}: '${value}' is not a size (e.g. 150MB, 150MiB, 1.5GB or bytes)`);
+        throw new errors_UserError(`Invalid ${describe}: '${value}' is not a size (e.g. 150MB, 150MiB, 1.5GB or bytes)`);
     }
     return Math.round(n);
 }
@@ -15308,19 +15308,19 @@ function parsePercent(value, describe) {
     const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v);
     const n = m ? Number(m[1]) / 100 : /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN;
     if (!Number.isFinite(n) || n < 0)
-        throw new UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
+        throw new errors_UserError(`Invalid ${describe}: '${value}' is not a percentage (e.g. 5%)`);
     return n;
 }
 function parseCount(value, describe) {
     if (!/^\d+$/.test(value.trim()))
-        throw new UserError(`Invalid ${describe}: '${value}' is not a whole number`);
+        throw new errors_UserError(`Invalid ${describe}: '${value}' is not a whole number`);
     return Number(value.trim());
 }
 function parseMetric(value, describe) {
     const v = value.trim();
     if (v === 'compressed' || v === 'uncompressed')
         return v;
-    throw new UserError(`Invalid ${describe}: '${value}' must be compressed or uncompressed`);
+    throw new errors_UserError(`Invalid ${describe}: '${value}' must be compressed or uncompressed`);
 }
 /** Rule names as inputs and flags spell them, with their parsers. */
 const RULE_INPUTS = {
@@ -18091,7 +18091,7 @@ function readAll(contents) {
 }
 const byContents = new WeakMap();
 /** An image's packages, read once from its contents whoever asks first (the report, the advice). */
-function imagePackages(contents) {
+function inventory_imagePackages(contents) {
     let p = byContents.get(contents);
     if (!p) {
         p = readAll(contents);
@@ -18135,7 +18135,7 @@ class ImageFacts {
         return total;
     }
     get packages() {
-        return imagePackages(this.contents);
+        return inventory_imagePackages(this.contents);
     }
     /**
      * The packages that own these files, largest share first: each file counts for the first ecosystem whose
@@ -23031,7 +23031,7 @@ async function analyzeLayer(blob, options) {
  * Every layer's entries, kept in memory beside a report for the file-level diff and the advice, and left out of
  * its JSON (a large image has hundreds of thousands of entries): `toJSON` drops it.
  */
-class ImageContents {
+class contents_ImageContents {
     layers;
     captured;
     constructor(layers, 
@@ -23053,7 +23053,7 @@ function formatPlatform(p) {
 function parsePlatform(text) {
     const parts = text.trim().split('/');
     if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/i.test(p))) {
-        throw new UserError(`Invalid platform '${text}': expected os/arch[/variant], e.g. linux/amd64`);
+        throw new errors_UserError(`Invalid platform '${text}': expected os/arch[/variant], e.g. linux/amd64`);
     }
     const [os, architecture, variant] = parts;
     return variant ? { os, architecture, variant } : { os, architecture };
@@ -23099,11 +23099,11 @@ function normalizeVariant(p) {
 function choosePlatform(candidates, wanted, what) {
     const list = () => candidates.map((c) => formatPlatform(c.platform)).join(', ');
     if (candidates.length === 0)
-        throw new UserError(`${what}: no image manifest found`);
+        throw new errors_UserError(`${what}: no image manifest found`);
     if (wanted) {
         const hit = candidates.find((c) => platformMatches(c.platform, wanted));
         if (!hit)
-            throw new UserError(`${what}: no image for platform ${formatPlatform(wanted)}; it has ${list()}`);
+            throw new errors_UserError(`${what}: no image for platform ${formatPlatform(wanted)}; it has ${list()}`);
         return hit;
     }
     if (candidates.length === 1)
@@ -23111,7 +23111,7 @@ function choosePlatform(candidates, wanted, what) {
     const host = candidates.find((c) => platformMatches(c.platform, hostPlatform()));
     if (host)
         return host;
-    throw new UserError(`${what}: several platforms (${list()}); choose one with --platform`);
+    throw new errors_UserError(`${what}: several platforms (${list()}); choose one with --platform`);
 }
 
 ;// CONCATENATED MODULE: ./src/measure/history.ts
@@ -23275,10 +23275,10 @@ function buildImageReport(input, withWaste) {
     const entries = input.stats.map((s) => s?.entries ?? null);
     const complete = entries.every((e) => e !== null) ? entries : null;
     const waste = withWaste && complete
-        ? computeWaste(complete, layers.map((l) => l.contentBytes ?? 0))
+        ? waste_computeWaste(complete, layers.map((l) => l.contentBytes ?? 0))
         : null;
     const contents = complete
-        ? new ImageContents(complete, input.stats.map((s) => s?.captured ?? []))
+        ? new contents_ImageContents(complete, input.stats.map((s) => s?.captured ?? []))
         : null;
     return {
         reference: input.reference,
@@ -23294,7 +23294,7 @@ function buildImageReport(input, withWaste) {
         compressedIsEstimate: layers.some((l) => l.compressedIsEstimate),
         layers,
         waste,
-        ...(contents ? { packages: imagePackages(contents).inventory, contents } : {}),
+        ...(contents ? { packages: inventory_imagePackages(contents).inventory, contents } : {}),
     };
 }
 
@@ -23396,16 +23396,16 @@ class ArchiveContents {
         if (!doc) {
             const why = this.unreadable.get(p);
             if (why)
-                throw new UserError(`${this.what}: ${path}: ${why}`);
+                throw new errors_UserError(`${this.what}: ${path}: ${why}`);
             return undefined;
         }
         if (this.verify && !matchesNamedDigest(p, doc))
-            throw new UserError(`${this.what}: ${path} does not match its digest`);
+            throw new errors_UserError(`${this.what}: ${path} does not match its digest`);
         try {
             return JSON.parse(doc.toString('utf8'));
         }
         catch {
-            throw new UserError(`${this.what}: ${path}: not JSON`);
+            throw new errors_UserError(`${this.what}: ${path}: not JSON`);
         }
     }
     layer(path, what) {
@@ -23415,8 +23415,8 @@ class ArchiveContents {
             return stats;
         const why = this.unreadable.get(p);
         if (why)
-            throw new UserError(`${what}: layer ${path} is unreadable (${why})`);
-        throw new UserError(`${what}: layer ${path} is missing from the archive`);
+            throw new errors_UserError(`${what}: layer ${path} is unreadable (${why})`);
+        throw new errors_UserError(`${what}: layer ${path} is missing from the archive`);
     }
 }
 function normalize(path) {
@@ -23456,7 +23456,7 @@ class ArchiveScanner {
     }
     async finish() {
         if (this.bytes === 0)
-            throw new UserError(`${this.options.what}: the archive is empty`);
+            throw new errors_UserError(`${this.options.what}: the archive is empty`);
         this.guard(() => this.pipeline.end());
         await Promise.all(this.finishing);
         return this.contents;
@@ -23466,9 +23466,9 @@ class ArchiveScanner {
             step();
         }
         catch (err) {
-            if (err instanceof UserError)
+            if (err instanceof errors_UserError)
                 throw err;
-            throw new UserError(`${this.options.what}: truncated or corrupt archive (${errorMessage(err)})`);
+            throw new errors_UserError(`${this.options.what}: truncated or corrupt archive (${errors_errorMessage(err)})`);
         }
     }
     onEntry(header) {
@@ -23540,7 +23540,7 @@ class ArchiveScanner {
         let failed = false;
         const fail = (err) => {
             failed = true;
-            this.contents.unreadable.set(path, errorMessage(err));
+            this.contents.unreadable.set(path, errors_errorMessage(err));
         };
         return {
             write: (chunk) => {
@@ -23601,7 +23601,7 @@ function engineEndpoint(env = process.env) {
         return { kind: 'unix', path: address.slice('unix://'.length), address };
     const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
     if (!tcp) {
-        throw new UserError(`DOCKER_HOST ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
+        throw new errors_UserError(`DOCKER_HOST ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
             `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`);
     }
     const useTls = Boolean(env.DOCKER_TLS_VERIFY) || Boolean(env.DOCKER_CERT_PATH);
@@ -23615,7 +23615,7 @@ function engineEndpoint(env = process.env) {
             return (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, name));
         }
         catch {
-            throw new UserError(`DOCKER_CERT_PATH ${dir}: cannot read ${name} for the TLS connection to ${address}`);
+            throw new errors_UserError(`DOCKER_CERT_PATH ${dir}: cannot read ${name} for the TLS connection to ${address}`);
         }
     };
     return {
@@ -23763,15 +23763,15 @@ function daemonAddress() {
     return engineAddress();
 }
 function describeDaemonError(err, what, address = daemonAddress()) {
-    if (err instanceof UserError)
+    if (err instanceof errors_UserError)
         return err;
     const e = err;
     if (e?.statusCode === 404)
-        return new UserError(`${what}: no such image in the daemon at ${address}`);
+        return new errors_UserError(`${what}: no such image in the daemon at ${address}`);
     if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'ECONNRESET') {
-        return new UserError(`${what}: Docker daemon unreachable at ${address} (${e.code}); is dockerd running?`);
+        return new errors_UserError(`${what}: Docker daemon unreachable at ${address} (${e.code}); is dockerd running?`);
     }
-    return new UserError(`${what}: Docker daemon error: ${errorMessage(err).split('\n')[0]}`);
+    return new errors_UserError(`${what}: Docker daemon error: ${errors_errorMessage(err).split('\n')[0]}`);
 }
 /** The one place that talks to the Docker Engine API. */
 class DockerDaemon {
@@ -23835,14 +23835,14 @@ async function checkPath(path, what, dir) {
     }
     catch (err) {
         const code = err.code;
-        throw new UserError(`${what}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code})`}`);
+        throw new errors_UserError(`${what}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot read (${code})`}`);
     }
     if (dir && !s.isDirectory())
-        throw new UserError(`${what}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)`);
+        throw new errors_UserError(`${what}: not a directory (an OCI layout is a directory; use oci-archive: for a tar)`);
     if (!dir && s.isDirectory())
-        throw new UserError(`${what}: is a directory (use oci: for an OCI layout directory)`);
+        throw new errors_UserError(`${what}: is a directory (use oci: for an OCI layout directory)`);
     if (!dir && !s.isFile())
-        throw new UserError(`${what}: not a regular file (a pipe or a device cannot be measured)`);
+        throw new errors_UserError(`${what}: not a regular file (a pipe or a device cannot be measured)`);
 }
 const files_READ_BUFFER = 1024 * 1024;
 /**
@@ -23885,7 +23885,7 @@ class OciDirectory {
     }
     async openInside(path) {
         if (!/^(index\.json|oci-layout|blobs\/(sha256\/[0-9a-f]{64}|sha512\/[0-9a-f]{128}))$/.test(path))
-            throw new UserError(`${this.what}: '${path.slice(0, 80)}' is not a path inside an OCI layout`);
+            throw new errors_UserError(`${this.what}: '${path.slice(0, 80)}' is not a path inside an OCI layout`);
         const file = (0,external_node_path_namespaceObject.join)(this.root, path);
         let real;
         try {
@@ -23896,14 +23896,14 @@ class OciDirectory {
         }
         const root = await this.rootReal;
         if (!real.startsWith(root + external_node_path_namespaceObject.sep))
-            throw new UserError(`${this.what}: ${path} leads outside the layout`);
+            throw new errors_UserError(`${this.what}: ${path} leads outside the layout`);
         const fd = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch((err) => {
-            throw new UserError(`${this.what}: ${path}: cannot open (${err.code})`);
+            throw new errors_UserError(`${this.what}: ${path}: cannot open (${err.code})`);
         });
         const s = await fd.stat();
         if (!s.isFile()) {
             await fd.close();
-            throw new UserError(`${this.what}: ${path} is not a regular file`);
+            throw new errors_UserError(`${this.what}: ${path} is not a regular file`);
         }
         return { fd, size: s.size };
     }
@@ -23913,15 +23913,15 @@ class OciDirectory {
             return undefined;
         try {
             if (f.size > MAX_LAYOUT_DOCUMENT)
-                throw new UserError(`${this.what}: ${path} is larger than ${MAX_LAYOUT_DOCUMENT} bytes`);
+                throw new errors_UserError(`${this.what}: ${path} is larger than ${MAX_LAYOUT_DOCUMENT} bytes`);
             const body = await f.fd.readFile();
             if (!matchesNamedDigest(path, body))
-                throw new UserError(`${this.what}: ${path} does not match its digest`);
+                throw new errors_UserError(`${this.what}: ${path} does not match its digest`);
             try {
                 return JSON.parse(body.toString('utf8'));
             }
             catch {
-                throw new UserError(`${this.what}: ${path}: not JSON`);
+                throw new errors_UserError(`${this.what}: ${path}: not JSON`);
             }
         }
         finally {
@@ -23932,7 +23932,7 @@ class OciDirectory {
     async *blob(path) {
         const f = await this.openInside(path);
         if (!f)
-            throw new UserError(`${this.what}: layer ${path}: no such file`);
+            throw new errors_UserError(`${this.what}: layer ${path}: no such file`);
         try {
             yield* handleChunks(f.fd);
         }
@@ -32957,14 +32957,14 @@ const ZodTuple = /*@__PURE__*/ $constructor("ZodTuple", (inst, def) => {
     },
 });
 function tuple(items, _paramsOrRest, _params) {
-    const hasRest = _paramsOrRest instanceof core.$ZodType;
+    const hasRest = _paramsOrRest instanceof $ZodType;
     const params = hasRest ? _params : _paramsOrRest;
     const rest = hasRest ? _paramsOrRest : null;
     return new ZodTuple({
         type: "tuple",
         items: items,
         rest,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
@@ -33556,7 +33556,7 @@ function firstIssue(error) {
 function checkDocument(schema, value, what, file) {
     const r = schema.safeParse(value);
     if (!r.success)
-        throw new UserError(`${what}: ${file}: ${firstIssue(r.error)}`);
+        throw new errors_UserError(`${what}: ${file}: ${firstIssue(r.error)}`);
     return r.data;
 }
 
@@ -33593,7 +33593,7 @@ function nameMatches(candidate, wanted) {
 }
 async function walkIndex(access, index, inherited, out, what, walk = { seen: new Set(), documents: 0 }, depth = 0) {
     if (depth > MAX_DEPTH)
-        throw new UserError(`${what}: image indexes nest deeper than ${MAX_DEPTH}`);
+        throw new errors_UserError(`${what}: image indexes nest deeper than ${MAX_DEPTH}`);
     for (const d of index.manifests) {
         if (isAttestation(d))
             continue;
@@ -33608,12 +33608,12 @@ async function walkIndex(access, index, inherited, out, what, walk = { seen: new
             if (raw === undefined)
                 continue;
             if (++walk.documents > MAX_INDEX_DOCUMENTS)
-                throw new UserError(`${what}: more than ${MAX_INDEX_DOCUMENTS} nested image indexes`);
+                throw new errors_UserError(`${what}: more than ${MAX_INDEX_DOCUMENTS} nested image indexes`);
             await walkIndex(access, checkDocument(IndexSchema, raw, what, path), name, out, what, walk, depth + 1);
             continue;
         }
         if (out.length >= MAX_CANDIDATES)
-            throw new UserError(`${what}: more than ${MAX_CANDIDATES} image manifests`);
+            throw new errors_UserError(`${what}: more than ${MAX_CANDIDATES} image manifests`);
         // A manifest whose blob is absent (another platform, not pulled) is listed but cannot be measured.
         out.push({ name, descriptor: d });
     }
@@ -33622,19 +33622,19 @@ function chooseName(items, wanted, what) {
     if (wanted) {
         const hits = items.filter((i) => nameMatches(i.name, wanted));
         if (hits.length === 0)
-            throw new UserError(`${what}: no image named ${wanted}`);
+            throw new errors_UserError(`${what}: no image named ${wanted}`);
         return hits;
     }
     const names = [...new Set(items.map((i) => i.name ?? '<untagged>'))];
     if (names.length > 1) {
-        throw new UserError(`${what}: holds ${names.length} images (${names.join(', ')}); name one as ${what}:NAME`);
+        throw new errors_UserError(`${what}: holds ${names.length} images (${names.join(', ')}); name one as ${what}:NAME`);
     }
     return items;
 }
 async function readConfig(access, path, what) {
     const config = await access.readJson(path, 'config');
     if (config === undefined)
-        throw new UserError(`${what}: image config ${path} is missing`);
+        throw new errors_UserError(`${what}: image config ${path} is missing`);
     return checkDocument(ConfigSchema, config, what, path);
 }
 async function readManifest(access, path, what) {
@@ -33650,7 +33650,7 @@ function platformOf(config) {
 function diffIdsOf(config, layerCount, what) {
     const ids = config.rootfs?.diff_ids ?? [];
     if (ids.length !== layerCount) {
-        throw new UserError(`${what}: the config lists ${ids.length} diff_ids for ${layerCount} layers`);
+        throw new errors_UserError(`${what}: the config lists ${ids.length} diff_ids for ${layerCount} layers`);
     }
     return ids;
 }
@@ -33734,8 +33734,8 @@ async function resolveLayout(access, options, configSize = () => undefined) {
         return resolveFromDockerManifest(access, items, options, configSize);
     }
     if (index)
-        throw new UserError(`${options.what}: index.json lists no image manifest whose blobs are present`);
-    throw new UserError(`${options.what}: not an image (no manifest.json or index.json; a plain rootfs tar is not an image)`);
+        throw new errors_UserError(`${options.what}: index.json lists no image manifest whose blobs are present`);
+    throw new errors_UserError(`${options.what}: not an image (no manifest.json or index.json; a plain rootfs tar is not an image)`);
 }
 
 ;// CONCATENATED MODULE: ./src/sources/reference.ts
@@ -33757,19 +33757,19 @@ function pathAndName(rest) {
 function parseReference(text, exists = () => false) {
     const trimmed = text.trim();
     if (!trimmed)
-        throw new UserError('Invalid image reference: it is empty');
+        throw new errors_UserError('Invalid image reference: it is empty');
     const m = /^([a-z-]+):(.*)$/.exec(trimmed);
     if (m && TRANSPORTS.includes(m[1])) {
         const transport = m[1];
         const rest = m[2];
         if (!rest)
-            throw new UserError(`Invalid image reference '${text}': nothing after '${transport}:'`);
+            throw new errors_UserError(`Invalid image reference '${text}': nothing after '${transport}:'`);
         switch (transport) {
             case 'docker-daemon':
                 return { transport, name: rest };
             case 'docker':
                 if (!rest.startsWith('//'))
-                    throw new UserError(`Invalid image reference '${text}': expected docker://HOST/REPO[:TAG]`);
+                    throw new errors_UserError(`Invalid image reference '${text}': expected docker://HOST/REPO[:TAG]`);
                 return { transport, name: rest.slice(2) };
             default: {
                 if (exists(rest))
@@ -33780,13 +33780,13 @@ function parseReference(text, exists = () => false) {
         }
     }
     if (m && UNSUPPORTED.includes(m[1])) {
-        throw new UserError(`Invalid image reference '${text}': unsupported transport '${m[1]}' (use one of ${TRANSPORTS.join(', ')})`);
+        throw new errors_UserError(`Invalid image reference '${text}': unsupported transport '${m[1]}' (use one of ${TRANSPORTS.join(', ')})`);
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-        throw new UserError(`Invalid image reference '${text}': unknown transport (use one of ${TRANSPORTS.join(', ')})`);
+        throw new errors_UserError(`Invalid image reference '${text}': unknown transport (use one of ${TRANSPORTS.join(', ')})`);
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(trimmed)) {
-        throw new UserError(`Invalid image reference '${text}': not an image name`);
+        throw new errors_UserError(`Invalid image reference '${text}': not an image name`);
     }
     return { transport: 'docker-daemon', name: trimmed };
 }
@@ -33818,7 +33818,7 @@ async function once(url, headers, limits, what) {
     }
     catch (err) {
         const cause = err.cause;
-        throw new UserError(`${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`);
+        throw new errors_UserError(`${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errors_errorMessage(err)})`);
     }
     finally {
         clearTimeout(timer);
@@ -33851,10 +33851,10 @@ async function get(url, headers, limits, what) {
         if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
             await res.body?.cancel().catch(() => { });
             if (hop >= limits.redirects)
-                throw new UserError(`${what}: more than ${limits.redirects} redirects`);
+                throw new errors_UserError(`${what}: more than ${limits.redirects} redirects`);
             const next = new URL(res.headers.get('location'), current);
             if (next.protocol !== 'https:' && next.protocol !== 'http:')
-                throw new UserError(`${what}: redirected to a ${next.protocol} URL`);
+                throw new errors_UserError(`${what}: redirected to a ${next.protocol} URL`);
             current = next.href;
             continue;
         }
@@ -33873,7 +33873,7 @@ async function* bodyChunks(body, limits, what, deadlineMs) {
         for (;;) {
             let timer;
             const idle = new Promise((_, reject) => {
-                timer = setTimeout(() => reject(new UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`)), limits.idleMs);
+                timer = setTimeout(() => reject(new errors_UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`)), limits.idleMs);
             });
             let next;
             try {
@@ -33886,11 +33886,11 @@ async function* bodyChunks(body, limits, what, deadlineMs) {
                 return;
             const now = Date.now();
             if (deadlineMs !== undefined && now - started > deadlineMs)
-                throw new UserError(`${what}: the registry took longer than ${deadlineMs / 1000} s to send a document`);
+                throw new errors_UserError(`${what}: the registry took longer than ${deadlineMs / 1000} s to send a document`);
             windowBytes += next.value.length;
             if (now - windowStart > limits.idleMs * 2) {
                 if (windowBytes < limits.minBytesPerWindow)
-                    throw new UserError(`${what}: the registry sends too slowly (${windowBytes} bytes in ${Math.round((now - windowStart) / 1000)} s)`);
+                    throw new errors_UserError(`${what}: the registry sends too slowly (${windowBytes} bytes in ${Math.round((now - windowStart) / 1000)} s)`);
                 windowStart = now;
                 windowBytes = 0;
             }
@@ -33906,14 +33906,14 @@ async function readDocument(res, max, limits, what) {
     const declared = Number(res.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > max) {
         await res.body?.cancel().catch(() => { });
-        throw new UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
+        throw new errors_UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
     }
     const parts = [];
     let length = 0;
     for await (const chunk of bodyChunks(res.body, limits, what, limits.documentMs)) {
         length += chunk.length;
         if (length > max)
-            throw new UserError(`${what}: larger than ${max} bytes`);
+            throw new errors_UserError(`${what}: larger than ${max} bytes`);
         parts.push(chunk);
     }
     return Buffer.concat(parts);
@@ -33960,7 +33960,7 @@ function parseRegistryName(name) {
             repository = `library/${repository}`;
     }
     if (!repository || !/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(repository)) {
-        throw new UserError(`Invalid image reference 'docker://${name}': bad repository name`);
+        throw new errors_UserError(`Invalid image reference 'docker://${name}': bad repository name`);
     }
     return { registry, repository, reference };
 }
@@ -34055,10 +34055,10 @@ class RegistryClient {
                 url = new URL(params.realm);
             }
             catch {
-                throw new UserError(`${this.what}: the registry's token realm is not a URL`);
+                throw new errors_UserError(`${this.what}: the registry's token realm is not a URL`);
             }
             if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.host)))
-                throw new UserError(`${this.what}: the registry's token realm ${url.protocol} is not https`);
+                throw new errors_UserError(`${this.what}: the registry's token realm ${url.protocol} is not https`);
             if (params.service)
                 url.searchParams.set('service', params.service);
             url.searchParams.set('scope', `repository:${this.name.repository}:pull`);
@@ -34078,15 +34078,15 @@ class RegistryClient {
         throw this.unauthorized();
     }
     unauthorized() {
-        return new UserError(`${this.what}: unauthorized (401); log in with docker login, or set DSG_REGISTRY_HOST, DSG_REGISTRY_USERNAME and DSG_REGISTRY_PASSWORD`);
+        return new errors_UserError(`${this.what}: unauthorized (401); log in with docker login, or set DSG_REGISTRY_HOST, DSG_REGISTRY_USERNAME and DSG_REGISTRY_PASSWORD`);
     }
     async fail(res, what) {
         await res.body?.cancel().catch(() => { });
         if (res.status === 401 || res.status === 403)
             return this.unauthorized();
         if (res.status === 404)
-            return new UserError(`${this.what}: ${what} not found (404)`);
-        return new UserError(`${this.what}: registry answered ${res.status} for ${what}`);
+            return new errors_UserError(`${this.what}: ${what} not found (404)`);
+        return new errors_UserError(`${this.what}: registry answered ${res.status} for ${what}`);
     }
     ok(res) {
         return res.status >= 200 && res.status < 300;
@@ -34103,7 +34103,7 @@ class RegistryClient {
         const pinned = DIGEST_PATTERN.test(this.name.reference) ? this.name.reference : null;
         const digest = digestOf(body, pinned ? pinned.split(':')[0] : 'sha256');
         if (pinned && digest !== pinned)
-            throw new UserError(`${this.what}: ${what} does not match its digest (got ${digest})`);
+            throw new errors_UserError(`${this.what}: ${what} does not match its digest (got ${digest})`);
         const doc = registry_parseJson(body, `${this.what}: ${what}`);
         const header = res.headers.get('content-type')?.split(';')[0]?.trim();
         const mediaType = header || (typeof doc?.mediaType === 'string' ? doc.mediaType : '');
@@ -34119,7 +34119,7 @@ class RegistryClient {
         }
         const digest = path.replace(/^blobs\/([^/]+)\//, '$1:');
         if (!DIGEST_PATTERN.test(digest))
-            throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
+            throw new errors_UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
         let body = this.documents.get(digest);
         if (!body) {
             const res = await this.request(kind === 'config' ? `/blobs/${digest}` : `/manifests/${digest}`, kind === 'config' ? '*/*' : MANIFEST_ACCEPT);
@@ -34133,7 +34133,7 @@ class RegistryClient {
             body = await readDocument(res, max, this.limits, `${this.what}: ${digest}`);
             const got = digestOf(body, digest.split(':')[0]);
             if (got !== digest)
-                throw new UserError(`${this.what}: ${kind ?? 'manifest'} ${digest} does not match its digest (got ${got})`);
+                throw new errors_UserError(`${this.what}: ${kind ?? 'manifest'} ${digest} does not match its digest (got ${got})`);
             this.documents.set(digest, body);
         }
         return registry_parseJson(body, `${this.what}: ${digest}`);
@@ -34144,7 +34144,7 @@ class RegistryClient {
      */
     async blob(digest) {
         if (!DIGEST_PATTERN.test(digest))
-            throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
+            throw new errors_UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
         const res = await this.request(`/blobs/${digest}`, '*/*');
         if (!this.ok(res) || !res.body)
             throw await this.fail(res, `blob ${digest}`);
@@ -34156,7 +34156,7 @@ function registry_parseJson(body, what) {
         return JSON.parse(body.toString('utf8'));
     }
     catch {
-        throw new UserError(`${what}: not JSON`);
+        throw new errors_UserError(`${what}: not JSON`);
     }
 }
 
@@ -34190,9 +34190,9 @@ function verifyLayers(image, stats, what) {
             return;
         const named = digestNamedBy(l.blobPath);
         if (named?.startsWith('sha256:') && s.blobDigest !== named)
-            throw new UserError(`${what}: layer ${i} (${l.blobPath}) does not match its digest (got ${s.blobDigest})`);
+            throw new errors_UserError(`${what}: layer ${i} (${l.blobPath}) does not match its digest (got ${s.blobDigest})`);
         if (s.diffDigest !== l.diffId)
-            throw new UserError(`${what}: layer ${i} does not match the config's diff_id ${l.diffId} (got ${s.diffDigest})`);
+            throw new errors_UserError(`${what}: layer ${i} does not match the config's diff_id ${l.diffId} (got ${s.diffDigest})`);
     });
 }
 /** Resolves one image in an archive already read, and picks its layers' stats. */
@@ -34232,9 +34232,9 @@ async function measureFromDaemon(refs, o) {
 /** `thing` (a blob, a layer) of `what` could not be read: one line naming both. */
 function unreadable(what, thing) {
     return (err) => {
-        if (err instanceof UserError)
+        if (err instanceof errors_UserError)
             throw err;
-        throw new UserError(`${what}: ${thing} is unreadable (${errorMessage(err)})`);
+        throw new errors_UserError(`${what}: ${thing} is unreadable (${errors_errorMessage(err)})`);
     };
 }
 /** Measures one image from any source. Errors the user can fix are UserErrors naming the input. */
@@ -34327,7 +34327,7 @@ async function measureReference(ref, options) {
                 for (const l of image.layers) {
                     const digest = l.descriptor?.digest;
                     if (!digest)
-                        throw new UserError(`${what}: layer ${l.diffId} has no descriptor`);
+                        throw new errors_UserError(`${what}: layer ${l.diffId} has no descriptor`);
                     const cached = options.cache?.get(digest, o);
                     const s = cached ?? (await analyzeLayer(await client.blob(digest), o).catch(unreadable(what, `blob ${digest}`)));
                     options.cache?.set(digest, o, s);
@@ -35667,7 +35667,7 @@ function redactValues(value, secrets) {
 function parseFormat(value) {
     if (value === 'text' || value === 'json' || value === 'markdown')
         return value;
-    throw new UserError(`Invalid --format '${value}': expected text, json or markdown`);
+    throw new errors_UserError(`Invalid --format '${value}': expected text, json or markdown`);
 }
 /** Flags every command that measures images takes. */
 const IMAGE_FLAGS = {
@@ -35724,7 +35724,7 @@ async function compareCommand(argv, io) {
         },
     });
     if (positionals.length !== 2)
-        throw new UserError(`compare takes BASE and HEAD, got ${positionals.length} images (see docker-size-guard compare --help)`);
+        throw new errors_UserError(`compare takes BASE and HEAD, got ${positionals.length} images (see docker-size-guard compare --help)`);
     const format = parseFormat(values.format);
     const rules = parseRules(values, (n) => `--${n}`);
     const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
@@ -36939,7 +36939,7 @@ const git = (root, args, allowFailure = false) => exec_exec('git', args, { cwd: 
  */
 function checkRev(rev, what) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._/~^@{}+-]{0,254}$/.test(rev) || rev.includes('..') || rev.includes('@{-')) {
-        throw new UserError(`Invalid ${what}: '${rev.slice(0, 80)}' is not a branch, tag or commit name (letters, digits and . _ / ~ ^ @ { } + -, not starting with - or .)`);
+        throw new errors_UserError(`Invalid ${what}: '${rev.slice(0, 80)}' is not a branch, tag or commit name (letters, digits and . _ / ~ ^ @ { } + -, not starting with - or .)`);
     }
     return rev;
 }
@@ -36952,7 +36952,7 @@ async function ensureCommit(root, rev) {
         return;
     await git(root, ['fetch', '--no-tags', '--depth=50', '--end-of-options', 'origin', rev], true);
     if (!(await hasCommit(root, rev)))
-        throw new UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
+        throw new errors_UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
 }
 async function revParse(root, rev) {
     await ensureCommit(root, rev);
@@ -36974,7 +36974,7 @@ async function mergeBase(root, a, b) {
         if (!shallow)
             break;
     }
-    throw new UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
+    throw new errors_UserError(`Invalid base: ${a.slice(0, 12)} and ${b.slice(0, 12)} have no merge base`);
 }
 /**
  * Repository-relative paths that differ between a commit and the working tree, or between two commits (renames
@@ -36995,7 +36995,7 @@ async function commitsSince(root, since) {
 async function repositoryRoot(command) {
     const top = await exec_exec('git', ['rev-parse', '--show-toplevel'], { allowFailure: true });
     if (top.exitCode !== 0)
-        throw new UserError(`${command} runs in a git repository: this directory is not in one`);
+        throw new errors_UserError(`${command} runs in a git repository: this directory is not in one`);
     return top.stdout.trim();
 }
 /** Whether the repository has a remote of this name. */
@@ -37120,7 +37120,7 @@ function inspectBuilder(name) {
             const r = await exec_exec('docker', ['buildx', 'inspect', ...(name ? [name] : [])], { allowFailure: true });
             const b = r.exitCode === 0 ? parseBuilderInspect(r.stdout) : null;
             if (!b)
-                throw new UserError(`Invalid input 'builder': no buildx builder '${name || '(current)'}' (${r.stderr.trim().split('\n').pop() ?? ''})`);
+                throw new errors_UserError(`Invalid input 'builder': no buildx builder '${name || '(current)'}' (${r.stderr.trim().split('\n').pop() ?? ''})`);
             return b;
         })();
         known.set(name, p);
@@ -37310,7 +37310,7 @@ async function buildBase(plan, log, cleanups) {
         return { ref: built.reference, source: 'built', built };
     }
     catch (err) {
-        log.warning(`The base image did not build, so the PR image is reported alone: ${errorMessage(err)}`);
+        log.warning(`The base image did not build, so the PR image is reported alone: ${errors_errorMessage(err)}`);
         return { ref: null, missing: 'the base build failed' };
     }
 }
@@ -37505,7 +37505,7 @@ async function defaultBaseRef(root) {
     for (const ref of ['origin/HEAD', 'main', 'master'])
         if (await hasCommit(root, ref))
             return ref;
-    throw new UserError('Invalid --base-ref: none given, and neither origin/HEAD, main nor master exists');
+    throw new errors_UserError('Invalid --base-ref: none given, and neither origin/HEAD, main nor master exists');
 }
 async function diffCommand(argv, io) {
     const { values } = (0,external_node_util_namespaceObject.parseArgs)({
@@ -37585,7 +37585,7 @@ async function diffCommand(argv, io) {
     finally {
         release();
         for (const c of cleanups.reverse())
-            await c().catch((err) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
+            await c().catch((err) => io.err(`warning: cleanup: ${errors_errorMessage(err)}\n`));
     }
 }
 
@@ -37756,7 +37756,7 @@ const store_git = (loc, args, opts = {}) => exec_exec('git', args, { cwd: loc.ro
 function checkHistoryRef(ref, what) {
     checkRev(ref, what);
     if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(ref) || ref.includes('..'))
-        throw new UserError(`Invalid ${what}: '${ref}' is not a branch name`);
+        throw new errors_UserError(`Invalid ${what}: '${ref}' is not a branch name`);
     return ref;
 }
 /** Fetches the history branch (never shallow: that would make the checkout shallow). Null when it does not exist. */
@@ -37767,7 +37767,7 @@ async function fetchTip(loc) {
     if (r.exitCode !== 0) {
         if (/couldn't find remote ref|not our ref|no such ref/i.test(r.stderr))
             return null;
-        throw new UserError(`History: cannot fetch ${loc.ref} from ${loc.remote}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        throw new errors_UserError(`History: cannot fetch ${loc.ref} from ${loc.remote}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
     }
     return (await store_git(loc, ['rev-parse', '--verify', 'FETCH_HEAD^{commit}'])).stdout.trim();
 }
@@ -37776,7 +37776,7 @@ async function readFileAt(loc, tip, file) {
     if (size.exitCode !== 0)
         return null;
     if (Number(size.stdout.trim()) > MAX_FILE_BYTES)
-        throw new UserError(`History: ${loc.ref}:${file} is larger than 16 MiB; not read`);
+        throw new errors_UserError(`History: ${loc.ref}:${file} is larger than 16 MiB; not read`);
     return (await store_git(loc, ['cat-file', 'blob', '--end-of-options', `${tip}:${file}`])).stdout;
 }
 /** The records of these images (all images when none is named) at the branch's tip. */
@@ -37849,7 +37849,7 @@ async function appendHistory(loc, add, message, sleep = (ms) => new Promise((r) 
                 return { commit, attempts: attempt };
             const raced = /rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(push.stderr);
             if (!raced || attempt >= ATTEMPTS)
-                throw new UserError(`History: pushing ${loc.ref} to ${loc.remote} failed: ${push.stderr.trim().split('\n').pop() ?? ''}`);
+                throw new errors_UserError(`History: pushing ${loc.ref} to ${loc.remote} failed: ${push.stderr.trim().split('\n').pop() ?? ''}`);
             // Another run pushed in between: take its records too, after a random pause so two runs do not collide again.
             await sleep(200 + Math.floor(Math.random() * 800 * attempt));
         }
@@ -37978,7 +37978,656 @@ function splitByChange(targets, changed, ctx) {
     return { build, unchanged };
 }
 
+;// CONCATENATED MODULE: ./src/history/fingerprint.ts
+
+/** pbkdf2 rounds: about 0.1 s here, which a brute-force search for a build-arg value pays per guess. */
+const ROUNDS = 200_000;
+const fingerprint_nameOf = (kv) => (kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv);
+const sha256 = (s) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(s).digest('hex');
+/**
+ * The fingerprint of one image's build at one commit. The stored file is readable by anyone who can read the
+ * repository, and build-args can carry values meant to stay private; so the values are not hashed one by one but
+ * together with everything else into one salted (image and commit), stretched (pbkdf2) digest.
+ */
+function fingerprint(o) {
+    const summary = {
+        dockerfile: o.dockerfile,
+        dockerfileDigest: sha256(o.dockerfileText),
+        context: o.build.context || '.',
+        target: o.build.target,
+        platforms: [...o.build.platforms],
+        buildArgs: o.build.buildArgs.map(fingerprint_nameOf),
+        buildContexts: o.build.buildContexts.map(fingerprint_nameOf),
+        secrets: o.build.secrets.map(fingerprint_nameOf),
+        driver: o.driver,
+        exports: o.exports,
+    };
+    const all = JSON.stringify({ summary, buildArgs: o.build.buildArgs, buildContexts: o.build.buildContexts });
+    const digest = (0,external_node_crypto_namespaceObject.pbkdf2Sync)(all, `docker-size-guard\0${o.image}\0${o.commit}`, ROUNDS, 32, 'sha256').toString('hex');
+    return { digest, summary };
+}
+const list = (xs) => (xs.length ? xs.map((x) => `'${x}'`).join(', ') : 'none');
+/**
+ * What differs between the inputs a measurement was stored with and those the base would be built from, in
+ * words (names, never values), or null when they are the same.
+ */
+function fingerprint_fingerprintChange(stored, wanted) {
+    if (stored.digest === wanted.digest)
+        return null;
+    const a = stored.summary;
+    const b = wanted.summary;
+    const changes = [];
+    const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
+    if (a.dockerfile !== b.dockerfile || a.dockerfileDigest !== b.dockerfileDigest)
+        changes.push('the Dockerfile');
+    if (a.context !== b.context)
+        changes.push(`context '${a.context}' → '${b.context}'`);
+    if (a.target !== b.target)
+        changes.push(`target '${a.target || '(last stage)'}' → '${b.target || '(last stage)'}'`);
+    if (!same(a.platforms, b.platforms))
+        changes.push(`platforms ${list(a.platforms)} → ${list(b.platforms)}`);
+    if (!same(a.buildArgs, b.buildArgs))
+        changes.push(`build-args ${list(a.buildArgs)} → ${list(b.buildArgs)}`);
+    if (!same(a.buildContexts, b.buildContexts))
+        changes.push(`build-contexts ${list(a.buildContexts)} → ${list(b.buildContexts)}`);
+    if (!same(a.secrets, b.secrets))
+        changes.push(`secrets ${list(a.secrets)} → ${list(b.secrets)}`);
+    if (a.driver !== b.driver || a.exports !== b.exports)
+        changes.push(`builder driver ${a.driver}${a.exports ? '' : ' (loads)'} → ${b.driver}${b.exports ? '' : ' (loads)'}`);
+    return changes.length ? changes.join(', ') : 'the value of a build-arg or build-context';
+}
+
+;// CONCATENATED MODULE: ./src/history/image-schema.ts
+
+
+
+/**
+ * The shape of one image's measurement as JSON, checked before anything from it is used: a report another job
+ * wrote (mode: comment) and a measurement stored in the repository (history/measurement.ts) are both read from
+ * places a pull request or anyone with push access can write. Strings are escaped when rendered; a string where a
+ * number belongs would not be.
+ */
+const num = schemas_number().finite();
+const bytes = num.nullable();
+const str = schemas_string().max(10_000);
+const LayerReport = object({
+    index: num,
+    diffId: str,
+    digest: str.nullable(),
+    instruction: str,
+    uncompressedBytes: bytes,
+    contentBytes: bytes,
+    compressedBytes: bytes,
+    compressedIsEstimate: schemas_boolean(),
+    files: bytes,
+});
+const Waste = object({
+    efficiency: num,
+    wastedBytes: num,
+    userWastedPercent: num.nullable(),
+    files: array(object({ path: str, count: num, wastedBytes: num })).max(1000),
+    fileCount: num,
+});
+const FindingSchema = object({
+    rule: schemas_enum(['package-cache', 'deleted-later', 'toolchain', 'dev-files', 'single-stage', 'full-base', 'root-user']),
+    key: str,
+    layer: num.nullable(),
+    instruction: str.nullable(),
+    bytes: num,
+    estimate: schemas_boolean(),
+    message: str,
+    fix: str,
+    paths: array(str).max(20),
+});
+const Package = object({
+    name: str,
+    version: str,
+    arch: str.optional(),
+    source: str.optional(),
+    location: str.optional(),
+    bytes: num,
+    files: num,
+    declaredBytes: num.nullable(),
+    layer: num.nullable(),
+});
+const Packages = object({
+    finalBytes: num,
+    ecosystems: array(object({
+        ecosystem: schemas_enum(ECOSYSTEMS),
+        packages: array(Package).max(MAX_PACKAGES),
+        unowned: object({ bytes: num, files: num }),
+        notes: array(str).max(50),
+    }))
+        .max(ECOSYSTEMS.length),
+    notRead: array(object({ ecosystem: str, reason: str })).max(20),
+});
+const ImageReportSchema = object({
+    reference: str,
+    source: object({
+        transport: str,
+        store: schemas_enum(['classic', 'containerd']).optional(),
+        builder: object({ name: str, driver: str }).optional(),
+    }),
+    platform: str,
+    configDigest: str,
+    user: str,
+    created: str.nullable(),
+    layerCount: num,
+    uncompressedBytes: bytes,
+    contentBytes: bytes,
+    compressedBytes: bytes,
+    compressedIsEstimate: schemas_boolean(),
+    layers: array(LayerReport).max(1000),
+    waste: Waste.nullable(),
+    findings: array(FindingSchema).max(200).optional(),
+    packages: Packages.optional(),
+    ignored: object({ patterns: array(str).max(50), files: num, bytes: num }).optional(),
+});
+
+;// CONCATENATED MODULE: ./src/history/measurement.ts
+
+
+
+
+
+const MEASUREMENT_FORMAT = 'docker-size-guard/measurement';
+const MEASUREMENT_VERSION = 1;
+/** A stored file larger than this is not read (the 1.1 GB bench image's is about 6 MB). */
+const measurement_MAX_MEASUREMENT_BYTES = (/* unused pure expression or super */ null && (64 * 1024 * 1024));
+/** Entries across all layers, and the longest path: bounds on what a crafted file costs to read. */
+const MAX_ENTRIES = 4_000_000;
+const MAX_PATH = 4096;
+const MAX_CAPTURED_BYTES = (/* unused pure expression or super */ null && (64 * 1024 * 1024));
+const KIND_LETTER = {
+    file: 'f',
+    dir: 'd',
+    symlink: 'l',
+    hardlink: 'h',
+    other: 'o',
+    whiteout: 'w',
+    opaque: 'q',
+};
+const LETTER_KIND = new Map(Object.entries(KIND_LETTER).map(([k, l]) => [l, k]));
+function encodeLayer(entries) {
+    const out = { p: [], s: [], k: '', z: [], t: [] };
+    let previous = '';
+    const kinds = [];
+    entries.forEach((e, i) => {
+        let shared = 0;
+        const max = Math.min(previous.length, e.path.length);
+        while (shared < max && previous.charCodeAt(shared) === e.path.charCodeAt(shared))
+            shared++;
+        // Never split a UTF-16 surrogate pair: each side must stay a well-formed string in JSON.
+        if (shared > 0 && shared < e.path.length && /[\uDC00-\uDFFF]/.test(e.path[shared]))
+            shared--;
+        out.p.push(shared);
+        out.s.push(e.path.slice(shared));
+        kinds.push(KIND_LETTER[e.kind]);
+        out.z.push(e.size);
+        if (e.target !== undefined)
+            out.t.push([i, e.target]);
+        previous = e.path;
+    });
+    out.k = kinds.join('');
+    return out;
+}
+function encodeCaptured(files) {
+    return files.map((f) => {
+        if (f.body === null)
+            return { path: f.path, size: f.size };
+        const text = f.body.toString('utf8');
+        return Buffer.byteLength(text) === f.body.length && Buffer.from(text).equals(f.body)
+            ? { path: f.path, size: f.size, text }
+            : { path: f.path, size: f.size, base64: f.body.toString('base64') };
+    });
+}
+/** A copy without what the reader derives with its own inputs: the findings and what ignore-paths matched. */
+function withoutDerived(r) {
+    const copy = { ...r };
+    delete copy.findings;
+    delete copy.ignored;
+    return copy;
+}
+/** The stored file: JSON (git keeps every object deflated, so a gzip inside would be compressed twice). */
+function encodeMeasurement(m) {
+    const { contents, ...report } = withoutDerived(m.report);
+    return JSON.stringify({
+        format: MEASUREMENT_FORMAT,
+        v: MEASUREMENT_VERSION,
+        image: m.image,
+        platform: m.platform,
+        commit: m.commit,
+        date: m.date,
+        inputs: m.inputs,
+        report,
+        layers: contents.layers.map(encodeLayer),
+        captured: contents.captured.map(encodeCaptured),
+    });
+}
+const measurement_hex = (n) => schemas_string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
+const Envelope = object({
+    format: literal(MEASUREMENT_FORMAT),
+    v: literal(MEASUREMENT_VERSION, { error: `not format version ${MEASUREMENT_VERSION}` }),
+    image: schemas_string().min(1).max(200),
+    platform: schemas_string().min(1).max(100),
+    commit: measurement_hex(40),
+    date: iso_datetime({ offset: true }),
+    inputs: object({
+        digest: measurement_hex(64),
+        summary: object({
+            dockerfile: schemas_string().max(1000),
+            dockerfileDigest: measurement_hex(64),
+            context: schemas_string().max(1000),
+            target: schemas_string().max(200),
+            platforms: array(schemas_string().max(100)).max(50),
+            buildArgs: array(schemas_string().max(200)).max(200),
+            buildContexts: array(schemas_string().max(200)).max(100),
+            secrets: array(schemas_string().max(200)).max(100),
+            driver: schemas_string().max(100),
+            exports: schemas_boolean(),
+        }),
+    }),
+    report: ImageReportSchema,
+    layers: array(object({
+        p: array(unknown()),
+        s: array(unknown()),
+        k: schemas_string(),
+        z: array(unknown()),
+        t: array(tuple([schemas_number(), schemas_string()])),
+    }))
+        .max(1000),
+    captured: array(array(object({
+        path: schemas_string().max(MAX_PATH),
+        size: schemas_number().int().nonnegative(),
+        text: schemas_string().optional(),
+        base64: schemas_string().optional(),
+    }))
+        .max(100_000))
+        .max(1000),
+});
+/** A stored measurement that cannot be used: why, in words for a warning. */
+class measurement_UnusableMeasurement extends (/* unused pure expression or super */ null && (Error)) {
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+function decodeLayer(l, i, budget) {
+    const n = l.p.length;
+    if (l.s.length !== n || l.k.length !== n || l.z.length !== n)
+        throw new measurement_UnusableMeasurement(`layer ${i}: its entry lists differ in length`);
+    budget.entries -= n;
+    if (budget.entries < 0)
+        throw new measurement_UnusableMeasurement(`more than ${MAX_ENTRIES} entries`);
+    const targets = new Map();
+    for (const [at, target] of l.t) {
+        if (!Number.isInteger(at) || at < 0 || at >= n || targets.has(at) || target.length > MAX_PATH)
+            throw new measurement_UnusableMeasurement(`layer ${i}: a link target names no entry`);
+        targets.set(at, target);
+    }
+    const entries = new Array(n);
+    let previous = '';
+    for (let j = 0; j < n; j++) {
+        const shared = l.p[j];
+        const rest = l.s[j];
+        const size = l.z[j];
+        const kind = LETTER_KIND.get(l.k[j]);
+        if (!isCount(shared) || shared > previous.length || typeof rest !== 'string' || !isCount(size) || !kind)
+            throw new measurement_UnusableMeasurement(`layer ${i}: entry ${j} is malformed`);
+        const path = previous.slice(0, shared) + rest;
+        if (!path.startsWith('/') || path.length > MAX_PATH || path.includes('\0'))
+            throw new measurement_UnusableMeasurement(`layer ${i}: entry ${j} is not an absolute path`);
+        if (kind !== 'file' && size !== 0)
+            throw new measurement_UnusableMeasurement(`layer ${i}: entry ${j} has a size but no data`);
+        const target = targets.get(j);
+        entries[j] = target === undefined ? { path, kind, size } : { path, kind, size, target };
+        previous = path;
+    }
+    return entries;
+}
+function decodeCaptured(files, budget) {
+    return files.map((f) => {
+        if (!f.path.startsWith('/'))
+            throw new measurement_UnusableMeasurement(`a captured file is not an absolute path`);
+        const body = f.text !== undefined ? Buffer.from(f.text) : f.base64 !== undefined ? Buffer.from(f.base64, 'base64') : null;
+        budget.bytes -= body?.length ?? 0;
+        if (budget.bytes < 0)
+            throw new measurement_UnusableMeasurement('its captured package files are too large');
+        if (body && body.length > f.size)
+            throw new measurement_UnusableMeasurement(`${f.path}: more bytes than its size`);
+        return { path: f.path, body, size: f.size };
+    });
+}
+/**
+ * Reads a stored measurement back, checking everything before any number is taken from it (it was read from a
+ * ref anyone with push access can write), then computes its waste and packages again from its entries.
+ */
+function measurement_decodeMeasurement(text, expect) {
+    return deriveMeasured(checkMeasurement(text, expect));
+}
+/**
+ * The checks alone: the one asked for (`expect`) must be the one stored, and its entries must add up to the
+ * report's own per-layer counts and sizes. Its waste and packages are still the file's: see deriveMeasured.
+ */
+function checkMeasurement(text, expect) {
+    if (text.length > measurement_MAX_MEASUREMENT_BYTES)
+        throw new measurement_UnusableMeasurement(`larger than ${measurement_MAX_MEASUREMENT_BYTES} bytes`);
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        throw new measurement_UnusableMeasurement('not JSON');
+    }
+    const parsed = Envelope.safeParse(data);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new measurement_UnusableMeasurement(`not a measurement (${issue.path.join('.') || 'format'}: ${issue.message})`);
+    }
+    const m = parsed.data;
+    // What the reader derives with its own inputs (ignore-paths, the Dockerfile at that commit) is never taken.
+    const report = withoutDerived(m.report);
+    if (m.image !== expect.image)
+        throw new measurement_UnusableMeasurement(`it is of another image ('${m.image.slice(0, 60)}')`);
+    if (m.commit !== expect.commit)
+        throw new measurement_UnusableMeasurement(`it claims another commit (${m.commit.slice(0, 12)})`);
+    if (report.platform !== m.platform)
+        throw new measurement_UnusableMeasurement('its report is of another platform');
+    if (m.layers.length !== report.layers.length || report.layerCount !== report.layers.length)
+        throw new measurement_UnusableMeasurement('its layers do not match its report');
+    if (m.captured.length !== m.layers.length)
+        throw new measurement_UnusableMeasurement('its captured files do not match its layers');
+    const budget = { entries: MAX_ENTRIES };
+    const layers = m.layers.map((l, i) => decodeLayer(l, i, budget));
+    layers.forEach((entries, i) => {
+        const r = report.layers[i];
+        const content = entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0);
+        if (r.index !== i || r.files !== entries.length || r.contentBytes !== content)
+            throw new measurement_UnusableMeasurement(`layer ${i}: its entries do not add up to its report (files, bytes)`);
+    });
+    const sum = (f) => report.layers.reduce((s, l) => s + (f(l) ?? NaN), 0);
+    if (report.uncompressedBytes !== sum((l) => l.uncompressedBytes) ||
+        report.contentBytes !== sum((l) => l.contentBytes))
+        throw new measurement_UnusableMeasurement("its totals are not its layers' sums");
+    if (report.compressedIsEstimate !== report.layers.some((l) => l.compressedIsEstimate))
+        throw new measurement_UnusableMeasurement('its compressed sizes say both exact and estimated');
+    const bytes = { bytes: MAX_CAPTURED_BYTES };
+    const captured = m.captured.map((files) => decodeCaptured(files, bytes));
+    const contents = new ImageContents(layers, captured);
+    return {
+        image: m.image,
+        platform: m.platform,
+        commit: m.commit,
+        date: m.date,
+        inputs: m.inputs,
+        report: { ...report, contents },
+    };
+}
+/** The waste and the packages computed again from the entries, as the measuring pass computes them. */
+function deriveMeasured(m) {
+    const r = { ...m.report };
+    const layers = r.contents.layers;
+    if (r.waste)
+        r.waste = computeWaste(layers, r.layers.map((l) => l.contentBytes ?? 0));
+    if (r.packages)
+        r.packages = imagePackages(r.contents).inventory;
+    return { ...m, report: r };
+}
+
+;// CONCATENATED MODULE: ./src/history/measurement-store.ts
+
+
+
+const measurement_store_ATTEMPTS = 6;
+/** Refs listed per image: a crafted flood of refs costs no more than this to read. */
+const MAX_REFS = 5000;
+const measurement_store_IDENTITY = {
+    GIT_AUTHOR_NAME: 'github-actions[bot]',
+    GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+    GIT_COMMITTER_NAME: 'github-actions[bot]',
+    GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+const measurement_store_git = (loc, args, opts = {}) => exec_exec('git', args, { cwd: loc.root, env: measurement_store_IDENTITY, ...opts });
+const lastLine = (s) => s.trim().split('\n').pop() ?? '';
+/** An image name as one ref component: every byte outside `A-Z a-z 0-9 _ -` percent-encoded (`.lock`, `..` cannot occur). */
+function refComponent(image) {
+    return [...new TextEncoder().encode(image)]
+        .map((b) => {
+        const c = String.fromCharCode(b);
+        return /[A-Za-z0-9_-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+        .join('');
+}
+/** A platform as a file name in the ref's tree. */
+function platformFile(platform) {
+    return `${refComponent(platform)}.json`;
+}
+function imagePrefix(loc, image) {
+    return `refs/${loc.historyRef}/measurements/${refComponent(image)}/`;
+}
+function measurementRef(loc, image, commit, time) {
+    return `${imagePrefix(loc, image)}${String(time).padStart(10, '0')}-${commit}`;
+}
+/** Parses `git ls-remote` output for one image's refs: only names this tool writes, newest first. Pure. */
+function parseRefs(text, prefix) {
+    const refs = [];
+    for (let at = 0; at < text.length && refs.length < MAX_REFS;) {
+        const end = text.indexOf('\n', at);
+        const line = text.slice(at, end < 0 ? text.length : end);
+        at = end < 0 ? text.length : end + 1;
+        const tab = line.indexOf('\t');
+        if (tab !== 40 || !line.startsWith(prefix, tab + 1))
+            continue;
+        const sha = line.slice(0, 40);
+        const name = line.slice(tab + 1 + prefix.length);
+        if (!/^[0-9a-f]{40}$/.test(sha) || !/^\d{10}-[0-9a-f]{40}$/.test(name))
+            continue;
+        refs.push({ ref: line.slice(tab + 1), sha, time: Number(name.slice(0, 10)), commit: name.slice(11) });
+    }
+    return refs.sort((a, b) => b.time - a.time || (a.ref < b.ref ? 1 : -1));
+}
+/** The refs of one image at the remote, newest first. */
+async function measurement_store_listMeasurements(loc, image) {
+    const prefix = imagePrefix(loc, image);
+    const r = await measurement_store_git(loc, ['ls-remote', '--refs', '--end-of-options', loc.remote, `${prefix}*`], {
+        allowFailure: true,
+    });
+    if (r.exitCode !== 0)
+        throw new errors_UserError(`cannot list ${prefix}* at ${loc.remote}: ${lastLine(r.stderr)}`);
+    return parseRefs(r.stdout, prefix);
+}
+/** The files (platform file name → text) of a stored ref, fetched from the remote; each at most 64 MiB. */
+async function measurement_store_readMeasurementFiles(loc, stored) {
+    const f = await measurement_store_git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, stored.ref], { allowFailure: true });
+    if (f.exitCode !== 0)
+        throw new UserError(`cannot fetch ${stored.ref}: ${lastLine(f.stderr)}`);
+    const tree = await measurement_store_git(loc, ['ls-tree', '-z', '-l', '--end-of-options', `${stored.sha}^{commit}`], {
+        allowFailure: true,
+    });
+    if (tree.exitCode !== 0)
+        throw new UserError(`${stored.ref} is not a commit`);
+    const files = new Map();
+    for (const item of tree.stdout.split('\0').filter(Boolean).slice(0, 64)) {
+        // <mode> SP <type> SP <object> SP+ <size> TAB <name>
+        const tab = item.indexOf('\t');
+        const [mode, type, oid, size] = item.slice(0, tab).split(/ +/);
+        const name = item.slice(tab + 1);
+        if (mode !== '100644' || type !== 'blob' || !/^[0-9a-f]{40,64}$/.test(oid ?? '') || !name.endsWith('.json'))
+            continue;
+        if (Number(size) > MAX_MEASUREMENT_BYTES)
+            throw new UserError(`${stored.ref}:${name} is larger than ${MAX_MEASUREMENT_BYTES} bytes; not read`);
+        files.set(name, (await measurement_store_git(loc, ['cat-file', 'blob', oid])).stdout);
+    }
+    return files;
+}
+/**
+ * Writes one image's measurement of a commit (one file per platform, beside the platforms other jobs stored for
+ * the same commit) and pushes the ref with a lease on what was there: a concurrent writer of the same ref makes
+ * the push fail, and the write is retried over what it stored. Then prunes the image's refs beyond the newest
+ * `keep`; a ref already gone (another run pruned it) is no failure.
+ */
+async function storeMeasurement(loc, o, sleep = (ms) => new Promise((r) => setTimeout(r, ms))) {
+    const ref = measurementRef(loc, o.image, o.commit, o.time);
+    for (let attempt = 1;; attempt++) {
+        const existing = (await measurement_store_listMeasurements(loc, o.image)).find((r) => r.ref === ref) ?? null;
+        const blobs = new Map();
+        if (existing) {
+            await measurement_store_git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, ref]);
+            const ls = await measurement_store_git(loc, ['ls-tree', '-z', '--end-of-options', `${existing.sha}^{commit}`]);
+            for (const item of ls.stdout.split('\0').filter(Boolean).slice(0, 64)) {
+                const tab = item.indexOf('\t');
+                const [mode, type, oid] = item.slice(0, tab).split(' ');
+                const name = item.slice(tab + 1);
+                if (mode === '100644' && type === 'blob' && /^[A-Za-z0-9_%-]+\.json$/.test(name))
+                    blobs.set(name, oid);
+            }
+        }
+        for (const [name, text] of o.files)
+            blobs.set(name, (await measurement_store_git(loc, ['hash-object', '-w', '--stdin'], { input: text })).stdout.trim());
+        const listing = [...blobs]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([name, oid]) => `100644 blob ${oid}\t${name}\n`)
+            .join('');
+        const tree = (await measurement_store_git(loc, ['mktree'], { input: listing })).stdout.trim();
+        const message = `docker-size-guard: measurement of ${o.image} at ${o.commit.slice(0, 12)}`;
+        const commit = (await measurement_store_git(loc, ['commit-tree', tree, '-m', message])).stdout.trim();
+        const push = await measurement_store_git(loc, [
+            'push',
+            '--quiet',
+            `--force-with-lease=${ref}:${existing?.sha ?? ''}`,
+            '--end-of-options',
+            loc.remote,
+            `${commit}:${ref}`,
+        ], { allowFailure: true });
+        if (push.exitCode === 0)
+            return { ref, attempts: attempt, pruned: await prune(loc, o.image, o.keep) };
+        const raced = /stale info|rejected|failed to update ref|cannot lock ref/i.test(push.stderr);
+        if (!raced || attempt >= measurement_store_ATTEMPTS)
+            throw new errors_UserError(`pushing ${ref} to ${loc.remote} failed: ${lastLine(push.stderr)}`);
+        await sleep(200 + Math.floor(Math.random() * 800 * attempt));
+    }
+}
+async function prune(loc, image, keep) {
+    const old = (await measurement_store_listMeasurements(loc, image)).slice(keep);
+    if (old.length === 0)
+        return 0;
+    let pruned = 0;
+    // A few at a time: a ref another run deleted first fails only its own batch.
+    for (let i = 0; i < old.length; i += 50) {
+        const batch = old.slice(i, i + 50);
+        const r = await measurement_store_git(loc, ['push', '--quiet', '--end-of-options', loc.remote, ...batch.map((b) => `:${b.ref}`)], {
+            allowFailure: true,
+        });
+        if (r.exitCode === 0)
+            pruned += batch.length;
+    }
+    return pruned;
+}
+
+;// CONCATENATED MODULE: ./src/run/stored-base.ts
+
+
+
+
+
+
+
+/** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
+async function fingerprintAt(root, target, commit) {
+    const dockerfile = dockerfileOf(target.build);
+    const text = dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
+    if (text === null)
+        return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
+    const { builder, exports } = await inspectBuilder(target.build.builder);
+    return fingerprint({
+        image: target.name,
+        commit,
+        build: target.build,
+        dockerfile,
+        dockerfileText: text,
+        driver: builder.driver,
+        exports,
+    });
+}
+/**
+ * The base side from what the default branch stored when `commit` was pushed: one measurement per platform the
+ * target builds (one, of the platform it was measured on, when it names none), with the fingerprint the base
+ * would be built with. Anything else is a reason to build the base, and a stored file that is not a measurement
+ * is also a warning; nothing read is used unchecked.
+ */
+async function readStoredBase(loc, target, commit, branch) {
+    const wanted = await fingerprintAt(loc.root, target, commit);
+    if (typeof wanted === 'string')
+        return { missing: wanted };
+    let refs;
+    try {
+        refs = await listMeasurements(loc, target.name);
+    }
+    catch (err) {
+        return { missing: `the stored measurements could not be listed (${errorMessage(err)})` };
+    }
+    const stored = refs.find((r) => r.commit === commit);
+    if (!stored)
+        return { missing: `no measurement of ${commit.slice(0, 7)} is stored (pushes to ${branch} store one)` };
+    const measurements = [];
+    try {
+        const files = await readMeasurementFiles(loc, stored);
+        for (const [name, text] of files) {
+            try {
+                measurements.push(decodeMeasurement(text, { image: target.name, commit }));
+            }
+            catch (err) {
+                if (!(err instanceof UnusableMeasurement))
+                    throw err;
+                const why = `the stored measurement ${stored.ref}:${name} is unusable: ${err.message}`;
+                return { missing: why, warning: why };
+            }
+        }
+    }
+    catch (err) {
+        const why = `the stored measurement could not be read (${errorMessage(err)})`;
+        return { missing: why, warning: why };
+    }
+    const platforms = target.build.platforms;
+    const matching = measurements.filter((m) => m.inputs.digest === wanted.digest);
+    const found = platforms.length
+        ? platforms.map((p) => matching.find((m) => m.platform === p))
+        : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
+    if (found.length > 0 && found.every((m) => m !== undefined))
+        return { found };
+    const other = measurements[0];
+    if (!other)
+        return { missing: `the stored measurement of ${commit.slice(0, 7)} is empty` };
+    const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
+    return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
+}
+/** A raw head report (before ignore-paths and the advice), stored as the measurement of `commit`. */
+async function storeHeads(loc, target, commit, raw, keep) {
+    const inputs = await fingerprintAt(loc.root, target, commit);
+    if (typeof inputs === 'string')
+        return inputs;
+    const date = await commitDate(loc.root, commit);
+    const files = new Map();
+    for (const r of raw) {
+        if (!r.contents)
+            return `${r.platform} was measured without its files`;
+        files.set(platformFile(r.platform), encodeMeasurement({
+            image: target.name,
+            platform: r.platform,
+            commit,
+            date,
+            inputs,
+            report: { ...r, contents: r.contents },
+        }));
+    }
+    return storeMeasurement(loc, {
+        image: target.name,
+        commit,
+        time: Math.floor(Date.parse(date) / 1000),
+        files,
+        keep,
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/cli/history.ts
+
 
 
 
@@ -38001,13 +38650,15 @@ const HISTORY_USAGE = `Usage: docker-size-guard history [--ref BRANCH] [--image 
        docker-size-guard history backfill --since REF [--context DIR] [--file PATH] [--target STAGE]
                                           [--build-arg K=V]… [--builder NAME] [--image NAME] [--ref BRANCH] [--remote NAME|PATH]
 The trend from the history branch (default ${DEFAULT_HISTORY_REF}, read from origin, else this repository).
-backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, and records
-them on the history branch of --remote (default: this repository; push the branch to share it).
+backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, records them
+on the history branch of --remote (default: this repository; push the branch to share it), and stores each
+one's full measurement (refs/BRANCH/measurements/…), which pull requests based on those commits take as their
+base instead of building it (--measurements N keeps the newest N per image, default 100; 0 stores none).
 `;
 async function history_location(root, ref, remote, fallback) {
     const r = remote ?? (fallback === 'origin' && (await hasRemote(root, 'origin')) ? 'origin' : '.');
     if (r.startsWith('-'))
-        throw new UserError(`Invalid --remote '${r}': not a remote name or path`);
+        throw new errors_UserError(`Invalid --remote '${r}': not a remote name or path`);
     return { root, ref: checkHistoryRef(ref ?? DEFAULT_HISTORY_REF, '--ref'), remote: r };
 }
 async function historyCommand(argv, io) {
@@ -38054,10 +38705,14 @@ async function backfill(argv, io) {
             image: { type: 'string' },
             ref: { type: 'string' },
             remote: { type: 'string' },
+            measurements: { type: 'string', default: '100' },
         },
     });
+    if (!/^\d{1,5}$/.test(values.measurements))
+        throw new errors_UserError(`Invalid --measurements '${values.measurements.slice(0, 40)}': a whole number from 0 to 99999`);
+    const keep = Number(values.measurements);
     if (!values.since)
-        throw new UserError('history backfill needs --since REF (the first commit to measure)');
+        throw new errors_UserError('history backfill needs --since REF (the first commit to measure)');
     const root = await repositoryRoot('history');
     const since = checkRev(values.since, '--since');
     const loc = await history_location(root, values.ref, values.remote, '.');
@@ -38083,6 +38738,7 @@ async function backfill(argv, io) {
     const cleanups = [() => (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true })];
     const release = cleanUpOnSignal(cleanups, (m) => io.err(`${m}\n`));
     const records = [];
+    let stored = 0;
     try {
         let previous = null;
         for (const [i, sha] of commits.entries()) {
@@ -38107,11 +38763,21 @@ async function backfill(argv, io) {
                     trustedArchive: true,
                 });
                 records.push(recordOf(image, report, sha, await commitDate(root, sha)));
-                io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes\n`);
+                let storedNote = '';
+                if (keep > 0) {
+                    // Stored as the action stores a push's head: as measured, with the builder that built it.
+                    const raw = { ...report, source: { ...report.source, builder: built.builder } };
+                    const where = { root, remote: loc.remote, historyRef: loc.ref };
+                    const s = await storeHeads(where, { name: image, build }, sha, [raw], keep);
+                    storedNote = typeof s === 'string' ? ` (measurement not stored: ${s})` : ', measurement stored';
+                    if (typeof s !== 'string')
+                        stored += 1;
+                }
+                io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes${storedNote}\n`);
                 previous = sha;
             }
             catch (err) {
-                io.err(`${step}: not recorded: ${redactText(errorMessage(err), secrets)}\n`);
+                io.err(`${step}: not recorded: ${redactText(errors_errorMessage(err), secrets)}\n`);
             }
             finally {
                 cleanups.splice(cleanups.indexOf(undo), 1);
@@ -38119,15 +38785,15 @@ async function backfill(argv, io) {
             }
         }
         if (records.length === 0)
-            throw new UserError('history backfill: no commit could be built and measured');
+            throw new errors_UserError('history backfill: no commit could be built and measured');
         const r = await appendHistory(loc, records, `docker-size-guard backfill: ${records.length} commits`);
-        io.out(`${records.length} records on ${loc.ref}${loc.remote === '.' ? ` (local; share it with: git push origin ${loc.ref})` : ` at ${loc.remote}`}, commit ${r.commit.slice(0, 12)}\n`);
+        io.out(`${records.length} records on ${loc.ref}${loc.remote === '.' ? ` (local; share it with: git push origin ${loc.ref} 'refs/${loc.ref}/measurements/*')` : ` at ${loc.remote}`}, commit ${r.commit.slice(0, 12)}; ${stored} full measurement(s) stored\n`);
         return 0;
     }
     finally {
         release();
         for (const c of cleanups.reverse())
-            await c().catch((err) => io.err(`warning: cleanup: ${errorMessage(err)}\n`));
+            await c().catch((err) => io.err(`warning: cleanup: ${errors_errorMessage(err)}\n`));
     }
 }
 
@@ -38274,7 +38940,7 @@ async function measureCommand(argv, io) {
         },
     });
     if (positionals.length !== 1)
-        throw new UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
+        throw new errors_UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
     const format = parseFormat(values.format);
     const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
     const measured = await measureImage(positionals[0], {
@@ -38355,18 +39021,18 @@ async function run(argv, io = processOutput) {
                 io.out(USAGE);
                 return command === undefined ? 2 : 0;
             default:
-                throw new UserError(`unknown command '${command}' (try: docker-size-guard --help)`);
+                throw new errors_UserError(`unknown command '${command}' (try: docker-size-guard --help)`);
         }
     }
     catch (err) {
         // parseArgs reports unknown flags with a code; those are bad input too.
         const code = err.code;
-        if (err instanceof UserError || code?.startsWith('ERR_PARSE_ARGS')) {
+        if (err instanceof errors_UserError || code?.startsWith('ERR_PARSE_ARGS')) {
             // One line: parseArgs explains some errors over three.
-            io.err(`error: ${errorMessage(err).split('\n')[0]}\n`);
+            io.err(`error: ${errors_errorMessage(err).split('\n')[0]}\n`);
             return 2;
         }
-        io.err(`error: internal error: ${errorMessage(err)}\n`);
+        io.err(`error: internal error: ${errors_errorMessage(err)}\n`);
         return 3;
     }
 }

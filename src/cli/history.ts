@@ -22,6 +22,7 @@ import { appendHistory, checkHistoryRef, readHistory, type HistoryLocation } fro
 import { DEFAULT_HISTORY_REF, type HistoryRecord } from '../model/history.js';
 import { trendMarkdown, trendText } from '../report/trend.js';
 import { buildInputs, touches } from '../run/changed.js';
+import { storeHeads } from '../run/stored-base.js';
 import { redactText, secretValues } from '../run/redact.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { parseFormat } from './args.js';
@@ -31,8 +32,10 @@ export const HISTORY_USAGE = `Usage: docker-size-guard history [--ref BRANCH] [-
        docker-size-guard history backfill --since REF [--context DIR] [--file PATH] [--target STAGE]
                                           [--build-arg K=V]… [--builder NAME] [--image NAME] [--ref BRANCH] [--remote NAME|PATH]
 The trend from the history branch (default ${DEFAULT_HISTORY_REF}, read from origin, else this repository).
-backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, and records
-them on the history branch of --remote (default: this repository; push the branch to share it).
+backfill builds and measures each first-parent commit from REF to HEAD whose build inputs changed, records them
+on the history branch of --remote (default: this repository; push the branch to share it), and stores each
+one's full measurement (refs/BRANCH/measurements/…), which pull requests based on those commits take as their
+base instead of building it (--measurements N keeps the newest N per image, default 100; 0 stores none).
 `;
 
 async function location(root: string, ref: string | undefined, remote: string | undefined, fallback: string) {
@@ -81,8 +84,12 @@ async function backfill(argv: string[], io: Output): Promise<number> {
       image: { type: 'string' },
       ref: { type: 'string' },
       remote: { type: 'string' },
+      measurements: { type: 'string', default: '100' },
     },
   });
+  if (!/^\d{1,5}$/.test(values.measurements))
+    throw new UserError(`Invalid --measurements '${values.measurements.slice(0, 40)}': a whole number from 0 to 99999`);
+  const keep = Number(values.measurements);
   if (!values.since) throw new UserError('history backfill needs --since REF (the first commit to measure)');
   const root = await repositoryRoot('history');
   const since = checkRev(values.since, '--since');
@@ -109,6 +116,7 @@ async function backfill(argv: string[], io: Output): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [() => rm(tmp, { recursive: true, force: true })];
   const release = cleanUpOnSignal(cleanups, (m) => io.err(`${m}\n`));
   const records: HistoryRecord[] = [];
+  let stored = 0;
   try {
     let previous: string | null = null;
     for (const [i, sha] of commits.entries()) {
@@ -133,7 +141,16 @@ async function backfill(argv: string[], io: Output): Promise<number> {
           trustedArchive: true,
         });
         records.push(recordOf(image, report, sha, await commitDate(root, sha)));
-        io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes\n`);
+        let storedNote = '';
+        if (keep > 0) {
+          // Stored as the action stores a push's head: as measured, with the builder that built it.
+          const raw = { ...report, source: { ...report.source, builder: built.builder } };
+          const where = { root, remote: loc.remote, historyRef: loc.ref };
+          const s = await storeHeads(where, { name: image, build }, sha, [raw], keep);
+          storedNote = typeof s === 'string' ? ` (measurement not stored: ${s})` : ', measurement stored';
+          if (typeof s !== 'string') stored += 1;
+        }
+        io.err(`${step}: ${(report.uncompressedBytes ?? 0).toLocaleString('en')} bytes${storedNote}\n`);
         previous = sha;
       } catch (err) {
         io.err(`${step}: not recorded: ${redactText(errorMessage(err), secrets)}\n`);
@@ -145,7 +162,7 @@ async function backfill(argv: string[], io: Output): Promise<number> {
     if (records.length === 0) throw new UserError('history backfill: no commit could be built and measured');
     const r = await appendHistory(loc, records, `docker-size-guard backfill: ${records.length} commits`);
     io.out(
-      `${records.length} records on ${loc.ref}${loc.remote === '.' ? ` (local; share it with: git push origin ${loc.ref})` : ` at ${loc.remote}`}, commit ${r.commit.slice(0, 12)}\n`,
+      `${records.length} records on ${loc.ref}${loc.remote === '.' ? ` (local; share it with: git push origin ${loc.ref} 'refs/${loc.ref}/measurements/*')` : ` at ${loc.remote}`}, commit ${r.commit.slice(0, 12)}; ${stored} full measurement(s) stored\n`,
     );
     return 0;
   } finally {

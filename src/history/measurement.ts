@@ -222,11 +222,18 @@ function decodeCaptured(files: z.infer<typeof Envelope>['captured'][number], bud
 }
 
 /**
- * Reads a stored measurement back, checking everything before any number is taken from it: it was read from a
- * ref anyone with push access can write. The one asked for (`expect`) must be the one stored, and its entries must
- * add up to the report's own per-layer counts and sizes.
+ * Reads a stored measurement back, checking everything before any number is taken from it (it was read from a
+ * ref anyone with push access can write), then computes its waste and packages again from its entries.
  */
 export function decodeMeasurement(text: string, expect: { image: string; commit: string }): StoredMeasurement {
+  return deriveMeasured(checkMeasurement(text, expect));
+}
+
+/**
+ * The checks alone: the one asked for (`expect`) must be the one stored, and its entries must add up to the
+ * report's own per-layer counts and sizes. Its waste and packages are still the file's: see deriveMeasured.
+ */
+export function checkMeasurement(text: string, expect: { image: string; commit: string }): StoredMeasurement {
   if (text.length > MAX_MEASUREMENT_BYTES) throw new UnusableMeasurement(`larger than ${MAX_MEASUREMENT_BYTES} bytes`);
   let data: unknown;
   try {
@@ -269,13 +276,6 @@ export function decodeMeasurement(text: string, expect: { image: string; commit:
   const bytes = { bytes: MAX_CAPTURED_BYTES };
   const captured = m.captured.map((files) => decodeCaptured(files, bytes));
   const contents = new ImageContents(layers, captured);
-  // The waste and the packages are computed again from the entries, as the measuring pass computes them.
-  if (report.waste)
-    report.waste = computeWaste(
-      layers,
-      report.layers.map((l) => l.contentBytes ?? 0),
-    );
-  if (report.packages) report.packages = imagePackages(contents).inventory;
   return {
     image: m.image,
     platform: m.platform,
@@ -284,4 +284,17 @@ export function decodeMeasurement(text: string, expect: { image: string; commit:
     inputs: m.inputs,
     report: { ...report, contents },
   };
+}
+
+/** The waste and the packages computed again from the entries, as the measuring pass computes them. */
+export function deriveMeasured(m: StoredMeasurement): StoredMeasurement {
+  const r = { ...m.report };
+  const layers = r.contents.layers as LayerEntry[][];
+  if (r.waste)
+    r.waste = computeWaste(
+      layers,
+      r.layers.map((l) => l.contentBytes ?? 0),
+    );
+  if (r.packages) r.packages = imagePackages(r.contents).inventory;
+  return { ...m, report: r };
 }

@@ -22,7 +22,7 @@ import type { ImageTarget } from './images.js';
 /** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
 export async function fingerprintAt(
   root: string,
-  target: ImageTarget,
+  target: Pick<ImageTarget, 'name' | 'build'>,
   commit: string,
 ): Promise<BuildFingerprint | string> {
   const dockerfile = dockerfileOf(target.build);
@@ -96,7 +96,7 @@ export async function readStoredBase(
 /** A raw head report (before ignore-paths and the advice), stored as the measurement of `commit`. */
 export async function storeHeads(
   loc: MeasurementLocation,
-  target: ImageTarget,
+  target: Pick<ImageTarget, 'name' | 'build'>,
   commit: string,
   raw: readonly ImageReport[],
   keep: number,
