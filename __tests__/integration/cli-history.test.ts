@@ -55,15 +55,11 @@ describe.skipIf(!ready)('docker-size-guard history (CLI)', () => {
   it('backfill builds the commits whose build inputs changed, records them on the local branch, leaves nothing', () => {
     const r = dsg(['history', 'backfill', '--since', shas[0]!, '--context', 'app']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(
-      new RegExp(`^\\[1/3\\] ${shas[0]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'),
-    );
+    expect(r.stderr).toMatch(new RegExp(`^\\[1/3\\] ${shas[0]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'));
     expect(r.stderr).toContain(
       `[2/3] ${shas[1]!.slice(0, 7)}: skipped (no change to app, app/Dockerfile, app/Dockerfile.dockerignore)`,
     );
-    expect(r.stderr).toMatch(
-      new RegExp(`^\\[3/3\\] ${shas[2]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'),
-    );
+    expect(r.stderr).toMatch(new RegExp(`^\\[3/3\\] ${shas[2]!.slice(0, 7)}: [\\d,]+ bytes, measurement stored$`, 'm'));
     expect(r.stdout).toContain(
       `2 records on ${REF} (local; share it with: git push origin ${REF} 'refs/${REF}/measurements/*')`,
     );

@@ -250,4 +250,47 @@ describe.skipIf(!ready)('one build per pull request: the base from the measureme
       execFileSync('git', ['--git-dir', origin, 'update-ref', name, sha]);
     }
   }, 600_000);
+  it("a base commit that changed only other files: the earlier commit's measurement serves, and says so; a change to the image's files does not", async () => {
+    const mono = { ...inputs, context: 'app', 'history-ref': 'mono' };
+    git('checkout', '-q', 'main');
+    const p1 = commit({ 'app/Dockerfile': files(1).Dockerfile, 'app/data/a.bin': 'm'.repeat(1_000_000) }, 'app');
+    git('push', '-q', 'origin', 'main');
+    const stored = await run({ eventName: 'push', payload: pushPayload(main, p1), inputs: mono });
+    expect(stored.code, stored.stdout).toBe(0);
+    // A push that changed only files outside app/: its own run (changed-only) would not build or store the image.
+    const p2 = commit({ 'README.md': 'docs\n' }, 'docs only');
+    git('checkout', '-q', '-b', 'mono-pr');
+    const head = commit({ 'app/data/b.bin': 'n'.repeat(500_000) }, 'grow app');
+    const r = await run({ eventName: 'pull_request', payload: pullRequestPayload(50, p2, head), inputs: mono });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.builds, r.stdout).toBe(1);
+    const entry = report(r.outputs.report!).entries[0];
+    expect(entry.baseOrigin).toMatchObject({ from: 'stored', commit: p1, unchangedTo: p2 });
+    expect(api.comments.get(50)![0]!.body).toContain(
+      `Base: measured on \`main\` at \`${p1.slice(0, 7)}\` when it was pushed`,
+    );
+    expect(api.comments.get(50)![0]!.body).toContain(`no file it is built from changed up to \`${p2.slice(0, 7)}\``);
+    // The base side is the image p2 builds: the two-build flow measures the same.
+    const two = await run({
+      eventName: 'pull_request',
+      payload: pullRequestPayload(51, p2, head),
+      inputs: { ...mono, history: 'off' },
+    });
+    expect(two.builds).toBe(2);
+    expect(comparable(report(two.outputs.report!))).toEqual(comparable({ entries: [entry] }));
+    // A base commit that changed the image's own files has no measurement to stand in for it.
+    git('checkout', '-q', 'main');
+    const p3 = commit({ 'app/data/c.bin': 'o'.repeat(200_000) }, 'app changes');
+    git('checkout', '-q', 'mono-pr');
+    git('rebase', '-q', p3);
+    const r3 = await run({
+      eventName: 'pull_request',
+      payload: pullRequestPayload(52, p3, git('rev-parse', 'HEAD')),
+      inputs: mono,
+    });
+    expect(r3.builds, r3.stdout).toBe(2);
+    expect(report(r3.outputs.report!).entries[0].baseOrigin.why).toBe(
+      `no measurement of ${p3.slice(0, 7)} is stored (pushes to main store one)`,
+    );
+  }, 600_000);
 });

@@ -35243,8 +35243,11 @@ function marker(key) {
 /** One line on where the base's numbers come from. */
 function baseOriginLine(o, baseLabel) {
     const at = escape_code(o.commit.slice(0, 7));
+    const since = o.from === 'stored' && o.unchangedTo
+        ? `, and no file it is built from changed up to ${escape_code(o.unchangedTo.slice(0, 7))}`
+        : '';
     return o.from === 'stored'
-        ? `Base: measured on ${escape_code(baseLabel)} at ${at} when it was pushed (${escape_text(o.date.slice(0, 10))}); not built again.`
+        ? `Base: measured on ${escape_code(baseLabel)} at ${at} when it was pushed (${escape_text(o.date.slice(0, 10))})${since}; not built again.`
         : `Base: built from ${at}: ${escape_text(o.why)}.`;
 }
 /** compressed-size-action's scale, which users of size comments know. */
@@ -36947,7 +36950,7 @@ async function hasCommit(root, rev) {
     return (await git(root, ['cat-file', '-e', '--end-of-options', `${rev}^{commit}`], true)).exitCode === 0;
 }
 /** Makes `rev` present, fetching it from origin when a shallow or partial checkout lacks it. */
-async function ensureCommit(root, rev) {
+async function git_ensureCommit(root, rev) {
     if (await hasCommit(root, rev))
         return;
     await git(root, ['fetch', '--no-tags', '--depth=50', '--end-of-options', 'origin', rev], true);
@@ -36955,13 +36958,13 @@ async function ensureCommit(root, rev) {
         throw new errors_UserError(`Invalid base: commit or ref '${rev}' is not in the repository and could not be fetched from origin`);
 }
 async function revParse(root, rev) {
-    await ensureCommit(root, rev);
+    await git_ensureCommit(root, rev);
     return (await git(root, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
 }
 /** The merge base of two commits, deepening a shallow clone until it is found. */
 async function mergeBase(root, a, b) {
-    await ensureCommit(root, a);
-    await ensureCommit(root, b);
+    await git_ensureCommit(root, a);
+    await git_ensureCommit(root, b);
     for (const deepen of [0, 100, 1000, -1]) {
         if (deepen > 0)
             await git(root, ['fetch', '--no-tags', `--deepen=${deepen}`, '--end-of-options', 'origin', a, b], true);
@@ -36980,7 +36983,7 @@ async function mergeBase(root, a, b) {
  * Repository-relative paths that differ between a commit and the working tree, or between two commits (renames
  * as delete + add).
  */
-async function changedSince(root, rev, to) {
+async function git_changedSince(root, rev, to) {
     const revs = to ? [rev, to] : [rev];
     const r = await git(root, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', ...revs, '--']);
     return r.stdout.split('\0').filter(Boolean);
@@ -37003,7 +37006,7 @@ async function hasRemote(root, name) {
     return (await git(root, ['remote', 'get-url', '--end-of-options', name], true)).exitCode === 0;
 }
 /** A commit's committer date, ISO 8601. */
-async function commitDate(root, rev) {
+async function git_commitDate(root, rev) {
     const r = await git(root, ['show', '-s', '--format=%cI', '--end-of-options', rev]);
     return new Date(r.stdout.trim()).toISOString();
 }
@@ -37421,8 +37424,16 @@ async function measureTarget(target, ctx, log, cleanups) {
         if ('found' in stored) {
             const raw = stored.found.map((m) => ({ ...m.report, reference: `stored:${m.commit}` }));
             storedBase = await finish(raw, 'base', true);
-            baseOrigin = { from: 'stored', commit: ctx.baseSha, date: stored.found[0].date };
-            log.info?.(`Base: the measurement ${ctx.baseLabel} stored when ${ctx.baseSha.slice(0, 12)} was pushed; not built again.`);
+            const m = stored.found[0];
+            baseOrigin = {
+                from: 'stored',
+                commit: m.commit,
+                date: m.date,
+                ...(stored.unchangedTo ? { unchangedTo: stored.unchangedTo } : {}),
+            };
+            log.info?.(`Base: the measurement ${ctx.baseLabel} stored when ${m.commit.slice(0, 12)} was pushed` +
+                (stored.unchangedTo ? ` (no file the image is built from changed up to ${ctx.baseSha.slice(0, 12)})` : '') +
+                '; not built again.');
         }
         else {
             baseOrigin = { from: 'built', commit: ctx.baseSha, why: stored.missing };
@@ -37891,7 +37902,7 @@ function real(path) {
  * listed as written and, when a link leads elsewhere, as where it leads too. Null when one of them is not in the
  * repository (a URL, an image, a path outside the root or a link leading out of it): a change cannot be ruled out.
  */
-function buildInputs(b, root) {
+function changed_buildInputs(b, root) {
     const named = b.buildContexts.map((c) => c.slice(c.indexOf('=') + 1));
     const dockerfile = dockerfileOf(b);
     const paths = [b.context || '.', dockerfile, `${dockerfile}.dockerignore`, ...named];
@@ -37916,7 +37927,7 @@ function buildInputs(b, root) {
     return [...out];
 }
 /** Whether any changed path is one of the inputs or inside one ('' is the whole repository). */
-function touches(changed, inputs) {
+function changed_touches(changed, inputs) {
     return inputs.some((dir) => changed.some((c) => dir === '' || c === dir || c.startsWith(`${dir}/`)));
 }
 /** What of an image's build a config item says, for comparing the base's item with the PR's. */
@@ -37950,10 +37961,10 @@ function whyBuild(t, changed, ctx) {
         if (buildKey(base) !== buildKey(t))
             return 'its build inputs in the config file changed';
     }
-    const inputs = buildInputs(t.build, ctx.root);
+    const inputs = changed_buildInputs(t.build, ctx.root);
     if (inputs === null)
         return 'it is built from something outside the repository';
-    return touches(changed, inputs) ? 'a file it is built from changed' : { inputs };
+    return changed_touches(changed, inputs) ? 'a file it is built from changed' : { inputs };
 }
 /**
  * The targets whose build a change may alter, and those it cannot (`changed-only`): an image built from the same
@@ -38552,6 +38563,7 @@ async function prune(loc, image, keep) {
 
 
 
+
 /** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
 async function fingerprintAt(root, target, commit) {
     const dockerfile = dockerfileOf(target.build);
@@ -38569,6 +38581,28 @@ async function fingerprintAt(root, target, commit) {
         exports,
     });
 }
+/** Earlier commits looked at when the base commit has no measurement (changed-only leaves unchanged images out). */
+const EARLIER = 5;
+/**
+ * The stored measurement of `commit`, or of the newest earlier commit from which no file the image is built from
+ * changed (a push that changed only other images builds and stores only those): the same files give the same
+ * image. Null when neither is there.
+ */
+async function storedFor(loc, target, commit, refs) {
+    const exact = refs.find((r) => r.commit === commit);
+    if (exact)
+        return exact;
+    const inputs = buildInputs(target.build, loc.root);
+    if (!inputs)
+        return null;
+    const time = Math.floor(Date.parse(await commitDate(loc.root, commit)) / 1000);
+    for (const r of refs.filter((x) => x.time <= time).slice(0, EARLIER)) {
+        const there = await ensureCommit(loc.root, r.commit).then(() => true, () => false);
+        if (there && !touches(await changedSince(loc.root, r.commit, commit), inputs))
+            return r;
+    }
+    return null;
+}
 /**
  * The base side from what the default branch stored when `commit` was pushed: one measurement per platform the
  * target builds (one, of the platform it was measured on, when it names none), with the fingerprint the base
@@ -38576,25 +38610,25 @@ async function fingerprintAt(root, target, commit) {
  * is also a warning; nothing read is used unchecked.
  */
 async function readStoredBase(loc, target, commit, branch) {
-    const wanted = await fingerprintAt(loc.root, target, commit);
-    if (typeof wanted === 'string')
-        return { missing: wanted };
-    let refs;
+    let stored;
     try {
-        refs = await listMeasurements(loc, target.name);
+        stored = await storedFor(loc, target, commit, await listMeasurements(loc, target.name));
     }
     catch (err) {
         return { missing: `the stored measurements could not be listed (${errorMessage(err)})` };
     }
-    const stored = refs.find((r) => r.commit === commit);
     if (!stored)
         return { missing: `no measurement of ${commit.slice(0, 7)} is stored (pushes to ${branch} store one)` };
+    // The digest is salted with the measured commit: the base's inputs are fingerprinted as at that one.
+    const wanted = await fingerprintAt(loc.root, target, stored.commit);
+    if (typeof wanted === 'string')
+        return { missing: wanted };
     const measurements = [];
     try {
         const files = await readMeasurementFiles(loc, stored);
         for (const [name, text] of files) {
             try {
-                measurements.push(decodeMeasurement(text, { image: target.name, commit }));
+                measurements.push(decodeMeasurement(text, { image: target.name, commit: stored.commit }));
             }
             catch (err) {
                 if (!(err instanceof UnusableMeasurement))
@@ -38614,10 +38648,10 @@ async function readStoredBase(loc, target, commit, branch) {
         ? platforms.map((p) => matching.find((m) => m.platform === p))
         : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
     if (found.length > 0 && found.every((m) => m !== undefined))
-        return { found };
+        return stored.commit === commit ? { found } : { found, unchangedTo: commit };
     const other = measurements[0];
     if (!other)
-        return { missing: `the stored measurement of ${commit.slice(0, 7)} is empty` };
+        return { missing: `the stored measurement of ${stored.commit.slice(0, 7)} is empty` };
     const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
     return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
 }
@@ -38626,7 +38660,7 @@ async function storeHeads(loc, target, commit, raw, keep) {
     const inputs = await fingerprintAt(loc.root, target, commit);
     if (typeof inputs === 'string')
         return inputs;
-    const date = await commitDate(loc.root, commit);
+    const date = await git_commitDate(loc.root, commit);
     const files = new Map();
     for (const r of raw) {
         if (!r.contents)
@@ -38754,7 +38788,7 @@ async function backfill(argv, io) {
         noCache: false,
     };
     const image = values.image ?? dockerfileOf(build);
-    const inputs = buildInputs(build, root);
+    const inputs = changed_buildInputs(build, root);
     const secrets = secretValues(build.buildArgs);
     const commits = await commitsSince(root, since);
     const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'docker-size-guard-'));
@@ -38767,7 +38801,7 @@ async function backfill(argv, io) {
         for (const [i, sha] of commits.entries()) {
             const step = `[${i + 1}/${commits.length}] ${sha.slice(0, 7)}`;
             // A commit that changed none of the build's inputs builds the same image: not built again.
-            if (previous && inputs && !touches(await changedSince(root, previous, sha), inputs)) {
+            if (previous && inputs && !changed_touches(await git_changedSince(root, previous, sha), inputs)) {
                 io.err(`${step}: skipped (no change to ${inputs.filter(Boolean).join(', ') || 'the build inputs'})\n`);
                 continue;
             }
@@ -38785,7 +38819,7 @@ async function backfill(argv, io) {
                     compressedEstimate: !built.exact,
                     trustedArchive: true,
                 });
-                records.push(recordOf(image, report, sha, await commitDate(root, sha)));
+                records.push(recordOf(image, report, sha, await git_commitDate(root, sha)));
                 let storedNote = '';
                 if (keep > 0) {
                     // Stored as the action stores a push's head: as measured, with the builder that built it.

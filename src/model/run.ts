@@ -29,7 +29,14 @@ export interface Entry {
  * branch (docs/action.md "One build per pull request"), or built here, with why no stored measurement served.
  */
 export type BaseOrigin =
-  { from: 'stored'; commit: string; date: string } | { from: 'built'; commit: string; why: string };
+  | {
+      from: 'stored';
+      /** The measured commit, and the base commit when that is a later one with the same build inputs. */
+      commit: string;
+      date: string;
+      unchangedTo?: string;
+    }
+  | { from: 'built'; commit: string; why: string };
 
 /** A rule on which the PR's config differs from the rules that judged it: values as parsed (bytes, fractions). */
 export interface RuleProposal {

@@ -42,8 +42,12 @@ export interface RenderContext {
 /** One line on where the base's numbers come from. */
 function baseOriginLine(o: BaseOrigin, baseLabel: string): string {
   const at = code(o.commit.slice(0, 7));
+  const since =
+    o.from === 'stored' && o.unchangedTo
+      ? `, and no file it is built from changed up to ${code(o.unchangedTo.slice(0, 7))}`
+      : '';
   return o.from === 'stored'
-    ? `Base: measured on ${code(baseLabel)} at ${at} when it was pushed (${text(o.date.slice(0, 10))}); not built again.`
+    ? `Base: measured on ${code(baseLabel)} at ${at} when it was pushed (${text(o.date.slice(0, 10))})${since}; not built again.`
     : `Base: built from ${at}: ${text(o.why)}.`;
 }
 

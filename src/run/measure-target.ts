@@ -67,9 +67,17 @@ export async function measureTarget(
     if ('found' in stored) {
       const raw = stored.found.map((m) => ({ ...m.report, reference: `stored:${m.commit}` }));
       storedBase = await finish(raw, 'base', true);
-      baseOrigin = { from: 'stored', commit: ctx.baseSha, date: stored.found[0]!.date };
+      const m = stored.found[0]!;
+      baseOrigin = {
+        from: 'stored',
+        commit: m.commit,
+        date: m.date,
+        ...(stored.unchangedTo ? { unchangedTo: stored.unchangedTo } : {}),
+      };
       log.info?.(
-        `Base: the measurement ${ctx.baseLabel} stored when ${ctx.baseSha.slice(0, 12)} was pushed; not built again.`,
+        `Base: the measurement ${ctx.baseLabel} stored when ${m.commit.slice(0, 12)} was pushed` +
+          (stored.unchangedTo ? ` (no file the image is built from changed up to ${ctx.baseSha.slice(0, 12)})` : '') +
+          '; not built again.',
       );
     } else {
       baseOrigin = { from: 'built', commit: ctx.baseSha, why: stored.missing };

@@ -98,7 +98,15 @@ export const RunReportSchema = z.object({
         baseSource: z.enum(['built', 'image', 'stored', 'none']),
         baseOrigin: z
           .union([
-            z.object({ from: z.literal('stored'), commit: z.string().regex(/^[0-9a-f]{40}$/), date: str }),
+            z.object({
+              from: z.literal('stored'),
+              commit: z.string().regex(/^[0-9a-f]{40}$/),
+              date: str,
+              unchangedTo: z
+                .string()
+                .regex(/^[0-9a-f]{40}$/)
+                .optional(),
+            }),
             z.object({ from: z.literal('built'), commit: z.string().regex(/^[0-9a-f]{40}$/), why: str }),
           ])
           .optional(),

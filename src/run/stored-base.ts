@@ -1,7 +1,7 @@
 import { inspectBuilder } from '../buildx/builder.js';
 import { dockerfileOf } from '../buildx/sides.js';
 import { errorMessage } from '../errors.js';
-import { commitDate, readAt } from '../git/git.js';
+import { changedSince, commitDate, ensureCommit, readAt } from '../git/git.js';
 import { fingerprint, fingerprintChange, type BuildFingerprint } from '../history/fingerprint.js';
 import {
   decodeMeasurement,
@@ -12,11 +12,13 @@ import {
 import {
   listMeasurements,
   platformFile,
+  type StoredRef,
   readMeasurementFiles,
   storeMeasurement,
   type MeasurementLocation,
 } from '../history/measurement-store.js';
 import type { ImageReport } from '../model/image-report.js';
+import { buildInputs, touches } from './changed.js';
 import type { ImageTarget } from './images.js';
 
 /** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
@@ -41,7 +43,37 @@ export async function fingerprintAt(
   });
 }
 
-export type StoredBase = { found: StoredMeasurement[] } | { missing: string; warning?: string };
+export type StoredBase =
+  | {
+      found: StoredMeasurement[];
+      /** Set when the measurement is of an earlier commit from which no file the image is built from changed. */
+      unchangedTo?: string;
+    }
+  | { missing: string; warning?: string };
+
+/** Earlier commits looked at when the base commit has no measurement (changed-only leaves unchanged images out). */
+const EARLIER = 5;
+
+/**
+ * The stored measurement of `commit`, or of the newest earlier commit from which no file the image is built from
+ * changed (a push that changed only other images builds and stores only those): the same files give the same
+ * image. Null when neither is there.
+ */
+async function storedFor(loc: MeasurementLocation, target: ImageTarget, commit: string, refs: StoredRef[]) {
+  const exact = refs.find((r) => r.commit === commit);
+  if (exact) return exact;
+  const inputs = buildInputs(target.build, loc.root);
+  if (!inputs) return null;
+  const time = Math.floor(Date.parse(await commitDate(loc.root, commit)) / 1000);
+  for (const r of refs.filter((x) => x.time <= time).slice(0, EARLIER)) {
+    const there = await ensureCommit(loc.root, r.commit).then(
+      () => true,
+      () => false,
+    );
+    if (there && !touches(await changedSince(loc.root, r.commit, commit), inputs)) return r;
+  }
+  return null;
+}
 
 /**
  * The base side from what the default branch stored when `commit` was pushed: one measurement per platform the
@@ -55,22 +87,22 @@ export async function readStoredBase(
   commit: string,
   branch: string,
 ): Promise<StoredBase> {
-  const wanted = await fingerprintAt(loc.root, target, commit);
-  if (typeof wanted === 'string') return { missing: wanted };
-  let refs;
+  let stored: StoredRef | null;
   try {
-    refs = await listMeasurements(loc, target.name);
+    stored = await storedFor(loc, target, commit, await listMeasurements(loc, target.name));
   } catch (err) {
     return { missing: `the stored measurements could not be listed (${errorMessage(err)})` };
   }
-  const stored = refs.find((r) => r.commit === commit);
   if (!stored) return { missing: `no measurement of ${commit.slice(0, 7)} is stored (pushes to ${branch} store one)` };
+  // The digest is salted with the measured commit: the base's inputs are fingerprinted as at that one.
+  const wanted = await fingerprintAt(loc.root, target, stored.commit);
+  if (typeof wanted === 'string') return { missing: wanted };
   const measurements: StoredMeasurement[] = [];
   try {
     const files = await readMeasurementFiles(loc, stored);
     for (const [name, text] of files) {
       try {
-        measurements.push(decodeMeasurement(text, { image: target.name, commit }));
+        measurements.push(decodeMeasurement(text, { image: target.name, commit: stored.commit }));
       } catch (err) {
         if (!(err instanceof UnusableMeasurement)) throw err;
         const why = `the stored measurement ${stored.ref}:${name} is unusable: ${err.message}`;
@@ -86,9 +118,10 @@ export async function readStoredBase(
   const found = platforms.length
     ? platforms.map((p) => matching.find((m) => m.platform === p))
     : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
-  if (found.length > 0 && found.every((m): m is StoredMeasurement => m !== undefined)) return { found };
+  if (found.length > 0 && found.every((m): m is StoredMeasurement => m !== undefined))
+    return stored.commit === commit ? { found } : { found, unchangedTo: commit };
   const other = measurements[0];
-  if (!other) return { missing: `the stored measurement of ${commit.slice(0, 7)} is empty` };
+  if (!other) return { missing: `the stored measurement of ${stored.commit.slice(0, 7)} is empty` };
   const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
   return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
 }
