@@ -205,7 +205,10 @@ async function approvalOf(inputs: ActionInputs, event: RunEvent): Promise<boolea
  */
 async function measurementsStep(root: string, inputs: ActionInputs, event: RunEvent, base: BaseChoice | null) {
   const none = { ctx: {}, store: async () => {} };
-  if (inputs.history === 'off') return none;
+  if (inputs.history === 'off') {
+    if (base?.sha) core.info('Stored measurements: history: off, so the base is built.');
+    return none;
+  }
   if (!(await hasRemote(root, 'origin'))) {
     core.info('Stored measurements: this checkout has no origin remote; the base is built.');
     return none;
