@@ -52,7 +52,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const endpoint: EngineEndpoint = { kind: 'unix', path: socket, address: `unix://${socket}` };
+const endpoint: EngineEndpoint = { kind: 'unix', path: socket, address: `unix://${socket}`, from: 'DOCKER_HOST' };
 
 describe('the Engine API client', () => {
   it('streams a save through a reused buffer, byte for byte, also when the reader makes it wait', async () => {

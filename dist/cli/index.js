@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3000);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3124);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3000:
+/***/ 3124:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23582,6 +23582,78 @@ const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 // EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
 var http_parser = __nccwpck_require__(9460);
+;// CONCATENATED MODULE: ./src/sources/docker-context.ts
+
+
+
+
+
+const DEFAULT_ENGINE = 'unix:///var/run/docker.sock';
+/** The config directory the docker CLI reads: DOCKER_CONFIG, else ~/.docker. */
+function dockerConfigDir(env) {
+    return env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)(env.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker');
+}
+function readJson(path, what) {
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch {
+        return null;
+    }
+    // The files are small; a huge one is not the CLI's.
+    if (text.length > 1024 * 1024)
+        throw new errors_UserError(`${what} (${path}) is larger than 1 MiB`);
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        throw new errors_UserError(`${what} (${path}) is not JSON`);
+    }
+}
+/** The context a `docker context use` left in config.json, or '' when none. */
+function currentContext(configDir) {
+    const config = readJson((0,external_node_path_namespaceObject.join)(configDir, 'config.json'), 'the docker config');
+    return typeof config?.currentContext === 'string' ? config.currentContext : '';
+}
+/** The Docker endpoint of a context's meta.json, as the CLI stores it. Pure. */
+function contextHost(meta) {
+    const docker = meta?.Endpoints
+        ?.docker;
+    if (typeof docker?.Host !== 'string' || docker.Host === '')
+        return null;
+    return { host: docker.Host, skipVerify: docker.SkipTLSVerify === true };
+}
+function resolveEngine(env = process.env) {
+    if (env.DOCKER_HOST) {
+        const tls = Boolean(env.DOCKER_TLS_VERIFY) || Boolean(env.DOCKER_CERT_PATH);
+        return {
+            address: env.DOCKER_HOST,
+            from: 'DOCKER_HOST',
+            tlsDir: tls ? env.DOCKER_CERT_PATH || dockerConfigDir(env) : null,
+            skipVerify: false,
+        };
+    }
+    const configDir = dockerConfigDir(env);
+    const name = env.DOCKER_CONTEXT || currentContext(configDir) || 'default';
+    if (name === 'default')
+        return { address: DEFAULT_ENGINE, from: 'default', tlsDir: null, skipVerify: false };
+    const id = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(name).digest('hex');
+    const meta = readJson((0,external_node_path_namespaceObject.join)(configDir, 'contexts', 'meta', id, 'meta.json'), `docker context '${name}'`);
+    if (meta === null)
+        throw new errors_UserError(`docker context '${name}' (${env.DOCKER_CONTEXT ? 'DOCKER_CONTEXT' : `currentContext in ${(0,external_node_path_namespaceObject.join)(configDir, 'config.json')}`}) does not exist`);
+    const endpoint = contextHost(meta);
+    if (!endpoint)
+        throw new errors_UserError(`docker context '${name}' has no Docker endpoint`);
+    const tlsDir = (0,external_node_path_namespaceObject.join)(configDir, 'contexts', 'tls', id, 'docker');
+    return {
+        address: endpoint.host,
+        from: `context ${name}`,
+        tlsDir: (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(tlsDir, 'ca.pem')) || (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(tlsDir, 'cert.pem')) ? tlsDir : null,
+        skipVerify: endpoint.skipVerify,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/sources/engine-api.ts
 
 
@@ -23591,39 +23663,48 @@ var http_parser = __nccwpck_require__(9460);
 
 
 
+/** The Engine API's address as the docker CLI resolves it (DOCKER_HOST, a context, the default socket). */
 function engineAddress(env = process.env) {
-    return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+    return resolveEngine(env).address;
 }
-/** Pure but for reading the TLS files DOCKER_CERT_PATH names. */
+/** Pure but for reading the docker CLI's config, its context store and the TLS files they name. */
 function engineEndpoint(env = process.env) {
-    const address = engineAddress(env);
+    const target = resolveEngine(env);
+    const { address, from } = target;
     if (address.startsWith('unix://'))
-        return { kind: 'unix', path: address.slice('unix://'.length), address };
+        return { kind: 'unix', path: address.slice('unix://'.length), address, from };
     const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
     if (!tcp) {
-        throw new errors_UserError(`DOCKER_HOST ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
+        throw new errors_UserError(`${from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`} ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
             `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`);
     }
-    const useTls = Boolean(env.DOCKER_TLS_VERIFY) || Boolean(env.DOCKER_CERT_PATH);
-    const port = tcp[2] ? Number(tcp[2]) : useTls ? 2376 : 2375;
+    const dir = target.tlsDir;
+    const port = tcp[2] ? Number(tcp[2]) : dir ? 2376 : 2375;
     const host = tcp[1].replace(/^\[|\]$/g, '');
-    if (!useTls)
-        return { kind: 'tcp', host, port, tls: null, address };
-    const dir = env.DOCKER_CERT_PATH || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker');
+    if (!dir)
+        return { kind: 'tcp', host, port, tls: null, address, from };
     const read = (name) => {
         try {
             return (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(dir, name));
         }
         catch {
-            throw new errors_UserError(`DOCKER_CERT_PATH ${dir}: cannot read ${name} for the TLS connection to ${address}`);
+            const where = from === 'DOCKER_HOST' ? `DOCKER_CERT_PATH ${dir}` : `docker ${from} (${dir})`;
+            throw new errors_UserError(`${where}: cannot read ${name} for the TLS connection to ${address}`);
         }
     };
+    const ca = target.skipVerify ? undefined : read('ca.pem');
     return {
         kind: 'tcp',
         host,
         port,
-        tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') },
+        tls: {
+            ...(ca ? { ca } : {}),
+            cert: read('cert.pem'),
+            key: read('key.pem'),
+            rejectUnauthorized: !target.skipVerify,
+        },
         address,
+        from,
     };
 }
 const READ_BUFFER = 256 * 1024;
@@ -23758,7 +23839,7 @@ function statusError(status, body) {
 ;// CONCATENATED MODULE: ./src/sources/daemon.ts
 
 
-/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST or the default socket). */
+/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST, the current context, the default socket). */
 function daemonAddress() {
     return engineAddress();
 }
@@ -23775,15 +23856,20 @@ function describeDaemonError(err, what, address = daemonAddress()) {
 }
 /** The one place that talks to the Docker Engine API. */
 class DockerDaemon {
-    address;
+    host;
     resolved;
-    /** `address`: as DOCKER_HOST would give it; by default DOCKER_HOST or the default socket. */
-    constructor(address = daemonAddress()) {
-        this.address = address;
+    /** `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. */
+    constructor(host) {
+        this.host = host;
     }
-    /** Worked out on first use (TLS files read once), so that a bad DOCKER_HOST fails the call that needs it. */
+    /** The address, and where it came from when that was not DOCKER_HOST: "unix:///… (context colima)". */
+    get address() {
+        const e = this.endpoint();
+        return e.from === 'DOCKER_HOST' || e.from === 'default' ? e.address : `${e.address} (${e.from})`;
+    }
+    /** Worked out on first use (TLS files read once), so that a bad host or context fails the call that needs it. */
     endpoint() {
-        return (this.resolved ??= engineEndpoint({ ...process.env, DOCKER_HOST: this.address }));
+        return (this.resolved ??= engineEndpoint(this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env));
     }
     /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */
     async store(what) {

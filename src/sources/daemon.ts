@@ -20,7 +20,7 @@ export interface ImageInspect {
   [key: string]: unknown;
 }
 
-/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST or the default socket). */
+/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST, the current context, the default socket). */
 export function daemonAddress(): string {
   return engineAddress();
 }
@@ -39,12 +39,18 @@ export function describeDaemonError(err: unknown, what: string, address = daemon
 export class DockerDaemon {
   private resolved: EngineEndpoint | undefined;
 
-  /** `address`: as DOCKER_HOST would give it; by default DOCKER_HOST or the default socket. */
-  constructor(private readonly address = daemonAddress()) {}
+  /** `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. */
+  constructor(private readonly host?: string) {}
 
-  /** Worked out on first use (TLS files read once), so that a bad DOCKER_HOST fails the call that needs it. */
+  /** The address, and where it came from when that was not DOCKER_HOST: "unix:///… (context colima)". */
+  private get address(): string {
+    const e = this.endpoint();
+    return e.from === 'DOCKER_HOST' || e.from === 'default' ? e.address : `${e.address} (${e.from})`;
+  }
+
+  /** Worked out on first use (TLS files read once), so that a bad host or context fails the call that needs it. */
   private endpoint(): EngineEndpoint {
-    return (this.resolved ??= engineEndpoint({ ...process.env, DOCKER_HOST: this.address }));
+    return (this.resolved ??= engineEndpoint(this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env));
   }
 
   /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */

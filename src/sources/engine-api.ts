@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import { UserError } from '../errors.js';
 import { Waits } from '../util/push.js';
+import { resolveEngine } from './docker-context.js';
 
 /**
  * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix:// or tcp://, with DOCKER_TLS_VERIFY and
- * DOCKER_CERT_PATH for TLS) or the default socket.
+ * DOCKER_CERT_PATH for TLS), the current docker context (docker-context.ts), or the default socket.
  *
  * Why not a general HTTP client: a `docker save` is read here into one reused 256 KiB buffer (`onread`), and the
  * measuring pass consumes each read before the next. Through node:http every read is a new buffer outside V8's
@@ -17,42 +17,58 @@ import { Waits } from '../util/push.js';
  * and a slower read (README, Performance). HTTP/1.1 framing is http-parser-js's, fed the same buffer.
  */
 export type EngineEndpoint =
-  | { kind: 'unix'; path: string; address: string }
-  | { kind: 'tcp'; host: string; port: number; tls: { ca: Buffer; cert: Buffer; key: Buffer } | null; address: string };
+  | { kind: 'unix'; path: string; address: string; from: string }
+  | {
+      kind: 'tcp';
+      host: string;
+      port: number;
+      tls: { ca?: Buffer; cert: Buffer; key: Buffer; rejectUnauthorized: boolean } | null;
+      address: string;
+      from: string;
+    };
 
+/** The Engine API's address as the docker CLI resolves it (DOCKER_HOST, a context, the default socket). */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  return resolveEngine(env).address;
 }
 
-/** Pure but for reading the TLS files DOCKER_CERT_PATH names. */
+/** Pure but for reading the docker CLI's config, its context store and the TLS files they name. */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
-  const address = engineAddress(env);
-  if (address.startsWith('unix://')) return { kind: 'unix', path: address.slice('unix://'.length), address };
+  const target = resolveEngine(env);
+  const { address, from } = target;
+  if (address.startsWith('unix://')) return { kind: 'unix', path: address.slice('unix://'.length), address, from };
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
   if (!tcp) {
     throw new UserError(
-      `DOCKER_HOST ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
+      `${from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`} ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
         `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`,
     );
   }
-  const useTls = Boolean(env.DOCKER_TLS_VERIFY) || Boolean(env.DOCKER_CERT_PATH);
-  const port = tcp[2] ? Number(tcp[2]) : useTls ? 2376 : 2375;
+  const dir = target.tlsDir;
+  const port = tcp[2] ? Number(tcp[2]) : dir ? 2376 : 2375;
   const host = tcp[1]!.replace(/^\[|\]$/g, '');
-  if (!useTls) return { kind: 'tcp', host, port, tls: null, address };
-  const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+  if (!dir) return { kind: 'tcp', host, port, tls: null, address, from };
   const read = (name: string) => {
     try {
       return readFileSync(join(dir, name));
     } catch {
-      throw new UserError(`DOCKER_CERT_PATH ${dir}: cannot read ${name} for the TLS connection to ${address}`);
+      const where = from === 'DOCKER_HOST' ? `DOCKER_CERT_PATH ${dir}` : `docker ${from} (${dir})`;
+      throw new UserError(`${where}: cannot read ${name} for the TLS connection to ${address}`);
     }
   };
+  const ca = target.skipVerify ? undefined : read('ca.pem');
   return {
     kind: 'tcp',
     host,
     port,
-    tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') },
+    tls: {
+      ...(ca ? { ca } : {}),
+      cert: read('cert.pem'),
+      key: read('key.pem'),
+      rejectUnauthorized: !target.skipVerify,
+    },
     address,
+    from,
   };
 }
 
