@@ -8,12 +8,19 @@ export interface ExecResult {
 
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
- * output can carry secrets. A non-zero exit throws with the program's own last stderr line.
+ * output can carry secrets; a caller that shows a program's progress gets its lines and redacts them itself. A non-zero exit throws with the program's own last stderr line.
  */
 export async function exec(
   command: string,
   args: string[],
-  opts: { cwd?: string; allowFailure?: boolean; env?: Record<string, string>; input?: string } = {},
+  opts: {
+    cwd?: string;
+    allowFailure?: boolean;
+    env?: Record<string, string>;
+    input?: string;
+    /** Each line of stderr as it arrives (buildx writes its progress there); the whole is still captured. */
+    onStderrLine?: (line: string) => void;
+  } = {},
 ): Promise<ExecResult> {
   const env = opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined;
   const r = await getExecOutput(command, args, {
@@ -22,6 +29,7 @@ export async function exec(
     silent: true,
     ignoreReturnCode: true,
     ...(opts.input !== undefined ? { input: Buffer.from(opts.input) } : {}),
+    ...(opts.onStderrLine ? { listeners: { errline: opts.onStderrLine } } : {}),
   });
   if (r.exitCode !== 0 && !opts.allowFailure) {
     // One line, as every error here is: the program's last words (buildx ends with the step that failed).

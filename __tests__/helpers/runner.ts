@@ -24,6 +24,8 @@ export const RUNNER_NODE =
 export interface RunResult {
   code: number | null;
   stdout: string;
+  /** Each line of the log with when it arrived (ms after the start): what a reader of the live log sees. */
+  timeline: { ms: number; line: string }[];
   outputs: Record<string, string>;
   summary: string;
 }
@@ -93,12 +95,23 @@ export async function runStep(o: {
   execFileSync('mkdir', ['-p', env.RUNNER_TEMP!]);
   const child = spawn(RUNNER_NODE, [join(root, 'dist/index.js')], { env, cwd: o.workspace });
   let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  const started = Date.now();
+  const timeline: RunResult['timeline'] = [];
+  let partial = '';
+  const take = (d: Buffer) => {
+    stdout += d.toString();
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) timeline.push({ ms: Date.now() - started, line });
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (partial) timeline.push({ ms: Date.now() - started, line: partial });
   return {
     code,
     stdout,
+    timeline,
     outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
     summary: readFileSync(summaryPath, 'utf8'),
   };

@@ -154,6 +154,9 @@ describe.skipIf(!ready)('the built CLI', () => {
     expect(c.base.layers[1].contentBytes).toBe(5_000_000);
     expect(c.head.layers[1].contentBytes).toBe(1_000_000);
     expect(c.verdict).toBe('pass');
+    // Each build's steps, a line each as they finish, on stderr.
+    expect(r.stderr).toMatch(/^ {2}(done|cached) \[2\/2\] RUN head -c 5000000 \/dev\/zero > \/data\.bin/m);
+    expect(r.stderr).toMatch(/^ {2}(done|cached) \[2\/2\] RUN head -c 1000000 \/dev\/zero > \/data\.bin/m);
     expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-*']).trim()).toBe('');
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cachedSteps, parseBuilderInspect } from '../../src/buildx/builder.js';
+import { stepLines } from '../../src/buildx/progress.js';
 import { buildxArgs } from '../../src/buildx/buildx-args.js';
 import { buildInputs } from '../helpers/inputs.js';
 
@@ -44,5 +45,37 @@ describe('the buildx builder', () => {
     });
     expect(argv.join(' ')).toContain('--output type=docker,dest=/tmp/e.tar');
     expect(argv).not.toContain('--load');
+  });
+});
+
+describe("buildx's progress, one line per finished step", () => {
+  it('names each step of the captured progress as it finishes, cached or done, and leaves out BuildKit’s own', () => {
+    const feed = stepLines();
+    const text = readFileSync(join(import.meta.dirname, '../fixtures/buildx-progress-cached.txt'), 'utf8');
+    const out = text
+      .split('\n')
+      .map(feed)
+      .filter((l): l is string => l !== null);
+    expect(out).toEqual([
+      `  done [1/3] FROM docker.io/library/debian:bookworm-slim@sha256:44373ecc4fd3c6952488ffb7213578e3be23dc4808e66a35bbb9e0a543f7bc21 (0.0s)`,
+      '  cached [2/3] RUN head -c 3000000 /dev/urandom > /r.bin',
+      '  done [3/3] RUN echo hi > /x (1.7s)',
+      '  done exporting to docker image format (1.1s)',
+      '  done importing to docker (0.0s)',
+    ]);
+  });
+
+  it("a step's output is never taken for its name or status", () => {
+    const feed = stepLines();
+    expect(feed('#5 [2/2] RUN echo x')).toBeNull();
+    expect(feed('#5 0.120 DONE 9s')).toBeNull();
+    expect(feed('#5 ERROR: process did not complete')).toBe('  failed [2/2] RUN echo x');
+    expect(feed('not progress')).toBeNull();
+  });
+
+  it('two builds in a row number their steps alike: each step keeps its own build’s name', () => {
+    const feed = stepLines();
+    const lines = ['#5 [2/2] RUN one', '#5 DONE 1.0s', '#5 [2/2] RUN two', '#5 CACHED'];
+    expect(lines.map(feed)).toEqual([null, '  done [2/2] RUN one (1.0s)', null, '  cached [2/2] RUN two']);
   });
 });

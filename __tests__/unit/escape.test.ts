@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code, text } from '../../src/report/escape.js';
+import { code, logLine, text } from '../../src/report/escape.js';
 
 describe('markdown escaping', () => {
   it('keeps pipes and backticks from breaking a table cell', () => {
@@ -21,5 +21,14 @@ describe('markdown escaping', () => {
 
   it('truncates long instructions', () => {
     expect(code('x'.repeat(500)).length).toBeLessThan(130);
+  });
+});
+
+describe('log lines', () => {
+  it('a line the runner would read as a workflow command is not one any more; others pass as they are', () => {
+    for (const l of ['::add-mask::x', '  ::stop-commands::t', '::warning file=a,line=1::x'])
+      expect(logLine(l).startsWith('\u200b::')).toBe(true);
+    expect(logLine('#5 0.1 ::warning::x')).toBe('#5 0.1 ::warning::x');
+    expect(logLine('plain')).toBe('plain');
   });
 });

@@ -13626,7 +13626,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3124);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5461);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
@@ -13635,7 +13635,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3124:
+/***/ 5461:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34923,6 +34923,15 @@ function prose(value, max = 600) {
     // An odd count of backticks leaves the last part unquoted.
     return parts.map((p, i) => (i % 2 === 1 && i < parts.length - 1 ? escape_code(p, max) : escape_text(p, max))).join('');
 }
+/**
+ * A line of a program's output (a build's progress) for the Actions log: the runner reads a line that starts with
+ * `::` as a workflow command (`::add-mask::`, `::stop-commands::`, `::warning file=…::`), so a Dockerfile's RUN
+ * could speak for the action. A zero-width space (not whitespace to the runner's trim) goes first on such a line.
+ */
+function logLine(s) {
+    const t = s.trimStart();
+    return t.startsWith('::') ? `\u200b${t}` : s;
+}
 
 ;// CONCATENATED MODULE: ./src/report/format-md.ts
 
@@ -35825,6 +35834,47 @@ async function compareCommand(argv, io) {
     for (const r of [base, head])
         withFindings(r, { dockerfile: null });
     return emitComparison(compare_compare(base, head, rules), format, { base: positionals[0], head: positionals[1] }, io);
+}
+
+;// CONCATENATED MODULE: ./src/buildx/progress.ts
+/**
+ * buildx's plain progress, one line per finished step, for a terminal or a CI log that is not the runner's
+ * (the action shows buildx's own lines): `#5 [build 2/3] RUN make` then `#5 DONE 12.3s` becomes
+ * `  done [build 2/3] RUN make (12.3s)`. Steps BuildKit runs for itself (`[internal] …`) are left out. Pure but for
+ * its state: feed it the lines in order.
+ */
+function stepLines() {
+    const names = new Map();
+    return (line) => {
+        if (!line.startsWith('#'))
+            return null;
+        const space = line.indexOf(' ');
+        if (space < 2)
+            return null;
+        const id = line.slice(1, space);
+        if (!/^\d{1,6}$/.test(id))
+            return null;
+        const rest = line.slice(space + 1);
+        // Each build numbers its steps from #0 again ("#0 building with …"), and a `[…]` line always names a step.
+        if (id === '0')
+            names.clear();
+        const name = names.get(id);
+        if (name === undefined || rest.startsWith('[')) {
+            // A step's first line is its name; later ones are its status or its output (`#5 0.412 …`).
+            if (names.size < 10_000)
+                names.set(id, rest.slice(0, 200));
+            return null;
+        }
+        if (name.startsWith('[internal]'))
+            return null;
+        if (rest === 'CACHED')
+            return `  cached ${name}`;
+        if (rest.startsWith('DONE '))
+            return `  done ${name} (${rest.slice(5)})`;
+        if (rest.startsWith('ERROR'))
+            return `  failed ${name}`;
+        return null;
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/interrupt.ts
@@ -36992,7 +37042,7 @@ function getExecOutput(commandLine, args, options) {
 
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
- * output can carry secrets. A non-zero exit throws with the program's own last stderr line.
+ * output can carry secrets; a caller that shows a program's progress gets its lines and redacts them itself. A non-zero exit throws with the program's own last stderr line.
  */
 async function exec_exec(command, args, opts = {}) {
     const env = opts.env ? { ...process.env, ...opts.env } : undefined;
@@ -37002,6 +37052,7 @@ async function exec_exec(command, args, opts = {}) {
         silent: true,
         ignoreReturnCode: true,
         ...(opts.input !== undefined ? { input: Buffer.from(opts.input) } : {}),
+        ...(opts.onStderrLine ? { listeners: { errline: opts.onStderrLine } } : {}),
     });
     if (r.exitCode !== 0 && !opts.allowFailure) {
         // One line, as every error here is: the program's last words (buildx ends with the step that failed).
@@ -37306,13 +37357,19 @@ const CANNOT_LOAD = /does not currently support exporting manifest lists|multipl
  * then costs its daemons 4.5 CPU-seconds more). Otherwise (the `docker` driver on the classic store) the build
  * goes into the daemon. A multi-platform build, or a load the daemon refuses, writes an OCI archive.
  */
-async function buildImage(inputs, root, tag, tmp) {
+async function buildImage(inputs, root, tag, tmp, 
+/** Each line of buildx's plain progress, as it comes. */
+onProgress) {
     const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
     const { builder, exports } = await inspectBuilder(inputs.builder);
     const exportArchive = exports ? `${base}.export.tar` : null;
     const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
     const env = secretEnv(inputs.secrets);
-    const build = async (output) => (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...output }), { cwd: root, env })).stderr;
+    const build = async (output) => (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...output }), {
+        cwd: root,
+        env,
+        ...(onProgress ? { onStderrLine: onProgress } : {}),
+    })).stderr;
     const oci = `${base}.oci.tar`;
     let reference;
     let progress;
@@ -37394,7 +37451,7 @@ async function buildBase(plan, log, cleanups) {
     const tag = `docker-size-guard-base:${plan.id}`;
     try {
         cleanups.push(() => removeImage(tag));
-        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp));
+        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp, log.progress));
         log.info?.(cacheLine('Base build', built));
         return { ref: built.reference, source: 'built', built };
     }
@@ -37438,7 +37495,7 @@ async function buildAndMeasureHead(plan, log, measure, cleanups, before = async 
     if (!headRef) {
         const tag = `docker-size-guard-head:${plan.id}`;
         cleanups.push(() => removeImage(tag));
-        headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+        headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp, log.progress));
         log.info?.(cacheLine('PR build', headBuilt));
         headRef = headBuilt.reference;
     }
@@ -37594,6 +37651,7 @@ async function yieldCpuToBuilds() {
 
 
 
+
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
                              [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
@@ -37659,6 +37717,7 @@ async function diffCommand(argv, io) {
             id: `cli-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`,
             cache: new LayerCache(),
         };
+        const steps = stepLines();
         const log = {
             group: async (name, fn) => {
                 io.err(`${name}…\n`);
@@ -37666,6 +37725,12 @@ async function diffCommand(argv, io) {
             },
             warning: (m) => io.err(`warning: ${redactText(m, secrets)}\n`),
             info: (m) => io.err(`${m}\n`),
+            // One line per finished step as the builds run, values redacted before they are written.
+            progress: (line) => {
+                const step = steps(line);
+                if (step)
+                    io.err(`${redactText(step, secrets)}\n`);
+            },
         };
         // The same build-and-measure path as the action; no platforms given, so one entry.
         const [entry] = await measureTarget(target, ctx, log, cleanups);

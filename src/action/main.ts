@@ -17,6 +17,7 @@ import type { ImageTarget } from '../run/images.js';
 import { LayerCache } from '../measure/layer-cache.js';
 import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../model/run.js';
 import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
+import { logLine } from '../report/escape.js';
 import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
@@ -290,6 +291,13 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
   }
   const approved = await approvalOf(inputs, event);
   const stored = await measurementsStep(root, inputs, event, base);
+  // Every build-arg and secret value, wherever in an image's text or a build's output it surfaced, is gone before
+  // any sink (the runner also masks those registered with setSecret, but only in its log).
+  const secrets = secretValues([
+    ...inputs.build.buildArgs,
+    ...inputs.build.secrets,
+    ...targets.flatMap((t) => t.build.buildArgs),
+  ]);
   const cache = new LayerCache();
   const entries: Entry[] = [];
   for (const [i, target] of toBuild.entries()) {
@@ -298,6 +306,8 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
         core.group(targets.length > 1 ? `${target.name}: ${name}` : name, fn),
       warning: (m: string) => core.warning(targets.length > 1 ? `${target.name}: ${m}` : m),
       info: (m: string) => core.info(targets.length > 1 ? `${target.name}: ${m}` : m),
+      // buildx's own progress as it runs, inside the build's collapsed group.
+      progress: (line: string) => core.info(logLine(redactText(line, secrets))),
     };
     const ctx = {
       root,
@@ -315,12 +325,6 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     const policy = policies.get(target.name);
     entries.push(...measured.map((e) => (policy ? { ...e, policy } : e)));
   }
-  // Every build-arg and secret value, wherever in an image's text it surfaced, is gone before any sink.
-  const secrets = secretValues([
-    ...inputs.build.buildArgs,
-    ...inputs.build.secrets,
-    ...targets.flatMap((t) => t.build.buildArgs),
-  ]);
   const history = await withHistory(
     { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
     entries,

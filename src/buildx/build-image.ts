@@ -36,14 +36,27 @@ const CANNOT_LOAD =
  * then costs its daemons 4.5 CPU-seconds more). Otherwise (the `docker` driver on the classic store) the build
  * goes into the daemon. A multi-platform build, or a load the daemon refuses, writes an OCI archive.
  */
-export async function buildImage(inputs: BuildInputs, root: string, tag: string, tmp: string): Promise<BuiltImage> {
+export async function buildImage(
+  inputs: BuildInputs,
+  root: string,
+  tag: string,
+  tmp: string,
+  /** Each line of buildx's plain progress, as it comes. */
+  onProgress?: (line: string) => void,
+): Promise<BuiltImage> {
   const base = join(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
   const { builder, exports } = await inspectBuilder(inputs.builder);
   const exportArchive = exports ? `${base}.export.tar` : null;
   const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
   const env = secretEnv(inputs.secrets);
   const build = async (output: Pick<BuildPaths, 'ociDest' | 'exportDest'>) =>
-    (await exec('docker', buildxArgs(inputs, { ...paths, ...output }), { cwd: root, env })).stderr;
+    (
+      await exec('docker', buildxArgs(inputs, { ...paths, ...output }), {
+        cwd: root,
+        env,
+        ...(onProgress ? { onStderrLine: onProgress } : {}),
+      })
+    ).stderr;
   const oci = `${base}.oci.tar`;
   let reference: string;
   let progress: string;

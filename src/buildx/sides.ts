@@ -8,6 +8,8 @@ export interface Log {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
   warning(message: string): void;
   info?(message: string): void;
+  /** A line of a build's progress, as buildx writes it (the log redacts it). */
+  progress?(line: string): void;
 }
 
 /** What the log says of a build: its builder, and how much of it came from the builder's cache. */
@@ -83,7 +85,7 @@ async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<voi
   try {
     cleanups.push(() => removeImage(tag));
     const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
-      buildImage(plan.build, worktree.dir, tag, plan.tmp),
+      buildImage(plan.build, worktree.dir, tag, plan.tmp, log.progress),
     );
     log.info?.(cacheLine('Base build', built));
     return { ref: built.reference, source: 'built', built };
@@ -138,7 +140,9 @@ async function buildAndMeasureHead<T>(
   if (!headRef) {
     const tag = `docker-size-guard-head:${plan.id}`;
     cleanups.push(() => removeImage(tag));
-    headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp));
+    headBuilt = await log.group('Build the PR image', () =>
+      buildImage(plan.build, plan.root, tag, plan.tmp, log.progress),
+    );
     log.info?.(cacheLine('PR build', headBuilt));
     headRef = headBuilt.reference;
   }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stepLines } from '../buildx/progress.js';
 import { redactText, secretValues } from '../run/redact.js';
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { checkRev, hasCommit, mergeBase, repositoryRoot } from '../git/git.js';
@@ -83,6 +84,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       id: `cli-${randomBytes(4).toString('hex')}`,
       cache: new LayerCache(),
     };
+    const steps = stepLines();
     const log = {
       group: async <T>(name: string, fn: () => Promise<T>) => {
         io.err(`${name}…\n`);
@@ -90,6 +92,11 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       },
       warning: (m: string) => io.err(`warning: ${redactText(m, secrets)}\n`),
       info: (m: string) => io.err(`${m}\n`),
+      // One line per finished step as the builds run, values redacted before they are written.
+      progress: (line: string) => {
+        const step = steps(line);
+        if (step) io.err(`${redactText(step, secrets)}\n`);
+      },
     };
     // The same build-and-measure path as the action; no platforms given, so one entry.
     const [entry] = await measureTarget(target, ctx, log, cleanups);

@@ -79,3 +79,13 @@ export function prose(value: string, max = 600): string {
   // An odd count of backticks leaves the last part unquoted.
   return parts.map((p, i) => (i % 2 === 1 && i < parts.length - 1 ? code(p, max) : text(p, max))).join('');
 }
+
+/**
+ * A line of a program's output (a build's progress) for the Actions log: the runner reads a line that starts with
+ * `::` as a workflow command (`::add-mask::`, `::stop-commands::`, `::warning file=…::`), so a Dockerfile's RUN
+ * could speak for the action. A zero-width space (not whitespace to the runner's trim) goes first on such a line.
+ */
+export function logLine(s: string): string {
+  const t = s.trimStart();
+  return t.startsWith('::') ? `\u200b${t}` : s;
+}
