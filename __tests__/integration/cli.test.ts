@@ -215,3 +215,17 @@ describe.skipIf(!ready)('the built CLI', () => {
     expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-*']).trim()).toBe('');
   });
 });
+
+// The machine's own Node when it is 20 (this one's is, past its end of life), the suite running on a later one.
+const node20 = ['/usr/bin/node', '/usr/local/bin/node'].find(
+  (p) => existsSync(p) && spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.startsWith('20.'),
+);
+
+describe.skipIf(!node20)('the CLI on Node 20', () => {
+  it('says in one line that it needs Node 22 or later, exit 2', () => {
+    const r = spawnSync(node20!, [cli, 'measure', 'busybox'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: docker-size-guard needs Node\.js 22 or later; this is v20\.\d+\.\d+ /);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -13628,7 +13628,14 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5461);
 
-process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
+// Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+    process.stderr.write(`error: docker-size-guard needs Node.js 22 or later; this is ${process.version} (Node 20 reached end of life in April 2026)\n`);
+    process.exitCode = 2;
+}
+else
+    process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)(process.argv.slice(2));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
