@@ -194,47 +194,66 @@ done
 
 
 # --- buildx builders other than the docker driver --------------------------------------------------------------
-# docker/setup-buildx-action creates a docker-container builder on real runners. Its image (moby/buildkit) cannot
-# be pulled here, so it is made from the BuildKit binaries in shared/tools/buildkit, whose script also pushes the
-# base images to the loopback registry that the builder mirrors docker.io to. A `remote` builder talks to a
-# buildkitd from the same binaries on loopback TCP.
+# docker/setup-buildx-action creates a docker-container builder on real runners: `docker buildx create --driver
+# docker-container`, which pulls moby/buildkit. Where it can be pulled, that is what happens here too; where it
+# cannot (this machine has no registry but its own), the image is made from the BuildKit binaries in
+# shared/tools/buildkit. A `remote` builder talks to a buildkitd from the same image (or binaries) on loopback TCP.
 SHARED=${DSG_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
 BK=$SHARED/tools/buildkit
-if [ -x "$BK/make-buildkit-image.sh" ] || [ -f "$BK/make-buildkit-image.sh" ]; then
-  for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
-    name=dsg-container; [ "$host" = unix:///var/run/docker.sock ] || name=dsg-container-ctrd
-    if ! DOCKER_HOST=$host docker image inspect moby/buildkit:buildx-stable-1 >/dev/null 2>&1; then
-      log "making moby/buildkit:buildx-stable-1 in $host from $BK"
+TOML=$(cd "$(dirname "$0")" && pwd)/buildkitd.toml
+BUILDKIT=moby/buildkit:buildx-stable-1
+# The builders resolve docker.io through the loopback registry: the local bases must be there (idempotent).
+for b in busybox:latest debian:bookworm-slim; do
+  have=$(skopeo inspect --tls-verify=false -f '{{.Digest}}' "docker://127.0.0.1:5000/library/$b" 2>/dev/null || true)
+  [ -n "$have" ] && continue
+  log "pushing $b to 127.0.0.1:5000/library/$b for the builders"
+  docker tag "$b" "127.0.0.1:5000/library/$b" && docker push -q "127.0.0.1:5000/library/$b" >/dev/null
+  docker rmi "127.0.0.1:5000/library/$b" >/dev/null
+done
+no_builders=""
+for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
+  name=dsg-container; [ "$host" = unix:///var/run/docker.sock ] || name=dsg-container-ctrd
+  if ! DOCKER_HOST=$host docker image inspect $BUILDKIT >/dev/null 2>&1; then
+    if DOCKER_HOST=$host timeout 300 docker pull -q $BUILDKIT >/dev/null 2>&1; then
+      log "pulled $BUILDKIT into $host"
+    elif [ -f "$BK/make-buildkit-image.sh" ]; then
+      log "$BUILDKIT cannot be pulled: making it in $host from $BK"
       DOCKER_HOST=$host sh "$BK/make-buildkit-image.sh" >/dev/null 2>&1
+    else
+      no_builders="$BUILDKIT cannot be pulled and there is no $BK to make it from"
+      continue
     fi
-    if ! docker buildx inspect "$name" >/dev/null 2>&1; then
-      log "creating the docker-container builder $name on $host"
-      DOCKER_HOST=$host sh "$BK/make-buildkit-image.sh" --create-builder "$name" >/dev/null 2>&1
+  fi
+  if ! docker buildx inspect "$name" >/dev/null 2>&1; then
+    log "creating the docker-container builder $name on $host"
+    DOCKER_HOST=$host docker buildx create --name "$name" --driver docker-container \
+      --driver-opt network=host --buildkitd-config "$TOML" --bootstrap >/dev/null
+  fi
+done
+if [ -n "$no_builders" ]; then
+  log "no docker-container or remote builders: $no_builders; their tests will be skipped"
+else
+  # A remote builder: buildkitd on loopback TCP, from the binaries where they are, else from the same image.
+  listening() { bash -c 'exec 3<>/dev/tcp/127.0.0.1/1234' 2>/dev/null; }
+  if ! listening; then
+    if [ -f "$BK/buildkit-bin.tar.gz" ]; then
+      RK=$CACHE/buildkit-remote
+      mkdir -p "$RK/bin" "$RK/root"
+      [ -x "$RK/bin/buildkitd" ] || tar -xzf "$BK/buildkit-bin.tar.gz" -C "$RK/bin"
+      ln -sf buildkit-runc "$RK/bin/runc"
+      log "starting buildkitd on tcp://127.0.0.1:1234 (remote builder dsg-remote)"
+      setsid nohup env PATH="$RK/bin:$PATH" buildkitd --addr tcp://127.0.0.1:1234 --root "$RK/root" \
+        --config "$TOML" --oci-worker-net host >"$RK/log" 2>&1 </dev/null &
+    else
+      log "starting buildkitd from $BUILDKIT on tcp://127.0.0.1:1234 (remote builder dsg-remote)"
+      docker rm -f dsg-buildkitd >/dev/null 2>&1 || true
+      docker run -d --name dsg-buildkitd --privileged --network host --restart unless-stopped \
+        -v "$TOML:/etc/buildkit/buildkitd.toml:ro" $BUILDKIT --addr tcp://127.0.0.1:1234 >/dev/null
     fi
-  done
-  # The builders resolve docker.io through the loopback registry: the local bases must be there (idempotent).
-  for b in busybox:latest debian:bookworm-slim; do
-    have=$(skopeo inspect --tls-verify=false -f '{{.Digest}}' "docker://127.0.0.1:5000/library/$b" 2>/dev/null || true)
-    [ -n "$have" ] && continue
-    log "pushing $b to 127.0.0.1:5000/library/$b for the builders"
-    docker tag "$b" "127.0.0.1:5000/library/$b" && docker push -q "127.0.0.1:5000/library/$b" >/dev/null
-    docker rmi "127.0.0.1:5000/library/$b" >/dev/null
-  done
-  # A remote builder: buildkitd on the host, on loopback TCP.
-  RK=$CACHE/buildkit-remote
-  mkdir -p "$RK/bin" "$RK/root"
-  [ -x "$RK/bin/buildkitd" ] || tar -xzf "$BK/buildkit-bin.tar.gz" -C "$RK/bin"
-  ln -sf buildkit-runc "$RK/bin/runc"
-  if ! PATH="$RK/bin:$PATH" timeout 5 buildctl --addr tcp://127.0.0.1:1234 debug workers >/dev/null 2>&1; then
-    log "starting buildkitd on tcp://127.0.0.1:1234 (remote builder dsg-remote)"
-    setsid nohup env PATH="$RK/bin:$PATH" buildkitd --addr tcp://127.0.0.1:1234 --root "$RK/root" \
-      --config "$BK/buildkitd.toml" --oci-worker-net host >"$RK/log" 2>&1 </dev/null &
-    wait_for "buildkitd (see $RK/log)" bash -c "PATH=$RK/bin:\$PATH buildctl --addr tcp://127.0.0.1:1234 debug workers"
+    wait_for "buildkitd on tcp://127.0.0.1:1234" listening
   fi
   docker buildx inspect dsg-remote >/dev/null 2>&1 ||
     docker buildx create --name dsg-remote --driver remote tcp://127.0.0.1:1234 >/dev/null
-else
-  log "no $BK: the docker-container and remote builder tests will be skipped"
 fi
 
 # Node 24, the runtime the action has on runners (runs.using: node24): the e2e runner tests run dist/ on it.

@@ -22,11 +22,13 @@ const hasBuilder = (name: string) => {
     return false;
   }
 };
-const ready =
-  requireDaemons(CLASSIC, CONTAINERD) &&
-  hasBuilder('dsg-container') &&
-  hasBuilder('dsg-container-ctrd') &&
-  hasBuilder('dsg-remote');
+const missing = ['dsg-container', 'dsg-container-ctrd', 'dsg-remote'].filter((b) => !hasBuilder(b));
+const ready = requireDaemons(CLASSIC, CONTAINERD) && missing.length === 0;
+/** A skip says why, in its title: which builders are missing, and what makes them. */
+const why =
+  missing.length > 0
+    ? ` (skipped: no builder ${missing.join(', ')}; npm run provision creates them where moby/buildkit can be pulled, or made from ../shared/tools/buildkit)`
+    : '';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-builders-'));
 const repo = join(tmp, 'repo');
@@ -138,7 +140,7 @@ function report(r: RunResult) {
   };
 }
 
-describe.skipIf(!ready)('builders other than the docker driver', () => {
+describe.skipIf(!ready)(`builders other than the docker driver${why}`, () => {
   beforeAll(async () => {
     await api.start();
     mkdirSync(repo, { recursive: true });

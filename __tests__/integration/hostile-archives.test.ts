@@ -65,7 +65,9 @@ describe('hostile archives and layouts (issue 9 §10–§15)', async () => {
       // The config names the compressed blob as its diff_id, so the check after the read fails: the read itself
       // had to go through the whole GiB to get there.
       expectOneLine(r, /does not match the config's diff_id/);
-      expect(r.rssMb).toBeLessThan(160);
+      // Measured: 121 MB on Node 20, 165–170 MB on Node 24, whose V8 lets the old generation grow further before a
+      // full collection (with --max-old-space-size=64 it is 134 MB). Bounded either way: a GiB went through.
+      expect(r.rssMb).toBeLessThan(190);
     });
   });
 
@@ -184,7 +186,8 @@ describe('hostile package databases (issue 11)', () => {
     expect(py.notes).toEqual(["5000 paths outside the image's root ignored"]);
     // Every path named climbed above the root: none was looked up, so /etc/shadow and the rest stay unowned.
     for (const e of p.ecosystems) expect(e.unowned.bytes).toBe(p.finalBytes);
-    expect(r.rssMb).toBeLessThan(200);
+    // Measured 217 MB on Node 24 (under 200 on Node 20; see the zstd bomb above for why).
+    expect(r.rssMb).toBeLessThan(240);
   });
 });
 
