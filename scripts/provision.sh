@@ -227,7 +227,8 @@ for host in unix:///var/run/docker.sock unix://$C/docker.sock; do
   if ! docker buildx inspect "$name" >/dev/null 2>&1; then
     log "creating the docker-container builder $name on $host"
     DOCKER_HOST=$host docker buildx create --name "$name" --driver docker-container \
-      --driver-opt network=host --buildkitd-config "$TOML" --bootstrap >/dev/null
+      --driver-opt network=host --buildkitd-config "$TOML" --bootstrap >/dev/null 2>"$CACHE/buildx-create.log" ||
+      { log "docker buildx create $name failed (see $CACHE/buildx-create.log)"; exit 1; }
   fi
 done
 if [ -n "$no_builders" ]; then
