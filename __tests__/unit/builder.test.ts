@@ -9,20 +9,24 @@ import { buildInputs } from '../helpers/inputs.js';
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name), 'utf8');
 
 describe('the buildx builder', () => {
-  it('reads the name and driver from docker buildx inspect, and whether the build can export (captured from buildx 0.13.1)', () => {
+  it('reads the name, driver and native platform from docker buildx inspect, and whether the build can export (captured from buildx 0.13.1)', () => {
     expect(parseBuilderInspect(fixture('buildx-inspect-docker-container.txt'))).toEqual({
       builder: { name: 'dsg-container', driver: 'docker-container' },
       exports: true,
+      native: 'linux/amd64',
     });
     // The docker driver on the classic store (BuildKit's moby worker) cannot export; on the containerd store it can.
     expect(parseBuilderInspect(fixture('buildx-inspect-docker.txt'))).toEqual({
       builder: { name: 'default', driver: 'docker' },
       exports: false,
+      native: 'linux/amd64',
     });
     expect(parseBuilderInspect(fixture('buildx-inspect-docker-containerd.txt'))).toEqual({
       builder: { name: 'default', driver: 'docker' },
       exports: true,
+      native: 'linux/amd64',
     });
+    expect(parseBuilderInspect('Name: b\nDriver: remote\n')?.native).toBeNull();
     expect(parseBuilderInspect('ERROR: no builder "x" found')).toBeNull();
   });
 

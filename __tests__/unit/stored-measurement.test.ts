@@ -27,7 +27,7 @@ const build: BuildInputs = {
   pull: false,
   noCache: false,
 };
-const inputs = fingerprint({
+const fingerprintInputs = {
   image: 'api',
   commit: COMMIT,
   build,
@@ -35,7 +35,8 @@ const inputs = fingerprint({
   dockerfileText: 'FROM scratch\n',
   driver: 'docker',
   exports: false,
-});
+};
+const inputs = fingerprint(fingerprintInputs);
 
 /** A measurement made by the measuring pass's own report builder from these layers. */
 function measurement(layers: LayerEntry[][], captured: CapturedFile[][] = layers.map(() => [])): StoredMeasurement {
@@ -210,6 +211,10 @@ describe('build fingerprint', () => {
       'builder driver docker (loads) → docker-container',
     );
     expect(JSON.stringify(of({ buildArgs: ['MODE=s3cr3t'] }))).not.toContain('s3cr3t');
+    // A build that names no platform is built for the builder's own: an arm64 runner's measurement is not an amd64 base.
+    const arm = fingerprint({ ...fingerprintInputs, native: 'linux/arm64' });
+    const amd = fingerprint({ ...fingerprintInputs, native: 'linux/amd64' });
+    expect(fingerprintChange(arm, amd)).toBe('builder platform linux/arm64 → linux/amd64');
   });
 
   it("a builder's name is not in it (each runner job creates a new one); its driver is", () => {

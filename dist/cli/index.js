@@ -37256,7 +37256,8 @@ function parseBuilderInspect(text) {
     const driver = /^Driver:\s+(\S+)/m.exec(text)?.[1];
     if (!name || !driver)
         return null;
-    return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text) };
+    const native = /^Platforms:[ \t]+([^,\s]+)/m.exec(text)?.[1] ?? null;
+    return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text), native };
 }
 const known = new Map();
 /** The builder `name` (or the current one), asked once per process. */
@@ -38170,6 +38171,7 @@ function fingerprint(o) {
         secrets: o.build.secrets.map(fingerprint_nameOf),
         driver: o.driver,
         exports: o.exports,
+        native: o.native ?? '',
     };
     const all = JSON.stringify({ summary, buildArgs: o.build.buildArgs, buildContexts: o.build.buildContexts });
     const digest = (0,external_node_crypto_namespaceObject.pbkdf2Sync)(all, `docker-size-guard\0${o.image}\0${o.commit}`, ROUNDS, 32, 'sha256').toString('hex');
@@ -38201,6 +38203,8 @@ function fingerprint_fingerprintChange(stored, wanted) {
         changes.push(`build-contexts ${list(a.buildContexts)} → ${list(b.buildContexts)}`);
     if (!same(a.secrets, b.secrets))
         changes.push(`secrets ${list(a.secrets)} → ${list(b.secrets)}`);
+    if (a.native !== b.native)
+        changes.push(`builder platform ${a.native || 'unknown'} → ${b.native || 'unknown'}`);
     if (a.driver !== b.driver || a.exports !== b.exports)
         changes.push(`builder driver ${a.driver}${a.exports ? '' : ' (loads)'} → ${b.driver}${b.exports ? '' : ' (loads)'}`);
     return changes.length ? changes.join(', ') : 'the value of a build-arg or build-context';
@@ -38412,6 +38416,7 @@ const Envelope = object({
             secrets: array(schemas_string().max(200)).max(100),
             driver: schemas_string().max(100),
             exports: schemas_boolean(),
+            native: schemas_string().max(100),
         }),
     }),
     report: ImageReportSchema,
@@ -38728,7 +38733,7 @@ async function fingerprintAt(root, target, commit) {
     const text = dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
     if (text === null)
         return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
-    const { builder, exports } = await inspectBuilder(target.build.builder);
+    const { builder, exports, native } = await inspectBuilder(target.build.builder);
     return fingerprint({
         image: target.name,
         commit,
@@ -38737,6 +38742,7 @@ async function fingerprintAt(root, target, commit) {
         dockerfileText: text,
         driver: builder.driver,
         exports,
+        native,
     });
 }
 /** Earlier commits looked at when the base commit has no measurement (changed-only leaves unchanged images out). */

@@ -18,6 +18,8 @@ export interface BuilderInfo {
    * worker cannot export; buildx refuses it before building.
    */
   exports: boolean;
+  /** The first platform its first node lists: what a build that names none is built for. Null when not listed. */
+  native: string | null;
 }
 
 /** The label BuildKit's containerd worker carries: the docker driver's daemon uses the containerd image store. */
@@ -28,7 +30,8 @@ export function parseBuilderInspect(text: string): BuilderInfo | null {
   const name = /^Name:\s+(\S+)/m.exec(text)?.[1];
   const driver = /^Driver:\s+(\S+)/m.exec(text)?.[1];
   if (!name || !driver) return null;
-  return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text) };
+  const native = /^Platforms:[ \t]+([^,\s]+)/m.exec(text)?.[1] ?? null;
+  return { builder: { name, driver }, exports: driver !== 'docker' || CONTAINERD_WORKER.test(text), native };
 }
 
 const known = new Map<string, Promise<BuilderInfo>>();

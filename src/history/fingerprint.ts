@@ -29,6 +29,8 @@ export interface FingerprintSummary {
   driver: string;
   /** Whether the builder exports the blobs a push stores (exact compressed sizes) or loads into the daemon. */
   exports: boolean;
+  /** The builder's own platform: what a build that names no platform is built for (an arm64 runner's differs). */
+  native: string;
 }
 
 /** pbkdf2 rounds: about 0.1 s here, which a brute-force search for a build-arg value pays per guess. */
@@ -50,6 +52,7 @@ export function fingerprint(o: {
   dockerfileText: string;
   driver: string;
   exports: boolean;
+  native?: string | null;
 }): BuildFingerprint {
   const summary: FingerprintSummary = {
     dockerfile: o.dockerfile,
@@ -62,6 +65,7 @@ export function fingerprint(o: {
     secrets: o.build.secrets.map(nameOf),
     driver: o.driver,
     exports: o.exports,
+    native: o.native ?? '',
   };
   const all = JSON.stringify({ summary, buildArgs: o.build.buildArgs, buildContexts: o.build.buildContexts });
   const digest = pbkdf2Sync(all, `docker-size-guard\0${o.image}\0${o.commit}`, ROUNDS, 32, 'sha256').toString('hex');
@@ -88,6 +92,7 @@ export function fingerprintChange(stored: BuildFingerprint, wanted: BuildFingerp
   if (!same(a.buildContexts, b.buildContexts))
     changes.push(`build-contexts ${list(a.buildContexts)} → ${list(b.buildContexts)}`);
   if (!same(a.secrets, b.secrets)) changes.push(`secrets ${list(a.secrets)} → ${list(b.secrets)}`);
+  if (a.native !== b.native) changes.push(`builder platform ${a.native || 'unknown'} → ${b.native || 'unknown'}`);
   if (a.driver !== b.driver || a.exports !== b.exports)
     changes.push(
       `builder driver ${a.driver}${a.exports ? '' : ' (loads)'} → ${b.driver}${b.exports ? '' : ' (loads)'}`,

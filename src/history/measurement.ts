@@ -158,6 +158,7 @@ const Envelope = z.object({
       secrets: z.array(z.string().max(200)).max(100),
       driver: z.string().max(100),
       exports: z.boolean(),
+      native: z.string().max(100),
     }),
   }),
   report: ImageReportSchema,

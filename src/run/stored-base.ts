@@ -31,7 +31,7 @@ export async function fingerprintAt(
   const text =
     dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
   if (text === null) return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
-  const { builder, exports } = await inspectBuilder(target.build.builder);
+  const { builder, exports, native } = await inspectBuilder(target.build.builder);
   return fingerprint({
     image: target.name,
     commit,
@@ -40,6 +40,7 @@ export async function fingerprintAt(
     dockerfileText: text,
     driver: builder.driver,
     exports,
+    native,
   });
 }
 
