@@ -25,6 +25,7 @@ import {
   type MeasurementLocation,
 } from '../src/history/measurement-store.js';
 import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.js';
+import { buildInputs } from '../__tests__/helpers/inputs.js';
 import { actionDefaults } from '../__tests__/helpers/runner.js';
 
 type Row = (name: string, value: string, target: string, ok: boolean) => void;
@@ -199,20 +200,7 @@ export async function benchStoredSize(tmp: string, image: string, row: Row): Pro
     inputs: fingerprint({
       image: 'bench',
       commit,
-      build: {
-        context: '.',
-        file: '',
-        target: '',
-        buildArgs: [],
-        buildContexts: [],
-        secrets: [],
-        platforms: [],
-        builder: '',
-        cacheFrom: [],
-        cacheTo: [],
-        pull: false,
-        noCache: false,
-      },
+      build: buildInputs(),
       dockerfile: 'Dockerfile',
       dockerfileText: '',
       driver: 'docker',

@@ -10,23 +10,11 @@ import { fingerprint, fingerprintChange } from '../../src/history/fingerprint.js
 import { decodeMeasurement, encodeMeasurement, type StoredMeasurement } from '../../src/history/measurement.js';
 import { buildImageReport } from '../../src/measure/image.js';
 import { computeWaste } from '../../src/measure/waste.js';
+import { buildInputs } from '../helpers/inputs.js';
 import { ImageContents, type CapturedFile, type EntryKind, type LayerEntry } from '../../src/model/contents.js';
 
 const COMMIT = 'a'.repeat(40);
-const build: BuildInputs = {
-  context: '.',
-  file: '',
-  target: '',
-  buildArgs: ['MODE=small'],
-  buildContexts: [],
-  secrets: [],
-  platforms: [],
-  builder: '',
-  cacheFrom: [],
-  cacheTo: [],
-  pull: false,
-  noCache: false,
-};
+const build: BuildInputs = buildInputs({ buildArgs: ['MODE=small'] });
 const fingerprintInputs = {
   image: 'api',
   commit: COMMIT,

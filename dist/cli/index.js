@@ -37982,6 +37982,7 @@ async function readHistory(loc, images) {
     }
     return { tip, records: mergeRecords(records), malformed, malformedCount };
 }
+/** The identity of what this tool commits (the Actions bot's, as on a runner). */
 const IDENTITY = {
     GIT_AUTHOR_NAME: 'github-actions[bot]',
     GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
@@ -38572,16 +38573,11 @@ function deriveMeasured(m) {
 
 
 
+
 const measurement_store_ATTEMPTS = 6;
 /** Refs listed per image: a crafted flood of refs costs no more than this to read. */
 const MAX_REFS = 5000;
-const measurement_store_IDENTITY = {
-    GIT_AUTHOR_NAME: 'github-actions[bot]',
-    GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-    GIT_COMMITTER_NAME: 'github-actions[bot]',
-    GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-};
-const measurement_store_git = (loc, args, opts = {}) => exec_exec('git', args, { cwd: loc.root, env: measurement_store_IDENTITY, ...opts });
+const measurement_store_git = (loc, args, opts = {}) => exec_exec('git', args, { cwd: loc.root, env: IDENTITY, ...opts });
 const lastLine = (s) => s.trim().split('\n').pop() ?? '';
 /** An image name as one ref component: every byte outside `A-Z a-z 0-9 _ -` percent-encoded (`.lock`, `..` cannot occur). */
 function refComponent(image) {

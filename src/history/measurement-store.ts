@@ -1,6 +1,7 @@
 import { exec } from '../exec.js';
 import { UserError } from '../errors.js';
 import { MAX_MEASUREMENT_BYTES } from './measurement.js';
+import { IDENTITY } from './store.js';
 
 /**
  * Where stored measurements live: one ref per image and commit in the repository itself,
@@ -28,12 +29,6 @@ export interface StoredRef {
 const ATTEMPTS = 6;
 /** Refs listed per image: a crafted flood of refs costs no more than this to read. */
 const MAX_REFS = 5000;
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'github-actions[bot]',
-  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-  GIT_COMMITTER_NAME: 'github-actions[bot]',
-  GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-};
 
 const git = (loc: MeasurementLocation, args: string[], opts: { allowFailure?: boolean; input?: string } = {}) =>
   exec('git', args, { cwd: loc.root, env: IDENTITY, ...opts });

@@ -94,7 +94,8 @@ export async function readHistory(loc: HistoryLocation, images?: readonly string
   return { tip, records: mergeRecords(records), malformed, malformedCount };
 }
 
-const IDENTITY = {
+/** The identity of what this tool commits (the Actions bot's, as on a runner). */
+export const IDENTITY = {
   GIT_AUTHOR_NAME: 'github-actions[bot]',
   GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
   GIT_COMMITTER_NAME: 'github-actions[bot]',
