@@ -23670,10 +23670,6 @@ function resolveEngine(env = process.env) {
 
 
 
-/** The Engine API's address as the docker CLI resolves it (DOCKER_HOST, a context, the default socket). */
-function engineAddress(env = process.env) {
-    return resolveEngine(env).address;
-}
 /** Pure but for reading the docker CLI's config, its context store and the TLS files they name. */
 function engineEndpoint(env = process.env) {
     const target = resolveEngine(env);
@@ -23846,11 +23842,7 @@ function statusError(status, body) {
 ;// CONCATENATED MODULE: ./src/sources/daemon.ts
 
 
-/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST, the current context, the default socket). */
-function daemonAddress() {
-    return engineAddress();
-}
-function describeDaemonError(err, what, address = daemonAddress()) {
+function describeDaemonError(err, what, address) {
     if (err instanceof errors_UserError)
         return err;
     const e = err;
@@ -38626,25 +38618,35 @@ async function measurement_store_listMeasurements(loc, image) {
         throw new errors_UserError(`cannot list ${prefix}* at ${loc.remote}: ${lastLine(r.stderr)}`);
     return parseRefs(r.stdout, prefix);
 }
-/** The files (platform file name → text) of a stored ref, fetched from the remote; each at most 64 MiB. */
-async function measurement_store_readMeasurementFiles(loc, stored) {
-    const f = await measurement_store_git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, stored.ref], { allowFailure: true });
-    if (f.exitCode !== 0)
-        throw new UserError(`cannot fetch ${stored.ref}: ${lastLine(f.stderr)}`);
-    const tree = await measurement_store_git(loc, ['ls-tree', '-z', '-l', '--end-of-options', `${stored.sha}^{commit}`], {
+/** A stored ref's files (the tree of its commit, fetched from the remote): name, blob and size, as written. */
+async function storedFiles(loc, ref, sha) {
+    const f = await measurement_store_git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, ref], {
         allowFailure: true,
     });
+    if (f.exitCode !== 0)
+        throw new errors_UserError(`cannot fetch ${ref}: ${lastLine(f.stderr)}`);
+    const tree = await measurement_store_git(loc, ['ls-tree', '-z', '-l', '--end-of-options', `${sha}^{commit}`], { allowFailure: true });
     if (tree.exitCode !== 0)
-        throw new UserError(`${stored.ref} is not a commit`);
-    const files = new Map();
+        throw new errors_UserError(`${ref} is not a commit`);
+    const files = [];
     for (const item of tree.stdout.split('\0').filter(Boolean).slice(0, 64)) {
         // <mode> SP <type> SP <object> SP+ <size> TAB <name>
         const tab = item.indexOf('\t');
         const [mode, type, oid, size] = item.slice(0, tab).split(/ +/);
         const name = item.slice(tab + 1);
-        if (mode !== '100644' || type !== 'blob' || !/^[0-9a-f]{40,64}$/.test(oid ?? '') || !name.endsWith('.json'))
-            continue;
-        if (Number(size) > MAX_MEASUREMENT_BYTES)
+        if (mode === '100644' &&
+            type === 'blob' &&
+            /^[0-9a-f]{40,64}$/.test(oid ?? '') &&
+            /^[A-Za-z0-9_%-]+\.json$/.test(name))
+            files.push({ name, oid: oid, size: Number(size) });
+    }
+    return files;
+}
+/** The files (platform file name → text) of a stored ref, fetched from the remote; each at most 64 MiB. */
+async function measurement_store_readMeasurementFiles(loc, stored) {
+    const files = new Map();
+    for (const { name, oid, size } of await storedFiles(loc, stored.ref, stored.sha)) {
+        if (size > MAX_MEASUREMENT_BYTES)
             throw new UserError(`${stored.ref}:${name} is larger than ${MAX_MEASUREMENT_BYTES} bytes; not read`);
         files.set(name, (await measurement_store_git(loc, ['cat-file', 'blob', oid])).stdout);
     }
@@ -38661,17 +38663,10 @@ async function storeMeasurement(loc, o, sleep = (ms) => new Promise((r) => setTi
     for (let attempt = 1;; attempt++) {
         const existing = (await measurement_store_listMeasurements(loc, o.image)).find((r) => r.ref === ref) ?? null;
         const blobs = new Map();
-        if (existing) {
-            await measurement_store_git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, ref]);
-            const ls = await measurement_store_git(loc, ['ls-tree', '-z', '--end-of-options', `${existing.sha}^{commit}`]);
-            for (const item of ls.stdout.split('\0').filter(Boolean).slice(0, 64)) {
-                const tab = item.indexOf('\t');
-                const [mode, type, oid] = item.slice(0, tab).split(' ');
-                const name = item.slice(tab + 1);
-                if (mode === '100644' && type === 'blob' && /^[A-Za-z0-9_%-]+\.json$/.test(name))
-                    blobs.set(name, oid);
-            }
-        }
+        // Other jobs' platforms of the same commit are kept.
+        if (existing)
+            for (const f of await storedFiles(loc, ref, existing.sha))
+                blobs.set(f.name, f.oid);
         for (const [name, text] of o.files)
             blobs.set(name, (await measurement_store_git(loc, ['hash-object', '-w', '--stdin'], { input: text })).stdout.trim());
         const listing = [...blobs]
@@ -38726,7 +38721,8 @@ async function prune(loc, image, keep) {
 /** The fingerprint of `target` built at `commit`, or why there is none (a Dockerfile outside the repository). */
 async function fingerprintAt(root, target, commit) {
     const dockerfile = dockerfileOf(target.build);
-    const text = dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
+    // A path outside the repository is not in the commit either.
+    const text = await readAt(root, commit, dockerfile);
     if (text === null)
         return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
     const { builder, exports, native } = await inspectBuilder(target.build.builder);
@@ -38804,15 +38800,16 @@ async function readStoredBase(loc, target, commit, branch) {
     }
     const platforms = target.build.platforms;
     const matching = measurements.filter((m) => m.inputs.digest === wanted.digest);
-    const found = platforms.length
-        ? platforms.map((p) => matching.find((m) => m.platform === p))
-        : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
+    // The digest covers the platforms: a build that names none matches only measurements that named none.
+    const found = platforms.length ? platforms.map((p) => matching.find((m) => m.platform === p)) : matching.slice(0, 1);
     if (found.length > 0 && found.every((m) => m !== undefined))
         return stored.commit === commit ? { found } : { found, unchangedTo: commit };
+    if (matching.length > 0)
+        return { missing: `the measurement of ${stored.commit.slice(0, 7)} lacks a platform this build makes` };
     const other = measurements[0];
     if (!other)
         return { missing: `the stored measurement of ${stored.commit.slice(0, 7)} is empty` };
-    const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
+    const change = fingerprintChange(other.inputs, wanted);
     return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
 }
 /** A raw head report (before ignore-paths and the advice), stored as the measurement of `commit`. */

@@ -85,29 +85,42 @@ export async function listMeasurements(loc: MeasurementLocation, image: string):
   return parseRefs(r.stdout, prefix);
 }
 
-/** The files (platform file name → text) of a stored ref, fetched from the remote; each at most 64 MiB. */
-export async function readMeasurementFiles(loc: MeasurementLocation, stored: StoredRef): Promise<Map<string, string>> {
+/** A stored ref's files (the tree of its commit, fetched from the remote): name, blob and size, as written. */
+async function storedFiles(loc: MeasurementLocation, ref: string, sha: string) {
   const f = await git(
     loc,
-    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, stored.ref],
-    { allowFailure: true },
+    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, ref],
+    {
+      allowFailure: true,
+    },
   );
-  if (f.exitCode !== 0) throw new UserError(`cannot fetch ${stored.ref}: ${lastLine(f.stderr)}`);
-  const tree = await git(loc, ['ls-tree', '-z', '-l', '--end-of-options', `${stored.sha}^{commit}`], {
-    allowFailure: true,
-  });
-  if (tree.exitCode !== 0) throw new UserError(`${stored.ref} is not a commit`);
-  const files = new Map<string, string>();
+  if (f.exitCode !== 0) throw new UserError(`cannot fetch ${ref}: ${lastLine(f.stderr)}`);
+  const tree = await git(loc, ['ls-tree', '-z', '-l', '--end-of-options', `${sha}^{commit}`], { allowFailure: true });
+  if (tree.exitCode !== 0) throw new UserError(`${ref} is not a commit`);
+  const files: { name: string; oid: string; size: number }[] = [];
   for (const item of tree.stdout.split('\0').filter(Boolean).slice(0, 64)) {
     // <mode> SP <type> SP <object> SP+ <size> TAB <name>
     const tab = item.indexOf('\t');
     const [mode, type, oid, size] = item.slice(0, tab).split(/ +/);
     const name = item.slice(tab + 1);
-    if (mode !== '100644' || type !== 'blob' || !/^[0-9a-f]{40,64}$/.test(oid ?? '') || !name.endsWith('.json'))
-      continue;
-    if (Number(size) > MAX_MEASUREMENT_BYTES)
+    if (
+      mode === '100644' &&
+      type === 'blob' &&
+      /^[0-9a-f]{40,64}$/.test(oid ?? '') &&
+      /^[A-Za-z0-9_%-]+\.json$/.test(name)
+    )
+      files.push({ name, oid: oid!, size: Number(size) });
+  }
+  return files;
+}
+
+/** The files (platform file name → text) of a stored ref, fetched from the remote; each at most 64 MiB. */
+export async function readMeasurementFiles(loc: MeasurementLocation, stored: StoredRef): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const { name, oid, size } of await storedFiles(loc, stored.ref, stored.sha)) {
+    if (size > MAX_MEASUREMENT_BYTES)
       throw new UserError(`${stored.ref}:${name} is larger than ${MAX_MEASUREMENT_BYTES} bytes; not read`);
-    files.set(name, (await git(loc, ['cat-file', 'blob', oid!])).stdout);
+    files.set(name, (await git(loc, ['cat-file', 'blob', oid])).stdout);
   }
   return files;
 }
@@ -127,16 +140,8 @@ export async function storeMeasurement(
   for (let attempt = 1; ; attempt++) {
     const existing = (await listMeasurements(loc, o.image)).find((r) => r.ref === ref) ?? null;
     const blobs = new Map<string, string>();
-    if (existing) {
-      await git(loc, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', loc.remote, ref]);
-      const ls = await git(loc, ['ls-tree', '-z', '--end-of-options', `${existing.sha}^{commit}`]);
-      for (const item of ls.stdout.split('\0').filter(Boolean).slice(0, 64)) {
-        const tab = item.indexOf('\t');
-        const [mode, type, oid] = item.slice(0, tab).split(' ');
-        const name = item.slice(tab + 1);
-        if (mode === '100644' && type === 'blob' && /^[A-Za-z0-9_%-]+\.json$/.test(name)) blobs.set(name, oid!);
-      }
-    }
+    // Other jobs' platforms of the same commit are kept.
+    if (existing) for (const f of await storedFiles(loc, ref, existing.sha)) blobs.set(f.name, f.oid);
     for (const [name, text] of o.files)
       blobs.set(name, (await git(loc, ['hash-object', '-w', '--stdin'], { input: text })).stdout.trim());
     const listing = [...blobs]

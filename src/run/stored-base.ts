@@ -28,8 +28,8 @@ export async function fingerprintAt(
   commit: string,
 ): Promise<BuildFingerprint | string> {
   const dockerfile = dockerfileOf(target.build);
-  const text =
-    dockerfile.startsWith('/') || dockerfile.startsWith('../') ? null : await readAt(root, commit, dockerfile);
+  // A path outside the repository is not in the commit either.
+  const text = await readAt(root, commit, dockerfile);
   if (text === null) return `${dockerfile} is not in the repository at ${commit.slice(0, 7)}`;
   const { builder, exports, native } = await inspectBuilder(target.build.builder);
   return fingerprint({
@@ -116,14 +116,15 @@ export async function readStoredBase(
   }
   const platforms = target.build.platforms;
   const matching = measurements.filter((m) => m.inputs.digest === wanted.digest);
-  const found = platforms.length
-    ? platforms.map((p) => matching.find((m) => m.platform === p))
-    : matching.filter((m) => m.inputs.summary.platforms.length === 0).slice(0, 1);
+  // The digest covers the platforms: a build that names none matches only measurements that named none.
+  const found = platforms.length ? platforms.map((p) => matching.find((m) => m.platform === p)) : matching.slice(0, 1);
   if (found.length > 0 && found.every((m): m is StoredMeasurement => m !== undefined))
     return stored.commit === commit ? { found } : { found, unchangedTo: commit };
+  if (matching.length > 0)
+    return { missing: `the measurement of ${stored.commit.slice(0, 7)} lacks a platform this build makes` };
   const other = measurements[0];
   if (!other) return { missing: `the stored measurement of ${stored.commit.slice(0, 7)} is empty` };
-  const change = fingerprintChange(other.inputs, wanted) ?? 'its platforms';
+  const change = fingerprintChange(other.inputs, wanted)!;
   return { missing: `the base would be built from other inputs than ${branch} was measured with: ${change}` };
 }
 

@@ -1,6 +1,5 @@
 import { UserError, errorMessage } from '../errors.js';
 import {
-  engineAddress,
   engineEndpoint,
   engineGet,
   engineJson,
@@ -20,12 +19,7 @@ export interface ImageInspect {
   [key: string]: unknown;
 }
 
-/** Where the Engine API is, as the docker CLI would say it (DOCKER_HOST, the current context, the default socket). */
-export function daemonAddress(): string {
-  return engineAddress();
-}
-
-export function describeDaemonError(err: unknown, what: string, address = daemonAddress()): UserError {
+export function describeDaemonError(err: unknown, what: string, address: string): UserError {
   if (err instanceof UserError) return err;
   const e = err as EngineError;
   if (e?.statusCode === 404) return new UserError(`${what}: no such image in the daemon at ${address}`);

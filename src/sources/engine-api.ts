@@ -27,11 +27,6 @@ export type EngineEndpoint =
       from: string;
     };
 
-/** The Engine API's address as the docker CLI resolves it (DOCKER_HOST, a context, the default socket). */
-export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return resolveEngine(env).address;
-}
-
 /** Pure but for reading the docker CLI's config, its context store and the TLS files they name. */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
   const target = resolveEngine(env);
