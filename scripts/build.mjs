@@ -24,7 +24,11 @@ for (const { entry, out } of bundles) {
   });
   const dir = join(outRoot, out);
   await mkdir(dir, { recursive: true });
-  const body = code.replace(/^#!.*\n/, '');
+  // CommonJS dependencies that read __dirname (ssh2's poly1305, via dockerode) get the bundle's own directory.
+  const dirnameShim =
+    "import { dirname as __dsgDirname } from 'node:path';\nimport { fileURLToPath as __dsgFileURLToPath } from 'node:url';\n" +
+    'const __filename = __dsgFileURLToPath(import.meta.url);\nconst __dirname = __dsgDirname(__filename);\n';
+  const body = dirnameShim + code.replace(/^#!.*\n/, '');
   // A small young generation keeps peak RSS low on multi-GB images at no measured cost in speed (npm run bench).
   const shebang = out === 'cli' ? '#!/usr/bin/env -S node --max-semi-space-size=1\n' : '';
   await writeFile(join(dir, 'index.js'), shebang + body, { mode: out === 'cli' ? 0o755 : 0o644 });
@@ -32,7 +36,9 @@ for (const { entry, out } of bundles) {
     // Keep the bundle free of binaries and of duplicated license files (licenses.txt has them all).
     if (name.endsWith('.node') || name.endsWith('.exe') || name.endsWith('/LICENSE')) continue;
     await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), asset.source);
+    // Chunks (dockerode is loaded on first use) are modules of their own: they need the same shim.
+    const chunk = /^\d+\.index\.js$/.test(name);
+    await writeFile(join(dir, name), chunk ? dirnameShim + asset.source.toString() : asset.source);
   }
 }
 await writeFile(join(outRoot, 'package.json'), '{ "type": "module" }\n');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisions everything the integration tests and the demo need on a bare Debian 12 machine:
-#   - Docker Engine 26 + buildx 0.13 (Debian trixie packages installed on bookworm)
+#   - Docker Engine 28.5 + buildx 0.29 + containerd 2.1 (Debian unstable's packages installed on bookworm)
 #   - a classic-store daemon on the default socket
 #   - a containerd-image-store daemon on $DSG_CONTAINERD_SOCK
 #   - Debian's docker-registry on 127.0.0.1:5000
@@ -17,7 +17,7 @@ REG_DIR=/tmp/docker-size-guard-registry
 mkdir -p "$CACHE"
 
 need_pkgs=()
-for p in containerd runc tini iptables busybox-static debootstrap docker-registry skopeo curl ca-certificates apache2-utils zstd git openssl time; do
+for p in runc iptables openssh-server busybox-static debootstrap docker-registry skopeo curl ca-certificates apache2-utils zstd git openssl time; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -27,24 +27,41 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 # No `cmd | grep -q` under pipefail: grep's early exit can SIGPIPE the writer and fail the check at random.
+# Runners have Docker 28 and a current buildx: Debian's unstable archive carries them (docker.io 28.5, docker-buildx
+# 0.29, containerd 2.1) built against a libc that bookworm meets. Its runc wants a newer libc; bookworm's runc 1.1
+# satisfies docker.io's and containerd's "runc (>= 1.0)".
+ENGINE_PKGS="docker.io docker-cli docker-buildx containerd tini-static"
+# The version of a package that is installed and configured ("ii"); nothing for one unpacked or only known.
+installed() { dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null | sed -n 's/^ii *//p' || true; }
 engine_ok() {
-  local v
-  v=$(dpkg-query -W -f='${Version}' docker.io 2>/dev/null || true)
-  [[ $v =~ ^2[6-9]\. ]] && dpkg-query -W docker-buildx >/dev/null 2>&1
+  [[ $(installed docker.io) =~ ^28\.5\. && $(installed docker-cli) =~ ^28\.5\. && $(installed docker-buildx) =~ ^0\.29\. &&
+    $(installed containerd) =~ ^2\. && -n $(installed tini-static) ]]
 }
 http_status() { curl -sS -o /dev/null -w '%{http_code}' "$1" 2>/dev/null || true; }
+stop_daemons() { # an upgrade replaces the binaries the running daemons were started from
+  local p
+  for p in /var/run/docker.pid /tmp/docker-containerd/docker.pid; do
+    [ -s $p ] && kill "$(cat $p)" 2>/dev/null && for _ in $(seq 1 40); do kill -0 "$(cat $p 2>/dev/null)" 2>/dev/null || break; sleep 0.25; done
+    rm -f $p
+  done
+  pkill -x containerd 2>/dev/null || true
+}
 if ! engine_ok; then
-  log "installing docker.io and docker-buildx from Debian's next release"
-  d=/tmp/apt-next
+  log "installing $ENGINE_PKGS from Debian unstable"
+  d=/tmp/apt-unstable
   mkdir -p $d/lists/partial $d/cache/archives/partial
   awk 'BEGIN{RS="";ORS="\n\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
-    sed -e 's/^Suites:.*/Suites: trixie/' >$d/next.sources
+    sed -e 's/^Suites:.*/Suites: sid/' >$d/unstable.sources
   o="-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=$d -o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache"
   # shellcheck disable=SC2086
   apt-get $o update -qq
   # shellcheck disable=SC2086
-  (cd $d && rm -f ./*.deb && apt-get $o download docker.io docker-buildx >/dev/null)
-  DEBIAN_FRONTEND=noninteractive dpkg -i $d/docker.io_*.deb $d/docker-buildx_*.deb >/dev/null
+  (cd $d && rm -f ./*.deb && apt-get $o download $ENGINE_PKGS >/dev/null)
+  stop_daemons
+  # bookworm's tini conflicts with tini-static and unstable's tini wants a newer libc; only docker.io 26 needed it.
+  if dpkg-query -W tini >/dev/null 2>&1; then dpkg --remove --force-depends tini >/dev/null; fi
+  # docker-cli splits off from docker.io 28: the old docker.io is replaced in the same run.
+  DEBIAN_FRONTEND=noninteractive dpkg --auto-deconfigure -i $d/*.deb >/dev/null
 fi
 
 wait_for() { # wait_for DESCRIPTION COMMAND...
@@ -255,6 +272,22 @@ else
   fi
   docker buildx inspect dsg-remote >/dev/null 2>&1 ||
     docker buildx create --name dsg-remote --driver remote tcp://127.0.0.1:1234 >/dev/null
+fi
+
+# An ssh:// Docker host on loopback: sshd on 127.0.0.1:2222 lets in the key made here (the tests copy it into a
+# HOME of their own with the host key from ssh-keyscan), and `docker system dial-stdio` there reaches the daemon.
+SSH=$CACHE/ssh
+if ! ssh-keyscan -T 2 -p 2222 127.0.0.1 >/dev/null 2>&1; then
+  log "starting sshd on 127.0.0.1:2222 (ssh:// Docker host)"
+  mkdir -p $SSH /run/sshd
+  [ -s $SSH/host_ed25519 ] || ssh-keygen -q -t ed25519 -N '' -f $SSH/host_ed25519
+  [ -s $SSH/id_ed25519 ] || ssh-keygen -q -t ed25519 -N '' -C dsg-test -f $SSH/id_ed25519
+  cp $SSH/id_ed25519.pub $SSH/authorized_keys
+  printf '%s\n' 'Port 2222' 'ListenAddress 127.0.0.1' "HostKey $SSH/host_ed25519" "AuthorizedKeysFile $SSH/authorized_keys" \
+    'PermitRootLogin prohibit-password' 'PasswordAuthentication no' 'KbdInteractiveAuthentication no' 'UsePAM no' \
+    "PidFile $SSH/sshd.pid" >$SSH/sshd_config
+  /usr/sbin/sshd -f $SSH/sshd_config -E $SSH/log
+  wait_for "sshd on 127.0.0.1:2222 (see $SSH/log)" ssh-keyscan -T 2 -p 2222 127.0.0.1
 fi
 
 # Node 24, the runtime the action has on runners (runs.using: node24): the e2e runner tests run dist/ on it.

@@ -1,26 +1,36 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { DockerDaemon } from '../../src/sources/daemon.js';
-import { engineEndpoint, engineGet, engineJson, type EngineEndpoint } from '../../src/sources/engine-api.js';
+import { engineEndpoint, engineGet, type EngineEndpoint } from '../../src/sources/engine-api.js';
+import { negotiateApiVersion } from '../../src/sources/engine-client.js';
 import { randomBytes } from '../helpers/archives.js';
 
 /**
  * A stand-in Engine API on a unix socket, served by node:http (an independent HTTP implementation): chunked bodies
- * in uneven writes, JSON, errors, and a daemon that dies mid-answer. The real daemons are in the integration tests.
+ * in uneven writes, JSON, errors, and a daemon that dies mid-answer; it speaks API 1.43 and records the paths asked
+ * for. The real daemons are in the integration tests.
  */
 const dir = mkdtempSync(join(tmpdir(), 'dsg-engine-'));
 const socket = join(dir, 'docker.sock');
 const save = randomBytes(3_000_000, 5);
 let server: Server;
+const asked: string[] = [];
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
+function engine(req: IncomingMessage, res: ServerResponse): unknown {
+  {
+    asked.push(req.url!);
     const url = new URL(req.url!, 'http://docker');
+    if (url.pathname === '/version') return res.end(JSON.stringify({ ApiVersion: '1.43', MinAPIVersion: '1.24' }));
+    // The versioned paths a negotiating client asks for; the unversioned ones of the reused-buffer reader.
+    url.pathname = url.pathname.replace(/^\/v1\.43\//, '/');
     if (url.pathname === '/info')
       return res.end(JSON.stringify({ DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] }));
     if (url.pathname === '/images/app%3A1/json' || url.pathname === '/images/app:1/json')
@@ -44,7 +54,11 @@ beforeAll(async () => {
     }
     res.statusCode = 404;
     res.end(JSON.stringify({ message: `No such image: ${url.pathname}` }));
-  });
+  }
+}
+
+beforeAll(async () => {
+  server = createServer(engine);
   await new Promise<void>((resolve) => server.listen(socket, resolve));
 });
 afterAll(async () => {
@@ -73,8 +87,30 @@ describe('the Engine API client', () => {
     }
   });
 
+  it('control calls speak the API version the daemon reports when it is older than ours', async () => {
+    asked.length = 0;
+    const daemon = new DockerDaemon(`unix://${socket}`);
+    expect(await daemon.store('x')).toBe('containerd');
+    expect(asked).toEqual(['/version', '/v1.43/info']);
+    expect(negotiateApiVersion('1.43', 'd')).toBe('1.43');
+    expect(negotiateApiVersion('1.99', 'd')).toBe('1.51');
+    expect(negotiateApiVersion(undefined, 'd')).toBe('1.30');
+    expect(() => negotiateApiVersion('1.12', 'unix:///x.sock')).toThrow(
+      new UserError('unix:///x.sock: the daemon speaks Engine API 1.12, older than 1.30 (Docker 17.06)'),
+    );
+  });
+
+  it('both readers of a save hand over the same bytes', async () => {
+    for (const reader of ['buffer', 'dockerode'] as const) {
+      const hash = createHash('sha256');
+      await new DockerDaemon(`unix://${socket}`, reader).save(['app:1', 'base:2'], 'x', {
+        write: (chunk) => void hash.update(chunk),
+      });
+      expect(hash.digest('hex')).toBe(createHash('sha256').update(save).digest('hex'));
+    }
+  });
+
   it('reads JSON answers, and names the daemon and the image when it has none', async () => {
-    expect(await engineJson(endpoint, '/images/app%3A1/json')).toEqual({ Id: 'sha256:abc', Size: 42 });
     const daemon = new DockerDaemon(`unix://${socket}`);
     expect(await daemon.store('x')).toBe('containerd');
     expect((await daemon.inspect('app:1', 'x')).Size).toBe(42);
@@ -84,22 +120,26 @@ describe('the Engine API client', () => {
   });
 
   it('a daemon that dies mid-answer, or is not there, is one clear error', async () => {
-    const daemon = new DockerDaemon(`unix://${socket}`);
-    await expect(daemon.save(['dies'], 'image dies', { write() {} })).rejects.toThrow(
-      /image dies: Docker daemon unreachable at unix:\/\/.*\(ECONNRESET\)/,
-    );
+    for (const reader of ['buffer', 'dockerode'] as const) {
+      const daemon = new DockerDaemon(`unix://${socket}`, reader);
+      await expect(daemon.save(['dies'], 'image dies', { write() {} })).rejects.toThrow(
+        /image dies: Docker daemon (unreachable at unix:\/\/.*\(ECONNRESET\)|error: aborted)/,
+      );
+    }
     const absent = new DockerDaemon(`unix://${join(dir, 'absent.sock')}`);
     await expect(absent.store('x')).rejects.toThrow(/x: Docker daemon unreachable at .*absent\.sock \(ENOENT\)/);
   });
 
   it('a reader that fails stops the save with its own error', async () => {
-    const daemon = new DockerDaemon(`unix://${socket}`);
     const failing = {
       write() {
         throw new UserError('archive: truncated or corrupt archive (checksum failure)');
       },
     };
-    await expect(daemon.save(['app:1', 'base:2'], 'x', failing)).rejects.toThrow(/checksum failure/);
+    for (const reader of ['buffer', 'dockerode'] as const) {
+      const daemon = new DockerDaemon(`unix://${socket}`, reader);
+      await expect(daemon.save(['app:1', 'base:2'], 'x', failing)).rejects.toThrow(/checksum failure/);
+    }
   });
 
   it('finds the daemon as the docker CLI does: DOCKER_HOST, TLS files, and a clear line for what it cannot use', () => {
@@ -119,8 +159,149 @@ describe('the Engine API client', () => {
     ).toThrow(
       new UserError('DOCKER_CERT_PATH /nonexistent: cannot read ca.pem for the TLS connection to tcp://docker'),
     );
-    expect(() => engineEndpoint({ DOCKER_HOST: 'ssh://me@host' })).toThrow(
-      /DOCKER_HOST ssh:\/\/me@host: only unix:\/\/ and tcp:\/\//,
+    expect(engineEndpoint({ DOCKER_HOST: 'ssh://me@host' })).toMatchObject({
+      kind: 'ssh',
+      host: 'host',
+      port: 22,
+      user: 'me',
+    });
+    expect(engineEndpoint({ DOCKER_HOST: 'ssh://[::1]:2222', USER: 'dev' })).toMatchObject({
+      host: '::1',
+      port: 2222,
+      user: 'dev',
+    });
+    expect(() => engineEndpoint({ DOCKER_HOST: 'ssh://me@host/var/run/docker.sock' })).toThrow(
+      new UserError(
+        'DOCKER_HOST ssh://me@host/var/run/docker.sock: an ssh:// host takes only a user, a host and a port',
+      ),
     );
+    expect(() => engineEndpoint({ DOCKER_HOST: 'npipe:////./pipe/docker_engine' })).toThrow(
+      /DOCKER_HOST npipe:.*: only unix:\/\/, tcp:\/\/ and ssh:\/\/ hosts are supported/,
+    );
+  });
+
+  it('tcp:// with TLS as dockerd --tlsverify wants it (client certificates), SkipTLSVerify, and a wrong CA', async () => {
+    // Certificates made by openssl, as Docker's "protect the daemon socket" guide makes them.
+    const certs = join(dir, 'certs');
+    const other = join(dir, 'other');
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    for (const d of [certs, other]) {
+      execFileSync('mkdir', ['-p', d]);
+      ssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=dsg-ca',
+        '-keyout',
+        join(d, 'ca-key.pem'),
+        '-out',
+        join(d, 'ca.pem'),
+      );
+    }
+    const sign = (name: string, cn: string, ext: string) => {
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        join(certs, `${name}-key.pem`),
+        '-out',
+        join(certs, `${name}.csr`),
+      );
+      writeFileSync(join(certs, `${name}.ext`), ext);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        join(certs, `${name}.csr`),
+        '-CA',
+        join(certs, 'ca.pem'),
+        '-CAkey',
+        join(certs, 'ca-key.pem'),
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        join(certs, `${name}.ext`),
+        '-out',
+        join(certs, `${name}.pem`),
+      );
+    };
+    sign('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    sign('cert', 'client', 'extendedKeyUsage=clientAuth\n');
+    execFileSync('cp', [join(certs, 'cert-key.pem'), join(certs, 'key.pem')]);
+    const read = (f: string) => readFileSync(join(certs, f));
+    const tls = createTlsServer(
+      {
+        key: read('server-key.pem'),
+        cert: read('server.pem'),
+        ca: read('ca.pem'),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      engine,
+    );
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const host = `tcp://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    try {
+      vi.stubEnv('DOCKER_TLS_VERIFY', '1');
+      vi.stubEnv('DOCKER_CERT_PATH', certs);
+      expect(await new DockerDaemon(host).store('x')).toBe('containerd');
+      const hash = createHash('sha256');
+      await new DockerDaemon(host).save(['app:1', 'base:2'], 'x', { write: (c) => void hash.update(c) });
+      expect(hash.digest('hex')).toBe(createHash('sha256').update(save).digest('hex'));
+      // A CA that did not sign the server's certificate: refused, in one line.
+      for (const f of ['cert.pem', 'key.pem']) execFileSync('cp', [join(certs, f), join(other, f)]);
+      vi.stubEnv('DOCKER_CERT_PATH', other);
+      await expect(new DockerDaemon(host).store('x')).rejects.toThrow(
+        /^x: Docker daemon error: .*(self-signed|unable to verify|certificate)/i,
+      );
+      // SkipTLSVerify (a context's): the client certificate still goes, the server's is not checked.
+      const config = join(dir, 'config');
+      const id = createHash('sha256').update('skip').digest('hex');
+      execFileSync('mkdir', [
+        '-p',
+        join(config, 'contexts', 'meta', id),
+        join(config, 'contexts', 'tls', id, 'docker'),
+      ]);
+      writeFileSync(
+        join(config, 'contexts', 'meta', id, 'meta.json'),
+        JSON.stringify({ Name: 'skip', Endpoints: { docker: { Host: host, SkipTLSVerify: true } } }),
+      );
+      for (const f of ['cert.pem', 'key.pem'])
+        execFileSync('cp', [join(certs, f), join(config, 'contexts', 'tls', id, 'docker', f)]);
+      vi.unstubAllEnvs();
+      vi.stubEnv('DOCKER_HOST', '');
+      vi.stubEnv('DOCKER_CONFIG', config);
+      vi.stubEnv('DOCKER_CONTEXT', 'skip');
+      expect(await new DockerDaemon().store('x')).toBe('containerd');
+    } finally {
+      vi.unstubAllEnvs();
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  });
+
+  it('plain tcp:// with both readers', async () => {
+    const plain = createServer(engine);
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `tcp://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      expect(await new DockerDaemon(host).store('x')).toBe('containerd');
+      for (const reader of ['buffer', 'dockerode'] as const) {
+        const hash = createHash('sha256');
+        await new DockerDaemon(host, reader).save(['app:1', 'base:2'], 'x', { write: (c) => void hash.update(c) });
+        expect(hash.digest('hex')).toBe(createHash('sha256').update(save).digest('hex'));
+      }
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 });

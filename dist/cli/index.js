@@ -1,4 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
+import { dirname as __dsgDirname } from 'node:path';
+import { fileURLToPath as __dsgFileURLToPath } from 'node:url';
+const __filename = __dsgFileURLToPath(import.meta.url);
+const __dirname = __dsgDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -13626,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5461);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6475);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13642,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5461:
+/***/ 6475:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18720,10 +18724,10 @@ function withFindings(report, extras) {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "assert"
-const external_assert_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-;// CONCATENATED MODULE: external "buffer"
-const external_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "buffer"
+var external_buffer_ = __nccwpck_require__(181);
 ;// CONCATENATED MODULE: external "node:events"
 const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 ;// CONCATENATED MODULE: external "node:stream"
@@ -19751,9 +19755,9 @@ class Minipass extends external_node_events_namespaceObject.EventEmitter {
     }
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: external "zlib"
-const external_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
-var external_zlib_namespaceObject_0 = /*#__PURE__*/__nccwpck_require__.t(external_zlib_namespaceObject, 2);
+// EXTERNAL MODULE: external "zlib"
+var external_zlib_ = __nccwpck_require__(3106);
+var external_zlib_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_zlib_, 2);
 ;// CONCATENATED MODULE: ./node_modules/minizlib/dist/esm/constants.js
 // Update with any zlib constants that are added or changed in the future.
 // Node v6 didn't export this, so we just hard code the version and rely
@@ -19761,7 +19765,7 @@ var external_zlib_namespaceObject_0 = /*#__PURE__*/__nccwpck_require__.t(externa
 // support drops, we can just export the realZlibConstants object.
 
 /* c8 ignore start */
-const realZlibConstants = external_zlib_namespaceObject.constants || { ZLIB_VERNUM: 4736 };
+const realZlibConstants = external_zlib_.constants || { ZLIB_VERNUM: 4736 };
 /* c8 ignore stop */
 const constants = Object.freeze(Object.assign(Object.create(null), {
     Z_NO_FLUSH: 0,
@@ -19879,12 +19883,12 @@ const constants = Object.freeze(Object.assign(Object.create(null), {
 
 
 
-const OriginalBufferConcat = external_buffer_namespaceObject.Buffer.concat;
-const desc = Object.getOwnPropertyDescriptor(external_buffer_namespaceObject.Buffer, 'concat');
+const OriginalBufferConcat = external_buffer_.Buffer.concat;
+const desc = Object.getOwnPropertyDescriptor(external_buffer_.Buffer, 'concat');
 const noop = (args) => args;
 const passthroughBufferConcat = desc?.writable === true || desc?.set !== undefined
     ? (makeNoOp) => {
-        external_buffer_namespaceObject.Buffer.concat = makeNoOp ? noop : OriginalBufferConcat;
+        external_buffer_.Buffer.concat = makeNoOp ? noop : OriginalBufferConcat;
     }
     : (_) => { };
 const _superWrite = Symbol('_superWrite');
@@ -19940,14 +19944,14 @@ class ZlibBase extends Minipass {
         this.#fullFlushFlag = opts.fullFlushFlag ?? 0;
         /* c8 ignore stop */
         //@ts-ignore
-        if (typeof external_zlib_namespaceObject_0[mode] !== 'function') {
+        if (typeof external_zlib_namespaceObject[mode] !== 'function') {
             throw new TypeError('Compression method not supported: ' + mode);
         }
         // this will throw if any options are invalid for the class selected
         try {
             // @types/node doesn't know that it exports the classes, but they're there
             //@ts-ignore
-            this.#handle = new external_zlib_namespaceObject_0[mode](opts);
+            this.#handle = new external_zlib_namespaceObject[mode](opts);
         }
         catch (er) {
             // make sure that all errors get decorated properly
@@ -19975,7 +19979,7 @@ class ZlibBase extends Minipass {
     }
     reset() {
         if (!this.#sawError) {
-            external_assert_namespaceObject(this.#handle, 'zlib binding closed');
+            external_assert_(this.#handle, 'zlib binding closed');
             //@ts-ignore
             return this.#handle.reset?.();
         }
@@ -19985,7 +19989,7 @@ class ZlibBase extends Minipass {
             return;
         if (typeof flushFlag !== 'number')
             flushFlag = this.#fullFlushFlag;
-        this.write(Object.assign(external_buffer_namespaceObject.Buffer.alloc(0), { [_flushFlag]: flushFlag }));
+        this.write(Object.assign(external_buffer_.Buffer.alloc(0), { [_flushFlag]: flushFlag }));
     }
     end(chunk, encoding, cb) {
         /* c8 ignore start */
@@ -20022,10 +20026,10 @@ class ZlibBase extends Minipass {
         if (typeof encoding === 'function')
             (cb = encoding), (encoding = 'utf8');
         if (typeof chunk === 'string')
-            chunk = external_buffer_namespaceObject.Buffer.from(chunk, encoding);
+            chunk = external_buffer_.Buffer.from(chunk, encoding);
         if (this.#sawError)
             return;
-        external_assert_namespaceObject(this.#handle, 'zlib binding closed');
+        external_assert_(this.#handle, 'zlib binding closed');
         // _processChunk tries to .close() the native handle after it's done, so we
         // intercept that by temporarily making it a no-op.
         // diving into the node:zlib internals a bit here
@@ -20077,14 +20081,14 @@ class ZlibBase extends Minipass {
                 const r = result[0];
                 // The first buffer is always `handle._outBuffer`, which would be
                 // re-used for later invocations; so, we always have to copy that one.
-                writeReturn = this[_superWrite](external_buffer_namespaceObject.Buffer.from(r));
+                writeReturn = this[_superWrite](external_buffer_.Buffer.from(r));
                 for (let i = 1; i < result.length; i++) {
                     writeReturn = this[_superWrite](result[i]);
                 }
             }
             else {
                 // either a single Buffer or an empty array
-                writeReturn = this[_superWrite](external_buffer_namespaceObject.Buffer.from(result));
+                writeReturn = this[_superWrite](external_buffer_.Buffer.from(result));
             }
         }
         if (cb)
@@ -20116,7 +20120,7 @@ class Zlib extends ZlibBase {
         /* c8 ignore stop */
         if (this.#level !== level || this.#strategy !== strategy) {
             this.flush(constants.Z_SYNC_FLUSH);
-            external_assert_namespaceObject(this.handle, 'zlib binding closed');
+            external_assert_(this.handle, 'zlib binding closed');
             // .params() calls .flush(), but the latter is always async in the
             // core zlib. We override .flush() temporarily to intercept that and
             // flush synchronously.
@@ -21282,8 +21286,8 @@ function captureRule(path) {
     return null;
 }
 
-;// CONCATENATED MODULE: external "events"
-const external_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./node_modules/tar/dist/esm/large-numbers.js
@@ -22174,7 +22178,7 @@ const COMPRESSEDBYTESREAD = Symbol('compressedBytesRead');
 const DECOMPRESSEDBYTESREAD = Symbol('decompressedBytesRead');
 const CHECKDECOMPRESSIONRATIO = Symbol('checkDecompressionRatio');
 const parse_noop = () => true;
-class Parser extends external_events_namespaceObject.EventEmitter {
+class Parser extends external_events_.EventEmitter {
     file;
     strict;
     maxMetaEntrySize;
@@ -23676,11 +23680,12 @@ function engineEndpoint(env = process.env) {
     const { address, from } = target;
     if (address.startsWith('unix://'))
         return { kind: 'unix', path: address.slice('unix://'.length), address, from };
+    const where = from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`;
+    if (address.startsWith('ssh://'))
+        return sshEndpoint(address, from, where, env);
     const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
-    if (!tcp) {
-        throw new errors_UserError(`${from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`} ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
-            `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`);
-    }
+    if (!tcp)
+        throw new errors_UserError(`${where} ${address}: only unix://, tcp:// and ssh:// hosts are supported`);
     const dir = target.tlsDir;
     const port = tcp[2] ? Number(tcp[2]) : dir ? 2376 : 2375;
     const host = tcp[1].replace(/^\[|\]$/g, '');
@@ -23710,10 +23715,25 @@ function engineEndpoint(env = process.env) {
         from,
     };
 }
+/** `ssh://[user@]host[:port]`, as the docker CLI takes it (no path). */
+function sshEndpoint(address, from, where, env) {
+    let url;
+    try {
+        url = new URL(address);
+    }
+    catch {
+        throw new errors_UserError(`${where} ${address}: not a valid ssh:// address`);
+    }
+    if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.password)
+        throw new errors_UserError(`${where} ${address}: an ssh:// host takes only a user, a host and a port`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const user = decodeURIComponent(url.username) || env.USER || env.LOGNAME || 'root';
+    return { kind: 'ssh', host, port: url.port ? Number(url.port) : 22, user, address, from };
+}
 const READ_BUFFER = 256 * 1024;
 /** A daemon that sends nothing for this long is stuck (a save of a large image streams from its first second). */
 const IDLE_MS = 120_000;
-/** Error bodies and JSON answers (inspect, info) are small. */
+/** Error bodies are small. */
 const engine_api_DOCUMENT_LIMIT = 16 * 1024 * 1024;
 /**
  * GET `path` and hand the body, as it arrives, to `sink` when the status is 200. Any other status rejects with
@@ -23814,20 +23834,6 @@ function engineGet(endpoint, path, sink) {
         socket.on('close', () => fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
     });
 }
-/** GET a JSON document (info, inspect). */
-async function engineJson(endpoint, path) {
-    const parts = [];
-    let length = 0;
-    await engineGet(endpoint, path, {
-        write(chunk) {
-            length += chunk.length;
-            if (length > engine_api_DOCUMENT_LIMIT)
-                throw new Error(`the daemon's answer to ${path} is over ${engine_api_DOCUMENT_LIMIT} bytes`);
-            parts.push(Buffer.from(chunk));
-        },
-    });
-    return JSON.parse(Buffer.concat(parts).toString('utf8'));
-}
 function statusError(status, body) {
     let message = body.toString('utf8').trim();
     try {
@@ -23839,27 +23845,247 @@ function statusError(status, body) {
     return Object.assign(new Error(message || `HTTP ${status}`), { statusCode: status });
 }
 
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: ./src/sources/known-hosts.ts
+
+/** The name known_hosts records for a host: `host`, or `[host]:port` off port 22. */
+function knownHostName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+function patternMatches(pattern, name) {
+    if (pattern.startsWith('|1|')) {
+        const [salt, hash] = pattern.slice(3).split('|');
+        if (!salt || !hash)
+            return false;
+        const mac = (0,external_node_crypto_namespaceObject.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
+        return mac === hash;
+    }
+    return pattern === name;
+}
+/**
+ * `key` is the host key as the server sent it (the SSH wire blob, what known_hosts stores in base64). `text` is the
+ * concatenated known_hosts files; lines are split without a regular expression and long lines are skipped.
+ */
+function verifyHostKey(text, host, port, key) {
+    const name = knownHostName(host, port);
+    const blob = key.toString('base64');
+    let verdict = 'unknown';
+    for (const raw of text.split('\n')) {
+        if (raw.length > 16_384)
+            continue;
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const fields = line.split(/\s+/);
+        let marker = '';
+        if (fields[0].startsWith('@'))
+            marker = fields.shift();
+        if (fields.length < 3 || marker === '@cert-authority')
+            continue;
+        const [patterns, , keyData] = fields;
+        if (keyData !== blob)
+            continue;
+        const names = patterns.split(',');
+        if (names.some((p) => p.startsWith('!') && patternMatches(p.slice(1), name)))
+            continue;
+        if (!names.some((p) => patternMatches(p, name)))
+            continue;
+        if (marker === '@revoked')
+            return 'revoked';
+        verdict = 'known';
+    }
+    return verdict;
+}
+
+;// CONCATENATED MODULE: ./src/sources/engine-client.ts
+
+
+
+
+
+
+
+
+/**
+ * The newest Engine API this code was written against (Docker 28.5). Like the docker CLI, a client asks the daemon
+ * its version and speaks the older of the two, so a newer daemon answers in the shapes parsed here.
+ */
+const CLIENT_API_VERSION = '1.51';
+/** Docker 17.06's API: the oldest whose answers (inspect, info, save) carry what is read here. */
+const OLDEST_API_VERSION = '1.30';
+/** A control call (inspect, info, version, removal) that takes longer is stuck. */
+const CALL_TIMEOUT_MS = 120_000;
+function apiNumber(v) {
+    const [major, minor] = v.split('.').map((n) => Number.parseInt(n, 10));
+    return [major ?? 0, minor ?? 0];
+}
+function apiOlder(a, b) {
+    const [am, an] = apiNumber(a);
+    const [bm, bn] = apiNumber(b);
+    return am < bm || (am === bm && an < bn);
+}
+/** The API version to speak to a daemon that reports `server`. Pure. */
+function negotiateApiVersion(server, where) {
+    if (!server || !/^\d{1,3}\.\d{1,3}$/.test(server))
+        return OLDEST_API_VERSION;
+    if (apiOlder(server, OLDEST_API_VERSION))
+        throw new errors_UserError(`${where}: the daemon speaks Engine API ${server}, older than ${OLDEST_API_VERSION} (Docker 17.06)`);
+    return apiOlder(server, CLIENT_API_VERSION) ? server : CLIENT_API_VERSION;
+}
+function readOptional(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(path);
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * ssh as the docker CLI's `ssh` would do it for a user without an ssh config: the agent (SSH_AUTH_SOCK) or else
+ * the first unencrypted default identity, and the host's key checked against known_hosts.
+ */
+function sshOptions(endpoint, env) {
+    const home = env.HOME || (0,external_node_os_namespaceObject.homedir)();
+    const known = [(0,external_node_path_namespaceObject.join)(home, '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts']
+        .map((f) => readOptional(f)?.toString('utf8') ?? '')
+        .join('\n');
+    const identity = env.SSH_AUTH_SOCK
+        ? null
+        : (['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => readOptional((0,external_node_path_namespaceObject.join)(home, '.ssh', f))).find(Boolean) ?? null);
+    let refusal = '';
+    return {
+        options: {
+            ...(env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {}),
+            ...(identity ? { privateKey: identity } : {}),
+            readyTimeout: 30_000,
+            keepaliveInterval: 15_000,
+            keepaliveCountMax: 4,
+            hostVerifier: (key) => {
+                const verdict = verifyHostKey(known, endpoint.host, endpoint.port, key);
+                if (verdict === 'revoked')
+                    refusal = 'its host key is marked @revoked in known_hosts';
+                else if (verdict === 'unknown')
+                    refusal =
+                        `its host key is not in ~/.ssh/known_hosts as ${knownHostName(endpoint.host, endpoint.port)} ` +
+                            `(connect once with ssh, or add \`ssh-keyscan -p ${endpoint.port} ${endpoint.host}\`)`;
+                return verdict === 'known';
+            },
+        },
+        /** Why the last connection was refused, for the one-line error. */
+        refusal: () => refusal,
+    };
+}
+/**
+ * Hands docker-modem a connection of ours for each request, as if to a unix socket: docker-modem then asks for a
+ * path, never a URL (it builds those with `url.parse`, which Node 24 warns about on stderr for every run, and for
+ * `ssh://` with a URL that Node deprecates). It carries TLS (with SkipTLSVerify, which docker-modem has no option
+ * for), or an ssh channel to `docker system dial-stdio` made by docker-modem's own ssh agent.
+ */
+class ConnectAgent extends external_node_http_namespaceObject.Agent {
+    connect;
+    constructor(connect) {
+        super();
+        this.connect = connect;
+    }
+    createConnection(_options, callback) {
+        this.connect(callback);
+        return undefined;
+    }
+}
+function connected(socket, ready) {
+    return (callback) => {
+        const failed = (err) => callback(err);
+        socket.once('error', failed);
+        socket.once(ready, () => {
+            socket.off('error', failed); // from here the request owns the socket's errors
+            callback(null, socket);
+        });
+    };
+}
+/**
+ * A dockerode client for the endpoint; `negotiate` sets the API version before the first call. dockerode (with
+ * ssh2, grpc and protobuf) is loaded on first use: a command that reads only files starts without it.
+ */
+async function engineClient(endpoint, env = process.env) {
+    const { default: Docker } = await Promise.all(/* import() */[__nccwpck_require__.e(573), __nccwpck_require__.e(40)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 9040, 23));
+    let refusal = () => '';
+    let connect = null;
+    if (endpoint.kind === 'ssh') {
+        const ssh = sshOptions(endpoint, env);
+        refusal = ssh.refusal;
+        const { default: sshAgent } = await __nccwpck_require__.e(/* import() */ 573).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8573, 23));
+        const target = { ...ssh.options, host: endpoint.host, port: endpoint.port, username: endpoint.user };
+        connect = (callback) => sshAgent(target).createConnection({}, callback);
+    }
+    else if (endpoint.kind === 'tcp') {
+        const { host, port, tls } = endpoint;
+        connect = (callback) => tls
+            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
+            : connected((0,external_node_net_namespaceObject.connect)({ host, port }), 'connect')(callback);
+    }
+    const options = endpoint.kind === 'unix'
+        ? { socketPath: endpoint.path }
+        : { socketPath: endpoint.address, agent: new ConnectAgent(connect) };
+    // docker-modem starts from DOCKER_HOST and DOCKER_CERT_PATH itself: everything it would take from them is set.
+    const unset = { host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, protocol: 'http' };
+    // ssh's channel is no socket and takes no idle timeout: ssh2's keepalive finds a dead connection instead.
+    const timeout = endpoint.kind === 'ssh' ? {} : { timeout: CALL_TIMEOUT_MS };
+    try {
+        return { docker: new Docker({ ...unset, ...options, ...timeout }), refusal };
+    }
+    catch (err) {
+        throw new errors_UserError(`DOCKER_HOST ${env.DOCKER_HOST ?? ''}: ${err.message}`);
+    }
+}
+/** One /version call: from then on the client speaks the older of the daemon's API and ours. */
+async function negotiate(client, address) {
+    const version = (await client.docker.version());
+    client.docker.modem.version = `v${negotiateApiVersion(version.ApiVersion, address)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/sources/daemon.ts
 
 
-function describeDaemonError(err, what, address) {
+
+function describeDaemonError(err, what, address, refusal = '') {
     if (err instanceof errors_UserError)
         return err;
+    if (refusal)
+        return new errors_UserError(`${what}: the Docker host ${address} was not trusted: ${refusal}`);
     const e = err;
     if (e?.statusCode === 404)
         return new errors_UserError(`${what}: no such image in the daemon at ${address}`);
-    if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'ECONNRESET') {
+    const unreachable = ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'];
+    if (e?.code && unreachable.includes(e.code)) {
         return new errors_UserError(`${what}: Docker daemon unreachable at ${address} (${e.code}); is dockerd running?`);
     }
+    // ssh2's errors: authentication, handshake or the remote command.
+    if (e?.level === 'client-authentication' || e?.level === 'client-socket' || e?.level === 'client-timeout')
+        return new errors_UserError(`${what}: cannot reach the Docker host ${address} over ssh (${errors_errorMessage(err)})`);
     return new errors_UserError(`${what}: Docker daemon error: ${errors_errorMessage(err).split('\n')[0]}`);
+}
+/** dockerode's message for an HTTP error carries the body after "(HTTP code N) … - "; the daemon's own words. */
+function daemonMessage(err) {
+    const e = err;
+    if (typeof e?.statusCode === 'number' && e.json?.message)
+        return Object.assign(new Error(e.json.message), { statusCode: e.statusCode });
+    return err;
 }
 /** The one place that talks to the Docker Engine API. */
 class DockerDaemon {
     host;
+    saveReader;
     resolved;
-    /** `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. */
-    constructor(host) {
+    client;
+    negotiated;
+    /**
+     * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: the
+     * bench compares the two readers of a `docker save`; `buffer` is the default where it applies.
+     */
+    constructor(host, saveReader = 'buffer') {
         this.host = host;
+        this.saveReader = saveReader;
     }
     /** The address, and where it came from when that was not DOCKER_HOST: "unix:///… (context colima)". */
     get address() {
@@ -23868,36 +24094,77 @@ class DockerDaemon {
     }
     /** Worked out on first use (TLS files read once), so that a bad host or context fails the call that needs it. */
     endpoint() {
-        return (this.resolved ??= engineEndpoint(this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env));
+        return (this.resolved ??= engineEndpoint(this.env()));
+    }
+    env() {
+        return this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env;
+    }
+    /** One call through dockerode, its errors told as one line; the client is made (and versioned) once. */
+    async call(what, f) {
+        let client;
+        try {
+            client = await (this.client ??= engineClient(this.endpoint(), this.env()));
+            await (this.negotiated ??= negotiate(client, this.endpoint().address));
+            return await f(client);
+        }
+        catch (err) {
+            this.negotiated = undefined; // a failed connection is not kept: the next call asks again
+            throw describeDaemonError(daemonMessage(err), what, this.address, client?.refusal() ?? '');
+        }
     }
     /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */
     async store(what) {
-        try {
-            const info = (await engineJson(this.endpoint(), '/info'));
-            const containerd = (info.DriverStatus ?? []).some(([, v]) => v === 'io.containerd.snapshotter.v1');
-            return containerd ? 'containerd' : 'classic';
-        }
-        catch (err) {
-            throw describeDaemonError(err, what, this.address);
-        }
+        const info = await this.call(what, (c) => c.docker.info());
+        const containerd = (info.DriverStatus ?? []).some(([, v]) => v === 'io.containerd.snapshotter.v1');
+        return containerd ? 'containerd' : 'classic';
     }
     async inspect(name, what) {
-        try {
-            return (await engineJson(this.endpoint(), `/images/${encodeURIComponent(name)}/json`));
-        }
-        catch (err) {
-            throw describeDaemonError(err, what, this.address);
-        }
+        return this.call(what, async (c) => (await c.docker.getImage(name).inspect()));
+    }
+    /** `docker image rm --no-prune`; an image already gone is no failure. */
+    async remove(name, what) {
+        await this.call(what, async (c) => {
+            try {
+                await c.docker.getImage(name).remove({ noprune: true });
+            }
+            catch (err) {
+                if (err.statusCode !== 404)
+                    throw err;
+            }
+        });
     }
     /** `docker save` of one or more images (shared layers appear once), handed to `sink` as it arrives. */
     async save(names, what, sink) {
-        const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
-        try {
-            await engineGet(this.endpoint(), `/images/get?${query}`, sink);
+        const endpoint = this.endpoint();
+        if (this.saveReader === 'buffer' && (endpoint.kind === 'unix' || (endpoint.kind === 'tcp' && !endpoint.tls))) {
+            const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
+            try {
+                await engineGet(endpoint, `/images/get?${query}`, sink);
+            }
+            catch (err) {
+                throw describeDaemonError(err, what, this.address);
+            }
+            return;
         }
-        catch (err) {
-            throw describeDaemonError(err, what, this.address);
+        await this.call(what, async (c) => {
+            // dockerode has the call but its types do not.
+            const docker = c.docker;
+            const stream = await docker.getImages({ names });
+            await pump(stream, sink);
+        });
+    }
+}
+/** Hands a stream's chunks to the sink, holding the stream while the sink's promise is pending. */
+async function pump(stream, sink) {
+    try {
+        for await (const chunk of stream) {
+            const held = sink.write(chunk);
+            if (held)
+                await held;
         }
+    }
+    finally {
+        stream.destroy();
     }
 }
 
@@ -35905,16 +36172,16 @@ function cleanUpOnSignal(cleanups, say) {
     };
 }
 
-;// CONCATENATED MODULE: external "string_decoder"
-const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(5574);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -35927,7 +36194,7 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -35954,7 +36221,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return __awaiter(this, void 0, void 0, function* () {
         try {
@@ -36012,7 +36279,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -36041,11 +36308,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -36265,7 +36532,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -36280,7 +36547,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -36291,7 +36558,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -36300,7 +36567,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -36391,7 +36658,7 @@ const toolrunner_IS_WINDOWS = process.platform === 'win32';
 /*
  * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
  */
-class ToolRunner extends external_events_namespaceObject.EventEmitter {
+class ToolRunner extends external_events_.EventEmitter {
     constructor(toolPath, args, options) {
         super();
         if (!toolPath) {
@@ -36447,13 +36714,13 @@ class ToolRunner extends external_events_namespaceObject.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -36731,7 +36998,7 @@ class ToolRunner extends external_events_namespaceObject.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -36744,7 +37011,7 @@ class ToolRunner extends external_events_namespaceObject.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -36754,7 +37021,7 @@ class ToolRunner extends external_events_namespaceObject.EventEmitter {
                     return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
                 }
                 const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
                 let stdbuffer = '';
                 if (cp.stdout) {
                     cp.stdout.on('data', (data) => {
@@ -36889,7 +37156,7 @@ function argStringToArray(argString) {
     }
     return args;
 }
-class ExecState extends external_events_namespaceObject.EventEmitter {
+class ExecState extends external_events_.EventEmitter {
     constructor(options, toolPath) {
         super();
         this.processClosed = false; // tracks whether the process has exited and stdio is closed
@@ -37008,8 +37275,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -37345,6 +37612,7 @@ function secretEnv(secrets) {
 
 
 
+
 /** buildx 0.13 – 0.2x, before building, when the docker driver's daemon keeps the classic store. */
 const NO_EXPORTER = /exporter is not supported for the docker driver/i;
 /** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
@@ -37411,8 +37679,9 @@ onProgress) {
         cache: cachedSteps(progress),
     };
 }
+/** Cleanup after measuring: a daemon that is gone by now leaves nothing of ours to remove, so no failure. */
 async function removeImage(tag) {
-    await exec_exec('docker', ['image', 'rm', '--no-prune', tag], { allowFailure: true });
+    await new DockerDaemon().remove(tag, tag).catch(() => undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/sides.ts
@@ -39252,6 +39521,167 @@ async function run(argv, io = processOutput) {
 }
 
 
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+
+/***/ }),
+
+/***/ 9140:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 2250:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 8056:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http2");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
+/***/ 932:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 3480:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 5574:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
 /***/ })
 
 /******/ });
@@ -39285,6 +39715,9 @@ async function run(argv, io = processOutput) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -39413,6 +39846,28 @@ async function run(argv, io = processOutput) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -39427,6 +39882,69 @@ async function run(argv, io = processOutput) {
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

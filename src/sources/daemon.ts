@@ -1,12 +1,7 @@
+import type { Readable } from 'node:stream';
 import { UserError, errorMessage } from '../errors.js';
-import {
-  engineEndpoint,
-  engineGet,
-  engineJson,
-  type BodySink,
-  type EngineEndpoint,
-  type EngineError,
-} from './engine-api.js';
+import { engineEndpoint, engineGet, type BodySink, type EngineEndpoint, type EngineError } from './engine-api.js';
+import { engineClient, negotiate, type EngineClient } from './engine-client.js';
 
 export type ImageStore = 'classic' | 'containerd';
 
@@ -19,60 +14,126 @@ export interface ImageInspect {
   [key: string]: unknown;
 }
 
-export function describeDaemonError(err: unknown, what: string, address: string): UserError {
+/** Which reader takes a `docker save` over a unix or tcp socket (ssh and TLS always use dockerode's). */
+export type SaveReader = 'buffer' | 'dockerode';
+
+export function describeDaemonError(err: unknown, what: string, address: string, refusal = ''): UserError {
   if (err instanceof UserError) return err;
-  const e = err as EngineError;
+  if (refusal) return new UserError(`${what}: the Docker host ${address} was not trusted: ${refusal}`);
+  const e = err as EngineError & { level?: string };
   if (e?.statusCode === 404) return new UserError(`${what}: no such image in the daemon at ${address}`);
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'ECONNRESET') {
+  const unreachable = ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'];
+  if (e?.code && unreachable.includes(e.code)) {
     return new UserError(`${what}: Docker daemon unreachable at ${address} (${e.code}); is dockerd running?`);
   }
+  // ssh2's errors: authentication, handshake or the remote command.
+  if (e?.level === 'client-authentication' || e?.level === 'client-socket' || e?.level === 'client-timeout')
+    return new UserError(`${what}: cannot reach the Docker host ${address} over ssh (${errorMessage(err)})`);
   return new UserError(`${what}: Docker daemon error: ${errorMessage(err).split('\n')[0]}`);
+}
+
+/** dockerode's message for an HTTP error carries the body after "(HTTP code N) … - "; the daemon's own words. */
+function daemonMessage(err: unknown): unknown {
+  const e = err as { statusCode?: number; json?: { message?: string } | null; message?: string };
+  if (typeof e?.statusCode === 'number' && e.json?.message)
+    return Object.assign(new Error(e.json.message), { statusCode: e.statusCode });
+  return err;
 }
 
 /** The one place that talks to the Docker Engine API. */
 export class DockerDaemon {
   private resolved: EngineEndpoint | undefined;
+  private client: Promise<EngineClient> | undefined;
+  private negotiated: Promise<void> | undefined;
 
-  /** `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. */
-  constructor(private readonly host?: string) {}
+  /**
+   * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: the
+   * bench compares the two readers of a `docker save`; `buffer` is the default where it applies.
+   */
+  constructor(
+    private readonly host?: string,
+    private readonly saveReader: SaveReader = 'buffer',
+  ) {}
 
   /** The address, and where it came from when that was not DOCKER_HOST: "unix:///… (context colima)". */
-  private get address(): string {
+  get address(): string {
     const e = this.endpoint();
     return e.from === 'DOCKER_HOST' || e.from === 'default' ? e.address : `${e.address} (${e.from})`;
   }
 
   /** Worked out on first use (TLS files read once), so that a bad host or context fails the call that needs it. */
   private endpoint(): EngineEndpoint {
-    return (this.resolved ??= engineEndpoint(this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env));
+    return (this.resolved ??= engineEndpoint(this.env()));
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.host ? { ...process.env, DOCKER_HOST: this.host } : process.env;
+  }
+
+  /** One call through dockerode, its errors told as one line; the client is made (and versioned) once. */
+  private async call<T>(what: string, f: (c: EngineClient) => Promise<T>): Promise<T> {
+    let client: EngineClient | undefined;
+    try {
+      client = await (this.client ??= engineClient(this.endpoint(), this.env()));
+      await (this.negotiated ??= negotiate(client, this.endpoint().address));
+      return await f(client);
+    } catch (err) {
+      this.negotiated = undefined; // a failed connection is not kept: the next call asks again
+      throw describeDaemonError(daemonMessage(err), what, this.address, client?.refusal() ?? '');
+    }
   }
 
   /** The classic store keeps layers unpacked; the containerd store keeps the compressed blobs. */
   async store(what: string): Promise<ImageStore> {
-    try {
-      const info = (await engineJson(this.endpoint(), '/info')) as { DriverStatus?: [string, string][] | null };
-      const containerd = (info.DriverStatus ?? []).some(([, v]) => v === 'io.containerd.snapshotter.v1');
-      return containerd ? 'containerd' : 'classic';
-    } catch (err) {
-      throw describeDaemonError(err, what, this.address);
-    }
+    const info = await this.call(what, (c) => c.docker.info() as Promise<{ DriverStatus?: [string, string][] | null }>);
+    const containerd = (info.DriverStatus ?? []).some(([, v]) => v === 'io.containerd.snapshotter.v1');
+    return containerd ? 'containerd' : 'classic';
   }
 
   async inspect(name: string, what: string): Promise<ImageInspect> {
-    try {
-      return (await engineJson(this.endpoint(), `/images/${encodeURIComponent(name)}/json`)) as ImageInspect;
-    } catch (err) {
-      throw describeDaemonError(err, what, this.address);
-    }
+    return this.call(what, async (c) => (await c.docker.getImage(name).inspect()) as unknown as ImageInspect);
+  }
+
+  /** `docker image rm --no-prune`; an image already gone is no failure. */
+  async remove(name: string, what: string): Promise<void> {
+    await this.call(what, async (c) => {
+      try {
+        await c.docker.getImage(name).remove({ noprune: true });
+      } catch (err) {
+        if ((err as EngineError).statusCode !== 404) throw err;
+      }
+    });
   }
 
   /** `docker save` of one or more images (shared layers appear once), handed to `sink` as it arrives. */
   async save(names: string[], what: string, sink: BodySink): Promise<void> {
-    const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
-    try {
-      await engineGet(this.endpoint(), `/images/get?${query}`, sink);
-    } catch (err) {
-      throw describeDaemonError(err, what, this.address);
+    const endpoint = this.endpoint();
+    if (this.saveReader === 'buffer' && (endpoint.kind === 'unix' || (endpoint.kind === 'tcp' && !endpoint.tls))) {
+      const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
+      try {
+        await engineGet(endpoint, `/images/get?${query}`, sink);
+      } catch (err) {
+        throw describeDaemonError(err, what, this.address);
+      }
+      return;
     }
+    await this.call(what, async (c) => {
+      // dockerode has the call but its types do not.
+      const docker = c.docker as unknown as { getImages(o: { names: string[] }): Promise<Readable> };
+      const stream = await docker.getImages({ names });
+      await pump(stream, sink);
+    });
+  }
+}
+
+/** Hands a stream's chunks to the sink, holding the stream while the sink's promise is pending. */
+async function pump(stream: Readable, sink: BodySink): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      const held = sink.write(chunk as Buffer);
+      if (held) await held;
+    }
+  } finally {
+    stream.destroy();
   }
 }

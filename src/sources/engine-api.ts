@@ -8,16 +8,18 @@ import { Waits } from '../util/push.js';
 import { resolveEngine } from './docker-context.js';
 
 /**
- * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix:// or tcp://, with DOCKER_TLS_VERIFY and
- * DOCKER_CERT_PATH for TLS), the current docker context (docker-context.ts), or the default socket.
+ * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix://, tcp:// with DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH for TLS, or ssh://), the current docker context (docker-context.ts), or the default socket.
+ * Control calls go through dockerode (engine-client.ts).
  *
- * Why not a general HTTP client: a `docker save` is read here into one reused 256 KiB buffer (`onread`), and the
- * measuring pass consumes each read before the next. Through node:http every read is a new buffer outside V8's
- * heap, which V8 collects only once 64 MB of them are waiting: that was most of the measuring pass's peak memory
- * and a slower read (README, Performance). HTTP/1.1 framing is http-parser-js's, fed the same buffer.
+ * Why `engineGet` and not dockerode's stream for a `docker save` over a socket: it is read here into one reused
+ * 256 KiB buffer (`onread`), and the measuring pass consumes each read before the next. Through node:http, which
+ * dockerode uses, every read is a new buffer outside V8's heap, collected only once many of them wait: `npm run
+ * bench` prints both readers side by side (docs/performance.md). HTTP/1.1 framing is http-parser-js's.
  */
 export type EngineEndpoint =
   | { kind: 'unix'; path: string; address: string; from: string }
+  | { kind: 'ssh'; host: string; port: number; user: string; address: string; from: string }
   | {
       kind: 'tcp';
       host: string;
@@ -32,13 +34,10 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndp
   const target = resolveEngine(env);
   const { address, from } = target;
   if (address.startsWith('unix://')) return { kind: 'unix', path: address.slice('unix://'.length), address, from };
+  const where = from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`;
+  if (address.startsWith('ssh://')) return sshEndpoint(address, from, where, env);
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(address);
-  if (!tcp) {
-    throw new UserError(
-      `${from === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker host of ${from}`} ${address}: only unix:// and tcp:// hosts are supported (for ssh://, forward the socket: ` +
-        `ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)`,
-    );
-  }
+  if (!tcp) throw new UserError(`${where} ${address}: only unix://, tcp:// and ssh:// hosts are supported`);
   const dir = target.tlsDir;
   const port = tcp[2] ? Number(tcp[2]) : dir ? 2376 : 2375;
   const host = tcp[1]!.replace(/^\[|\]$/g, '');
@@ -67,6 +66,21 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndp
   };
 }
 
+/** `ssh://[user@]host[:port]`, as the docker CLI takes it (no path). */
+function sshEndpoint(address: string, from: string, where: string, env: NodeJS.ProcessEnv): EngineEndpoint {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new UserError(`${where} ${address}: not a valid ssh:// address`);
+  }
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.password)
+    throw new UserError(`${where} ${address}: an ssh:// host takes only a user, a host and a port`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const user = decodeURIComponent(url.username) || env.USER || env.LOGNAME || 'root';
+  return { kind: 'ssh', host, port: url.port ? Number(url.port) : 22, user, address, from };
+}
+
 /** A push reader of a response body; a returned promise holds the next read until it settles. */
 export interface BodySink {
   write(chunk: Buffer): Promise<void> | void;
@@ -80,14 +94,18 @@ export interface EngineError extends Error {
 const READ_BUFFER = 256 * 1024;
 /** A daemon that sends nothing for this long is stuck (a save of a large image streams from its first second). */
 const IDLE_MS = 120_000;
-/** Error bodies and JSON answers (inspect, info) are small. */
+/** Error bodies are small. */
 const DOCUMENT_LIMIT = 16 * 1024 * 1024;
 
 /**
  * GET `path` and hand the body, as it arrives, to `sink` when the status is 200. Any other status rejects with
  * `statusCode` and the daemon's message.
  */
-export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink): Promise<void> {
+export function engineGet(
+  endpoint: Exclude<EngineEndpoint, { kind: 'ssh' }>,
+  path: string,
+  sink: BodySink,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     let status = 0;
@@ -177,20 +195,6 @@ export function engineGet(endpoint: EngineEndpoint, path: string, sink: BodySink
     });
     socket.on('close', () => fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
   });
-}
-
-/** GET a JSON document (info, inspect). */
-export async function engineJson(endpoint: EngineEndpoint, path: string): Promise<unknown> {
-  const parts: Buffer[] = [];
-  let length = 0;
-  await engineGet(endpoint, path, {
-    write(chunk) {
-      length += chunk.length;
-      if (length > DOCUMENT_LIMIT) throw new Error(`the daemon's answer to ${path} is over ${DOCUMENT_LIMIT} bytes`);
-      parts.push(Buffer.from(chunk));
-    },
-  });
-  return JSON.parse(Buffer.concat(parts).toString('utf8'));
 }
 
 function statusError(status: number, body: Buffer): EngineError {
