@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { getExecOutput } from '@actions/exec';
 
 export interface ExecResult {
@@ -20,8 +21,14 @@ export async function exec(
     input?: string;
     /** Each line of stderr as it arrives (buildx writes its progress there); the whole is still captured. */
     onStderrLine?: (line: string) => void;
+    /**
+     * stderr goes to this process's own terminal, not captured: buildx draws its own progress only on a console.
+     * The caller has made sure there is nothing in it to redact.
+     */
+    stderrToTerminal?: boolean;
   } = {},
 ): Promise<ExecResult> {
+  if (opts.stderrToTerminal) return execOnTerminal(command, args, opts);
   const env = opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined;
   const r = await getExecOutput(command, args, {
     cwd: opts.cwd,
@@ -43,4 +50,23 @@ export async function exec(
     throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
   }
   return r;
+}
+
+async function execOnTerminal(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; allowFailure?: boolean; env?: Record<string, string> },
+): Promise<ExecResult> {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const child = spawn(command, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+  const stdout = Buffer.concat(out).toString('utf8');
+  if (exitCode !== 0 && !opts.allowFailure)
+    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`);
+  return { exitCode, stdout, stderr: '' };
 }

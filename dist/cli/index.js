@@ -13630,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6475);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7401);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13646,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6475:
+/***/ 7401:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24080,10 +24080,11 @@ class DockerDaemon {
     client;
     negotiated;
     /**
-     * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: the
-     * bench compares the two readers of a `docker save`; `buffer` is the default where it applies.
+     * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: `npm
+     * run bench` compares the two readers of a `docker save` (DSG_SAVE_READER=dockerode picks dockerode's for a run);
+     * `buffer` is the default where it applies.
      */
-    constructor(host, saveReader = 'buffer') {
+    constructor(host, saveReader = process.env.DSG_SAVE_READER === 'dockerode' ? 'dockerode' : 'buffer') {
         this.host = host;
         this.saveReader = saveReader;
     }
@@ -36172,6 +36173,8 @@ function cleanUpOnSignal(cleanups, say) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(5574);
 // EXTERNAL MODULE: external "os"
@@ -37306,11 +37309,14 @@ function getExecOutput(commandLine, args, options) {
 //# sourceMappingURL=exec.js.map
 ;// CONCATENATED MODULE: ./src/exec.ts
 
+
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
  * output can carry secrets; a caller that shows a program's progress gets its lines and redacts them itself. A non-zero exit throws with the program's own last stderr line.
  */
 async function exec_exec(command, args, opts = {}) {
+    if (opts.stderrToTerminal)
+        return execOnTerminal(command, args, opts);
     const env = opts.env ? { ...process.env, ...opts.env } : undefined;
     const r = await getExecOutput(command, args, {
         cwd: opts.cwd,
@@ -37331,6 +37337,20 @@ async function exec_exec(command, args, opts = {}) {
         throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
     }
     return r;
+}
+async function execOnTerminal(command, args, opts) {
+    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = [];
+    child.stdout.on('data', (b) => out.push(b));
+    const exitCode = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+    const stdout = Buffer.concat(out).toString('utf8');
+    if (exitCode !== 0 && !opts.allowFailure)
+        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`);
+    return { exitCode, stdout, stderr: '' };
 }
 
 ;// CONCATENATED MODULE: ./src/git/git.ts
@@ -37560,7 +37580,7 @@ function buildxArgs(inputs, paths) {
     const args = ['buildx', 'build'];
     if (inputs.builder)
         args.push('--builder', inputs.builder);
-    args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
+    args.push('--progress', paths.progress ?? 'plain', '--provenance', 'false', '--tag', paths.tag);
     if (paths.ociDest)
         args.push('--output', `type=oci,dest=${paths.ociDest}`);
     else if (paths.exportDest)
@@ -37617,26 +37637,24 @@ function secretEnv(secrets) {
 const NO_EXPORTER = /exporter is not supported for the docker driver/i;
 /** The classic store cannot load a multi-platform image (docker/build-push-action#1157). */
 const CANNOT_LOAD = /does not currently support exporting manifest lists|multiple platforms feature is currently not supported/i;
-/**
- * Builds one side with buildx and reads the results back from the files buildx wrote, not from its output.
- * A builder that can export (see `BuilderInfo.exports`) writes one docker-format export and nothing goes to the
- * daemon: the image is only measured, then removed, and putting it in the store costs the daemon for nothing
- * (`docker load` of the 266 MB example: 2.6 s here, 5 s streamed by `--load`; the containerd store's `docker save`
- * then costs its daemons 4.5 CPU-seconds more). Otherwise (the `docker` driver on the classic store) the build
- * goes into the daemon. A multi-platform build, or a load the daemon refuses, writes an OCI archive.
- */
-async function buildImage(inputs, root, tag, tmp, 
-/** Each line of buildx's plain progress, as it comes. */
-onProgress) {
+async function buildImage(inputs, root, tag, tmp, progressTo = {}) {
     const base = (0,external_node_path_namespaceObject.join)(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
     const { builder, exports } = await inspectBuilder(inputs.builder);
     const exportArchive = exports ? `${base}.export.tar` : null;
-    const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
+    const terminal = progressTo.terminal === true;
+    const paths = {
+        root,
+        tag,
+        iidFile: `${base}.iid`,
+        metadataFile: `${base}.json`,
+        progress: terminal ? 'tty' : 'plain',
+    };
     const env = secretEnv(inputs.secrets);
+    const { onProgress } = progressTo;
     const build = async (output) => (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...output }), {
         cwd: root,
         env,
-        ...(onProgress ? { onStderrLine: onProgress } : {}),
+        ...(terminal ? { stderrToTerminal: true } : onProgress ? { onStderrLine: onProgress } : {}),
     })).stderr;
     const oci = `${base}.oci.tar`;
     let reference;
@@ -37676,8 +37694,18 @@ onProgress) {
         metadata,
         exact: reference.startsWith('docker-archive:'),
         builder,
-        cache: cachedSteps(progress),
+        cache: terminal ? await recordedSteps(builder.name, metadata) : cachedSteps(progress),
     };
+}
+/** The steps of a build drawn on a terminal, from its build record; null where buildx keeps none (before 0.23). */
+async function recordedSteps(builder, metadata) {
+    const ref = metadata['buildx.build.ref'];
+    const id = typeof ref === 'string' ? ref.slice(ref.lastIndexOf('/') + 1) : '';
+    if (!/^[a-z0-9]{1,64}$/.test(id))
+        return null;
+    const r = await exec_exec('docker', ['buildx', 'history', 'logs', '--builder', builder, id], { allowFailure: true });
+    // buildx writes the log where it writes progress: to stderr.
+    return r.exitCode === 0 ? cachedSteps(r.stderr) : null;
 }
 /** Cleanup after measuring: a daemon that is gone by now leaves nothing of ours to remove, so no failure. */
 async function removeImage(tag) {
@@ -37688,9 +37716,13 @@ async function removeImage(tag) {
 
 
 
+function progressTo(log) {
+    return { ...(log.progress ? { onProgress: log.progress } : {}), ...(log.terminal ? { terminal: true } : {}) };
+}
 /** What the log says of a build: its builder, and how much of it came from the builder's cache. */
 function cacheLine(what, b) {
-    return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${b.cache.cached} of ${b.cache.steps} steps cached`;
+    const cache = b.cache ? `${b.cache.cached} of ${b.cache.steps} steps cached` : 'cache use not recorded';
+    return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${cache}`;
 }
 function dockerfileOf(build) {
     const path = build.file || `${(build.context || '.').replace(/\/$/, '')}/Dockerfile`;
@@ -37720,7 +37752,7 @@ async function buildBase(plan, log, cleanups) {
     const tag = `docker-size-guard-base:${plan.id}`;
     try {
         cleanups.push(() => removeImage(tag));
-        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp, log.progress));
+        const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () => buildImage(plan.build, worktree.dir, tag, plan.tmp, progressTo(log)));
         log.info?.(cacheLine('Base build', built));
         return { ref: built.reference, source: 'built', built };
     }
@@ -37764,7 +37796,7 @@ async function buildAndMeasureHead(plan, log, measure, cleanups, before = async 
     if (!headRef) {
         const tag = `docker-size-guard-head:${plan.id}`;
         cleanups.push(() => removeImage(tag));
-        headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp, log.progress));
+        headBuilt = await log.group('Build the PR image', () => buildImage(plan.build, plan.root, tag, plan.tmp, progressTo(log)));
         log.info?.(cacheLine('PR build', headBuilt));
         headRef = headBuilt.reference;
     }
@@ -37922,9 +37954,24 @@ async function yieldCpuToBuilds() {
 
 
 const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--progress auto|plain|tty]
+                             [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
+--progress: buildx's own progress on a terminal (auto, without --build-arg), else one line per finished step.
 `;
+/** buildx draws its own progress only where no value needs redacting: its output is not ours to filter. */
+function terminalProgress(mode, buildArgs, isTerminal) {
+    if (mode === 'plain')
+        return false;
+    if (mode === 'tty') {
+        if (buildArgs.length > 0)
+            throw new errors_UserError("Invalid --progress: 'tty' would show buildx's output unredacted, and --build-arg values can appear in it; use plain or auto");
+        return true;
+    }
+    if (mode !== 'auto')
+        throw new errors_UserError(`Invalid --progress: '${mode}' must be auto, plain or tty`);
+    return isTerminal && buildArgs.length === 0;
+}
 async function defaultBaseRef(root) {
     for (const ref of ['origin/HEAD', 'main', 'master'])
         if (await hasCommit(root, ref))
@@ -37944,11 +37991,13 @@ async function diffCommand(argv, io) {
             pull: { type: 'boolean', default: false },
             builder: { type: 'string', default: '' },
             format: { type: 'string', default: 'text' },
+            progress: { type: 'string', default: 'auto' },
             'ignore-path': { type: 'string', multiple: true, default: [] },
             ...RULE_FLAGS,
         },
     });
     const format = parseFormat(values.format);
+    const terminal = terminalProgress(values.progress, values['build-arg'], io.errIsTerminal === true);
     const rules = parseRules(values, (n) => `--${n}`);
     const root = await repositoryRoot('diff');
     const given = values['base-ref'];
@@ -37994,6 +38043,7 @@ async function diffCommand(argv, io) {
             },
             warning: (m) => io.err(`warning: ${redactText(m, secrets)}\n`),
             info: (m) => io.err(`${m}\n`),
+            terminal,
             // One line per finished step as the builds run, values redacted before they are written.
             progress: (line) => {
                 const step = steps(line);
@@ -39453,6 +39503,9 @@ async function measureCommand(argv, io) {
 const processOutput = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
+    get errIsTerminal() {
+        return process.stderr.isTTY === true && process.env.TERM !== 'dumb';
+    },
 };
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts

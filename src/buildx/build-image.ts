@@ -18,8 +18,8 @@ export interface BuiltImage {
   /** buildx's metadata file, as written (containerimage.config.digest etc.). */
   metadata: Record<string, unknown>;
   builder: Builder;
-  /** Steps of the build, and those buildx took from its cache. */
-  cache: { steps: number; cached: number };
+  /** Steps of the build, and those buildx took from its cache; null when buildx drew them and kept no record. */
+  cache: { steps: number; cached: number } | null;
 }
 
 /** buildx 0.13 – 0.2x, before building, when the docker driver's daemon keeps the classic store. */
@@ -37,25 +37,42 @@ const CANNOT_LOAD =
  * then costs its daemons 4.5 CPU-seconds more). Otherwise (the `docker` driver on the classic store) the build
  * goes into the daemon. A multi-platform build, or a load the daemon refuses, writes an OCI archive.
  */
+export interface BuildProgress {
+  /** Each line of buildx's plain progress, as it comes. */
+  onProgress?: (line: string) => void;
+  /**
+   * buildx draws its own progress on this process's terminal (a person at a TTY, nothing to redact): the steps
+   * and the cache use are then read back from the build record (`docker buildx history logs`).
+   */
+  terminal?: boolean;
+}
+
 export async function buildImage(
   inputs: BuildInputs,
   root: string,
   tag: string,
   tmp: string,
-  /** Each line of buildx's plain progress, as it comes. */
-  onProgress?: (line: string) => void,
+  progressTo: BuildProgress = {},
 ): Promise<BuiltImage> {
   const base = join(tmp, tag.replace(/[^a-z0-9]/gi, '_'));
   const { builder, exports } = await inspectBuilder(inputs.builder);
   const exportArchive = exports ? `${base}.export.tar` : null;
-  const paths = { root, tag, iidFile: `${base}.iid`, metadataFile: `${base}.json` };
+  const terminal = progressTo.terminal === true;
+  const paths = {
+    root,
+    tag,
+    iidFile: `${base}.iid`,
+    metadataFile: `${base}.json`,
+    progress: terminal ? ('tty' as const) : ('plain' as const),
+  };
   const env = secretEnv(inputs.secrets);
+  const { onProgress } = progressTo;
   const build = async (output: Pick<BuildPaths, 'ociDest' | 'exportDest'>) =>
     (
       await exec('docker', buildxArgs(inputs, { ...paths, ...output }), {
         cwd: root,
         env,
-        ...(onProgress ? { onStderrLine: onProgress } : {}),
+        ...(terminal ? { stderrToTerminal: true } : onProgress ? { onStderrLine: onProgress } : {}),
       })
     ).stderr;
   const oci = `${base}.oci.tar`;
@@ -91,8 +108,21 @@ export async function buildImage(
     metadata,
     exact: reference.startsWith('docker-archive:'),
     builder,
-    cache: cachedSteps(progress),
+    cache: terminal ? await recordedSteps(builder.name, metadata) : cachedSteps(progress),
   };
+}
+
+/** The steps of a build drawn on a terminal, from its build record; null where buildx keeps none (before 0.23). */
+async function recordedSteps(
+  builder: string,
+  metadata: Record<string, unknown>,
+): Promise<{ steps: number; cached: number } | null> {
+  const ref = metadata['buildx.build.ref'];
+  const id = typeof ref === 'string' ? ref.slice(ref.lastIndexOf('/') + 1) : '';
+  if (!/^[a-z0-9]{1,64}$/.test(id)) return null;
+  const r = await exec('docker', ['buildx', 'history', 'logs', '--builder', builder, id], { allowFailure: true });
+  // buildx writes the log where it writes progress: to stderr.
+  return r.exitCode === 0 ? cachedSteps(r.stderr) : null;
 }
 
 /** Cleanup after measuring: a daemon that is gone by now leaves nothing of ours to remove, so no failure. */

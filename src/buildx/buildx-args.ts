@@ -20,6 +20,8 @@ export interface BuildPaths {
   tag: string;
   iidFile: string;
   metadataFile: string;
+  /** `tty`: buildx draws its own progress on the terminal (`plain` is captured and read). */
+  progress?: 'plain' | 'tty';
   /** An OCI archive to write instead of loading into the daemon (multi-platform builds, builders that cannot load). */
   ociDest?: string;
   /**
@@ -42,7 +44,7 @@ function resolveIn(root: string, path: string): string {
 export function buildxArgs(inputs: BuildInputs, paths: BuildPaths): string[] {
   const args = ['buildx', 'build'];
   if (inputs.builder) args.push('--builder', inputs.builder);
-  args.push('--progress', 'plain', '--provenance', 'false', '--tag', paths.tag);
+  args.push('--progress', paths.progress ?? 'plain', '--provenance', 'false', '--tag', paths.tag);
   if (paths.ociDest) args.push('--output', `type=oci,dest=${paths.ociDest}`);
   else if (paths.exportDest) args.push('--output', `type=docker,dest=${paths.exportDest}`);
   else args.push('--load');

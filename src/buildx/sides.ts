@@ -10,11 +10,18 @@ export interface Log {
   info?(message: string): void;
   /** A line of a build's progress, as buildx writes it (the log redacts it). */
   progress?(line: string): void;
+  /** buildx may draw its own progress on the terminal: a person is watching and no value needs redacting. */
+  terminal?: boolean;
+}
+
+function progressTo(log: Log) {
+  return { ...(log.progress ? { onProgress: log.progress } : {}), ...(log.terminal ? { terminal: true } : {}) };
 }
 
 /** What the log says of a build: its builder, and how much of it came from the builder's cache. */
 function cacheLine(what: string, b: BuiltImage): string {
-  return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${b.cache.cached} of ${b.cache.steps} steps cached`;
+  const cache = b.cache ? `${b.cache.cached} of ${b.cache.steps} steps cached` : 'cache use not recorded';
+  return `${what}: builder ${b.builder.name} (${b.builder.driver} driver), ${cache}`;
 }
 
 export interface SidesPlan<T = unknown> {
@@ -85,7 +92,7 @@ async function buildBase(plan: SidesPlan, log: Log, cleanups: (() => Promise<voi
   try {
     cleanups.push(() => removeImage(tag));
     const built = await log.group(`Build the base image (${plan.baseSha.slice(0, 12)})`, () =>
-      buildImage(plan.build, worktree.dir, tag, plan.tmp, log.progress),
+      buildImage(plan.build, worktree.dir, tag, plan.tmp, progressTo(log)),
     );
     log.info?.(cacheLine('Base build', built));
     return { ref: built.reference, source: 'built', built };
@@ -141,7 +148,7 @@ async function buildAndMeasureHead<T>(
     const tag = `docker-size-guard-head:${plan.id}`;
     cleanups.push(() => removeImage(tag));
     headBuilt = await log.group('Build the PR image', () =>
-      buildImage(plan.build, plan.root, tag, plan.tmp, log.progress),
+      buildImage(plan.build, plan.root, tag, plan.tmp, progressTo(log)),
     );
     log.info?.(cacheLine('PR build', headBuilt));
     headRef = headBuilt.reference;

@@ -19,9 +19,25 @@ import type { Output } from './output.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 
 export const DIFF_USAGE = `Usage: docker-size-guard diff [--base-ref REF] [--context DIR] [--file PATH] [--target STAGE]
-                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--format text|json|markdown] [rule flags as for compare]
+                             [--build-arg K=V]... [--builder NAME] [--no-cache] [--pull] [--progress auto|plain|tty]
+                             [--format text|json|markdown] [rule flags as for compare]
 Builds the working tree and the merge base with REF (default origin/HEAD, else main) and compares them.
+--progress: buildx's own progress on a terminal (auto, without --build-arg), else one line per finished step.
 `;
+
+/** buildx draws its own progress only where no value needs redacting: its output is not ours to filter. */
+function terminalProgress(mode: string, buildArgs: string[], isTerminal: boolean): boolean {
+  if (mode === 'plain') return false;
+  if (mode === 'tty') {
+    if (buildArgs.length > 0)
+      throw new UserError(
+        "Invalid --progress: 'tty' would show buildx's output unredacted, and --build-arg values can appear in it; use plain or auto",
+      );
+    return true;
+  }
+  if (mode !== 'auto') throw new UserError(`Invalid --progress: '${mode}' must be auto, plain or tty`);
+  return isTerminal && buildArgs.length === 0;
+}
 
 async function defaultBaseRef(root: string): Promise<string> {
   for (const ref of ['origin/HEAD', 'main', 'master']) if (await hasCommit(root, ref)) return ref;
@@ -41,11 +57,17 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       pull: { type: 'boolean', default: false },
       builder: { type: 'string', default: '' },
       format: { type: 'string', default: 'text' },
+      progress: { type: 'string', default: 'auto' },
       'ignore-path': { type: 'string', multiple: true, default: [] },
       ...RULE_FLAGS,
     },
   });
   const format = parseFormat(values.format as string);
+  const terminal = terminalProgress(
+    values.progress as string,
+    values['build-arg'] as string[],
+    io.errIsTerminal === true,
+  );
   const rules = parseRules(values as unknown as Record<string, string | undefined>, (n) => `--${n}`);
   const root = await repositoryRoot('diff');
   const given = values['base-ref'] as string | undefined;
@@ -92,6 +114,7 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       },
       warning: (m: string) => io.err(`warning: ${redactText(m, secrets)}\n`),
       info: (m: string) => io.err(`${m}\n`),
+      terminal,
       // One line per finished step as the builds run, values redacted before they are written.
       progress: (line: string) => {
         const step = steps(line);

@@ -47,12 +47,13 @@ export class DockerDaemon {
   private negotiated: Promise<void> | undefined;
 
   /**
-   * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: the
-   * bench compares the two readers of a `docker save`; `buffer` is the default where it applies.
+   * `host`: as DOCKER_HOST would give it; by default the engine the docker CLI would talk to. `saveReader`: `npm
+   * run bench` compares the two readers of a `docker save` (DSG_SAVE_READER=dockerode picks dockerode's for a run);
+   * `buffer` is the default where it applies.
    */
   constructor(
     private readonly host?: string,
-    private readonly saveReader: SaveReader = 'buffer',
+    private readonly saveReader: SaveReader = process.env.DSG_SAVE_READER === 'dockerode' ? 'dockerode' : 'buffer',
   ) {}
 
   /** The address, and where it came from when that was not DOCKER_HOST: "unix:///… (context colima)". */
