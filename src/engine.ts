@@ -12,6 +12,8 @@ import { resolveLayout, type ResolvedImage } from './sources/layout.js';
 import { formatReference, parseReference, type ImageReference } from './sources/reference.js';
 import { parseRegistryName, RegistryClient } from './sources/registry.js';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { ProgressCounter, type MeasureProgress } from './measure/progress.js';
 import { digestNamedBy } from './util/digest.js';
 
 export interface MeasureOptions {
@@ -26,6 +28,13 @@ export interface MeasureOptions {
   registryCredentials?: boolean;
   /** An archive this tool had buildx write just now: its digests need no checking. */
   trustedArchive?: boolean;
+  /** How far the reading of a daemon's save or an archive has got (measure/progress.ts). */
+  onProgress?: (p: MeasureProgress) => void;
+}
+
+/** A counter when someone listens, else none (and nothing wrapped). */
+function counter(o: MeasureOptions, totals: { layers?: number | null; bytes?: number | null }) {
+  return o.onProgress ? new ProgressCounter(o.onProgress, totals) : null;
 }
 
 /** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
@@ -73,15 +82,32 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
   const daemon = o.daemon ?? new DockerDaemon();
   const what = refs.map(formatReference).join(', ');
   const store = await daemon.store(what);
-  for (const r of refs) await daemon.inspect(r.name, formatReference(r));
   const names = [...new Set(refs.map((r) => r.name))];
+  const diffIds = new Set<string>();
+  let bytes = 0;
+  for (const name of names) {
+    const inspect = await daemon.inspect(name, formatReference({ transport: 'docker-daemon', name }));
+    const layers = (inspect.RootFS as { Layers?: unknown } | undefined)?.Layers;
+    if (Array.isArray(layers)) for (const l of layers) if (typeof l === 'string') diffIds.add(l);
+    bytes += typeof inspect.Size === 'number' ? inspect.Size : 0;
+  }
+  // Shared layers are in the save once; the daemon's Size is the unpacked content, about what the tars carry.
+  const progress = counter(o, { layers: diffIds.size || null, bytes: bytes || null });
+  const layers = measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache);
   // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
-  const scanner = new ArchiveScanner({
+  const scanner = new ArchiveScanner({ what, verify: false, layers: progress ? progress.layers(layers) : layers });
+  await daemon.save(
+    names,
     what,
-    verify: false,
-    layers: measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache),
-  });
-  await daemon.save(names, what, scanner);
+    progress
+      ? {
+          write: (chunk) => {
+            progress.bytes(chunk.length);
+            return scanner.write(chunk);
+          },
+        }
+      : scanner,
+  );
   const contents = await scanner.finish();
   const reports = new Map<string, ImageReport>();
   for (const name of names) {
@@ -93,6 +119,13 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
     );
   }
   return reports;
+}
+
+async function* counted(chunks: AsyncIterable<Buffer>, progress: ProgressCounter): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    progress.bytes(chunk.length);
+    yield chunk;
+  }
 }
 
 /** `thing` (a blob, a layer) of `what` could not be read: one line naming both. */
@@ -140,10 +173,12 @@ async function fromArchive(
   const what = formatReference(ref);
   await checkPath(ref.path, what, false);
   const analyze = analyzeOptions(o);
-  const contents = await readArchive(fileChunks(ref.path), {
+  const progress = counter(o, { bytes: o.onProgress ? (await stat(ref.path)).size : null });
+  const layers = measuringLayers(analyze, o.cache);
+  const contents = await readArchive(progress ? counted(fileChunks(ref.path), progress) : fileChunks(ref.path), {
     what,
     verify: analyze.hash ?? false,
-    layers: measuringLayers(analyze, o.cache),
+    layers: progress ? progress.layers(layers) : layers,
   });
   const reports: ImageReport[] = [];
   for (const platform of platforms) {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIC, requireDaemons } from '../helpers/docker.js';
+import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { gitRepo } from '../helpers/git-repo.js';
 import { pushPayload } from '../helpers/payloads.js';
@@ -70,5 +70,16 @@ describe.skipIf(!ready)("a build's progress in the runner's log, as it runs", ()
     // The RUN's `::warning::` line is there, but not as a command.
     expect(lines.some((l) => l.includes('::warning::from the Dockerfile'))).toBe(true);
     expect(lines.filter((l) => l.trimStart().startsWith('::warning::from'))).toEqual([]);
+    // Measuring shows its progress too: every layer read, counted against the layers the image has (busybox's
+    // own, as the daemon lists them, and the two RUNs).
+    const busybox = JSON.parse(docker(CLASSIC, ['image', 'inspect', 'busybox:latest']))[0].RootFS.Layers.length;
+    const n = busybox + 2;
+    const measuring = lines.filter((l) => l.startsWith('Measuring the PR image: '));
+    expect(measuring.filter((l) => / layers read, /.test(l)).map((l) => l.split(' ')[4])).toEqual(
+      Array.from({ length: n }, (_, i) => String(i + 1)),
+    );
+    expect(measuring.at(-1)).toMatch(
+      new RegExp(`^Measuring the PR image: ${n} of ${n} layers read, [\\d.]+ [kMG]?B of about `),
+    );
   }, 300_000);
 });

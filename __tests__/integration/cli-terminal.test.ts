@@ -73,4 +73,15 @@ describe.skipIf(!ready)('diff at a terminal', () => {
       "error: Invalid --progress: 'tty' would show buildx's output unredacted, and --build-arg values can appear in it; use plain or auto",
     );
   });
+
+  it('measure shows how far it has read, on one line it clears when done', () => {
+    const layers = JSON.parse(
+      execFileSync('docker', ['image', 'inspect', 'debian:bookworm-slim'], { encoding: 'utf8' }),
+    )[0].RootFS.Layers.length;
+    const r = onTerminal(['measure', 'debian:bookworm-slim', '--format', 'json'], tmp);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(`\r\x1b[Kmeasuring: ${layers} of ${layers} layer${layers === 1 ? '' : 's'} read, `);
+    expect(r.screen.endsWith('\r\x1b[K')).toBe(true);
+    expect(JSON.parse(r.report).layers).toHaveLength(layers);
+  });
 });

@@ -13630,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7401);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6651);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13646,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7401:
+/***/ 6651:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34513,6 +34513,67 @@ function registry_parseJson(body, what) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/measure/progress.ts
+
+/** Between two byte-only updates: a layer read is always told. */
+const TICK_MS = 5_000;
+/**
+ * Counts what a reading passes on and tells `emit` at each layer read and every few seconds in between. The
+ * counting wraps the layer reading and the byte stream; nothing is measured differently.
+ */
+class ProgressCounter {
+    emit;
+    now;
+    state;
+    last = Date.now();
+    constructor(emit, totals = {}, now = Date.now) {
+        this.emit = emit;
+        this.now = now;
+        this.state = { layersRead: 0, layers: totals.layers ?? null, bytesRead: 0, bytes: totals.bytes ?? null };
+        this.last = now();
+    }
+    bytes(n) {
+        this.state.bytesRead += n;
+        if (this.now() - this.last >= TICK_MS)
+            this.tell();
+    }
+    layers(reading) {
+        return {
+            known: (digest) => {
+                const k = reading.known(digest);
+                if (k)
+                    this.layerDone();
+                return k;
+            },
+            scanner: (digest) => {
+                const s = reading.scanner(digest);
+                return {
+                    write: (chunk) => s.write(chunk),
+                    finish: async () => {
+                        const stats = await s.finish();
+                        this.layerDone();
+                        return stats;
+                    },
+                };
+            },
+        };
+    }
+    layerDone() {
+        this.state.layersRead += 1;
+        this.tell();
+    }
+    tell() {
+        this.last = this.now();
+        this.emit({ ...this.state });
+    }
+}
+/** "3 of 6 layers read, 412 MB of about 1.1 GB". Pure. */
+function progressLine(p) {
+    const layers = p.layers !== null ? `${Math.min(p.layersRead, p.layers)} of ${p.layers}` : `${p.layersRead}`;
+    const total = p.bytes !== null ? ` of about ${format_formatBytes(p.bytes)}` : '';
+    return `${layers} layer${(p.layers ?? p.layersRead) === 1 ? '' : 's'} read, ${format_formatBytes(p.bytesRead)}${total}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine.ts
 
 
@@ -34527,6 +34588,12 @@ function registry_parseJson(body, what) {
 
 
 
+
+
+/** A counter when someone listens, else none (and nothing wrapped). */
+function counter(o, totals) {
+    return o.onProgress ? new ProgressCounter(o.onProgress, totals) : null;
+}
 /** `hash`: every source but the local engine and our own build outputs is checked against its digests. */
 function analyzeOptions(o, estimate = o.compressedEstimate, hash = !o.trustedArchive) {
     return { files: o.files, estimate, keepEntries: o.files, hash, captureBudget: { remaining: CAPTURE_BUDGET } };
@@ -34563,16 +34630,31 @@ async function measureFromDaemon(refs, o) {
     const daemon = o.daemon ?? new DockerDaemon();
     const what = refs.map(formatReference).join(', ');
     const store = await daemon.store(what);
-    for (const r of refs)
-        await daemon.inspect(r.name, formatReference(r));
     const names = [...new Set(refs.map((r) => r.name))];
+    const diffIds = new Set();
+    let bytes = 0;
+    for (const name of names) {
+        const inspect = await daemon.inspect(name, formatReference({ transport: 'docker-daemon', name }));
+        const layers = inspect.RootFS?.Layers;
+        if (Array.isArray(layers))
+            for (const l of layers)
+                if (typeof l === 'string')
+                    diffIds.add(l);
+        bytes += typeof inspect.Size === 'number' ? inspect.Size : 0;
+    }
+    // Shared layers are in the save once; the daemon's Size is the unpacked content, about what the tars carry.
+    const progress = counter(o, { layers: diffIds.size || null, bytes: bytes || null });
+    const layers = measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache);
     // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
-    const scanner = new ArchiveScanner({
-        what,
-        verify: false,
-        layers: measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache),
-    });
-    await daemon.save(names, what, scanner);
+    const scanner = new ArchiveScanner({ what, verify: false, layers: progress ? progress.layers(layers) : layers });
+    await daemon.save(names, what, progress
+        ? {
+            write: (chunk) => {
+                progress.bytes(chunk.length);
+                return scanner.write(chunk);
+            },
+        }
+        : scanner);
     const contents = await scanner.finish();
     const reports = new Map();
     for (const name of names) {
@@ -34581,6 +34663,12 @@ async function measureFromDaemon(refs, o) {
         reports.set(name, buildImageReport({ reference, source: { transport: 'docker-daemon', store }, image, stats }, o.files));
     }
     return reports;
+}
+async function* counted(chunks, progress) {
+    for await (const chunk of chunks) {
+        progress.bytes(chunk.length);
+        yield chunk;
+    }
 }
 /** `thing` (a blob, a layer) of `what` could not be read: one line naming both. */
 function unreadable(what, thing) {
@@ -34617,10 +34705,12 @@ async function fromArchive(ref, platforms, o) {
     const what = formatReference(ref);
     await checkPath(ref.path, what, false);
     const analyze = analyzeOptions(o);
-    const contents = await readArchive(fileChunks(ref.path), {
+    const progress = counter(o, { bytes: o.onProgress ? (await (0,promises_namespaceObject.stat)(ref.path)).size : null });
+    const layers = measuringLayers(analyze, o.cache);
+    const contents = await readArchive(progress ? counted(fileChunks(ref.path), progress) : fileChunks(ref.path), {
         what,
         verify: analyze.hash ?? false,
-        layers: measuringLayers(analyze, o.cache),
+        layers: progress ? progress.layers(layers) : layers,
     });
     const reports = [];
     for (const platform of platforms) {
@@ -37839,6 +37929,7 @@ async function adviseSide(reports, side, where) {
 
 
 
+
 /**
  * Builds and measures one image target on each of its platforms: one entry per platform. A registry image is
  * read for its manifests and config only (compressed sizes straight from the manifest, nothing pulled).
@@ -37853,6 +37944,11 @@ async function measureTarget(target, ctx, log, cleanups) {
             cache: ctx.cache,
             registryCredentials: ctx.credentials !== false,
             trustedArchive: built !== null,
+            ...(log.measuring
+                ? {
+                    onProgress: (p) => log.measuring(`Measuring the ${side === 'head' ? 'PR' : 'base'} image: ${progressLine(p)}`),
+                }
+                : {}),
         });
         const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
         if (side === 'head')
@@ -38044,6 +38140,8 @@ async function diffCommand(argv, io) {
             warning: (m) => io.err(`warning: ${redactText(m, secrets)}\n`),
             info: (m) => io.err(`${m}\n`),
             terminal,
+            // Measuring a large image takes a while: at a terminal, a line per layer read.
+            ...(io.errIsTerminal ? { measuring: (m) => io.err(`${m}\n`) } : {}),
             // One line per finished step as the builds run, values redacted before they are written.
             progress: (line) => {
                 const step = steps(line);
@@ -39454,6 +39552,7 @@ function renderImageText(r) {
 
 
 
+
 const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
                                        [--dockerfile PATH [--context DIR]] [--ignore-path GLOB]…
@@ -39476,10 +39575,23 @@ async function measureCommand(argv, io) {
         throw new errors_UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
     const format = parseFormat(values.format);
     const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+    // On a terminal, one line that moves as the layers are read; nothing where stderr is a log or a pipe.
+    let shown = false;
     const measured = await measureImage(positionals[0], {
         platform: values.platform ? parsePlatform(values.platform) : undefined,
         files: !values['no-files'],
         compressedEstimate: !values['no-compressed-estimate'],
+        ...(io.errIsTerminal
+            ? {
+                onProgress: (p) => {
+                    shown = true;
+                    io.err(`\r\x1b[Kmeasuring: ${progressLine(p)}`);
+                },
+            }
+            : {}),
+    }).finally(() => {
+        if (shown)
+            io.err('\r\x1b[K');
     });
     const report = applyIgnore(measured, ignore);
     if (values.dockerfile !== undefined)

@@ -308,6 +308,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
       info: (m: string) => core.info(targets.length > 1 ? `${target.name}: ${m}` : m),
       // buildx's own progress as it runs, inside the build's collapsed group.
       progress: (line: string) => core.info(logLine(redactText(line, secrets))),
+      measuring: (m: string) => core.info(targets.length > 1 ? `${target.name}: ${m}` : m),
     };
     const ctx = {
       root,

@@ -12,6 +12,8 @@ export interface Log {
   progress?(line: string): void;
   /** buildx may draw its own progress on the terminal: a person is watching and no value needs redacting. */
   terminal?: boolean;
+  /** How far measuring an image has got ("3 of 6 layers read, …"), at each layer and every few seconds. */
+  measuring?(line: string): void;
 }
 
 function progressTo(log: Log) {

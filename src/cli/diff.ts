@@ -115,6 +115,8 @@ export async function diffCommand(argv: string[], io: Output): Promise<number> {
       warning: (m: string) => io.err(`warning: ${redactText(m, secrets)}\n`),
       info: (m: string) => io.err(`${m}\n`),
       terminal,
+      // Measuring a large image takes a while: at a terminal, a line per layer read.
+      ...(io.errIsTerminal ? { measuring: (m: string) => io.err(`${m}\n`) } : {}),
       // One line per finished step as the builds run, values redacted before they are written.
       progress: (line: string) => {
         const step = steps(line);

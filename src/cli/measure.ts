@@ -1,3 +1,4 @@
+import { progressLine, type MeasureProgress } from '../measure/progress.js';
 import { dirname } from 'node:path';
 import { withFindings } from '../advice/advise.js';
 import { gatherAdvice } from '../run/gather-advice.js';
@@ -35,10 +36,22 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
     throw new UserError(`measure takes one IMAGE, got ${positionals.length} (see docker-size-guard measure --help)`);
   const format = parseFormat(values.format);
   const ignore = checkIgnorePaths(values['ignore-path'], '--ignore-path');
+  // On a terminal, one line that moves as the layers are read; nothing where stderr is a log or a pipe.
+  let shown = false;
   const measured = await measureImage(positionals[0]!, {
     platform: values.platform ? parsePlatform(values.platform) : undefined,
     files: !values['no-files'],
     compressedEstimate: !values['no-compressed-estimate'],
+    ...(io.errIsTerminal
+      ? {
+          onProgress: (p: MeasureProgress) => {
+            shown = true;
+            io.err(`\r\x1b[Kmeasuring: ${progressLine(p)}`);
+          },
+        }
+      : {}),
+  }).finally(() => {
+    if (shown) io.err('\r\x1b[K');
   });
   const report = applyIgnore(measured, ignore);
   if (values.dockerfile !== undefined) await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);

@@ -1,3 +1,4 @@
+import { progressLine, type MeasureProgress } from '../measure/progress.js';
 import { adviseSide } from './side-advice.js';
 import { buildAndMeasureSides, type Log } from '../buildx/sides.js';
 import { compare } from '../compare/compare.js';
@@ -48,6 +49,12 @@ export async function measureTarget(
       cache: ctx.cache,
       registryCredentials: ctx.credentials !== false,
       trustedArchive: built !== null,
+      ...(log.measuring
+        ? {
+            onProgress: (p: MeasureProgress) =>
+              log.measuring!(`Measuring the ${side === 'head' ? 'PR' : 'base'} image: ${progressLine(p)}`),
+          }
+        : {}),
     });
     const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
     if (side === 'head') ctx.keepRaw?.(target, raw);
