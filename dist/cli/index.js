@@ -13630,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6651);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(771);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13646,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6651:
+/***/ 771:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37546,6 +37546,120 @@ async function addWorktree(root, rev, parent) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/advice/dockerfile-lines.ts
+/** The instructions that make a layer in BuildKit: RUN, COPY and ADD always, WORKDIR when it creates the folder. */
+const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+/** Whitespace runs as one space, without a regular expression over hostile text. */
+function squeeze(text) {
+    return text.split(/\s+/).filter(Boolean).join(' ');
+}
+/**
+ * A history line as `displayInstruction` gives it (`RUN |1 V=*** cmd`, `COPY --chmod=644 /a /b`) without its
+ * keyword, the build-arg prefix and leading flags: what the Dockerfile wrote, as BuildKit recorded it. Pure.
+ */
+function historyArgs(display) {
+    const words = display.split(' ');
+    const keyword = words[0] ?? '';
+    let at = 1; // an index, not shift(): a hostile line of many words stays linear
+    if (words[at]?.startsWith('|')) {
+        const n = Number.parseInt(words[at].slice(1), 10);
+        at += 1 + (Number.isFinite(n) ? Math.min(n, words.length) : 0);
+    }
+    while (words[at]?.startsWith('--'))
+        at++;
+    return { keyword, args: words.slice(at).join(' ') };
+}
+/** The Dockerfile's arguments as BuildKit writes them into the history: exec form joined, a heredoc's body. Pure. */
+function writtenArgs(ins) {
+    const a = ins.args.trim();
+    if (a.startsWith('[')) {
+        try {
+            const parts = JSON.parse(a);
+            if (Array.isArray(parts) && parts.every((p) => typeof p === 'string'))
+                return squeeze(parts.join(' '));
+        }
+        catch {
+            // not JSON: shell form that starts with a bracket
+        }
+    }
+    if (a.startsWith('<<')) {
+        const lines = a.split('\n');
+        if (lines.length >= 2)
+            return squeeze(lines.slice(1, -1).join('\n'));
+    }
+    return squeeze(a);
+}
+function stageOf(facts, target) {
+    if (!target)
+        return facts.stages.at(-1) ?? null;
+    const t = target.toLowerCase();
+    return facts.stages.find((s) => s.name?.toLowerCase() === t) ?? null;
+}
+/** The stage a FROM builds on, when it names one written before it (by name or index). */
+function parentStage(facts, stage) {
+    const at = facts.stages.indexOf(stage);
+    const from = stage.from.toLowerCase();
+    const earlier = facts.stages.slice(0, at);
+    if (/^\d{1,3}$/.test(from))
+        return earlier[Number(from)] ?? null;
+    return earlier.find((s) => s.name?.toLowerCase() === from) ?? null;
+}
+/**
+ * Each layer's Dockerfile lines, from its history line (`displayInstruction`, one per layer). The final stage's
+ * layer-making instructions are matched to the last layers, last to first; the layers before them belong to its
+ * FROM: the stage it builds on (matched the same way), or the base image (its FROM line). Where the history and
+ * the Dockerfile disagree (another Dockerfile, ONBUILD layers of the base, a short history) the layers not yet
+ * matched are left unknown (null), never guessed. `target` picks the stage built (`--target`). Pure.
+ */
+function dockerfileLines(facts, file, layers, target) {
+    const out = layers.map(() => null);
+    const at = (lines, found) => ({
+        file,
+        startLine: lines.start,
+        endLine: lines.end,
+        found,
+    });
+    let i = layers.length - 1;
+    const seen = new Set();
+    let stage = stageOf(facts, target);
+    while (stage && !seen.has(stage)) {
+        seen.add(stage);
+        const own = stage.instructions.filter((x) => LAYER_KEYWORDS.has(x.keyword));
+        let j = own.length - 1;
+        while (i >= 0 && j >= 0) {
+            const layer = historyArgs(layers[i]);
+            const ins = own[j];
+            if (layer.keyword === ins.keyword) {
+                out[i] = at(ins.lines, layer.args === writtenArgs(ins) ? 'history' : 'order');
+                i--;
+                j--;
+            }
+            else if (ins.keyword === 'WORKDIR')
+                j--; // a folder that existed: no layer
+            else
+                return out;
+        }
+        if (own.slice(0, j + 1).some((x) => x.keyword !== 'WORKDIR'))
+            return out; // fewer layers than instructions
+        const parent = parentStage(facts, stage);
+        if (!parent) {
+            if (stage.from.toLowerCase() !== 'scratch')
+                for (; i >= 0; i--)
+                    out[i] = at(stage.lines, 'from');
+            return out;
+        }
+        stage = parent;
+    }
+    return out;
+}
+/** The report with each layer's Dockerfile lines; `file` is how the report names the Dockerfile. Pure. */
+function withDockerfileLines(report, facts, file, target) {
+    if (!facts)
+        return report;
+    const lines = dockerfileLines(facts, file, report.layers.map((l) => l.instruction), target);
+    return { ...report, layers: report.layers.map((l, i) => ({ ...l, dockerfile: lines[i] ?? null })) };
+}
+
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
 var main = __nccwpck_require__(8390);
 ;// CONCATENATED MODULE: ./src/advice/dockerfile.ts
@@ -37556,6 +37670,8 @@ function parseDockerfile(path, content) {
     const stages = [];
     for (const instruction of doc.getInstructions()) {
         const keyword = instruction.getKeyword().toUpperCase();
+        const range = instruction.getRange();
+        const lines = { start: range.start.line + 1, end: range.end.line + 1 };
         if (instruction instanceof main.From) {
             const from = instruction;
             stages.push({
@@ -37563,6 +37679,7 @@ function parseDockerfile(path, content) {
                 fromImage: from.getImageName() ?? '',
                 fromTag: from.getImageTag() ?? null,
                 name: from.getBuildStage() ?? null,
+                lines,
                 instructions: [],
             });
             continue;
@@ -37571,7 +37688,7 @@ function parseDockerfile(path, content) {
         if (!stage)
             continue; // ARG before the first FROM
         const copyFrom = instruction instanceof main.Copy ? (instruction.getFromFlag()?.getValue() ?? null) : null;
-        stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom });
+        stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom, lines });
     }
     return { path, stages };
 }
@@ -37901,6 +38018,7 @@ function sides_noop() { }
 
 
 
+
 /**
  * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and
  * daemon are read once for all): the head's Dockerfile and context are the checkout's; the base's Dockerfile is
@@ -37919,7 +38037,8 @@ async function adviseSide(reports, side, where) {
             dockerfilePath: path,
             dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
         });
-    return reports.map((r) => withFindings(r, extras));
+    // Findings name layers by index; the lines are a layer's own, so the order does not matter.
+    return reports.map((r) => withFindings(withDockerfileLines(r, extras.dockerfile, path, where.build.target || null), extras));
 }
 
 ;// CONCATENATED MODULE: ./src/run/measure-target.ts
@@ -38643,6 +38762,9 @@ const LayerReport = object({
     compressedBytes: bytes,
     compressedIsEstimate: schemas_boolean(),
     files: bytes,
+    dockerfile: object({ file: str, startLine: num, endLine: num, found: schemas_enum(['history', 'order', 'from']) })
+        .nullable()
+        .optional(),
 });
 const Waste = object({
     efficiency: num,
@@ -39428,7 +39550,21 @@ async function backfill(argv, io) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/dockerfile-line.ts
+/** "L12", "L11–12", "L5 (FROM)", or "?" where the line could not be told. Pure. */
+function lineLabel(d) {
+    if (!d)
+        return '?';
+    const range = d.startLine === d.endLine ? `L${d.startLine}` : `L${d.startLine}–${d.endLine}`;
+    return d.found === 'from' ? `${range} (FROM)` : range;
+}
+/** Whether the layers were matched to a Dockerfile at all (a Line column is worth showing). */
+function hasLines(layers) {
+    return layers.some((l) => l.dockerfile !== undefined);
+}
+
 ;// CONCATENATED MODULE: ./src/report/image-markdown.ts
+
 
 
 
@@ -39446,16 +39582,18 @@ function renderImageMarkdown(r) {
             String(r.layerCount),
         ],
     ], { align: ['l', 'l', 'r', 'r', 'r'] });
+    const lines = hasLines(r.layers);
     const layers = markdown_table_markdownTable([
-        ['#', 'Instruction', 'Uncompressed', 'Compressed', 'Files'],
+        ['#', 'Instruction', ...(lines ? ['Line'] : []), 'Uncompressed', 'Compressed', 'Files'],
         ...r.layers.map((l) => [
             String(l.index),
             escape_code(l.instruction),
+            ...(lines ? [escape_text(lineLabel(l.dockerfile))] : []),
             format_md_formatBytes(l.uncompressedBytes),
             format_md_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
             l.files === null ? '—' : String(l.files),
         ]),
-    ], { align: ['r', 'l', 'r', 'r', 'r'] });
+    ], { align: ['r', 'l', ...(lines ? ['l'] : []), 'r', 'r', 'r'] });
     const parts = [
         `### 🐳 ${escape_code(r.reference)}`,
         '',
@@ -39480,6 +39618,7 @@ function renderImageMarkdown(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/image-text.ts
+
 
 
 
@@ -39510,17 +39649,22 @@ function renderImageText(r) {
         const pct = r.waste.userWastedPercent === null ? '' : `, ${formatPercent(r.waste.userWastedPercent)} of user layers`;
         lines.push(`Waste         ${format_formatBytes(r.waste.wastedBytes)}${pct}; efficiency ${formatPercent(r.waste.efficiency, 2)} (dive's definitions)`);
     }
-    const rows = [['#', 'Uncompressed', 'Compressed', 'Files', 'Instruction']];
+    const withLines = hasLines(r.layers);
+    const rows = [['#', 'Uncompressed', 'Compressed', 'Files', ...(withLines ? ['Line'] : []), 'Instruction']];
     for (const l of r.layers) {
         rows.push([
             String(l.index),
             format_formatBytes(l.uncompressedBytes),
             format_formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
             l.files === null ? '—' : String(l.files),
+            ...(withLines ? [lineLabel(l.dockerfile)] : []),
             clip(l.instruction, 100),
         ]);
     }
-    lines.push('', ...pad(rows, [true, true, true, true, false]));
+    lines.push('', ...pad(rows, [true, true, true, true, ...(withLines ? [false] : []), false]));
+    const file = r.layers.find((l) => l.dockerfile)?.dockerfile?.file;
+    if (file)
+        lines.push('', `Line: of ${file}; ? where the history and the Dockerfile do not agree`);
     if (r.compressedIsEstimate)
         lines.push('', '* estimated: what docker push would store with gzip');
     if (r.waste && r.waste.files.length > 0) {
@@ -39553,9 +39697,10 @@ function renderImageText(r) {
 
 
 
+
 const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
-                                       [--dockerfile PATH [--context DIR]] [--ignore-path GLOB]…
+                                       [--dockerfile PATH [--context DIR] [--target STAGE]] [--ignore-path GLOB]…
 
 IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
        oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
@@ -39569,6 +39714,7 @@ async function measureCommand(argv, io) {
             'no-compressed-estimate': { type: 'boolean', default: false },
             dockerfile: { type: 'string' },
             context: { type: 'string' },
+            target: { type: 'string' },
         },
     });
     if (positionals.length !== 1)
@@ -39593,15 +39739,16 @@ async function measureCommand(argv, io) {
         if (shown)
             io.err('\r\x1b[K');
     });
-    const report = applyIgnore(measured, ignore);
+    const ignored = applyIgnore(measured, ignore);
     if (values.dockerfile !== undefined)
         await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);
-    withFindings(report, values.dockerfile !== undefined
+    const extras = values.dockerfile !== undefined
         ? await gatherAdvice({
             dockerfilePath: values.dockerfile,
             contextDir: values.context ?? (0,external_node_path_namespaceObject.dirname)(values.dockerfile),
         })
-        : { dockerfile: null });
+        : { dockerfile: null };
+    const report = withFindings(withDockerfileLines(ignored, extras.dockerfile, values.dockerfile ?? '', values.target ?? null), extras);
     if (format === 'json')
         io.out(JSON.stringify(report, null, 2) + '\n');
     else if (format === 'markdown')

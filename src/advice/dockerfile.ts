@@ -6,7 +6,22 @@ export interface DockerfileStage {
   fromImage: string;
   fromTag: string | null;
   name: string | null;
-  instructions: { keyword: string; args: string; copyFrom: string | null }[];
+  /** The FROM instruction's lines (1-based, inclusive). */
+  lines: LineRange;
+  instructions: DockerfileInstruction[];
+}
+
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
+export interface DockerfileInstruction {
+  keyword: string;
+  args: string;
+  copyFrom: string | null;
+  /** Lines of the instruction as written (1-based, inclusive): continuation lines and heredoc bodies included. */
+  lines: LineRange;
 }
 
 /** What the advice needs to know of a Dockerfile: its stages, the last of which is the image. */
@@ -21,6 +36,8 @@ export function parseDockerfile(path: string, content: string): DockerfileFacts 
   const stages: DockerfileStage[] = [];
   for (const instruction of doc.getInstructions()) {
     const keyword = instruction.getKeyword().toUpperCase();
+    const range = instruction.getRange();
+    const lines = { start: range.start.line + 1, end: range.end.line + 1 };
     if (instruction instanceof From) {
       const from = instruction;
       stages.push({
@@ -28,6 +45,7 @@ export function parseDockerfile(path: string, content: string): DockerfileFacts 
         fromImage: from.getImageName() ?? '',
         fromTag: from.getImageTag() ?? null,
         name: from.getBuildStage() ?? null,
+        lines,
         instructions: [],
       });
       continue;
@@ -35,7 +53,7 @@ export function parseDockerfile(path: string, content: string): DockerfileFacts 
     const stage = stages[stages.length - 1];
     if (!stage) continue; // ARG before the first FROM
     const copyFrom = instruction instanceof Copy ? (instruction.getFromFlag()?.getValue() ?? null) : null;
-    stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom });
+    stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom, lines });
   }
   return { path, stages };
 }

@@ -1,5 +1,6 @@
 import { progressLine, type MeasureProgress } from '../measure/progress.js';
 import { dirname } from 'node:path';
+import { withDockerfileLines } from '../advice/dockerfile-lines.js';
 import { withFindings } from '../advice/advise.js';
 import { gatherAdvice } from '../run/gather-advice.js';
 import { measureImage } from '../engine.js';
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 export const MEASURE_USAGE = `Usage: docker-size-guard measure IMAGE [--platform os/arch[/variant]] [--format text|json|markdown]
                                        [--no-files] [--no-compressed-estimate]
-                                       [--dockerfile PATH [--context DIR]] [--ignore-path GLOB]…
+                                       [--dockerfile PATH [--context DIR] [--target STAGE]] [--ignore-path GLOB]…
 
 IMAGE: name[:tag] or docker-daemon:NAME (local Docker Engine), docker-archive:PATH[:NAME] (docker save),
        oci-archive:PATH[:NAME], oci:DIR[:NAME] (OCI layout), docker://HOST/REPO[:TAG|@DIGEST] (registry)
@@ -30,6 +31,7 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
       'no-compressed-estimate': { type: 'boolean', default: false },
       dockerfile: { type: 'string' },
       context: { type: 'string' },
+      target: { type: 'string' },
     },
   });
   if (positionals.length !== 1)
@@ -53,16 +55,18 @@ export async function measureCommand(argv: string[], io: Output): Promise<number
   }).finally(() => {
     if (shown) io.err('\r\x1b[K');
   });
-  const report = applyIgnore(measured, ignore);
+  const ignored = applyIgnore(measured, ignore);
   if (values.dockerfile !== undefined) await checkPath(values.dockerfile, `--dockerfile ${values.dockerfile}`, false);
-  withFindings(
-    report,
+  const extras =
     values.dockerfile !== undefined
       ? await gatherAdvice({
           dockerfilePath: values.dockerfile,
           contextDir: values.context ?? dirname(values.dockerfile),
         })
-      : { dockerfile: null },
+      : { dockerfile: null };
+  const report = withFindings(
+    withDockerfileLines(ignored, extras.dockerfile, values.dockerfile ?? '', values.target ?? null),
+    extras,
   );
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
   else if (format === 'markdown') io.out(renderImageMarkdown(report));

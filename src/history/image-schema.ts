@@ -22,6 +22,10 @@ const LayerReport = z.object({
   compressedBytes: bytes,
   compressedIsEstimate: z.boolean(),
   files: bytes,
+  dockerfile: z
+    .object({ file: str, startLine: num, endLine: num, found: z.enum(['history', 'order', 'from']) })
+    .nullable()
+    .optional(),
 });
 
 const Waste = z.object({

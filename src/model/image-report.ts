@@ -22,6 +22,24 @@ export interface LayerReport {
   compressedIsEstimate: boolean;
   /** Number of tar entries in the layer. Null when only metadata was read. */
   files: number | null;
+  /**
+   * The Dockerfile instruction that made this layer, for an image built here (or measured with `--dockerfile`);
+   * null where it could not be told, absent where there was no Dockerfile.
+   */
+  dockerfile?: DockerfileLine | null;
+}
+
+/**
+ * Where a layer came from in the Dockerfile: its file (relative to the repository root), the instruction's lines
+ * (1-based, inclusive), and how that was found: `history` (the image's history names that instruction, as
+ * written), `order` (the same kind of instruction in the same place, its text not comparable: a heredoc, ARG
+ * substitution), `from` (a layer of the base image, on the final stage's FROM line).
+ */
+export interface DockerfileLine {
+  file: string;
+  startLine: number;
+  endLine: number;
+  found: 'history' | 'order' | 'from';
 }
 
 export interface WasteFile {

@@ -3,6 +3,7 @@ import { inventoryMarkdown } from './packages.js';
 import { markdownTable } from 'markdown-table';
 import type { ImageReport } from '../model/image-report.js';
 import { code, text } from './escape.js';
+import { hasLines, lineLabel } from './dockerfile-line.js';
 import { formatBytes, formatPercent } from './format-md.js';
 
 export function renderImageMarkdown(r: ImageReport): string {
@@ -20,18 +21,20 @@ export function renderImageMarkdown(r: ImageReport): string {
     ],
     { align: ['l', 'l', 'r', 'r', 'r'] },
   );
+  const lines = hasLines(r.layers);
   const layers = markdownTable(
     [
-      ['#', 'Instruction', 'Uncompressed', 'Compressed', 'Files'],
+      ['#', 'Instruction', ...(lines ? ['Line'] : []), 'Uncompressed', 'Compressed', 'Files'],
       ...r.layers.map((l) => [
         String(l.index),
         code(l.instruction),
+        ...(lines ? [text(lineLabel(l.dockerfile))] : []),
         formatBytes(l.uncompressedBytes),
         formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
         l.files === null ? '—' : String(l.files),
       ]),
     ],
-    { align: ['r', 'l', 'r', 'r', 'r'] },
+    { align: ['r', 'l', ...(lines ? ['l' as const] : []), 'r', 'r', 'r'] },
   );
   const parts = [
     `### 🐳 ${code(r.reference)}`,

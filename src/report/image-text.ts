@@ -1,3 +1,4 @@
+import { hasLines, lineLabel } from './dockerfile-line.js';
 import { findingsText } from './findings.js';
 import { inventoryText } from './packages.js';
 import type { ImageReport } from '../model/image-report.js';
@@ -36,17 +37,21 @@ export function renderImageText(r: ImageReport): string {
       `Waste         ${formatBytes(r.waste.wastedBytes)}${pct}; efficiency ${formatPercent(r.waste.efficiency, 2)} (dive's definitions)`,
     );
   }
-  const rows = [['#', 'Uncompressed', 'Compressed', 'Files', 'Instruction']];
+  const withLines = hasLines(r.layers);
+  const rows = [['#', 'Uncompressed', 'Compressed', 'Files', ...(withLines ? ['Line'] : []), 'Instruction']];
   for (const l of r.layers) {
     rows.push([
       String(l.index),
       formatBytes(l.uncompressedBytes),
       formatBytes(l.compressedBytes) + (l.compressedIsEstimate ? '*' : ''),
       l.files === null ? '—' : String(l.files),
+      ...(withLines ? [lineLabel(l.dockerfile)] : []),
       clip(l.instruction, 100),
     ]);
   }
-  lines.push('', ...pad(rows, [true, true, true, true, false]));
+  lines.push('', ...pad(rows, [true, true, true, true, ...(withLines ? [false] : []), false]));
+  const file = r.layers.find((l) => l.dockerfile)?.dockerfile?.file;
+  if (file) lines.push('', `Line: of ${file}; ? where the history and the Dockerfile do not agree`);
   if (r.compressedIsEstimate) lines.push('', '* estimated: what docker push would store with gzip');
   if (r.waste && r.waste.files.length > 0) {
     const wrows = [['Count', 'Wasted', 'Path']];

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { withFindings } from '../advice/advise.js';
+import { withDockerfileLines } from '../advice/dockerfile-lines.js';
 import { gatherAdvice } from './gather-advice.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { BuildInputs } from '../buildx/buildx-args.js';
@@ -28,5 +29,8 @@ export async function adviseSide(
           dockerfilePath: path,
           dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
         });
-  return reports.map((r) => withFindings(r, extras));
+  // Findings name layers by index; the lines are a layer's own, so the order does not matter.
+  return reports.map((r) =>
+    withFindings(withDockerfileLines(r, extras.dockerfile, path, where.build.target || null), extras),
+  );
 }

@@ -1,0 +1,143 @@
+/**
+ * Every layer on the Dockerfile line that made it, for real builds: a multi-stage Dockerfile whose final stage
+ * builds on another stage, with a heredoc, continuation lines, an ARG in the instruction, COPY --from, an exec-form
+ * RUN and a WORKDIR, built by the docker driver (classic store) and by the docker-container builder (its export).
+ * The expected lines are found in the text this test wrote, not by the parser under test; the layer count is the
+ * engine's own (`docker image inspect`, the export's config).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
+import { gitRepo } from '../helpers/git-repo.js';
+
+const ready = requireDaemons(CLASSIC);
+const container =
+  ready && spawnSync('docker', ['buildx', 'inspect', 'dsg-container'], { stdio: 'ignore' }).status === 0;
+const cli = join(import.meta.dirname, '../../dist/cli/index.js');
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-lines-'));
+const nonce = `${process.pid}-${Date.now()}`;
+
+const DOCKERFILE = `FROM busybox AS tools
+RUN echo tools-${nonce} > /tools
+
+FROM tools AS app
+ARG VERSION=1
+ENV MODE=prod
+WORKDIR /srv/app
+COPY a.txt ./
+COPY --from=tools /tools /srv/tools
+RUN echo "v$VERSION" > /v \\
+    && echo more >> /v
+RUN <<EOS
+echo heredoc-${nonce} > /h
+echo two >> /h
+EOS
+RUN ["sh", "-c", "echo exec > /e"]
+USER nobody
+`;
+const text = DOCKERFILE.split('\n');
+/** The 1-based lines of the instruction that starts with `start` (and of its last line, `end`). */
+const at = (start: string, end = start) => {
+  const s = text.findIndex((l) => l.startsWith(start)) + 1;
+  const e = text.findIndex((l, i) => i >= s - 1 && l.startsWith(end)) + 1;
+  return [s, e];
+};
+const EXPECTED = [
+  ['from', ...at('FROM busybox AS tools')], // busybox's own layer
+  ['history', ...at('RUN echo tools-')], // the stage the final one builds on
+  ['history', ...at('WORKDIR /srv/app')],
+  ['history', ...at('COPY a.txt')],
+  ['history', ...at('COPY --from=tools')],
+  ['history', ...at('RUN echo "v$VERSION"', '    && echo more')],
+  ['history', ...at('RUN <<EOS', 'EOS')],
+  // The history's text of an exec-form RUN with build args is hidden (its shell is not one the redaction knows):
+  // found by its kind and place.
+  ['order', ...at('RUN ["sh"')],
+];
+
+interface Layer {
+  dockerfile: { file: string; startLine: number; endLine: number; found: string } | null;
+}
+const measured = (ref: string, dockerfile: string): Layer[] => {
+  const r = spawnSync('node', [cli, 'measure', ref, '--dockerfile', dockerfile, '--no-files', '--format', 'json'], {
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).layers;
+};
+const asFound = (layers: Layer[]) =>
+  layers.map((l) => [l.dockerfile?.found, l.dockerfile?.startLine, l.dockerfile?.endLine]);
+
+describe.skipIf(!ready)('each layer on its Dockerfile line, built for real', () => {
+  const dir = join(tmp, 'ctx');
+  execFileSync('mkdir', ['-p', dir]);
+  writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
+  writeFileSync(join(dir, 'a.txt'), 'a\n');
+  afterAll(() => {
+    spawnSync('docker', ['image', 'rm', `dsg-lines:${nonce}`], { stdio: 'ignore' });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the docker driver on the classic store', () => {
+    execFileSync('docker', ['buildx', 'build', '-q', '--build-arg', 'VERSION=42', '-t', `dsg-lines:${nonce}`, dir]);
+    const layers = JSON.parse(docker(CLASSIC, ['image', 'inspect', `dsg-lines:${nonce}`]))[0].RootFS.Layers;
+    // busybox's layers (as the engine lists them) and the seven the Dockerfile makes
+    const base = JSON.parse(docker(CLASSIC, ['image', 'inspect', 'busybox:latest']))[0].RootFS.Layers.length;
+    expect(layers).toHaveLength(base + 7);
+    const got = measured(`dsg-lines:${nonce}`, join(dir, 'Dockerfile'));
+    expect(asFound(got)).toEqual([...Array(base - 1).fill(EXPECTED[0]), ...EXPECTED]);
+    expect(got.every((l) => l.dockerfile?.file === join(dir, 'Dockerfile'))).toBe(true);
+  });
+
+  it.skipIf(!container)('the docker-container builder, measured from its export', () => {
+    const out = join(tmp, 'export.tar');
+    execFileSync('docker', [
+      'buildx',
+      'build',
+      '-q',
+      '--builder',
+      'dsg-container',
+      '--build-arg',
+      'VERSION=42',
+      '--output',
+      `type=docker,dest=${out}`,
+      dir,
+    ]);
+    const got = measured(`docker-archive:${out}`, join(dir, 'Dockerfile'));
+    expect(asFound(got).slice(-7)).toEqual(EXPECTED.slice(1));
+    expect(got.slice(0, -7).every((l) => l.dockerfile?.found === 'from' && l.dockerfile.startLine === 1)).toBe(true);
+  });
+
+  it('--target: the stage built, and diff puts the lines on the repository-relative Dockerfile', () => {
+    const repo = join(tmp, 'repo');
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    const { commit } = gitRepo(repo);
+    commit({ 'docker/Dockerfile': DOCKERFILE, 'docker/a.txt': 'a\n' }, 'base');
+    commit({ 'docker/Dockerfile': DOCKERFILE.replace('echo more', 'echo much more'), 'docker/a.txt': 'a\n' }, 'pr');
+    const r = spawnSync(
+      'node',
+      [
+        cli,
+        'diff',
+        '--base-ref',
+        'HEAD~1',
+        '--context',
+        'docker',
+        '--file',
+        'docker/Dockerfile',
+        '--target',
+        'tools',
+        '--format',
+        'json',
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const head = JSON.parse(r.stdout).head.layers as Layer[];
+    expect(head.at(-1)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 2, endLine: 2, found: 'history' });
+    expect(head.at(0)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 1, endLine: 1, found: 'from' });
+  });
+});
