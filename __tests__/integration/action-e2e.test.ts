@@ -144,6 +144,25 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     expect(r.stdout).toMatch(
       /::error::Docker image size check failed: max-size 20 MB: uncompressed size is 3\d\.\d MB/,
     );
+    // The bytes on the lines that made them: check annotations on the Dockerfile, largest first, errors since the
+    // image failed, each on the line of the instruction its title names (the lines found in the text written).
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::error title='));
+    const lineOf = (start: string) => BLOAT.split('\n').findIndex((l) => l.startsWith(start)) + 1;
+    const bloat = lineOf('RUN head -c 30000000');
+    expect(annotations[0]).toMatch(
+      new RegExp(
+        `^::error title=\\+3\\d(\\.\\d)? MB%3A RUN \\|1 NPM_TOKEN=\\*\\*\\* /bin/busybox sh -c head -c 30000000 /dev/urandom > /bloat\\.… \\(layer PR \\d\\)` +
+          `,file=Dockerfile,line=${bloat},endLine=${bloat}::layer \\d is new: 3\\d(\\.\\d)? MB \\(uncompressed\\); the image failed a size rule$`,
+      ),
+    );
+    for (const a of annotations) {
+      const line = Number(/,line=(\d+),/.exec(a)![1]);
+      const written = BLOAT.split('\n')[line - 1]!;
+      const keyword = written.split(' ')[0]!;
+      // A layer of the base image (busybox) sits on the final stage's FROM line.
+      expect(a).toContain(keyword === 'FROM' ? '%3A a layer of the base image (layer PR 0)' : `%3A ${keyword} `);
+    }
+    expect(annotations.every((a) => !a.includes(SECRET))).toBe(true);
     const calls = api.calls.slice(before);
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
     expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
@@ -153,6 +172,8 @@ describe.skipIf(!ready)('the action, run as the Actions runner runs it', () => {
     expect(ours()).toHaveLength(1);
     expect(ours()[0]!.body).toMatch(/^### 🐳 Docker image size — ❌ failed/);
     expect(ours()[0]!.body).toContain('❌ `max-size 20 MB: uncompressed size is');
+    // The comment's PR layer links to the same line, at the head commit, as the runner's repository names it.
+    expect(ours()[0]!.body).toContain(`[L${bloat}](https://github.com/acme/app/blob/${bloatSha}/Dockerfile#L${bloat})`);
   });
 
   it('does not send an unchanged comment again', async () => {

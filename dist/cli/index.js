@@ -35289,6 +35289,23 @@ function logLine(s) {
     const t = s.trimStart();
     return t.startsWith('::') ? `\u200b${t}` : s;
 }
+/**
+ * A link to lines of a repository file at a commit, for markdown. `blob` is our own base URL
+ * (`https://github.com/OWNER/REPO/blob/SHA`, from the runner's environment); the path comes from build inputs, so
+ * each segment is percent-encoded (parentheses, brackets and spaces too): nothing in it can end the link or start
+ * another. The link text is ours (`L12–14`).
+ */
+function lineLink(label, blob, file, start, end) {
+    const segments = file.split('/').filter((s) => s !== '' && s !== '.');
+    // A browser resolves `..` (encoded or not) out of the commit's tree: such a path gets no link.
+    if (segments.includes('..'))
+        return escape_text(label);
+    const path = segments
+        .map((s) => encodeURIComponent(s).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+        .join('/');
+    const anchor = start === end ? `#L${start}` : `#L${start}-L${end}`;
+    return `[${escape_text(label)}](${blob}/${path}${anchor})`;
+}
 
 ;// CONCATENATED MODULE: ./src/report/format-md.ts
 
@@ -35335,6 +35352,19 @@ function policyMarkdown(policy, name) {
             .map((c) => `${escape_text(c.field)} ${c.base === null ? '(none)' : escape_code(c.base)} → ${c.head === null ? '(none)' : escape_code(c.head)}`)
             .join(' · ')}`);
     return lines.length > 0 ? lines.join('\n\n') : null;
+}
+
+;// CONCATENATED MODULE: ./src/report/dockerfile-line.ts
+/** "L12", "L11–12", "L5 (FROM)", or "?" where the line could not be told. Pure. */
+function lineLabel(d) {
+    if (!d)
+        return '?';
+    const range = d.startLine === d.endLine ? `L${d.startLine}` : `L${d.startLine}–${d.endLine}`;
+    return d.found === 'from' ? `${range} (FROM)` : range;
+}
+/** Whether the layers were matched to a Dockerfile at all (a Line column is worth showing). */
+function hasLines(layers) {
+    return layers.some((l) => l.dockerfile !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/report/packages.ts
@@ -35684,6 +35714,7 @@ function describeRules(r) {
 
 
 
+
 const COMMENT_LIMIT = 65536;
 /** Unpadded tables: the comment limit counts characters, and GitHub renders both the same. */
 const comparison_markdown_COMPACT = { alignDelimiters: false };
@@ -35802,7 +35833,13 @@ function rulesLine(c) {
         lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
     return lines.join('\n');
 }
-function layerTable(rows, limit) {
+function layerTable(rows, limit, head, blob) {
+    const prLayer = (i) => {
+        const line = blob ? head.layers[i]?.dockerfile : null;
+        return line
+            ? `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`
+            : layerName('head', i);
+    };
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
     const statusText = (r) => r.status === 'changed' ? format_md_formatSignedBytes(r.delta) : r.status === 'moved' ? 'shared (moved)' : r.status;
@@ -35810,7 +35847,7 @@ function layerTable(rows, limit) {
         ['Base layer', 'PR layer', 'Instruction', 'Base', 'PR', 'Change'],
         ...shown.map((r) => [
             r.baseIndex === null ? '' : layerName('base', r.baseIndex),
-            r.headIndex === null ? '' : layerName('head', r.headIndex),
+            r.headIndex === null ? '' : prLayer(r.headIndex),
             escape_code(r.instruction),
             format_md_formatBytes(r.base?.uncompressedBytes ?? null),
             format_md_formatBytes(r.head?.uncompressedBytes ?? null),
@@ -35860,7 +35897,7 @@ function sections(c, ctx, { limit, drop }) {
             parts.push('', `<details><summary>Size over time (${ctx.trend.records.length} builds of ${escape_html(ctx.baseLabel)} and this PR)</summary>`, '', trendMermaid(ctx.trend), '', '</details>');
     }
     if (!drop.has('layers'))
-        parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit), '', '</details>');
+        parts.push('', '<details><summary>Layers (largest changes first)</summary>', '', layerTable(c.layerRows, limit, c.head, ctx.blob), '', '</details>');
     const packages = c.packages && !drop.has('packages') ? packagesMarkdown(c.packages) : null;
     if (packages)
         parts.push('', `<details${packages.open ? ' open' : ''}><summary>Packages (${escape_html(packages.summary)})</summary>`, '', packages.body, '', '</details>');
@@ -35934,7 +35971,7 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
+function renderEntriesMarkdown(entries, commentKey, unchanged = [], blob) {
     if (entries.length === 1 && unchanged.length === 0) {
         const e = entries[0];
         return renderComparisonMarkdown(e.comparison, {
@@ -35944,6 +35981,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
             ...(e.trend ? { trend: e.trend } : {}),
             ...(e.policy ? { policy: e.policy } : {}),
             ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
+            ...(blob ? { blob } : {}),
         });
     }
     const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -36002,6 +36040,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = []) {
                 ...(e.trend ? { trend: e.trend } : {}),
                 ...(e.policy ? { policy: e.policy } : {}),
                 ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
+                ...(blob ? { blob } : {}),
             }, detail),
             '',
             '</details>',
@@ -39548,19 +39587,6 @@ async function backfill(argv, io) {
         for (const c of cleanups.reverse())
             await c().catch((err) => io.err(`warning: cleanup: ${errors_errorMessage(err)}\n`));
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/dockerfile-line.ts
-/** "L12", "L11–12", "L5 (FROM)", or "?" where the line could not be told. Pure. */
-function lineLabel(d) {
-    if (!d)
-        return '?';
-    const range = d.startLine === d.endLine ? `L${d.startLine}` : `L${d.startLine}–${d.endLine}`;
-    return d.found === 'from' ? `${range} (FROM)` : range;
-}
-/** Whether the layers were matched to a Dockerfile at all (a Line column is worth showing). */
-function hasLines(layers) {
-    return layers.some((l) => l.dockerfile !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/report/image-markdown.ts

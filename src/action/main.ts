@@ -9,6 +9,7 @@ import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
+import { lineAnnotations, notShownLine } from '../report/annotations.js';
 import { readEvent, writesHistory, type RunEvent } from '../github/event.js';
 import type { MeasurementLocation } from '../history/measurement-store.js';
 import type { ImageReport } from '../model/image-report.js';
@@ -16,7 +17,7 @@ import { readStoredBase, storeHeads } from '../run/stored-base.js';
 import type { ImageTarget } from '../run/images.js';
 import { LayerCache } from '../measure/layer-cache.js';
 import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../model/run.js';
-import { marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
+import { COMMENT_LIMIT, marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { logLine } from '../report/escape.js';
 import { measureTarget } from '../run/measure-target.js';
 import { rederiveEntries } from '../run/rederive.js';
@@ -130,6 +131,16 @@ interface Published {
   secrets: readonly string[];
 }
 
+/** The PR's head commit on GitHub, as the runner names the server and repository; none outside a PR. */
+function blobUrl(event: RunEvent): string | undefined {
+  const sha = event.pr?.headSha;
+  if (!sha || !/^[0-9a-f]{40}$/.test(sha)) return undefined;
+  if (!process.env.GITHUB_REPOSITORY?.includes('/')) return undefined;
+  const { owner, repo } = github.context.repo;
+  const server = github.context.serverUrl.replace(/\/+$/, '');
+  return `${server}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/blob/${sha}`;
+}
+
 /** Everything a run reports, in this order: outputs, summary, comment, then the failure that blocks the merge. */
 async function publish(
   inputs: ActionInputs,
@@ -138,9 +149,25 @@ async function publish(
   reportPath: string,
   fail: boolean,
   unchanged: Unchanged[] = [],
+  annotate = false,
+  /** Where the PR's files are at its head commit, for links to Dockerfile lines (mode: build only). */
+  blob?: string,
 ): Promise<void> {
-  const body = renderEntriesMarkdown(shown, inputs.commentKey, unchanged);
+  // Annotations only where this run measured the images (mode: build): a report's lines are another job's claim.
+  const annotations = annotate ? lineAnnotations(entries) : null;
+  const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, blob);
+  const more = annotations ? notShownLine(annotations.notShown) : null;
+  const body = more && rendered.length + more.length + 2 <= COMMENT_LIMIT ? `${rendered}\n\n${more}` : rendered;
   setOutputs(entries, body, reportPath);
+  for (const a of annotations?.shown ?? []) {
+    // The text comes from the image and the Dockerfile: redacted here; @actions/core escapes it for the command.
+    (a.level === 'error' ? core.error : core.warning)(redactText(a.message, secrets), {
+      title: redactText(a.title, secrets),
+      file: a.file,
+      startLine: a.startLine,
+      endLine: a.endLine,
+    });
+  }
   if (inputs.summary) await core.summary.addRaw(body).write();
   if (shouldComment(inputs.comment, entries)) await postComment(inputs, pr, body);
   const failures: string[] = [];
@@ -345,7 +372,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged);
+  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, true, blobUrl(event));
 }
 
 /**

@@ -3,7 +3,9 @@ import { judgedTotals } from '../compare/compare.js';
 import type { Comparison, LayerRow, Totals } from '../model/comparison.js';
 import type { BaseOrigin, Entry, Policy, Unchanged } from '../model/run.js';
 import { policyMarkdown } from './policy.js';
-import { code, html, text } from './escape.js';
+import { code, html, lineLink, text } from './escape.js';
+import { lineLabel } from './dockerfile-line.js';
+import type { ImageReport } from '../model/image-report.js';
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent, layerName } from './format-md.js';
 import { headlinePercent } from '../util/format.js';
 import { packagesMarkdown } from './packages.js';
@@ -37,6 +39,8 @@ export interface RenderContext {
   policy?: Policy;
   /** Whether the base commit's numbers are the measurement stored when it was pushed, or a build (and why). */
   baseOrigin?: BaseOrigin;
+  /** `https://github.com/OWNER/REPO/blob/HEAD_SHA`: each PR layer links to its Dockerfile lines there. */
+  blob?: string;
 }
 
 /** One line on where the base's numbers come from. */
@@ -146,7 +150,13 @@ function rulesLine(c: Comparison): string {
   return lines.join('\n');
 }
 
-function layerTable(rows: LayerRow[], limit: number): string {
+function layerTable(rows: LayerRow[], limit: number, head: ImageReport, blob: string | undefined): string {
+  const prLayer = (i: number) => {
+    const line = blob ? head.layers[i]?.dockerfile : null;
+    return line
+      ? `${layerName('head', i)} (${lineLink(lineLabel(line), blob!, line.file, line.startLine, line.endLine)})`
+      : layerName('head', i);
+  };
   const sorted = [...rows].sort(
     (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999),
   );
@@ -158,7 +168,7 @@ function layerTable(rows: LayerRow[], limit: number): string {
       ['Base layer', 'PR layer', 'Instruction', 'Base', 'PR', 'Change'],
       ...shown.map((r) => [
         r.baseIndex === null ? '' : layerName('base', r.baseIndex),
-        r.headIndex === null ? '' : layerName('head', r.headIndex),
+        r.headIndex === null ? '' : prLayer(r.headIndex),
         code(r.instruction),
         formatBytes(r.base?.uncompressedBytes ?? null),
         formatBytes(r.head?.uncompressedBytes ?? null),
@@ -237,7 +247,7 @@ function sections(c: Comparison, ctx: RenderContext, { limit, drop }: Detail): s
       '',
       '<details><summary>Layers (largest changes first)</summary>',
       '',
-      layerTable(c.layerRows, limit),
+      layerTable(c.layerRows, limit, c.head, ctx.blob),
       '',
       '</details>',
     );
@@ -344,7 +354,12 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unchanged: Unchanged[] = []): string {
+export function renderEntriesMarkdown(
+  entries: Entry[],
+  commentKey: string,
+  unchanged: Unchanged[] = [],
+  blob?: string,
+): string {
   if (entries.length === 1 && unchanged.length === 0) {
     const e = entries[0]!;
     return renderComparisonMarkdown(e.comparison, {
@@ -354,6 +369,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
       ...(e.trend ? { trend: e.trend } : {}),
       ...(e.policy ? { policy: e.policy } : {}),
       ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
+      ...(blob ? { blob } : {}),
     });
   }
   const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -419,6 +435,7 @@ export function renderEntriesMarkdown(entries: Entry[], commentKey: string, unch
               ...(e.trend ? { trend: e.trend } : {}),
               ...(e.policy ? { policy: e.policy } : {}),
               ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
+              ...(blob ? { blob } : {}),
             },
             detail,
           ),

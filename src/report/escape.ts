@@ -89,3 +89,20 @@ export function logLine(s: string): string {
   const t = s.trimStart();
   return t.startsWith('::') ? `\u200b${t}` : s;
 }
+
+/**
+ * A link to lines of a repository file at a commit, for markdown. `blob` is our own base URL
+ * (`https://github.com/OWNER/REPO/blob/SHA`, from the runner's environment); the path comes from build inputs, so
+ * each segment is percent-encoded (parentheses, brackets and spaces too): nothing in it can end the link or start
+ * another. The link text is ours (`L12–14`).
+ */
+export function lineLink(label: string, blob: string, file: string, start: number, end: number): string {
+  const segments = file.split('/').filter((s) => s !== '' && s !== '.');
+  // A browser resolves `..` (encoded or not) out of the commit's tree: such a path gets no link.
+  if (segments.includes('..')) return text(label);
+  const path = segments
+    .map((s) => encodeURIComponent(s).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+  const anchor = start === end ? `#L${start}` : `#L${start}-L${end}`;
+  return `[${text(label)}](${blob}/${path}${anchor})`;
+}
