@@ -140,4 +140,34 @@ describe.skipIf(!ready)('each layer on its Dockerfile line, built for real', () 
     expect(head.at(-1)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 2, endLine: 2, found: 'history' });
     expect(head.at(0)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 1, endLine: 1, found: 'from' });
   });
+
+  it("a FROM bump: the change is the base image's, as GNU tar reads the base images' layers", () => {
+    const repo = join(tmp, 'bump');
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    const { commit } = gitRepo(repo);
+    commit({ Dockerfile: `FROM busybox\nRUN echo ${nonce} > /same\n` }, 'base');
+    commit({ Dockerfile: `FROM debian:bookworm-slim\nRUN echo ${nonce} > /same\n` }, 'bump');
+    const r = spawnSync('node', [cli, 'diff', '--base-ref', 'HEAD~1', '--format', 'json'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout);
+    // Each base image's layer tars, as `docker save` stores them (blobs/sha256/<diff_id>), sized by GNU tar.
+    const tarBytes = (image: string) => {
+      const save = join(tmp, 'save.tar');
+      execFileSync('docker', ['save', '-o', save, image]);
+      const listing = execFileSync('tar', ['-tvf', save], { encoding: 'utf8' });
+      const layers: string[] = JSON.parse(docker(CLASSIC, ['image', 'inspect', image]))[0].RootFS.Layers;
+      return layers.reduce((n, id) => {
+        const line = listing.split('\n').find((l) => l.endsWith(`blobs/sha256/${id.slice(7)}`))!;
+        return n + Number(line.split(/\s+/)[2]);
+      }, 0);
+    };
+    expect(c.split.baseImage.base).toBe(tarBytes('busybox:latest'));
+    expect(c.split.baseImage.head).toBe(tarBytes('debian:bookworm-slim'));
+    // The RUN writes the same file on both: the Dockerfile's own layers are the RUN layer on each side.
+    expect(c.split.own.base).toBe(c.base.layers.at(-1).uncompressedBytes);
+    expect(c.split.own.head).toBe(c.head.layers.at(-1).uncompressedBytes);
+  });
 });

@@ -15256,6 +15256,28 @@ function evaluate(c) {
     return v;
 }
 /** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
+/** A side's judged bytes in its base image's layers and in its own; null where any layer has no line or size. */
+function sideSplit(r, metric) {
+    let from = 0;
+    let own = 0;
+    for (const l of r.layers) {
+        const b = metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+        if (!l.dockerfile || b === null)
+            return null;
+        if (l.dockerfile.found === 'from')
+            from += b;
+        else
+            own += b;
+    }
+    return { from, own };
+}
+function splitOf(base, head, metric) {
+    const h = sideSplit(head, metric);
+    const b = base ? sideSplit(base, metric) : null;
+    if (!h || (base && !b))
+        return null;
+    return { baseImage: totals(b?.from ?? null, h.from), own: totals(b?.own ?? null, h.own) };
+}
 function compare_compare(base, head, rules, opts = {}) {
     const uncompressed = totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0);
     const compressed = totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0);
@@ -15271,6 +15293,7 @@ function compare_compare(base, head, rules, opts = {}) {
         layers: { base: base ? base.layerCount : null, head: head.layerCount },
         newToPull: base ? newToPull(base, head) : null,
         layerRows: matchLayers(base, head, rules.metric),
+        split: splitOf(base, head, rules.metric),
     };
     const files = filesChange(base, head, partial.layerRows);
     const packages = packagesChange(base, head);
@@ -35812,6 +35835,15 @@ function summaryTable(c, ctx) {
             c.layers.base === null ? '' : signed(c.layers.head - c.layers.base),
         ],
     ];
+    if (c.split) {
+        // Which part moved: a bump of FROM's tag, or what this Dockerfile does on it.
+        const metric = c.rules.metric === 'compressed' ? ' (compressed)' : '';
+        for (const [label, t] of [
+            [`of it, the base image's layers (\`FROM\`)${metric}`, c.split.baseImage],
+            [`of it, this Dockerfile's own layers${metric}`, c.split.own],
+        ])
+            rows.push([label, format_md_formatBytes(t.base), format_md_formatBytes(t.head), t.delta === null ? '' : format_md_formatSignedBytes(t.delta)]);
+    }
     if (c.newToPull !== null)
         rows.push([`New to pull for a host that has ${escape_code(ctx.baseLabel)}`, '', format_md_formatBytes(c.newToPull), '']);
     return markdown_table_markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...comparison_markdown_COMPACT });
@@ -36067,6 +36099,10 @@ function renderComparisonText(c, names) {
         row('Compressed' + (c.compressedIsEstimate ? '*' : ''), format_formatBytes(c.compressed.base), format_formatBytes(c.compressed.head), t(c.compressed)),
         row('Layers', String(c.layers.base ?? '—'), String(c.layers.head), ''),
     ];
+    if (c.split) {
+        lines.push(row('  base image', format_formatBytes(c.split.baseImage.base), format_formatBytes(c.split.baseImage.head), t(c.split.baseImage)));
+        lines.push(row('  own layers', format_formatBytes(c.split.own.base), format_formatBytes(c.split.own.head), t(c.split.own)));
+    }
     if (c.newToPull !== null)
         lines.push(row('New to pull', '', format_formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
     lines.push('', 'Layers (largest changes first)');

@@ -140,6 +140,26 @@ export function evaluate(
 }
 
 /** Base (or none) and head in, a Comparison with matched layers, totals, violations and a verdict out. */
+/** A side's judged bytes in its base image's layers and in its own; null where any layer has no line or size. */
+function sideSplit(r: ImageReport, metric: Rules['metric']): { from: number; own: number } | null {
+  let from = 0;
+  let own = 0;
+  for (const l of r.layers) {
+    const b = metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+    if (!l.dockerfile || b === null) return null;
+    if (l.dockerfile.found === 'from') from += b;
+    else own += b;
+  }
+  return { from, own };
+}
+
+function splitOf(base: ImageReport | null, head: ImageReport, metric: Rules['metric']): Comparison['split'] {
+  const h = sideSplit(head, metric);
+  const b = base ? sideSplit(base, metric) : null;
+  if (!h || (base && !b)) return null;
+  return { baseImage: totals(b?.from ?? null, h.from), own: totals(b?.own ?? null, h.own) };
+}
+
 export function compare(
   base: ImageReport | null,
   head: ImageReport,
@@ -160,6 +180,7 @@ export function compare(
     layers: { base: base ? base.layerCount : null, head: head.layerCount },
     newToPull: base ? newToPull(base, head) : null,
     layerRows: matchLayers(base, head, rules.metric),
+    split: splitOf(base, head, rules.metric),
   };
   const files = filesChange(base, head, partial.layerRows);
   const packages = packagesChange(base, head);

@@ -150,6 +150,11 @@ export interface Comparison {
   layers: { base: number | null; head: number };
   /** Compressed bytes a host that already has the base image downloads for the head image. */
   newToPull: number | null;
+  /**
+   * The judged metric split between the FROM image's layers and the Dockerfile's own (by each layer's Dockerfile
+   * line, `found: from` or not); null unless every layer of each side has a line and a size in that metric.
+   */
+  split?: { baseImage: Totals; own: Totals } | null;
   layerRows: LayerRow[];
   /** Where the change is, down to the files; null when either side was measured without its files. */
   files: FilesChange | null;

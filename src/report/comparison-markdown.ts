@@ -127,6 +127,15 @@ function summaryTable(c: Comparison, ctx: RenderContext): string {
       c.layers.base === null ? '' : signed(c.layers.head - c.layers.base),
     ],
   ];
+  if (c.split) {
+    // Which part moved: a bump of FROM's tag, or what this Dockerfile does on it.
+    const metric = c.rules.metric === 'compressed' ? ' (compressed)' : '';
+    for (const [label, t] of [
+      [`of it, the base image's layers (\`FROM\`)${metric}`, c.split.baseImage],
+      [`of it, this Dockerfile's own layers${metric}`, c.split.own],
+    ] as const)
+      rows.push([label, formatBytes(t.base), formatBytes(t.head), t.delta === null ? '' : formatSignedBytes(t.delta)]);
+  }
   if (c.newToPull !== null)
     rows.push([`New to pull for a host that has ${code(ctx.baseLabel)}`, '', formatBytes(c.newToPull), '']);
   return markdownTable(rows, { align: ['l', 'r', 'r', 'r'], ...COMPACT });

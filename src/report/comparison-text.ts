@@ -24,6 +24,17 @@ export function renderComparisonText(c: Comparison, names: { base: string; head:
     ),
     row('Layers', String(c.layers.base ?? '—'), String(c.layers.head), ''),
   ];
+  if (c.split) {
+    lines.push(
+      row(
+        '  base image',
+        formatBytes(c.split.baseImage.base),
+        formatBytes(c.split.baseImage.head),
+        t(c.split.baseImage),
+      ),
+    );
+    lines.push(row('  own layers', formatBytes(c.split.own.base), formatBytes(c.split.own.head), t(c.split.own)));
+  }
   if (c.newToPull !== null)
     lines.push(row('New to pull', '', formatBytes(c.newToPull), '(compressed bytes a host with the base downloads)'));
   lines.push('', 'Layers (largest changes first)');

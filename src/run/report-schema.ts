@@ -52,6 +52,7 @@ const Comparison = z.object({
   compressedIsEstimate: z.boolean(),
   layers: z.object({ base: bytes, head: num }),
   newToPull: bytes,
+  split: z.object({ baseImage: Totals, own: Totals }).nullable().optional(),
   layerRows: z
     .array(
       z.object({
