@@ -169,5 +169,14 @@ describe.skipIf(!ready)('each layer on its Dockerfile line, built for real', () 
     // The RUN writes the same file on both: the Dockerfile's own layers are the RUN layer on each side.
     expect(c.split.own.base).toBe(c.base.layers.at(-1).uncompressedBytes);
     expect(c.split.own.head).toBe(c.head.layers.at(-1).uncompressedBytes);
+    // The same bump under an increase rule: the whole image fails it, the Dockerfile's own layers do not.
+    const judged = (...flags: string[]) =>
+      spawnSync('node', [cli, 'diff', '--base-ref', 'HEAD~1', '--max-increase', '1kB', ...flags], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+    expect(judged().status).toBe(1);
+    const own = judged('--judge', 'own-layers');
+    expect(own.status, own.stdout + own.stderr).toBe(0);
   });
 });

@@ -75,4 +75,44 @@ describe("the base image's part and the Dockerfile's own", () => {
     expect(compare(null, unknown, NO_RULES).split).toBeNull();
     expect(compare(report([{ id: 'os', size: 10 }]), head, NO_RULES).split).toBeNull();
   });
+
+  it('judge: own-layers lets a FROM bump pass the increase rule, and still fails what the Dockerfile adds', () => {
+    const base = lined(
+      report([
+        { id: 'os', size: 80_000_000 },
+        { id: 'app', size: 5_000_000 },
+      ]),
+      1,
+    );
+    const bump = lined(
+      report([
+        { id: 'os2', size: 92_400_000 },
+        { id: 'app', size: 5_000_000 },
+      ]),
+      1,
+    );
+    const grow = lined(
+      report([
+        { id: 'os', size: 80_000_000 },
+        { id: 'app2', size: 9_000_000 },
+      ]),
+      1,
+    );
+    const rules = { ...NO_RULES, maxIncrease: 1_000_000 };
+    expect(compare(base, bump, rules).verdict).toBe('fail');
+    const own = { ...rules, judge: 'own-layers' as const };
+    expect(compare(base, bump, own).verdict).toBe('pass');
+    const grown = compare(base, grow, own);
+    expect(grown.verdict).toBe('fail');
+    expect(grown.violations[0]!.message).toBe(
+      "max-increase 1 MB: uncompressed size of the Dockerfile's own layers grew +4 MB (+80.0 %), 5 MB → 9 MB",
+    );
+    // A layer without a line: the whole image is judged, and the comment says so.
+    const unknown = { ...bump, layers: bump.layers.map((l, i) => (i === 1 ? { ...l, dockerfile: null } : l)) };
+    const whole = compare(base, unknown, own);
+    expect(whole.verdict).toBe('fail');
+    expect(renderComparisonMarkdown(whole, { name: 'app', baseLabel: 'main', commentKey: 'default' })).toContain(
+      "_`judge: own-layers`: the whole image was judged, since not every layer's Dockerfile line is known._",
+    );
+  });
 });

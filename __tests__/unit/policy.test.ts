@@ -27,6 +27,13 @@ describe('rules judged by the base commit', () => {
     expect(strictest({ ...NO_RULES, minChangePercent: 0.5 }, {}, d).minChangePercent).toBe(0.5);
   });
 
+  it("judge is the base file's where it sets it (as metric), else the workflow's; a bad value is one line", () => {
+    expect(strictest(workflow, { judge: 'own-layers' }, d).judge).toBe('own-layers');
+    expect(strictest({ ...workflow, judge: 'own-layers' }, {}, d).judge).toBe('own-layers');
+    expect(strictest({ ...workflow, judge: 'own-layers' }, { judge: 'all' }, d).judge).toBe('all');
+    expect(() => strictest(workflow, { judge: 'base' }, d)).toThrow("Invalid judge: 'base' must be all or own-layers");
+  });
+
   it('leaves fewer paths out where both name ignore-paths', () => {
     expect(strictestIgnore(['dist/**'], ['dist/**', '**'])).toEqual(['dist/**']);
     expect(strictestIgnore([], ['docs/**'])).toEqual(['docs/**']);

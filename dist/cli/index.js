@@ -15145,9 +15145,18 @@ function significant(t, r) {
         return false;
     return true;
 }
-/** The totals the size rules judge: those of the rules' metric. */
+/**
+ * The totals the size rules judge: those of the rules' metric, of the Dockerfile's own layers with `judge:
+ * own-layers` where the split is known (else of the whole image, which `ownLayersJudged` tells).
+ */
 function compare_judgedTotals(c) {
+    if (c.rules.judge === 'own-layers' && c.split)
+        return c.split.own;
     return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
+/** Whether the rules judged the Dockerfile's own layers (asked for, and every layer's line known). */
+function ownLayersJudged(c) {
+    return c.rules.judge === 'own-layers' && !!c.split;
 }
 function totals(base, head) {
     const delta = base === null ? null : head - base;
@@ -15179,7 +15188,7 @@ function newToPull(base, head) {
 function evaluate(c) {
     const r = c.rules;
     const t = compare_judgedTotals(c);
-    const label = r.metric;
+    const label = ownLayersJudged(c) ? `${r.metric} size of the Dockerfile's own layers` : `${r.metric} size`;
     const v = [];
     const increase = (level, bytes, percent, name) => {
         if (bytes === null && percent === null)
@@ -15196,14 +15205,14 @@ function evaluate(c) {
         v.push({
             rule: name,
             level,
-            message: `${name} ${limits}: ${label} size grew ${format_formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
+            message: `${name} ${limits}: ${label} grew ${format_formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${format_formatBytes(t.base)} → ${format_formatBytes(t.head)}`,
         });
     };
     if (r.maxSize !== null && t.head > r.maxSize) {
         v.push({
             rule: 'max-size',
             level: 'fail',
-            message: `max-size ${format_formatBytes(r.maxSize)}: ${label} size is ${format_formatBytes(t.head)}`,
+            message: `max-size ${format_formatBytes(r.maxSize)}: ${label} is ${format_formatBytes(t.head)}`,
         });
     }
     increase('fail', r.maxIncrease, r.maxIncreasePercent, r.maxIncrease !== null ? 'max-increase' : 'max-increase-percent');
@@ -15281,6 +15290,7 @@ function splitOf(base, head, metric) {
 function compare_compare(base, head, rules, opts = {}) {
     const uncompressed = totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0);
     const compressed = totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0);
+    const split = splitOf(base, head, rules.metric);
     const partial = {
         base,
         head,
@@ -15289,11 +15299,11 @@ function compare_compare(base, head, rules, opts = {}) {
         uncompressed,
         compressed,
         compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
-        significant: significant(compare_judgedTotals({ rules, compressed, uncompressed }), rules),
+        significant: significant(compare_judgedTotals({ rules, compressed, uncompressed, split }), rules),
         layers: { base: base ? base.layerCount : null, head: head.layerCount },
         newToPull: base ? newToPull(base, head) : null,
         layerRows: matchLayers(base, head, rules.metric),
-        split: splitOf(base, head, rules.metric),
+        split,
     };
     const files = filesChange(base, head, partial.layerRows);
     const packages = packagesChange(base, head);
@@ -15309,6 +15319,7 @@ function compare_compare(base, head, rules, opts = {}) {
 ;// CONCATENATED MODULE: ./src/model/comparison.ts
 const NO_RULES = {
     metric: 'uncompressed',
+    judge: 'all',
     maxSize: null,
     maxIncrease: null,
     maxIncreasePercent: null,
@@ -15350,6 +15361,12 @@ function parseCount(value, describe) {
         throw new errors_UserError(`Invalid ${describe}: '${value}' is not a whole number`);
     return Number(value.trim());
 }
+function parseJudge(value, describe) {
+    const v = value.trim();
+    if (v === 'all' || v === 'own-layers')
+        return v;
+    throw new errors_UserError(`Invalid ${describe}: '${value}' must be all or own-layers`);
+}
 function parseMetric(value, describe) {
     const v = value.trim();
     if (v === 'compressed' || v === 'uncompressed')
@@ -15371,11 +15388,15 @@ const RULE_INPUTS = {
     'min-change': ['minChange', parseSize],
     'min-change-percent': ['minChangePercent', parsePercent],
 };
+/** Every rule input: the two modes, then the limits. */
+const RULE_NAMES = ['metric', 'judge', ...Object.keys(RULE_INPUTS)];
 /** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
 function parseRules(raw, describe) {
     const rules = { ...NO_RULES };
     if (raw.metric)
         rules.metric = parseMetric(raw.metric, describe('metric'));
+    if (raw.judge)
+        rules.judge = parseJudge(raw.judge, describe('judge'));
     for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
         const value = raw[name];
         if (value !== undefined && value.trim() !== '')
@@ -35722,6 +35743,8 @@ function describeRules(r) {
     add('max-wasted-percent', r.maxWastedPercent, pct);
     add('min-change', r.minChange, format_formatBytes);
     add('min-change-percent', r.minChangePercent, pct);
+    if (r.judge === 'own-layers')
+        out.push({ name: 'judge', text: 'judge own-layers' });
     return out;
 }
 
@@ -35852,6 +35875,13 @@ function signed(n) {
     return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '±0';
 }
 function rulesLine(c) {
+    const line = rulesOnly(c);
+    // Asked to judge the own layers but the split is not known: say which totals were judged.
+    return c.rules.judge === 'own-layers' && !c.split
+        ? `${line}\n\n_\`judge: own-layers\`: the whole image was judged, since not every layer's Dockerfile line is known._`
+        : line;
+}
+function rulesOnly(c) {
     const active = describeRules(c.rules);
     const broken = new Set(c.violations.map((v) => v.rule));
     const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${escape_code(r.text)} ✅`);
@@ -36157,6 +36187,8 @@ const ENUM_FIELDS = new Set([
     'level',
     'rule',
     'metric',
+    'judge',
+    'found',
     'status',
     'kind',
     'ecosystem',
@@ -36220,9 +36252,9 @@ const IMAGE_FLAGS = {
 
 
 
-const RULE_FLAGS = Object.fromEntries(['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, { type: 'string' }]));
+const RULE_FLAGS = Object.fromEntries(RULE_NAMES.map((k) => [k, { type: 'string' }]));
 const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P] [--format text|json|markdown] [--no-files]
-                                        [--metric compressed|uncompressed] [--max-size S] [--max-increase S]
+                                        [--metric compressed|uncompressed] [--judge all|own-layers] [--max-size S] [--max-increase S]
                                         [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
                                         [--max-layer-size S] [--max-layers N] [--min-efficiency P]
                                         [--max-wasted-bytes S] [--max-wasted-percent P]

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { parseRules, RULE_NAMES } from '../compare/parse-rules.js';
 import { checkRev } from '../git/git.js';
 import { UserError } from '../errors.js';
 import { secretValues } from '../run/redact.js';
@@ -87,7 +87,7 @@ export function getInputs(): ActionInputs {
   if (!['always', 'on-change', 'on-failure', 'never'].includes(comment)) {
     throw new UserError(`Invalid ${describe('comment')}: '${comment}' must be always, on-change, on-failure or never`);
   }
-  const ruleNames = ['metric', ...Object.keys(RULE_INPUTS)];
+  const ruleNames = RULE_NAMES;
   const rawRules = Object.fromEntries(ruleNames.map((n) => [n, core.getInput(n)]));
   const rules = parseRules(rawRules, describe);
   const mode = (core.getInput('mode') || 'build').trim();

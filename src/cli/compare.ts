@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { compare } from '../compare/compare.js';
-import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { parseRules, RULE_NAMES } from '../compare/parse-rules.js';
 import { withFindings } from '../advice/advise.js';
 import { measureImages } from '../engine.js';
 import { applyIgnore, checkIgnorePaths } from '../measure/ignore.js';
@@ -13,12 +13,13 @@ import { IMAGE_FLAGS, parseFormat } from './args.js';
 import type { Output } from './output.js';
 import type { Comparison } from '../model/comparison.js';
 
-export const RULE_FLAGS = Object.fromEntries(
-  ['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, { type: 'string' as const }]),
-) as Record<string, { type: 'string' }>;
+export const RULE_FLAGS = Object.fromEntries(RULE_NAMES.map((k) => [k, { type: 'string' as const }])) as Record<
+  string,
+  { type: 'string' }
+>;
 
 export const COMPARE_USAGE = `Usage: docker-size-guard compare BASE HEAD [--platform P] [--format text|json|markdown] [--no-files]
-                                        [--metric compressed|uncompressed] [--max-size S] [--max-increase S]
+                                        [--metric compressed|uncompressed] [--judge all|own-layers] [--max-size S] [--max-increase S]
                                         [--max-increase-percent P] [--warn-increase S] [--warn-increase-percent P]
                                         [--max-layer-size S] [--max-layers N] [--min-efficiency P]
                                         [--max-wasted-bytes S] [--max-wasted-percent P]

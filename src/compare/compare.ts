@@ -17,9 +17,18 @@ export function significant(t: Totals, r: Rules): boolean {
   return true;
 }
 
-/** The totals the size rules judge: those of the rules' metric. */
-export function judgedTotals(c: Pick<Comparison, 'rules' | 'compressed' | 'uncompressed'>): Totals {
+/**
+ * The totals the size rules judge: those of the rules' metric, of the Dockerfile's own layers with `judge:
+ * own-layers` where the split is known (else of the whole image, which `ownLayersJudged` tells).
+ */
+export function judgedTotals(c: Pick<Comparison, 'rules' | 'compressed' | 'uncompressed' | 'split'>): Totals {
+  if (c.rules.judge === 'own-layers' && c.split) return c.split.own;
   return c.rules.metric === 'compressed' ? c.compressed : c.uncompressed;
+}
+
+/** Whether the rules judged the Dockerfile's own layers (asked for, and every layer's line known). */
+export function ownLayersJudged(c: Pick<Comparison, 'rules' | 'split'>): boolean {
+  return c.rules.judge === 'own-layers' && !!c.split;
 }
 
 function totals(base: number | null, head: number): Totals {
@@ -55,7 +64,7 @@ export function evaluate(
 ): Violation[] {
   const r = c.rules;
   const t = judgedTotals(c);
-  const label = r.metric;
+  const label = ownLayersJudged(c) ? `${r.metric} size of the Dockerfile's own layers` : `${r.metric} size`;
   const v: Violation[] = [];
   const increase = (level: 'fail' | 'warn', bytes: number | null, percent: number | null, name: string) => {
     if (bytes === null && percent === null) return;
@@ -69,14 +78,14 @@ export function evaluate(
     v.push({
       rule: name,
       level,
-      message: `${name} ${limits}: ${label} size grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${formatBytes(t.base)} → ${formatBytes(t.head)}`,
+      message: `${name} ${limits}: ${label} grew ${formatSignedBytes(t.delta)} (${formatSignedPercent(t.percent)}), ${formatBytes(t.base)} → ${formatBytes(t.head)}`,
     });
   };
   if (r.maxSize !== null && t.head > r.maxSize) {
     v.push({
       rule: 'max-size',
       level: 'fail',
-      message: `max-size ${formatBytes(r.maxSize)}: ${label} size is ${formatBytes(t.head)}`,
+      message: `max-size ${formatBytes(r.maxSize)}: ${label} is ${formatBytes(t.head)}`,
     });
   }
   increase(
@@ -168,6 +177,7 @@ export function compare(
 ): Comparison {
   const uncompressed = totals(base ? (base.uncompressedBytes ?? 0) : null, head.uncompressedBytes ?? 0);
   const compressed = totals(base ? (base.compressedBytes ?? 0) : null, head.compressedBytes ?? 0);
+  const split = splitOf(base, head, rules.metric);
   const partial = {
     base,
     head,
@@ -176,11 +186,11 @@ export function compare(
     uncompressed,
     compressed,
     compressedIsEstimate: head.compressedIsEstimate || !!base?.compressedIsEstimate,
-    significant: significant(judgedTotals({ rules, compressed, uncompressed }), rules),
+    significant: significant(judgedTotals({ rules, compressed, uncompressed, split }), rules),
     layers: { base: base ? base.layerCount : null, head: head.layerCount },
     newToPull: base ? newToPull(base, head) : null,
     layerRows: matchLayers(base, head, rules.metric),
-    split: splitOf(base, head, rules.metric),
+    split,
   };
   const files = filesChange(base, head, partial.layerRows);
   const packages = packagesChange(base, head);

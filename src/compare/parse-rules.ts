@@ -1,6 +1,6 @@
 import bytes from 'bytes-iec';
 import { UserError } from '../errors.js';
-import { NO_RULES, type Metric, type Rules } from '../model/comparison.js';
+import { NO_RULES, type Judge, type Metric, type Rules } from '../model/comparison.js';
 
 /** `150MB` (SI), `150MiB` (binary), `1.5GB`, or plain bytes. `describe` names the input in the error. */
 export function parseSize(value: string, describe: string): number {
@@ -27,6 +27,12 @@ export function parseCount(value: string, describe: string): number {
   return Number(value.trim());
 }
 
+export function parseJudge(value: string, describe: string): Judge {
+  const v = value.trim();
+  if (v === 'all' || v === 'own-layers') return v;
+  throw new UserError(`Invalid ${describe}: '${value}' must be all or own-layers`);
+}
+
 export function parseMetric(value: string, describe: string): Metric {
   const v = value.trim();
   if (v === 'compressed' || v === 'uncompressed') return v;
@@ -49,10 +55,14 @@ export const RULE_INPUTS = {
   'min-change-percent': ['minChangePercent', parsePercent],
 } as const satisfies Record<string, [keyof Rules, (v: string, d: string) => number]>;
 
+/** Every rule input: the two modes, then the limits. */
+export const RULE_NAMES: readonly string[] = ['metric', 'judge', ...Object.keys(RULE_INPUTS)];
+
 /** Builds Rules from raw strings (empty = off); `describe(name)` says how the input is called in errors. */
 export function parseRules(raw: Record<string, string | undefined>, describe: (name: string) => string): Rules {
   const rules: Rules = { ...NO_RULES };
   if (raw.metric) rules.metric = parseMetric(raw.metric, describe('metric'));
+  if (raw.judge) rules.judge = parseJudge(raw.judge, describe('judge'));
   for (const [name, [key, parse]] of Object.entries(RULE_INPUTS)) {
     const value = raw[name];
     if (value !== undefined && value.trim() !== '')

@@ -6,8 +6,15 @@ export type Metric = 'compressed' | 'uncompressed';
 export type Verdict = 'pass' | 'warn' | 'fail';
 
 /** Thresholds; every one is optional (null = off). Sizes in bytes, percents as fractions (0.05 = 5 %). */
+export type Judge = 'all' | 'own-layers';
+
 export interface Rules {
   metric: Metric;
+  /**
+   * What the size rules judge: the whole image, or the Dockerfile's own layers (the base image's left out, where
+   * every layer's Dockerfile line is known: `Comparison.split`).
+   */
+  judge: Judge;
   maxSize: number | null;
   maxIncrease: number | null;
   maxIncreasePercent: number | null;
@@ -25,6 +32,7 @@ export interface Rules {
 
 export const NO_RULES: Rules = {
   metric: 'uncompressed',
+  judge: 'all',
   maxSize: null,
   maxIncrease: null,
   maxIncreasePercent: null,

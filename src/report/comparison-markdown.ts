@@ -146,6 +146,14 @@ function signed(n: number): string {
 }
 
 function rulesLine(c: Comparison): string {
+  const line = rulesOnly(c);
+  // Asked to judge the own layers but the split is not known: say which totals were judged.
+  return c.rules.judge === 'own-layers' && !c.split
+    ? `${line}\n\n_\`judge: own-layers\`: the whole image was judged, since not every layer's Dockerfile line is known._`
+    : line;
+}
+
+function rulesOnly(c: Comparison): string {
   const active = describeRules(c.rules);
   const broken = new Set(c.violations.map((v) => v.rule));
   const passed = active.filter((r) => !broken.has(r.name)).map((r) => `${code(r.text)} ✅`);

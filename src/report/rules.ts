@@ -27,5 +27,6 @@ export function describeRules(r: Rules): { name: string; text: string }[] {
   add('max-wasted-percent', r.maxWastedPercent, pct);
   add('min-change', r.minChange, formatBytes);
   add('min-change-percent', r.minChangePercent, pct);
+  if (r.judge === 'own-layers') out.push({ name: 'judge', text: 'judge own-layers' });
   return out;
 }

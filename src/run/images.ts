@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { BuildInputs } from '../buildx/buildx-args.js';
-import { parseRules, RULE_INPUTS } from '../compare/parse-rules.js';
+import { parseRules, RULE_NAMES } from '../compare/parse-rules.js';
 import { UserError } from '../errors.js';
 import { checkIgnorePaths } from '../measure/ignore.js';
 import type { Rules } from '../model/comparison.js';
@@ -29,9 +29,7 @@ export interface Declared {
 }
 
 const lines = z.union([z.string(), z.array(z.string())]);
-const ruleKeys = Object.fromEntries(
-  ['metric', ...Object.keys(RULE_INPUTS)].map((k) => [k, z.union([z.string(), z.number()]).optional()]),
-);
+const ruleKeys = Object.fromEntries(RULE_NAMES.map((k) => [k, z.union([z.string(), z.number()]).optional()]));
 const ImageSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.@/-]{1,60}$/, 'use letters, digits and _ . @ / - (at most 60)'),
@@ -93,7 +91,7 @@ export function parseImages(
     if (seen.has(item.name)) throw new UserError(`Invalid ${source}: images[${i}].name '${item.name}' is used twice`);
     seen.add(item.name);
     const own: Record<string, string> = {};
-    for (const k of ['metric', ...Object.keys(RULE_INPUTS)]) {
+    for (const k of RULE_NAMES) {
       const v = (item as Record<string, unknown>)[k];
       if (v !== undefined) own[k] = String(v);
     }

@@ -3,7 +3,7 @@ import type { Rules } from '../model/comparison.js';
 import type { BuildChange, Policy, RuleProposal } from '../model/run.js';
 import type { ImageTarget } from './images.js';
 
-type RuleKey = Exclude<keyof Rules, 'metric'>;
+type RuleKey = Exclude<keyof Rules, 'metric' | 'judge'>;
 
 /**
  * Pairs that are one rule: `max-increase 10 MB and 5 %` fails only when both are crossed, and a change below
@@ -34,7 +34,11 @@ const KEY_OF = Object.fromEntries(Object.entries(RULE_INPUTS).map(([name, [key]]
 export function strictest(workflow: Rules, declared: Record<string, string>, describe: (n: string) => string): Rules {
   const own = parseRules(declared, describe);
   const has = (key: RuleKey) => declared[KEY_OF[key]] !== undefined && declared[KEY_OF[key]]!.trim() !== '';
-  const out: Rules = { ...workflow, metric: declared.metric ? own.metric : workflow.metric };
+  const out: Rules = {
+    ...workflow,
+    metric: declared.metric ? own.metric : workflow.metric,
+    judge: declared.judge ? own.judge : workflow.judge,
+  };
   const merge = (key: RuleKey) => {
     const w = workflow[key];
     const d = own[key];
@@ -70,6 +74,8 @@ export function ruleDifferences(judged: Rules, proposed: Rules): RuleProposal[] 
   const out: RuleProposal[] = [];
   if (judged.metric !== proposed.metric)
     out.push({ rule: 'metric', unit: 'text', judged: judged.metric, proposed: proposed.metric });
+  if (judged.judge !== proposed.judge)
+    out.push({ rule: 'judge', unit: 'text', judged: judged.judge, proposed: proposed.judge });
   for (const key of Object.keys(KEY_OF) as RuleKey[])
     if (judged[key] !== proposed[key])
       out.push({ rule: KEY_OF[key], unit: UNIT(key), judged: judged[key], proposed: proposed[key] });

@@ -26,6 +26,8 @@ const ENUM_FIELDS = new Set([
   'level',
   'rule',
   'metric',
+  'judge',
+  'found',
   'status',
   'kind',
   'ecosystem',

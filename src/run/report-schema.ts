@@ -28,6 +28,8 @@ const LayerStatus = z.enum(['shared', 'moved', 'changed', 'new', 'removed']);
 
 const Rules = z.object({
   metric: z.enum(['compressed', 'uncompressed']),
+  // Reports of before `judge` judged the whole image.
+  judge: z.enum(['all', 'own-layers']).default('all'),
   maxSize: bytes,
   maxIncrease: bytes,
   maxIncreasePercent: bytes,
