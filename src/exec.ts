@@ -1,6 +1,31 @@
 import { spawn } from 'node:child_process';
 import { getExecOutput } from '@actions/exec';
 
+/** A program that exited non-zero: one line for the user, and all it wrote to stderr for callers that classify. */
+export class ExecError extends Error {
+  override name = 'ExecError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    /** Empty when stderr went to the terminal. */
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The line that says why: the last `ERROR:` line where there is one (buildx 0.29 ends with "Learn more at …"
+ * after it), else the last line. Pure.
+ */
+export function failureLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.findLast((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? '';
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -39,15 +64,9 @@ export async function exec(
     ...(opts.onStderrLine ? { listeners: { errline: opts.onStderrLine } } : {}),
   });
   if (r.exitCode !== 0 && !opts.allowFailure) {
-    // One line, as every error here is: the program's last words (buildx ends with the step that failed).
-    const last = (text: string) =>
-      text
-        .trim()
-        .split('\n')
-        .filter((l) => l.trim())
-        .pop()
-        ?.trim() ?? '';
-    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
+    // One line, as every error here is: what the program said of its failure.
+    const why = failureLine(r.stderr) || failureLine(r.stdout);
+    throw new ExecError(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${why}`, r.exitCode, r.stderr);
   }
   return r;
 }
@@ -67,6 +86,6 @@ async function execOnTerminal(
   });
   const stdout = Buffer.concat(out).toString('utf8');
   if (exitCode !== 0 && !opts.allowFailure)
-    throw new Error(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`);
+    throw new ExecError(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`, exitCode, '');
   return { exitCode, stdout, stderr: '' };
 }

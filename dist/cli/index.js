@@ -37507,6 +37507,30 @@ function getExecOutput(commandLine, args, options) {
 ;// CONCATENATED MODULE: ./src/exec.ts
 
 
+/** A program that exited non-zero: one line for the user, and all it wrote to stderr for callers that classify. */
+class ExecError extends Error {
+    exitCode;
+    stderr;
+    name = 'ExecError';
+    constructor(message, exitCode, 
+    /** Empty when stderr went to the terminal. */
+    stderr) {
+        super(message);
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+/**
+ * The line that says why: the last `ERROR:` line where there is one (buildx 0.29 ends with "Learn more at …"
+ * after it), else the last line. Pure.
+ */
+function failureLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    return lines.findLast((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? '';
+}
 /**
  * The one place that runs programs (docker buildx, git). Output is captured, not echoed: history and build
  * output can carry secrets; a caller that shows a program's progress gets its lines and redacts them itself. A non-zero exit throws with the program's own last stderr line.
@@ -37524,14 +37548,9 @@ async function exec_exec(command, args, opts = {}) {
         ...(opts.onStderrLine ? { listeners: { errline: opts.onStderrLine } } : {}),
     });
     if (r.exitCode !== 0 && !opts.allowFailure) {
-        // One line, as every error here is: the program's last words (buildx ends with the step that failed).
-        const last = (text) => text
-            .trim()
-            .split('\n')
-            .filter((l) => l.trim())
-            .pop()
-            ?.trim() ?? '';
-        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${last(r.stderr) || last(r.stdout)}`);
+        // One line, as every error here is: what the program said of its failure.
+        const why = failureLine(r.stderr) || failureLine(r.stdout);
+        throw new ExecError(`${command} ${args[0] ?? ''} failed (exit ${r.exitCode}): ${why}`, r.exitCode, r.stderr);
     }
     return r;
 }
@@ -37546,7 +37565,7 @@ async function execOnTerminal(command, args, opts) {
     });
     const stdout = Buffer.concat(out).toString('utf8');
     if (exitCode !== 0 && !opts.allowFailure)
-        throw new Error(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`);
+        throw new ExecError(`${command} ${args[0] ?? ''} failed (exit ${exitCode}); its own output is above`, exitCode, '');
     return { exitCode, stdout, stderr: '' };
 }
 
@@ -37983,13 +38002,14 @@ async function buildImage(inputs, root, tag, tmp, progressTo = {}) {
             reference = exportArchive ? `docker-archive:${exportArchive}` : `docker-daemon:${tag}`;
         }
         catch (err) {
-            const message = err.message;
+            // All buildx said, not the one line: it names the exporter above "Learn more at …" (0.29).
+            const said = err instanceof ExecError ? err.stderr : '';
             // The builder looked able to export but buildx says otherwise (it checks before building): load instead.
-            if (exportArchive && NO_EXPORTER.test(message)) {
+            if (exportArchive && NO_EXPORTER.test(said)) {
                 progress = await build({});
                 reference = `docker-daemon:${tag}`;
             }
-            else if (CANNOT_LOAD.test(message)) {
+            else if (CANNOT_LOAD.test(said)) {
                 progress = await build({ ociDest: oci });
                 reference = `oci-archive:${oci}`;
             }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exec } from '../exec.js';
+import { exec, ExecError } from '../exec.js';
 import { DockerDaemon } from '../sources/daemon.js';
 import { cachedSteps, inspectBuilder, type Builder } from './builder.js';
 import { buildxArgs, secretEnv, type BuildInputs, type BuildPaths } from './buildx-args.js';
@@ -86,12 +86,13 @@ export async function buildImage(
       progress = await build(exportArchive ? { exportDest: exportArchive } : {});
       reference = exportArchive ? `docker-archive:${exportArchive}` : `docker-daemon:${tag}`;
     } catch (err) {
-      const message = (err as Error).message;
+      // All buildx said, not the one line: it names the exporter above "Learn more at …" (0.29).
+      const said = err instanceof ExecError ? err.stderr : '';
       // The builder looked able to export but buildx says otherwise (it checks before building): load instead.
-      if (exportArchive && NO_EXPORTER.test(message)) {
+      if (exportArchive && NO_EXPORTER.test(said)) {
         progress = await build({});
         reference = `docker-daemon:${tag}`;
-      } else if (CANNOT_LOAD.test(message)) {
+      } else if (CANNOT_LOAD.test(said)) {
         progress = await build({ ociDest: oci });
         reference = `oci-archive:${oci}`;
       } else throw err;
