@@ -33,8 +33,10 @@ for (const { entry, out } of bundles) {
   const shebang = out === 'cli' ? '#!/usr/bin/env -S node --max-semi-space-size=1\n' : '';
   await writeFile(join(dir, 'index.js'), shebang + body, { mode: out === 'cli' ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets)) {
-    // Keep the bundle free of binaries and of duplicated license files (licenses.txt has them all).
-    if (name.endsWith('.node') || name.endsWith('.exe') || name.endsWith('/LICENSE')) continue;
+    // Keep the bundle free of binaries and of duplicated license files (licenses.txt has them all), and of gRPC's
+    // .proto files: dockerode's build sessions and gRPC's channelz/ORCA load them only when used, and nothing
+    // here uses them.
+    if (['.node', '.exe', '/LICENSE', '.proto'].some((end) => name.endsWith(end))) continue;
     await mkdir(dirname(join(dir, name)), { recursive: true });
     // Chunks (dockerode is loaded on first use) are modules of their own: they need the same shim.
     const chunk = /^\d+\.index\.js$/.test(name);

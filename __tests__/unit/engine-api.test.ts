@@ -92,6 +92,10 @@ describe('the Engine API client', () => {
     const daemon = new DockerDaemon(`unix://${socket}`);
     expect(await daemon.store('x')).toBe('containerd');
     expect(asked).toEqual(['/version', '/v1.43/info']);
+    // Asked once: an image it does not have is no reason to ask again.
+    await expect(daemon.inspect('nope', 'nope')).rejects.toThrow(/no such image/);
+    expect((await daemon.inspect('app:1', 'x')).Size).toBe(42);
+    expect(asked.filter((p) => p === '/version')).toHaveLength(1);
     expect(negotiateApiVersion('1.43', 'd')).toBe('1.43');
     expect(negotiateApiVersion('1.99', 'd')).toBe('1.51');
     expect(negotiateApiVersion(undefined, 'd')).toBe('1.30');

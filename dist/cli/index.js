@@ -14162,8 +14162,12 @@ function filesChange(base, head, rows) {
 function sizes(l) {
     return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
 }
+/** A layer's (or a layer row side's) bytes in the metric; null where the source did not say. */
+function bytesIn(l, metric) {
+    return metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+}
 function metricOf(l, metric) {
-    return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
+    return bytesIn(l, metric) ?? 0;
 }
 /**
  * Pairs head layers with base layers: first the shared stack (same diff_ids from the bottom up, i.e. the same
@@ -15270,7 +15274,7 @@ function sideSplit(r, metric) {
     let from = 0;
     let own = 0;
     for (const l of r.layers) {
-        const b = metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+        const b = bytesIn(l, metric);
         if (!l.dockerfile || b === null)
             return null;
         if (l.dockerfile.found === 'from')
@@ -24047,30 +24051,36 @@ function connected(socket, ready) {
         });
     };
 }
+/** The connection to hand docker-modem for a tcp or ssh endpoint, and why our own check refused an ssh host. */
+async function connection(endpoint, env) {
+    if (endpoint.kind === 'tcp') {
+        const { host, port, tls } = endpoint;
+        const connect = (callback) => tls
+            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
+            : connected((0,external_node_net_namespaceObject.connect)({ host, port }), 'connect')(callback);
+        return { connect, refusal: () => '' };
+    }
+    const ssh = sshOptions(endpoint, env);
+    const { default: sshAgent } = await __nccwpck_require__.e(/* import() */ 573).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8573, 23));
+    const target = { ...ssh.options, host: endpoint.host, port: endpoint.port, username: endpoint.user };
+    const connect = (callback) => sshAgent(target).createConnection({}, callback);
+    return { connect, refusal: ssh.refusal };
+}
 /**
  * A dockerode client for the endpoint; `negotiate` sets the API version before the first call. dockerode (with
  * ssh2, grpc and protobuf) is loaded on first use: a command that reads only files starts without it.
  */
 async function engineClient(endpoint, env = process.env) {
     const { default: Docker } = await Promise.all(/* import() */[__nccwpck_require__.e(573), __nccwpck_require__.e(40)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 9040, 23));
+    let options;
     let refusal = () => '';
-    let connect = null;
-    if (endpoint.kind === 'ssh') {
-        const ssh = sshOptions(endpoint, env);
-        refusal = ssh.refusal;
-        const { default: sshAgent } = await __nccwpck_require__.e(/* import() */ 573).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8573, 23));
-        const target = { ...ssh.options, host: endpoint.host, port: endpoint.port, username: endpoint.user };
-        connect = (callback) => sshAgent(target).createConnection({}, callback);
+    if (endpoint.kind === 'unix')
+        options = { socketPath: endpoint.path };
+    else {
+        const via = await connection(endpoint, env);
+        options = { socketPath: endpoint.address, agent: new ConnectAgent(via.connect) };
+        refusal = via.refusal;
     }
-    else if (endpoint.kind === 'tcp') {
-        const { host, port, tls } = endpoint;
-        connect = (callback) => tls
-            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
-            : connected((0,external_node_net_namespaceObject.connect)({ host, port }), 'connect')(callback);
-    }
-    const options = endpoint.kind === 'unix'
-        ? { socketPath: endpoint.path }
-        : { socketPath: endpoint.address, agent: new ConnectAgent(connect) };
     // docker-modem starts from DOCKER_HOST and DOCKER_CERT_PATH itself: everything it would take from them is set.
     const unset = { host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, protocol: 'http' };
     // ssh's channel is no socket and takes no idle timeout: ssh2's keepalive finds a dead connection instead.
@@ -24149,11 +24159,15 @@ class DockerDaemon {
         let client;
         try {
             client = await (this.client ??= engineClient(this.endpoint(), this.env()));
-            await (this.negotiated ??= negotiate(client, this.endpoint().address));
+            const c = client;
+            // Asked once; a failed negotiation (the daemon not there yet) is not kept, so the next call asks again.
+            await (this.negotiated ??= negotiate(c, this.endpoint().address).catch((err) => {
+                this.negotiated = undefined;
+                throw err;
+            }));
             return await f(client);
         }
         catch (err) {
-            this.negotiated = undefined; // a failed connection is not kept: the next call asks again
             throw describeDaemonError(daemonMessage(err), what, this.address, client?.refusal() ?? '');
         }
     }
@@ -35897,10 +35911,10 @@ function rulesOnly(c) {
 }
 function layerTable(rows, limit, head, blob) {
     const prLayer = (i) => {
-        const line = blob ? head.layers[i]?.dockerfile : null;
-        return line
-            ? `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`
-            : layerName('head', i);
+        const line = head.layers[i]?.dockerfile;
+        if (!blob || !line)
+            return layerName('head', i);
+        return `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`;
     };
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);

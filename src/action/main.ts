@@ -149,13 +149,14 @@ async function publish(
   reportPath: string,
   fail: boolean,
   unchanged: Unchanged[] = [],
-  annotate = false,
-  /** Where the PR's files are at its head commit, for links to Dockerfile lines (mode: build only). */
-  blob?: string,
+  /**
+   * This run measured the images (mode: build): annotations on their Dockerfile lines, and links to them at the
+   * PR's head commit (`blob`). A report's lines are another job's claim and get neither.
+   */
+  measuredHere?: { blob: string | undefined },
 ): Promise<void> {
-  // Annotations only where this run measured the images (mode: build): a report's lines are another job's claim.
-  const annotations = annotate ? lineAnnotations(entries) : null;
-  const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, blob);
+  const annotations = measuredHere ? lineAnnotations(entries) : null;
+  const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, measuredHere?.blob);
   const more = annotations ? notShownLine(annotations.notShown) : null;
   const body = more && rendered.length + more.length + 2 <= COMMENT_LIMIT ? `${rendered}\n\n${more}` : rendered;
   setOutputs(entries, body, reportPath);
@@ -372,7 +373,7 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, true, blobUrl(event));
+  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, { blob: blobUrl(event) });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Comparison, Rules, Totals, Violation } from '../model/comparison.j
 import { formatBytes, formatPercent, formatSignedBytes, formatSignedPercent } from '../util/format.js';
 import { newOrGrown } from './findings.js';
 import { filesChange } from './files-change.js';
-import { matchLayers, metricOf } from './match.js';
+import { bytesIn, matchLayers, metricOf } from './match.js';
 import { packagesChange } from './packages.js';
 
 /**
@@ -154,7 +154,7 @@ function sideSplit(r: ImageReport, metric: Rules['metric']): { from: number; own
   let from = 0;
   let own = 0;
   for (const l of r.layers) {
-    const b = metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+    const b = bytesIn(l, metric);
     if (!l.dockerfile || b === null) return null;
     if (l.dockerfile.found === 'from') from += b;
     else own += b;

@@ -5,11 +5,15 @@ function sizes(l: LayerReport) {
   return { uncompressedBytes: l.uncompressedBytes, compressedBytes: l.compressedBytes };
 }
 
-export function metricOf(
-  l: { uncompressedBytes: number | null; compressedBytes: number | null },
-  metric: Metric,
-): number {
-  return (metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes) ?? 0;
+type Sized = { uncompressedBytes: number | null; compressedBytes: number | null };
+
+/** A layer's (or a layer row side's) bytes in the metric; null where the source did not say. */
+export function bytesIn(l: Sized, metric: Metric): number | null {
+  return metric === 'compressed' ? l.compressedBytes : l.uncompressedBytes;
+}
+
+export function metricOf(l: Sized, metric: Metric): number {
+  return bytesIn(l, metric) ?? 0;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { bytesIn } from '../compare/match.js';
 import type { Comparison } from '../model/comparison.js';
 import type { DockerfileLine } from '../model/image-report.js';
 import { clip, formatBytes, formatSignedBytes } from '../util/format.js';
@@ -51,13 +52,9 @@ export function lineAnnotations(entries: readonly Judged[]): Annotations {
       if ((row.status !== 'new' && row.status !== 'changed') || row.delta < floor) continue;
       const line = lineOf(row.headIndex);
       if (!line) continue;
-      const metric = c.rules.metric === 'compressed' ? 'compressed' : 'uncompressed';
-      const before = row.base
-        ? formatBytes(metric === 'compressed' ? row.base.compressedBytes : row.base.uncompressedBytes)
-        : null;
-      const after = row.head
-        ? formatBytes(metric === 'compressed' ? row.head.compressedBytes : row.head.uncompressedBytes)
-        : '—';
+      const metric = c.rules.metric;
+      const before = row.base ? formatBytes(bytesIn(row.base, metric)) : null;
+      const after = row.head ? formatBytes(bytesIn(row.head, metric)) : '—';
       all.push({
         level: failed ? 'error' : 'warning',
         file: line.file,

@@ -169,10 +169,9 @@ function rulesOnly(c: Comparison): string {
 
 function layerTable(rows: LayerRow[], limit: number, head: ImageReport, blob: string | undefined): string {
   const prLayer = (i: number) => {
-    const line = blob ? head.layers[i]?.dockerfile : null;
-    return line
-      ? `${layerName('head', i)} (${lineLink(lineLabel(line), blob!, line.file, line.startLine, line.endLine)})`
-      : layerName('head', i);
+    const line = head.layers[i]?.dockerfile;
+    if (!blob || !line) return layerName('head', i);
+    return `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`;
   };
   const sorted = [...rows].sort(
     (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999),

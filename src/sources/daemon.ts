@@ -76,10 +76,14 @@ export class DockerDaemon {
     let client: EngineClient | undefined;
     try {
       client = await (this.client ??= engineClient(this.endpoint(), this.env()));
-      await (this.negotiated ??= negotiate(client, this.endpoint().address));
+      const c = client;
+      // Asked once; a failed negotiation (the daemon not there yet) is not kept, so the next call asks again.
+      await (this.negotiated ??= negotiate(c, this.endpoint().address).catch((err: unknown) => {
+        this.negotiated = undefined;
+        throw err;
+      }));
       return await f(client);
     } catch (err) {
-      this.negotiated = undefined; // a failed connection is not kept: the next call asks again
       throw describeDaemonError(daemonMessage(err), what, this.address, client?.refusal() ?? '');
     }
   }

@@ -118,6 +118,30 @@ function connected(socket: Socket | TLSSocket, ready: string): Connect {
   };
 }
 
+/** The connection to hand docker-modem for a tcp or ssh endpoint, and why our own check refused an ssh host. */
+async function connection(
+  endpoint: Exclude<EngineEndpoint, { kind: 'unix' }>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ connect: Connect; refusal: () => string }> {
+  if (endpoint.kind === 'tcp') {
+    const { host, port, tls } = endpoint;
+    const connect: Connect = (callback) =>
+      tls
+        ? connected(tlsConnect({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
+        : connected(netConnect({ host, port }), 'connect')(callback);
+    return { connect, refusal: () => '' };
+  }
+  const ssh = sshOptions(endpoint, env);
+  const { default: sshAgent } = await import('docker-modem/lib/ssh.js');
+  const target = { ...ssh.options, host: endpoint.host, port: endpoint.port, username: endpoint.user };
+  const connect: Connect = (callback) =>
+    (sshAgent(target) as unknown as { createConnection: ConnectAgent['createConnection'] }).createConnection(
+      {},
+      callback,
+    );
+  return { connect, refusal: ssh.refusal };
+}
+
 /**
  * A dockerode client for the endpoint; `negotiate` sets the API version before the first call. dockerode (with
  * ssh2, grpc and protobuf) is loaded on first use: a command that reads only files starts without it.
@@ -127,29 +151,14 @@ export async function engineClient(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EngineClient> {
   const { default: Docker } = await import('dockerode');
+  let options: Docker.DockerOptions;
   let refusal = () => '';
-  let connect: Connect | null = null;
-  if (endpoint.kind === 'ssh') {
-    const ssh = sshOptions(endpoint, env);
-    refusal = ssh.refusal;
-    const { default: sshAgent } = await import('docker-modem/lib/ssh.js');
-    const target = { ...ssh.options, host: endpoint.host, port: endpoint.port, username: endpoint.user };
-    connect = (callback) =>
-      (sshAgent(target) as unknown as { createConnection: ConnectAgent['createConnection'] }).createConnection(
-        {},
-        callback,
-      );
-  } else if (endpoint.kind === 'tcp') {
-    const { host, port, tls } = endpoint;
-    connect = (callback) =>
-      tls
-        ? connected(tlsConnect({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
-        : connected(netConnect({ host, port }), 'connect')(callback);
+  if (endpoint.kind === 'unix') options = { socketPath: endpoint.path };
+  else {
+    const via = await connection(endpoint, env);
+    options = { socketPath: endpoint.address, agent: new ConnectAgent(via.connect) } as Docker.DockerOptions;
+    refusal = via.refusal;
   }
-  const options: Docker.DockerOptions =
-    endpoint.kind === 'unix'
-      ? { socketPath: endpoint.path }
-      : ({ socketPath: endpoint.address, agent: new ConnectAgent(connect!) } as Docker.DockerOptions);
   // docker-modem starts from DOCKER_HOST and DOCKER_CERT_PATH itself: everything it would take from them is set.
   const unset = { host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, protocol: 'http' };
   // ssh's channel is no socket and takes no idle timeout: ssh2's keepalive finds a dead connection instead.
