@@ -13,13 +13,17 @@
  *   (BENCH_FLOWS=classic,containerd,container picks among the flows)
  *   the same with the docker-container builder on the classic store (the runner default)   target ≤ 0.05
  *   file pass from the daemon / dive 0.13.1 on the same image   target ≤ 1.1
- *   peak RSS of the measuring pass on the ≥ 1 GB image   target ≤ 128 MB (issue 10)
+ *   peak RSS of the measuring pass on the ≥ 1 GB image   target ≤ 128 MB (issue 10), each mode on both images
+ *   memory kept per tar entry (bench/entry-memory.ts)  target ≤ 160 B (issue 22)
+ *   the scale cases (bench/scale.ts): 1,000,000 files in one layer, 12 × the same 100,000   peak RSS ≤ 256 MB
+ * Each of our node processes also reports its sampled peaks of heap, external and array-buffer memory.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchStoredBase, benchStoredSize } from './stored.js';
+import { scaleLayout } from './scale.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/cli/index.js'); // run as the bin is run: through its shebang
@@ -36,14 +40,66 @@ function sh(cmd: string): void {
   execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-function timed(cmd: string): { seconds: number; rssMB: number } {
+interface Timed {
+  seconds: number;
+  rssMB: number;
+  /** Peaks of process.memoryUsage() sampled every 10 ms in our own node processes (bench/memory-sampler.mjs). */
+  heapMB?: number;
+  externalMB?: number;
+  arrayBuffersMB?: number;
+}
+
+const SAMPLER = join(import.meta.dirname, 'memory-sampler.mjs');
+
+function timed(cmd: string): Timed {
   const out = join(tmp, 'time.txt');
+  const memory = join(tmp, 'memory.json');
+  rmSync(memory, { force: true });
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', cmd], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: `--import ${SAMPLER}`, DSG_MEMORY_OUT: memory },
   });
   if (r.status !== 0) throw new Error(`bench command failed: ${cmd}`);
   const [seconds, kb] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-  return { seconds: seconds!, rssMB: kb! / 1024 };
+  let sampled: Record<string, number> = {};
+  try {
+    sampled = JSON.parse(readFileSync(memory, 'utf8')) as Record<string, number>;
+  } catch {
+    // Not one of our node processes (docker, gzip, dive).
+  }
+  return {
+    seconds: seconds!,
+    rssMB: kb! / 1024,
+    heapMB: sampled.heapUsed,
+    externalMB: sampled.external,
+    arrayBuffersMB: sampled.arrayBuffers,
+  };
+}
+
+/** What the measuring pass keeps per tar entry, from bench/entry-memory.ts run on the same image. */
+function entryMemory(image: string): { entries: number; typedBytesPerEntry: number; keptBytesPerEntry: number } {
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'entry-memory.ts'), image],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ReturnType<typeof entryMemory>;
+}
+
+function entryRows(image: string, label: string): void {
+  const m = entryMemory(image);
+  row(
+    `kept per entry, ${label} (B; ${m.entries} entries)`,
+    m.keptBytesPerEntry.toFixed(0),
+    '≤ 160',
+    m.keptBytesPerEntry <= 160,
+  );
+  row(
+    `  of it the path tree and entry lists (B)`,
+    m.typedBytesPerEntry.toFixed(0),
+    '≤ 160',
+    m.typedBytesPerEntry <= 160,
+  );
 }
 
 /** Seconds the `diff` flow spent in its two builds, from its time-stamped progress lines. */
@@ -90,6 +146,33 @@ function ensurePushed(): void {
   sh(`docker tag ${IMAGE} ${REGISTRY_REF} && docker push -q ${REGISTRY_REF} && docker rmi ${REGISTRY_REF}`);
 }
 
+/**
+ * The scale cases, OCI layouts read from disk (bench/scale.ts, written once into the bench cache): one gzip layer
+ * of 1,000,000 empty files, and 12 layers of the same 100,000 one-byte files.
+ */
+async function scaleFigures(): Promise<void> {
+  const cache = process.env.BENCH_CACHE ?? '/var/cache/docker-size-guard/bench';
+  const cases: [string, string, number, number, number][] = [
+    ['one-million', '1 layer × 1,000,000 empty files', 1, 1_000_000, 0],
+    ['twelve-layers', '12 layers × the same 100,000 one-byte files', 12, 100_000, 1],
+  ];
+  for (const [name, label, layers, files, bytes] of cases) {
+    const dir = join(cache, name);
+    if (spawnSync('test', ['-f', join(dir, 'index.json')]).status !== 0) {
+      console.log(`writing the scale case ${label} to ${dir} (once; about a minute)`);
+      rmSync(dir, { recursive: true, force: true });
+      await scaleLayout(dir, layers, files, bytes);
+    }
+    const runs = Array.from({ length: ROUNDS }, () => timed(`${cli} measure oci:${dir} --format json > /dev/null`));
+    const peak = Math.max(...runs.map((r) => r.rssMB));
+    console.log(
+      `\n${label}: ${runs.map((r) => `${r.seconds.toFixed(1)} s ${r.rssMB.toFixed(0)} MB (heap ${r.heapMB}, external ${r.externalMB})`).join('  ')}`,
+    );
+    row(`peak RSS, ${label} (MB)`, peak.toFixed(0), '≤ 256', peak <= 256);
+    entryRows(`oci:${dir}`, label);
+  }
+}
+
 function row(name: string, value: string, target: string, ok: boolean): void {
   console.log(`${name.padEnd(58)} ${value.padStart(10)}   target ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`);
 }
@@ -105,7 +188,7 @@ function imageFigures(image: string, shape: string): number {
   console.log(
     `\nimage ${image} (${shape}): ${(size / 1e9).toFixed(2)} GB (classic store), ${files} paths, ${ROUNDS} interleaved rounds, medians`,
   );
-  const runs: Record<string, { seconds: number; rssMB: number }[]> = {};
+  const runs: Record<string, Timed[]> = {};
   // An archive is untrusted input: its blobs are hashed against their digests and diff_ids (the daemon is not).
   const archive = join(tmp, 'image.tar');
   sh(`docker save ${image} > ${archive}`);
@@ -127,10 +210,13 @@ function imageFigures(image: string, shape: string): number {
   rmSync(archive, { force: true });
   const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
   const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
-  for (const k of Object.keys(commands))
+  for (const k of Object.keys(commands)) {
+    const peaks = (r: Timed) =>
+      r.heapMB === undefined ? '' : ` (heap ${r.heapMB}, external ${r.externalMB}, of it buffers ${r.arrayBuffersMB})`;
     console.log(
-      `  ${k.padEnd(9)} ${runs[k]!.map((r) => `${r.seconds.toFixed(1)} s ${r.rssMB.toFixed(0)} MB`).join('  ')}`,
+      `  ${k.padEnd(9)} ${runs[k]!.map((r) => `${r.seconds.toFixed(1)} s ${r.rssMB.toFixed(0)} MB${peaks(r)}`).join('  ')}`,
     );
+  }
   console.log('');
   const ratio = (name: string, a: string, b: string, limit: number) => {
     const r = t(a) / t(b);
@@ -151,6 +237,7 @@ function imageFigures(image: string, shape: string): number {
   ] as const)
     row(`peak RSS, ${label} (MB)`, rss(k).toFixed(0), '≤ 128', rss(k) <= 128);
   row('peak RSS, dive (MB, for comparison)', rss('dive').toFixed(0), '—', true);
+  entryRows(image, shape);
   return t('files');
 }
 
@@ -173,6 +260,7 @@ try {
     const filePass = imageFigures(IMAGE, 'few large files');
     ensureSmallFiles();
     imageFigures(SMALL, 'many small files');
+    await scaleFigures();
 
     const reg = median(
       Array.from(

@@ -133,7 +133,8 @@ describe.runIf(ready)('packages of real images (dpkg, classic store)', () => {
         .reduce((s, e) => s + e.size, 0);
       const inv = reports[target]!.packages!;
       const ours = [...mounts].reduce(
-        (s, p) => s - (reports[target]!.contents!.layers.flat().find((e) => e.path === `/${p}`)?.size ?? 0),
+        (s, p) =>
+          s - (reports[target]!.contents!.layers.flatMap((l) => [...l]).find((e) => e.path === `/${p}`)?.size ?? 0),
         inv.finalBytes,
       );
       expect(ours).toBe(exported);

@@ -12,7 +12,7 @@ import { installsToolchain } from '../../src/advice/rules/single-stage.js';
 import { redactUrlCredentials, displayInstruction } from '../../src/measure/history.js';
 import { md5sumsPath } from '../../src/measure/packages/deb.js';
 import { metadataHeaders } from '../../src/measure/packages/python.js';
-import { ImageContents } from '../../src/model/contents.js';
+import { ImageContents, LayerEntries } from '../../src/model/contents.js';
 import { report } from '../helpers/reports.js';
 
 /** The fastest of a few runs, in ms: the least noisy figure of one call. */
@@ -84,7 +84,7 @@ describe('parsers of hostile text are linear', () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const dockerfile = parseDockerfile('Dockerfile', `FROM ${name}\nRUN true\n`);
       expect(slimCandidates(dockerfile)).toEqual([]);
-      const r = { ...report([{ id: 'a', size: 200_000_000 }]), contents: new ImageContents([[]]) };
+      const r = { ...report([{ id: 'a', size: 200_000_000 }]), contents: new ImageContents([new LayerEntries()]) };
       expect(() =>
         advise({ report: r, dockerfile: parseDockerfile('Dockerfile', `FROM ${name}\nRUN true\n`) }),
       ).not.toThrow();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { advise } from '../../src/advice/advise.js';
 import { newOrGrown } from '../../src/compare/findings.js';
 import { parseDockerfile } from '../../src/advice/dockerfile.js';
-import { ImageContents, type LayerEntry } from '../../src/model/contents.js';
+import { ImageContents, LayerEntries, type LayerEntry } from '../../src/model/contents.js';
 import type { ImageReport } from '../../src/model/image-report.js';
 
 const MB = 1_000_000;
@@ -34,7 +34,7 @@ function report(layers: { instruction: string; entries: LayerEntry[] }[], user =
       files: l.entries.length,
     })),
     waste: null,
-    contents: new ImageContents(layers.map((l) => l.entries)),
+    contents: new ImageContents(layers.map((l) => LayerEntries.from(l.entries))),
   };
 }
 
@@ -64,7 +64,7 @@ describe('advice that names packages', () => {
       { path: '/var/lib/dpkg/info/gcc-12.list', body: Buffer.from(gccList), size: gccList.length },
       { path: '/var/lib/dpkg/info/cpp-12.list', body: Buffer.from(cppList), size: cppList.length },
     ];
-    r.contents = new ImageContents([entries], [captured]);
+    r.contents = new ImageContents([LayerEntries.from(entries)], [captured]);
     const cc = advise({ report: r, dockerfile: null })!.find((f) => f.key === 'toolchain:cc')!;
     expect(cc.bytes).toBe(6.5 * MB);
     expect(cc.message).toBe('a C/C++ compiler (gcc) in the final image: gcc-12 (4 MB), cpp-12 (2 MB)');

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { diffFilesystems } from '../../src/compare/filesystem.js';
-import { finalFilesystem } from '../../src/measure/filesystem.js';
+import { finalFilesystem as finalOf } from '../../src/measure/filesystem.js';
 import { rollUp } from '../../src/util/rollup.js';
-import type { LayerEntry } from '../../src/model/contents.js';
+import { LayerEntries, type LayerEntry } from '../../src/model/contents.js';
+
+const finalFilesystem = (layers: LayerEntry[][]) => finalOf(layers.map((l) => LayerEntries.from(l)));
 
 const file = (path: string, size: number): LayerEntry => ({ path, kind: 'file', size });
 const whiteout = (path: string): LayerEntry => ({ path, kind: 'whiteout', size: 0 });

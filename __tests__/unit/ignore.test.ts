@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/compare/compare.js';
 import { applyIgnore, checkIgnorePaths, pathMatcher } from '../../src/measure/ignore.js';
 import { computeWaste } from '../../src/measure/waste.js';
-import { ImageContents, type LayerEntry } from '../../src/model/contents.js';
+import { ImageContents, LayerEntries, type LayerEntry } from '../../src/model/contents.js';
 import { NO_RULES } from '../../src/model/comparison.js';
 import { report } from '../helpers/reports.js';
 
@@ -11,7 +11,8 @@ const file = (path: string, size: number): LayerEntry => ({ path, kind: 'file', 
 function withContents(layers: LayerEntry[][]) {
   const r = report(layers.map((l, i) => ({ id: `l${i}-${l.length}`, size: l.reduce((s, e) => s + e.size, 0) })));
   const contentBytes = layers.map((l) => l.reduce((s, e) => s + e.size, 0));
-  return { ...r, waste: computeWaste(layers, contentBytes), contents: new ImageContents(layers) };
+  const entries = layers.map((l) => LayerEntries.from(l));
+  return { ...r, waste: computeWaste(entries, contentBytes), contents: new ImageContents(entries) };
 }
 
 describe('ignore-paths', () => {

@@ -11,7 +11,13 @@ import { decodeMeasurement, encodeMeasurement, type StoredMeasurement } from '..
 import { buildImageReport } from '../../src/measure/image.js';
 import { computeWaste } from '../../src/measure/waste.js';
 import { buildInputs } from '../helpers/inputs.js';
-import { ImageContents, type CapturedFile, type EntryKind, type LayerEntry } from '../../src/model/contents.js';
+import {
+  ImageContents,
+  LayerEntries,
+  type CapturedFile,
+  type EntryKind,
+  type LayerEntry,
+} from '../../src/model/contents.js';
 
 const COMMIT = 'a'.repeat(40);
 const build: BuildInputs = buildInputs({ buildArgs: ['MODE=small'] });
@@ -47,7 +53,7 @@ function measurement(layers: LayerEntry[][], captured: CapturedFile[][] = layers
         estimatedGzipBytes: 500 + i,
         files: entries.length,
         filesParsed: true,
-        entries,
+        entries: LayerEntries.from(entries),
         captured: captured[i]!,
       })) as never,
     },
@@ -83,7 +89,7 @@ describe('stored measurement format', () => {
       fc.property(fc.array(fc.array(entry, { maxLength: 40 }), { minLength: 1, maxLength: 4 }), (layers) => {
         const m = measurement(layers);
         const back = decodeMeasurement(encodeMeasurement(m), { image: 'api', commit: COMMIT });
-        expect(back.report.contents.layers).toEqual(layers);
+        expect(back.report.contents.layers.map((l) => [...l])).toEqual(layers);
         expect(back.report.layers).toEqual(m.report.layers);
         expect(back.report.waste).toEqual(m.report.waste);
       }),
@@ -103,7 +109,10 @@ describe('stored measurement format', () => {
       ],
     ];
     const m = measurement(layers, captured);
-    m.report.contents = new ImageContents(layers, captured);
+    m.report.contents = new ImageContents(
+      layers.map((l) => LayerEntries.from(l)),
+      captured,
+    );
     const back = decodeMeasurement(encodeMeasurement(m), { image: 'api', commit: COMMIT });
     expect(back.report.contents.captured).toEqual(captured);
     expect(back.report.packages).toEqual(m.report.packages);
@@ -127,7 +136,12 @@ describe('stored measurement format', () => {
     data.report.waste.wastedBytes = 0;
     data.report.waste.efficiency = 1;
     const back = decodeMeasurement(JSON.stringify(data), { image: 'api', commit: COMMIT });
-    expect(back.report.waste).toEqual(computeWaste(layers, [5, 7]));
+    expect(back.report.waste).toEqual(
+      computeWaste(
+        layers.map((l) => LayerEntries.from(l)),
+        [5, 7],
+      ),
+    );
     expect(back.report.waste!.wastedBytes).toBe(12);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { LayerEntry } from '../../src/measure/layer.js';
-import { computeWaste } from '../../src/measure/waste.js';
+import { computeWaste as computeWasteOf } from '../../src/measure/waste.js';
+import { LayerEntries, type LayerEntry } from '../../src/model/contents.js';
+
+const computeWaste = (layers: LayerEntry[][], bytes: number[]) =>
+  computeWasteOf(
+    layers.map((l) => LayerEntries.from(l)),
+    bytes,
+  );
 
 const f = (path: string, size: number): LayerEntry => ({ path, kind: 'file', size });
 const d = (path: string): LayerEntry => ({ path, kind: 'dir', size: 0 });

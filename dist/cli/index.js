@@ -13630,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(771);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8985);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13646,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 771:
+/***/ 8985:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13734,12 +13734,553 @@ function newOrGrown(base, head) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/measure/filesystem.ts
-function ancestorsOrSelf(path) {
-    const out = [path];
-    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1))
-        out.push(path.slice(0, i));
+;// CONCATENATED MODULE: ./src/model/path-trie.ts
+/**
+ * Every path this process has measured, stored once as a tree of names: a node per path, its name in one shared
+ * byte array (a byte per character when every character is below U+0100, else two), and a hash table of
+ * (parent, name) in typed arrays. A path costs about 40 bytes plus its last name's characters, however many layers
+ * and images name it, and nothing the GC has to walk.
+ * Node 0 is `/`; a parent is always interned before its children, so a parent's id is smaller than its child's.
+ *
+ * Paths are taken as they are stored (absolute, no trailing slash): every name between two slashes is a node,
+ * empty ones and `..` included, so `path(intern(p)) === p` for every absolute `p`.
+ */
+const ROOT = 0;
+const NONE = -1;
+const GROWTH = 1.5;
+function grown(a, need, make) {
+    if (need <= a.length)
+        return a;
+    const out = make(Math.max(need, Math.ceil(a.length * GROWTH)));
+    out.set(a);
     return out;
+}
+class PathTrie {
+    parents = new Int32Array(1024);
+    nameStarts = new Int32Array(1024);
+    nameLengths = new Int32Array(1024);
+    firstChildren = new Int32Array(1024).fill(NONE);
+    nextSiblings = new Int32Array(1024).fill(NONE);
+    hashes = new Int32Array(1024);
+    /** Names as latin1 bytes, or as UTF-16LE code units where `wide` says so. */
+    chars = Buffer.alloc(16 * 1024);
+    wide = new Uint8Array(1024);
+    charCount = 0;
+    /** Open addressing, node id + 1 per slot (0 is empty), kept at most half full. */
+    table = new Int32Array(2048);
+    count = 1;
+    constructor() {
+        this.parents[ROOT] = NONE;
+    }
+    /** Nodes so far, `/` included: every node id is below it. */
+    get size() {
+        return this.count;
+    }
+    /** Bytes of the typed arrays behind the tree, for the memory figures. */
+    get retainedBytes() {
+        return (this.parents.byteLength +
+            this.nameStarts.byteLength +
+            this.nameLengths.byteLength +
+            this.firstChildren.byteLength +
+            this.nextSiblings.byteLength +
+            this.hashes.byteLength +
+            this.wide.byteLength +
+            this.chars.byteLength +
+            this.table.byteLength);
+    }
+    /** The node of an absolute path, made if it is new. */
+    intern(path) {
+        return this.walk(path, true);
+    }
+    /** The node of an absolute path, or -1 when no path measured here is it. */
+    find(path) {
+        return path.startsWith('/') ? this.walk(path, false) : NONE;
+    }
+    parent(node) {
+        return this.parents[node];
+    }
+    firstChild(node) {
+        return this.firstChildren[node];
+    }
+    nextSibling(node) {
+        return this.nextSiblings[node];
+    }
+    name(node) {
+        const start = this.nameStarts[node];
+        const length = this.nameLengths[node];
+        // Code units copied as they are (no decoding, no replacement): the name comes back as it went in.
+        return this.wide[node]
+            ? this.chars.toString('utf16le', start, start + length * 2)
+            : this.chars.toString('latin1', start, start + length);
+    }
+    unit(node, i) {
+        const s = this.nameStarts[node];
+        return this.wide[node] ? this.chars.readUInt16LE(s + i * 2) : this.chars[s + i];
+    }
+    path(node) {
+        if (node === ROOT)
+            return '/';
+        const names = [];
+        for (let n = node; n !== ROOT; n = this.parents[n])
+            names.push(this.name(n));
+        return '/' + names.reverse().join('/');
+    }
+    depth(node) {
+        let d = 0;
+        for (let n = node; n !== ROOT; n = this.parents[n])
+            d += 1;
+        return d;
+    }
+    /** Whether `node` is `ancestor` or below it. */
+    isWithin(node, ancestor) {
+        for (let n = node; n !== NONE; n = this.parents[n])
+            if (n === ancestor)
+                return true;
+        return false;
+    }
+    /**
+     * dive's visiting order: depth first, children by name (UTF-16 code units, as JavaScript compares strings), a
+     * directory before what is below it.
+     */
+    compare(a, b) {
+        if (a === b)
+            return 0;
+        let x = a;
+        let y = b;
+        let dx = this.depth(x);
+        let dy = this.depth(y);
+        while (dx > dy) {
+            x = this.parents[x];
+            dx -= 1;
+        }
+        while (dy > dx) {
+            y = this.parents[y];
+            dy -= 1;
+        }
+        if (x === y)
+            return this.depth(a) - this.depth(b);
+        while (this.parents[x] !== this.parents[y]) {
+            x = this.parents[x];
+            y = this.parents[y];
+        }
+        return this.compareNames(x, y);
+    }
+    compareNames(x, y) {
+        const lx = this.nameLengths[x];
+        const ly = this.nameLengths[y];
+        for (let i = 0; i < Math.min(lx, ly); i++) {
+            const d = this.unit(x, i) - this.unit(y, i);
+            if (d !== 0)
+                return d;
+        }
+        return lx - ly;
+    }
+    walk(path, make) {
+        let node = ROOT;
+        if (path === '/')
+            return ROOT;
+        let start = 1;
+        for (;;) {
+            let end = path.indexOf('/', start);
+            if (end < 0)
+                end = path.length;
+            node = this.child(node, path, start, end, make);
+            if (node === NONE || end === path.length)
+                return node;
+            start = end + 1;
+        }
+    }
+    child(parent, path, start, end, make) {
+        let h = Math.imul(parent + 1, 0x9e3779b1) | 0;
+        for (let i = start; i < end; i++)
+            h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+        const mask = this.table.length - 1;
+        for (let slot = h & mask;; slot = (slot + 1) & mask) {
+            const held = this.table[slot];
+            if (held === 0)
+                return make ? this.add(parent, path, start, end, h, slot) : NONE;
+            const n = held - 1;
+            if (this.hashes[n] === h && this.parents[n] === parent && this.named(n, path, start, end))
+                return n;
+        }
+    }
+    named(node, path, start, end) {
+        const length = end - start;
+        if (this.nameLengths[node] !== length)
+            return false;
+        for (let i = 0; i < length; i++)
+            if (this.unit(node, i) !== path.charCodeAt(start + i))
+                return false;
+        return true;
+    }
+    add(parent, path, start, end, hash, slot) {
+        const node = this.count++;
+        if (node >= this.parents.length)
+            this.growNodes(node + 1);
+        const length = end - start;
+        let wide = 0;
+        for (let i = start; i < end && !wide; i++)
+            if (path.charCodeAt(i) > 0xff)
+                wide = 1;
+        const bytes = length * (wide + 1);
+        if (this.charCount + bytes > this.chars.length) {
+            const chars = Buffer.alloc(Math.max(this.charCount + bytes, Math.ceil(this.chars.length * GROWTH)));
+            this.chars.copy(chars, 0, 0, this.charCount);
+            this.chars = chars;
+        }
+        if (wide)
+            for (let i = 0; i < length; i++)
+                this.chars.writeUInt16LE(path.charCodeAt(start + i), this.charCount + i * 2);
+        else
+            for (let i = 0; i < length; i++)
+                this.chars[this.charCount + i] = path.charCodeAt(start + i);
+        this.wide[node] = wide;
+        this.parents[node] = parent;
+        this.nameStarts[node] = this.charCount;
+        this.nameLengths[node] = length;
+        this.hashes[node] = hash;
+        this.nextSiblings[node] = this.firstChildren[parent];
+        this.firstChildren[parent] = node;
+        this.charCount += bytes;
+        this.table[slot] = node + 1;
+        if (this.count * 2 > this.table.length)
+            this.rehash();
+        return node;
+    }
+    growNodes(need) {
+        const int = (n) => new Int32Array(n);
+        const before = this.parents.length;
+        this.parents = grown(this.parents, need, int);
+        this.nameStarts = grown(this.nameStarts, need, int);
+        this.nameLengths = grown(this.nameLengths, need, int);
+        this.hashes = grown(this.hashes, need, int);
+        this.firstChildren = grown(this.firstChildren, need, int);
+        this.firstChildren.fill(NONE, before);
+        this.nextSiblings = grown(this.nextSiblings, need, int);
+        if (need > this.wide.length) {
+            const wide = new Uint8Array(this.parents.length);
+            wide.set(this.wide);
+            this.wide = wide;
+        }
+    }
+    rehash() {
+        const table = new Int32Array(this.table.length * 2);
+        const mask = table.length - 1;
+        for (let n = 1; n < this.count; n++) {
+            let slot = this.hashes[n] & mask;
+            while (table[slot] !== 0)
+                slot = (slot + 1) & mask;
+            table[slot] = n + 1;
+        }
+        this.table = table;
+    }
+}
+/** The one tree of this process: layers shared by two images, and two sides of a diff, name the same nodes. */
+const paths = new PathTrie();
+
+;// CONCATENATED MODULE: ./src/model/layer-entries.ts
+
+const KINDS = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
+const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+const FILE = 0;
+const DIR = 1;
+const WHITEOUT = 5;
+const OPAQUE = 6;
+const layer_entries_GROWTH = 1.5;
+/**
+ * One layer's tar entries in tar order, 13 bytes each (the path's node in the process's path tree, the kind, the
+ * size) plus a symlink's target. An image of a million files keeps its entries in typed arrays the GC never walks;
+ * reading one back as a `LayerEntry` makes the object only for as long as the reader holds it.
+ */
+class layer_entries_LayerEntries {
+    nodes;
+    kinds;
+    sizes;
+    targets = new Map();
+    count = 0;
+    constructor(capacity = 256) {
+        this.nodes = new Int32Array(capacity);
+        this.kinds = new Uint8Array(capacity);
+        this.sizes = new Float64Array(capacity);
+    }
+    static from(entries) {
+        const out = new layer_entries_LayerEntries();
+        for (const e of entries)
+            out.push(e);
+        return out.trim();
+    }
+    get length() {
+        return this.count;
+    }
+    get retainedBytes() {
+        return this.nodes.byteLength + this.kinds.byteLength + this.sizes.byteLength;
+    }
+    push(e) {
+        this.add(paths.intern(e.path), KIND_CODE.get(e.kind), e.size, e.target);
+    }
+    add(node, kind, size, target) {
+        if (this.count === this.nodes.length)
+            this.resize(Math.ceil(this.count * layer_entries_GROWTH) + 16);
+        this.nodes[this.count] = node;
+        this.kinds[this.count] = kind;
+        this.sizes[this.count] = size;
+        if (target !== undefined)
+            this.targets.set(this.count, target);
+        this.count += 1;
+    }
+    /** Gives back the spare capacity, once the layer has been read. */
+    trim() {
+        if (this.nodes.length > this.count)
+            this.resize(this.count);
+        return this;
+    }
+    node(i) {
+        return this.nodes[i];
+    }
+    kindCode(i) {
+        return this.kinds[i];
+    }
+    kind(i) {
+        return KINDS[this.kinds[i]];
+    }
+    size(i) {
+        return this.sizes[i];
+    }
+    target(i) {
+        return this.targets.get(i);
+    }
+    path(i) {
+        return paths.path(this.nodes[i]);
+    }
+    at(i) {
+        const target = this.targets.get(i);
+        const e = { path: this.path(i), kind: this.kind(i), size: this.sizes[i] };
+        if (target !== undefined)
+            e.target = target;
+        return e;
+    }
+    /** The entries `keep` accepts, as a new list. */
+    filter(keep) {
+        const out = new layer_entries_LayerEntries();
+        for (let i = 0; i < this.count; i++) {
+            if (keep(this.at(i)))
+                out.add(this.nodes[i], this.kinds[i], this.sizes[i], this.targets.get(i));
+        }
+        return out.trim();
+    }
+    /** The bytes of its regular files. */
+    contentBytes() {
+        let total = 0;
+        for (let i = 0; i < this.count; i++)
+            if (this.kinds[i] === FILE)
+                total += this.sizes[i];
+        return total;
+    }
+    *[Symbol.iterator]() {
+        for (let i = 0; i < this.count; i++)
+            yield this.at(i);
+    }
+    resize(n) {
+        const nodes = new Int32Array(n);
+        const kinds = new Uint8Array(n);
+        const sizes = new Float64Array(n);
+        nodes.set(this.nodes.subarray(0, this.count));
+        kinds.set(this.kinds.subarray(0, this.count));
+        sizes.set(this.sizes.subarray(0, this.count));
+        this.nodes = nodes;
+        this.kinds = kinds;
+        this.sizes = sizes;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/measure/node-set.ts
+
+/**
+ * A set of path-tree nodes with a size each, and per node the count and bytes of the members at or below it, so
+ * that "is anything below this directory", "how much is below it" and "remove all of it" cost the members they
+ * touch, never a scan of every path. Layers are stacked with it: a whiteout removes a subtree in one call.
+ */
+class NodeSet {
+    capacity;
+    member;
+    countBelow;
+    /** Sizes and the bytes below, kept only when asked for (16 of the set's 21 bytes a node). */
+    sizes;
+    bytesBelow;
+    constructor(withBytes, capacity = paths.size) {
+        this.capacity = capacity;
+        this.member = new Uint8Array(capacity);
+        this.countBelow = new Int32Array(capacity);
+        this.sizes = withBytes ? new Float64Array(capacity) : null;
+        this.bytesBelow = withBytes ? new Float64Array(capacity) : null;
+    }
+    has(node) {
+        return node < this.capacity && this.member[node] === 1;
+    }
+    /** Adds a node, or changes its size. */
+    set(node, size = 0) {
+        const added = this.member[node] === 1 ? 0 : 1;
+        this.member[node] = 1;
+        const { sizes, bytesBelow } = this;
+        if (sizes && bytesBelow) {
+            const grew = size - sizes[node];
+            sizes[node] = size;
+            for (let n = node; n !== -1; n = paths.parent(n)) {
+                this.countBelow[n] += added;
+                bytesBelow[n] += grew;
+            }
+        }
+        else if (added)
+            for (let n = node; n !== -1; n = paths.parent(n))
+                this.countBelow[n] += 1;
+    }
+    /** Whether a member lies strictly below the node. */
+    hasBelow(node) {
+        return this.countBelow[node] - this.member[node] > 0;
+    }
+    /** The bytes of the node and every member below it. */
+    bytesAtOrBelow(node) {
+        return this.bytesBelow?.[node] ?? 0;
+    }
+    /**
+     * Removes every member below the node (and the node itself unless `keepSelf`), telling `onRemoved` of each
+     * before it goes, parents before children.
+     */
+    removeSubtree(node, keepSelf, onRemoved) {
+        const selfCount = keepSelf ? this.member[node] : 0;
+        const { sizes, bytesBelow } = this;
+        const selfBytes = keepSelf && selfCount && sizes ? sizes[node] : 0;
+        const count = this.countBelow[node] - selfCount;
+        if (count === 0)
+            return;
+        const bytes = bytesBelow ? bytesBelow[node] - selfBytes : 0;
+        for (let n = paths.parent(node); n !== -1; n = paths.parent(n)) {
+            this.countBelow[n] -= count;
+            if (bytesBelow)
+                bytesBelow[n] -= bytes;
+        }
+        const stack = [];
+        if (keepSelf) {
+            this.countBelow[node] = selfCount;
+            if (bytesBelow)
+                bytesBelow[node] = selfBytes;
+            this.pushChildren(node, stack);
+        }
+        else
+            stack.push(node);
+        while (stack.length > 0) {
+            const n = stack.pop();
+            if (this.countBelow[n] === 0)
+                continue;
+            if (this.member[n] === 1) {
+                onRemoved?.(n);
+                this.member[n] = 0;
+                if (sizes)
+                    sizes[n] = 0;
+            }
+            this.countBelow[n] = 0;
+            if (bytesBelow)
+                bytesBelow[n] = 0;
+            this.pushChildren(n, stack);
+        }
+    }
+    /** Every member, in node order (parents before children). */
+    *members() {
+        for (let n = 0; n < this.capacity; n++)
+            if (this.member[n] === 1)
+                yield n;
+    }
+    get count() {
+        return this.capacity > 0 ? this.countBelow[0] : 0;
+    }
+    pushChildren(node, stack) {
+        for (let c = paths.firstChild(node); c !== -1; c = paths.nextSibling(c))
+            if (c < this.capacity)
+                stack.push(c);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/measure/filesystem.ts
+
+
+
+/**
+ * An image's final filesystem, read as a map from path to file. It keeps 13 bytes per path node (the layer and
+ * entry that last wrote it, the members below it); the `FinalFile` objects and path strings exist only
+ * while a reader holds them.
+ */
+class FinalFiles {
+    layers;
+    nodes;
+    layerOf;
+    entryOf;
+    constructor(layers) {
+        this.layers = layers;
+        this.nodes = new NodeSet(false);
+        this.layerOf = new Int32Array(this.nodes.capacity);
+        this.entryOf = new Int32Array(this.nodes.capacity);
+    }
+    /** Puts entry `index` of `layer` at its path. */
+    put(node, layer, index) {
+        this.nodes.set(node);
+        this.layerOf[node] = layer;
+        this.entryOf[node] = index;
+    }
+    layerAt(node) {
+        return this.layerOf[node];
+    }
+    fileAt(node) {
+        const layer = this.layerOf[node];
+        const entries = this.layers[layer];
+        const i = this.entryOf[node];
+        const target = entries.target(i);
+        if (target !== undefined)
+            return { size: 0, layer, target };
+        return { size: entries.kindCode(i) === FILE ? entries.size(i) : 0, layer };
+    }
+    get size() {
+        return this.nodes.count;
+    }
+    has(path) {
+        const n = paths.find(path);
+        return n >= 0 && this.nodes.has(n);
+    }
+    get(path) {
+        const n = paths.find(path);
+        return n >= 0 && this.nodes.has(n) ? this.fileAt(n) : undefined;
+    }
+    /** Every member with its path, in node order; a directory's path is made once for all the files in it. */
+    *named() {
+        const dirs = new Map();
+        for (const n of this.nodes.members()) {
+            const parent = paths.parent(n);
+            let dir = parent <= 0 ? '' : dirs.get(parent);
+            if (dir === undefined) {
+                dir = paths.path(parent);
+                dirs.set(parent, dir);
+            }
+            yield [n, `${dir}/${paths.name(n)}`];
+        }
+    }
+    *keys() {
+        for (const [, path] of this.named())
+            yield path;
+    }
+    *values() {
+        for (const n of this.nodes.members())
+            yield this.fileAt(n);
+    }
+    *entries() {
+        for (const [n, path] of this.named())
+            yield [path, this.fileAt(n)];
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+    forEach(fn) {
+        for (const [k, v] of this.entries())
+            fn(v, k, this);
+    }
 }
 /**
  * The filesystem a container sees: layers stacked in order, a whiteout removing a path and everything below it,
@@ -13747,36 +14288,89 @@ function ancestorsOrSelf(path) {
  * other entry is kept with its size (0 for links).
  */
 function finalFilesystem(layers, onReplaced) {
-    const files = new Map();
+    const files = new FinalFiles(layers);
+    const set = files.nodes;
     layers.forEach((entries, layer) => {
         // Deletions in a layer apply to the layers below it, whatever their order in the tar.
-        const gone = new Set();
-        const emptied = new Set();
-        for (const e of entries) {
-            if (e.kind === 'whiteout')
-                gone.add(e.path);
-            else if (e.kind === 'opaque')
-                emptied.add(e.path);
-        }
-        if (gone.size > 0 || emptied.size > 0) {
-            for (const [path, f] of [...files]) {
-                const chain = ancestorsOrSelf(path);
-                if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/')) {
-                    onReplaced?.(path, f, layer, 'deletes');
-                    files.delete(path);
-                }
-            }
-        }
-        for (const e of entries) {
-            if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque')
+        for (let i = 0; i < entries.length; i++) {
+            const kind = entries.kindCode(i);
+            if (kind !== WHITEOUT && kind !== OPAQUE)
                 continue;
-            const before = onReplaced ? files.get(e.path) : undefined;
-            if (before && before.layer !== layer)
-                onReplaced(e.path, before, layer, 'overwrites');
-            files.set(e.path, e.target === undefined ? { size: e.size, layer } : { size: 0, layer, target: e.target });
+            const node = entries.node(i);
+            set.removeSubtree(node, kind === OPAQUE, onReplaced && ((n) => onReplaced(n, files.fileAt(n), layer, 'deletes')));
+        }
+        for (let i = 0; i < entries.length; i++) {
+            const kind = entries.kindCode(i);
+            if (kind === DIR || kind === WHITEOUT || kind === OPAQUE)
+                continue;
+            const node = entries.node(i);
+            if (onReplaced && set.has(node) && files.layerAt(node) !== layer)
+                onReplaced(node, files.fileAt(node), layer, 'overwrites');
+            files.put(node, layer, i);
         }
     });
     return files;
+}
+/** The replaced files with bytes, in stacking order: 29 bytes each, read back as `ReplacedFile`s. */
+class ReplacedFiles {
+    nodes = new Int32Array(64);
+    layers = new Int32Array(64);
+    bys = new Int32Array(64);
+    deletes = new Uint8Array(64);
+    sizes = new Float64Array(64);
+    count = 0;
+    get length() {
+        return this.count;
+    }
+    push(node, file, by, how) {
+        if (this.count === this.nodes.length)
+            this.grow();
+        this.nodes[this.count] = node;
+        this.layers[this.count] = file.layer;
+        this.bys[this.count] = by;
+        this.deletes[this.count] = how === 'deletes' ? 1 : 0;
+        this.sizes[this.count] = file.size;
+        this.count += 1;
+    }
+    node(i) {
+        return this.nodes[i];
+    }
+    /** The layer that wrote the copy still shipped. */
+    layer(i) {
+        return this.layers[i];
+    }
+    by(i) {
+        return this.bys[i];
+    }
+    how(i) {
+        return this.deletes[i] ? 'deletes' : 'overwrites';
+    }
+    size(i) {
+        return this.sizes[i];
+    }
+    *[Symbol.iterator]() {
+        for (let i = 0; i < this.count; i++) {
+            yield {
+                path: paths.path(this.nodes[i]),
+                file: { size: this.sizes[i], layer: this.layers[i] },
+                by: this.bys[i],
+                how: this.how(i),
+            };
+        }
+    }
+    grow() {
+        const n = Math.ceil(this.count * 1.5);
+        const copy = (a, make) => {
+            const out = make(n);
+            out.set(a);
+            return out;
+        };
+        this.nodes = copy(this.nodes, (k) => new Int32Array(k));
+        this.layers = copy(this.layers, (k) => new Int32Array(k));
+        this.bys = copy(this.bys, (k) => new Int32Array(k));
+        this.deletes = copy(this.deletes, (k) => new Uint8Array(k));
+        this.sizes = copy(this.sizes, (k) => new Float64Array(k));
+    }
 }
 const stackedByContents = new WeakMap();
 /**
@@ -13786,10 +14380,10 @@ const stackedByContents = new WeakMap();
 function stackContents(contents) {
     let s = stackedByContents.get(contents);
     if (!s) {
-        const replaced = [];
-        const final = finalFilesystem(contents.layers, (path, file, by, how) => {
+        const replaced = new ReplacedFiles();
+        const final = finalFilesystem(contents.layers, (node, file, by, how) => {
             if (file.size > 0)
-                replaced.push({ path, file, by, how });
+                replaced.push(node, file, by, how);
         });
         s = { final, replaced };
         stackedByContents.set(contents, s);
@@ -13806,74 +14400,83 @@ const WASTE_FILES_LIMIT = 200;
 
 ;// CONCATENATED MODULE: ./src/measure/waste.ts
 
-/** The leaves of one layer's tree, in dive's visiting order (depth first, children sorted by name). */
-function leavesInVisitOrder(entries) {
-    const byPath = new Map();
-    const parents = new Set();
-    for (const e of entries) {
-        // dive drops opaque markers but still creates their parent directory as a node.
-        const node = e.kind === 'opaque' ? { path: e.path, kind: 'dir', size: 0 } : e;
-        if (!byPath.has(node.path) || e.kind !== 'opaque')
-            byPath.set(node.path, node);
-        for (let i = node.path.lastIndexOf('/'); i > 0; i = node.path.lastIndexOf('/', i - 1)) {
-            const parent = node.path.slice(0, i);
-            if (parents.has(parent))
-                break;
-            parents.add(parent);
-        }
+
+
+
+/** Per path node, the copies seen across layers (dive's `fileReference`s): 20 bytes a node, for one call. */
+class PathCopies {
+    count;
+    cumulative;
+    min;
+    /** Paths seen a second time, in the order they were: dive's inefficient files. */
+    repeated = [];
+    constructor(n) {
+        this.count = new Int32Array(n);
+        this.cumulative = new Float64Array(n);
+        this.min = new Float64Array(n);
     }
-    // Intermediate directories that have no entry of their own are never leaves (they have children).
-    const leaves = [...byPath.values()].filter((e) => e.path !== '/' && !parents.has(e.path));
-    const key = (p) => p.split('/');
-    return leaves.sort((a, b) => {
-        const x = key(a.path);
-        const y = key(b.path);
-        for (let i = 0; i < Math.min(x.length, y.length); i++) {
-            if (x[i] !== y[i])
-                return x[i] < y[i] ? -1 : 1;
-        }
-        return x.length - y.length;
-    });
+    add(node, size) {
+        const c = (this.count[node] += 1);
+        this.cumulative[node] += size;
+        if (c === 1 || size < this.min[node])
+            this.min[node] = size;
+        if (c === 2)
+            this.repeated.push(node);
+    }
 }
-/** The union of layers 0..k-1 as dive stacks them: whiteouts remove a path and everything below it. */
-class StackedTree {
-    nodes = new Map();
-    apply(entries) {
-        for (const e of entries) {
-            if (e.kind === 'opaque')
-                continue; // invisible to dive
-            if (e.kind === 'whiteout') {
-                this.remove(e.path);
-                continue;
+/**
+ * One layer's leaves as dive builds its tree: one node per path (the last entry for it wins; an opaque marker
+ * makes its directory a node only if nothing else named it), a node with children below it in this layer is not a
+ * leaf, and `/` never is. Stamps (layer + 1) let the per-node arrays be reused without clearing.
+ */
+class LayerLeaves {
+    chosenStamp;
+    chosen;
+    parentStamp;
+    constructor(n) {
+        this.chosenStamp = new Int32Array(n);
+        this.chosen = new Int32Array(n);
+        this.parentStamp = new Int32Array(n);
+    }
+    /** The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). */
+    of(entries, stamp) {
+        const nodes = [];
+        for (let i = 0; i < entries.length; i++) {
+            const node = entries.node(i);
+            const opaque = entries.kindCode(i) === OPAQUE;
+            if (this.chosenStamp[node] !== stamp) {
+                this.chosenStamp[node] = stamp;
+                this.chosen[node] = -1;
+                nodes.push(node);
             }
-            this.nodes.set(e.path, e);
+            if (!opaque)
+                this.chosen[node] = i;
+            for (let p = paths.parent(node); p > 0 && this.parentStamp[p] !== stamp; p = paths.parent(p))
+                this.parentStamp[p] = stamp;
         }
+        return nodes.filter((n) => n !== 0 && this.parentStamp[n] !== stamp);
     }
-    get(path) {
-        return this.nodes.get(path);
+    entry(node) {
+        return this.chosen[node];
     }
-    hasDescendants(path) {
-        const prefix = path + '/';
-        for (const p of this.nodes.keys())
-            if (p.startsWith(prefix))
-                return true;
-        return false;
-    }
-    subtreeSize(path) {
-        const prefix = path + '/';
-        let total = this.nodes.get(path)?.size ?? 0;
-        for (const [p, e] of this.nodes)
-            if (p.startsWith(prefix))
-                total += e.size;
-        return total;
-    }
-    remove(path) {
-        const prefix = path + '/';
-        this.nodes.delete(path);
-        for (const p of [...this.nodes.keys()])
-            if (p.startsWith(prefix))
-                this.nodes.delete(p);
-    }
+}
+const byName = new Intl.Collator();
+/** The repeated paths, most wasted bytes first and by name among equals: the first `limit` of them. */
+function topRepeated(copies, limit) {
+    const { repeated, cumulative, count } = copies;
+    const sorted = [...repeated].sort((a, b) => cumulative[b] - cumulative[a]);
+    if (sorted.length === 0)
+        return [];
+    // Only the paths that can make the first `limit` need their names: those above the cut, and all tied at it.
+    const cut = cumulative[sorted[Math.min(limit, sorted.length) - 1]];
+    let end = Math.min(limit, sorted.length);
+    while (end < sorted.length && cumulative[sorted[end]] === cut)
+        end += 1;
+    return sorted
+        .slice(0, end)
+        .map((node) => ({ path: paths.path(node), count: count[node], wastedBytes: cumulative[node] }))
+        .sort((a, b) => b.wastedBytes - a.wastedBytes || byName.compare(a.path, b.path))
+        .slice(0, limit);
 }
 /**
  * dive's CI numbers (efficiency, wasted bytes, user wasted percent), reproduced with its quirks so people coming
@@ -13881,52 +14484,68 @@ class StackedTree {
  * deleted by one whiteout is not waste, opaque whiteouts are ignored, and only layer 0 is "the base".
  */
 function waste_computeWaste(layers, layerContentBytes) {
-    const paths = new Map();
-    const inefficient = [];
-    const stacked = new StackedTree();
+    const n = paths.size;
+    const copies = new PathCopies(n);
+    const leaves = new LayerLeaves(n);
+    // The union of the layers below, as dive stacks them: whiteouts remove a path and everything below it.
+    const stacked = new NodeSet(true, n);
+    const stackedKind = new Uint8Array(n);
     layers.forEach((entries, k) => {
-        for (const leaf of leavesInVisitOrder(entries)) {
-            let size = leaf.size;
-            if (leaf.kind === 'whiteout') {
-                const previous = stacked.get(leaf.path);
-                const existsBelow = previous !== undefined || stacked.hasDescendants(leaf.path);
-                if (!existsBelow)
-                    break; // dive: the lookup error aborts the rest of this layer's visit
-                const isDir = previous ? previous.kind === 'dir' : false;
-                size = isDir ? stacked.subtreeSize(leaf.path) : 0;
-            }
-            let s = paths.get(leaf.path);
-            if (!s) {
-                s = { count: 0, cumulative: 0, min: -1 };
-                paths.set(leaf.path, s);
-            }
-            s.count += 1;
-            s.cumulative += size;
-            if (s.min < 0 || size < s.min)
-                s.min = size;
-            if (s.count === 2)
-                inefficient.push(leaf.path);
+        const layerLeaves = leaves.of(entries, k + 1);
+        // dive visits depth first, children by name, and a whiteout of nothing aborts the rest of the layer's visit;
+        // only that makes the order matter, so the walk is cut at the first such whiteout in that order.
+        let stop = -1;
+        for (const node of layerLeaves) {
+            const i = leaves.entry(node);
+            if (i < 0 || entries.kindCode(i) !== WHITEOUT)
+                continue;
+            if (stacked.has(node) || stacked.hasBelow(node))
+                continue;
+            if (stop < 0 || paths.compare(node, stop) < 0)
+                stop = node;
         }
-        if (k < layers.length)
-            stacked.apply(entries);
+        for (const node of layerLeaves) {
+            if (stop >= 0 && paths.compare(node, stop) >= 0)
+                continue;
+            const i = leaves.entry(node);
+            let size = i < 0 ? 0 : entries.size(i);
+            if (i >= 0 && entries.kindCode(i) === WHITEOUT) {
+                const isDir = stacked.has(node) && stackedKind[node] === DIR;
+                size = isDir ? stacked.bytesAtOrBelow(node) : 0;
+            }
+            copies.add(node, size);
+        }
+        for (let i = 0; i < entries.length; i++) {
+            const kind = entries.kindCode(i);
+            const node = entries.node(i);
+            if (kind === OPAQUE)
+                continue; // invisible to dive
+            if (kind === WHITEOUT)
+                stacked.removeSubtree(node, false);
+            else {
+                stacked.set(node, entries.size(i));
+                stackedKind[node] = kind;
+            }
+        }
     });
     let minSum = 0;
     let cumulativeSum = 0;
-    for (const s of paths.values()) {
-        minSum += s.min;
-        cumulativeSum += s.cumulative;
+    for (let node = 0; node < n; node++) {
+        if (copies.count[node] === 0)
+            continue;
+        minSum += copies.min[node];
+        cumulativeSum += copies.cumulative[node];
     }
-    const files = inefficient
-        .map((path) => ({ path, count: paths.get(path).count, wastedBytes: paths.get(path).cumulative }))
-        .sort((a, b) => b.wastedBytes - a.wastedBytes || a.path.localeCompare(b.path));
-    const wastedBytes = files.reduce((sum, f) => sum + f.wastedBytes, 0);
+    let wastedBytes = 0;
+    for (const node of copies.repeated)
+        wastedBytes += copies.cumulative[node];
     const userBytes = layerContentBytes.slice(1).reduce((a, b) => a + b, 0);
     return {
         efficiency: cumulativeSum === 0 ? 1 : minSum / cumulativeSum,
         wastedBytes,
         userWastedPercent: userBytes === 0 ? null : wastedBytes / userBytes,
-        files: files.slice(0, WASTE_FILES_LIMIT),
-        fileCount: files.length,
+        files: topRepeated(copies, WASTE_FILES_LIMIT),
+        fileCount: copies.repeated.length,
     };
 }
 
@@ -13980,7 +14599,7 @@ function applyIgnore(report, patterns) {
     }
     const layers = report.contents.layers.map((entries) => entries.filter((e) => !match(e.path)));
     const waste = report.waste
-        ? waste_computeWaste(layers, layers.map((entries) => entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0)))
+        ? waste_computeWaste(layers, layers.map((entries) => entries.contentBytes()))
         : null;
     return { ...report, waste, ignored: { patterns: [...patterns], files, bytes } };
 }
@@ -14009,88 +14628,144 @@ function diffFilesystems(base, head) {
 }
 /** What one layer writes, as changed files (regular files with their sizes). */
 function layerFiles(entries, layer) {
-    return entries.filter((e) => e.kind === 'file').map((e) => ({ path: e.path, bytes: e.size, layer }));
+    const out = [];
+    for (const e of entries)
+        if (e.kind === 'file')
+            out.push({ path: e.path, bytes: e.size, layer });
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/util/rollup.ts
-function node(path) {
-    return { path, bytes: 0, files: 0, byLayer: null, children: null, file: null };
-}
-function tree(changes) {
-    const root = node('/');
-    for (const c of changes) {
-        let n = root;
-        const parts = c.path.split('/').filter(Boolean);
-        const account = (m, leaf) => {
-            m.bytes += c.bytes;
-            m.files += 1;
-            if (!leaf)
-                (m.byLayer ??= new Map()).set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
-        };
-        account(n, false);
-        parts.forEach((part, i) => {
-            n.children ??= new Map();
-            let child = n.children.get(part);
-            if (!child) {
-                child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`);
-                n.children.set(part, child);
+
+/**
+ * The changed files summed into the path tree they name: per node its bytes and files (typed arrays over the
+ * process's path tree, so a million changes add no object per file), per directory its bytes by layer, per file
+ * node the change that named it last.
+ */
+class ChangeTree {
+    bytes;
+    files;
+    byLayer = new Map();
+    file = new Map();
+    constructor(nodes, bytes, layers, count) {
+        this.bytes = new Float64Array(paths.size);
+        this.files = new Int32Array(paths.size);
+        for (let i = 0; i < count; i++) {
+            const leaf = nodes[i];
+            const b = bytes[i];
+            const layer = layers[i];
+            for (let n = leaf; n !== -1; n = paths.parent(n)) {
+                this.bytes[n] += b;
+                this.files[n] += 1;
+                if (n === leaf)
+                    continue;
+                let m = this.byLayer.get(n);
+                if (!m)
+                    this.byLayer.set(n, (m = new Map()));
+                m.set(layer, (m.get(layer) ?? 0) + b);
             }
-            n = child;
-            account(n, i === parts.length - 1);
-        });
-        n.file = c;
+            this.file.set(leaf, { bytes: b, layer });
+        }
     }
-    return root;
+    children(node) {
+        const out = [];
+        for (let c = paths.firstChild(node); c !== -1; c = paths.nextSibling(c))
+            if (this.files[c] > 0)
+                out.push(c);
+        return out;
+    }
+    dominantLayer(node) {
+        const m = this.byLayer.get(node);
+        if (!m)
+            return this.file.get(node)?.layer ?? -1;
+        let best = -1;
+        let bestBytes = -1;
+        for (const [layer, bytes] of m) {
+            if (bytes > bestBytes || (bytes === bestBytes && layer < best))
+                [best, bestBytes] = [layer, bytes];
+        }
+        return best;
+    }
 }
-function dominantLayer(n) {
-    if (!n.byLayer)
-        return n.file?.layer ?? -1;
-    let best = -1;
-    let bestBytes = -1;
-    for (const [layer, bytes] of n.byLayer) {
-        if (bytes > bestBytes || (bytes === bestBytes && layer < best))
-            [best, bestBytes] = [layer, bytes];
+/** The changes in typed arrays, each path interned once. */
+function collect(changes) {
+    let nodes = new Int32Array(64);
+    let bytes = new Float64Array(64);
+    let layers = new Int32Array(64);
+    let count = 0;
+    for (const c of changes) {
+        if (count === nodes.length) {
+            const n = count * 2;
+            const [a, b, l] = [new Int32Array(n), new Float64Array(n), new Int32Array(n)];
+            a.set(nodes);
+            b.set(bytes);
+            l.set(layers);
+            [nodes, bytes, layers] = [a, b, l];
+        }
+        nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
+        bytes[count] = c.bytes;
+        layers[count] = c.layer;
+        count += 1;
     }
-    return best;
+    return new ChangeTree(nodes, bytes, layers, count);
 }
 /** Directories at this depth or above are always opened: "/" or "/usr" alone says nothing. */
 const ALWAYS_OPEN_DEPTH = 1;
 /** A directory is opened when one child holds at least this share of it; otherwise it reads as one line. */
 const DOMINANT_SHARE = 0.5;
-function rollup_select(n, depth, out) {
-    const children = n.children ? [...n.children.values()] : [];
+function rollup_select(t, node, depth, out) {
+    const children = t.children(node);
+    const bytes = t.bytes[node];
     if (children.length === 0) {
-        out.push({ path: n.path, dir: false, files: 1, bytes: n.bytes, layer: dominantLayer(n) });
+        out.push({ node, dir: false, files: 1, bytes, layer: t.dominantLayer(node) });
         return;
     }
-    const largest = Math.max(...children.map((c) => c.bytes));
-    const open = depth <= ALWAYS_OPEN_DEPTH || children.length === 1 || (n.bytes > 0 && largest >= n.bytes * DOMINANT_SHARE);
+    let largest = 0;
+    for (const c of children)
+        largest = Math.max(largest, t.bytes[c]);
+    const open = depth <= ALWAYS_OPEN_DEPTH || children.length === 1 || (bytes > 0 && largest >= bytes * DOMINANT_SHARE);
     if (!open) {
-        out.push({ path: n.path, dir: true, files: n.files, bytes: n.bytes, layer: dominantLayer(n) });
+        out.push({ node, dir: true, files: t.files[node], bytes, layer: t.dominantLayer(node) });
         return;
     }
     // A path that is both a file and a directory across layers: the file's own bytes stay on their own line.
-    if (n.file)
-        out.push({ path: n.path, dir: false, files: 1, bytes: n.file.bytes, layer: n.file.layer });
+    const file = t.file.get(node);
+    if (file)
+        out.push({ node, dir: false, files: 1, bytes: file.bytes, layer: file.layer });
     for (const c of children)
-        rollup_select(c, depth + 1, out);
+        rollup_select(t, c, depth + 1, out);
 }
 /**
  * Rolls changed files up into directories where no single part dominates, so that a toolchain under
  * /usr/lib/gcc reads as one line rather than 900, while one large file in a directory still shows by name.
- * Returns the `limit` largest lines and what the rest add up to.
+ * Returns the `limit` largest lines and what the rest add up to. The changes are read once.
  */
 function rollUp(changes, limit) {
-    if (changes.length === 0)
+    const tree = collect(changes);
+    if (tree.files[0] === undefined || tree.files[0] === 0)
         return { groups: [], rest: { files: 0, bytes: 0 } };
     const all = [];
-    rollup_select(tree(changes), 0, all);
-    all.sort((a, b) => b.bytes - a.bytes || b.files - a.files || a.path.localeCompare(b.path));
-    const groups = all.slice(0, limit);
-    const rest = all.slice(limit).reduce((r, g) => ({ files: r.files + g.files, bytes: r.bytes + g.bytes }), {
-        files: 0,
-        bytes: 0,
-    });
+    rollup_select(tree, 0, 0, all);
+    // Largest first, more files first, then by name: only the lines above the cut and those tied at it are named.
+    const bySize = (a, b) => b.bytes - a.bytes || b.files - a.files;
+    all.sort(bySize);
+    let end = Math.min(limit, all.length);
+    while (end > 0 && end < all.length && bySize(all[end - 1], all[end]) === 0)
+        end += 1;
+    const groups = all
+        .slice(0, end)
+        .map(({ node, ...g }) => ({ path: paths.path(node), ...g }))
+        .sort((a, b) => b.bytes - a.bytes || b.files - a.files || a.path.localeCompare(b.path))
+        .slice(0, limit);
+    const rest = { files: 0, bytes: 0 };
+    for (const l of all) {
+        rest.files += l.files;
+        rest.bytes += l.bytes;
+    }
+    for (const g of groups) {
+        rest.files -= g.files;
+        rest.bytes -= g.bytes;
+    }
     return { groups, rest };
 }
 
@@ -18050,6 +18725,7 @@ function readPython(input) {
 
 
 
+
 const READERS = [readDeb, readApk, readPython, readNode];
 /** Databases of ecosystems not read yet: named in the report so that their absence is not taken for no packages. */
 const UNREAD = [
@@ -18058,6 +18734,28 @@ const UNREAD = [
         paths: ['/var/lib/rpm/Packages', '/var/lib/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/rpmdb.sqlite'],
     },
 ];
+/**
+ * Which package (an index into `packages`) owns each final path, by the path's node: 4 bytes a path, where a map
+ * of path strings kept every owned path's string for as long as the report lives.
+ */
+class PathOwners {
+    byNode = new Int32Array(paths.size);
+    size = 0;
+    /** Gives the path to package `i` unless another has it; false when one had. */
+    claim(path, i) {
+        const n = paths.find(path);
+        if (n < 0 || n >= this.byNode.length || this.byNode[n] !== 0)
+            return false;
+        this.byNode[n] = i + 1;
+        this.size += 1;
+        return true;
+    }
+    get(path) {
+        const n = paths.find(path);
+        const i = n < 0 || n >= this.byNode.length ? 0 : this.byNode[n];
+        return i === 0 ? undefined : i - 1;
+    }
+}
 /** The captured files that are still on the final filesystem, each as the layer that last wrote it left it. */
 function finalCaptures(contents, final) {
     const out = new Map();
@@ -18078,16 +18776,15 @@ function tally(ecosystem, found, notes, paths, finalBytes) {
         const kb = packageKey(b, ecosystem);
         return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
-    const owner = new Map();
+    const owner = new PathOwners();
     let ownedBytes = 0;
     const packages = sorted.map((p, i) => {
         let bytes = 0;
         let files = 0;
         for (const named of p.files) {
             const path = paths.resolve(named);
-            if (path === null || owner.has(path))
+            if (path === null || !owner.claim(path, i))
                 continue;
-            owner.set(path, i);
             bytes += paths.final.get(path).size;
             files += 1;
         }
@@ -18230,12 +18927,18 @@ function namePackages(packages, limit = 3) {
     return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
 function summarize(files) {
-    const bytes = files.reduce((s, f) => s + f.bytes, 0);
+    let bytes = 0;
     const byLayer = new Map();
-    for (const f of files)
-        byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
+    // One pass: the files may be a generator over typed arrays.
+    function* counted() {
+        for (const f of files) {
+            bytes += f.bytes;
+            byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
+            yield f;
+        }
+    }
+    const paths = rollUp(counted(), 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
     const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
-    const paths = rollUp(files, 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
     return { bytes, layer, paths };
 }
 /** History lines carry `# buildkit`, `/bin/sh -c` and redactions; compare instructions on their words. */
@@ -18290,26 +18993,46 @@ function baseLayerCount(facts) {
 ;// CONCATENATED MODULE: ./src/advice/rules/deleted-later.ts
 
 
+
 /** Package databases every install rewrites: one copy per install layer is the price of separate layers. */
-const PACKAGE_STATE = /^\/(var\/lib\/dpkg|var\/cache\/debconf|var\/lib\/apk|var\/lib\/rpm|var\/log)\/|^\/etc\/ld\.so\.cache$/;
+const PACKAGE_STATE_DIRS = /^\/(var\/lib\/dpkg|var\/cache\/debconf|var\/lib\/apk|var\/lib\/rpm|var\/log)\//;
+const PACKAGE_STATE_FILES = new Set(['/etc/ld.so.cache']);
+/** Whether a path is package state, its directory tested once for all the files in it. */
+function packageState() {
+    const dirs = new Map();
+    return (node) => {
+        const dir = paths.parent(node);
+        let inState = dirs.get(dir);
+        if (inState === undefined)
+            dirs.set(dir, (inState = PACKAGE_STATE_DIRS.test(`${paths.path(dir)}/`)));
+        return inState || (paths.name(node) === 'ld.so.cache' && PACKAGE_STATE_FILES.has(paths.path(node)));
+    };
+}
 /**
  * Files a layer writes that a later layer deletes (whiteout, opaque directory) or writes again: the image still
  * carries the first copy. Reported per pair of layers, with the bytes the first one wastes.
  */
 const deletedLater = (facts) => {
+    const { replaced } = facts;
+    // A replaced file is an index into the replaced list: a million of them cost their numbers, not an object each.
     const pairs = new Map();
-    for (const { path, file, by, how } of facts.replaced) {
-        if (PACKAGE_STATE.test(path))
+    const isState = packageState();
+    for (let i = 0; i < replaced.length; i++) {
+        if (isState(replaced.node(i)))
             continue;
-        const key = `${file.layer}>${by}`;
-        const p = pairs.get(key) ?? { from: file.layer, to: by, how: new Set(), files: [] };
-        p.how.add(how);
-        p.files.push({ path, bytes: file.size, layer: file.layer });
-        pairs.set(key, p);
+        const key = replaced.layer(i) * 2 ** 24 + replaced.by(i);
+        let p = pairs.get(key);
+        if (!p)
+            pairs.set(key, (p = { from: replaced.layer(i), to: replaced.by(i), how: new Set(), files: [] }));
+        p.how.add(replaced.how(i));
+        p.files.push(i);
     }
     const findings = [];
     for (const p of pairs.values()) {
-        const s = summarize(p.files);
+        const s = summarize((function* () {
+            for (const i of p.files)
+                yield { node: replaced.node(i), bytes: replaced.size(i), layer: replaced.layer(i) };
+        })());
         if (s.bytes < MIN_FINDING_BYTES)
             continue;
         const how = [...p.how].join(' or ');
@@ -18600,7 +19323,13 @@ function installsToolchain(args) {
 /** Base images that are build toolchains: nothing of them is needed to run what they build. */
 const SDK_IMAGES = /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
 /** The bytes of a layer's files under build caches: what a build stage would keep of a compile step. */
-const cacheBytes = (entries) => entries.reduce((s, e) => (e.kind === 'file' && cacheOf(e.path) ? s + e.size : s), 0);
+function cacheBytes(entries) {
+    let total = 0;
+    for (const e of entries)
+        if (e.kind === 'file' && cacheOf(e.path))
+            total += e.size;
+    return total;
+}
 /**
  * A Dockerfile that builds and runs in one stage. The saving is measured from the layers a build stage would keep:
  * the toolchain installs, the caches the build leaves, and an SDK base image's own layers.
@@ -18772,6 +19501,26 @@ function withFindings(report, extras) {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/model/contents.ts
+
+/**
+ * Every layer's entries, kept in memory beside a report for the file-level diff and the advice, and left out of
+ * its JSON (a large image has hundreds of thousands of entries): `toJSON` drops it.
+ */
+class contents_ImageContents {
+    layers;
+    captured;
+    constructor(layers, 
+    /** Per layer, the package-database files it wrote (captured in the same pass). */
+    captured = layers.map(() => [])) {
+        this.layers = layers;
+        this.captured = captured;
+    }
+    toJSON() {
+        return undefined;
+    }
+}
+
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
 // EXTERNAL MODULE: external "buffer"
@@ -22945,6 +23694,7 @@ function errorText(message) {
 
 
 
+
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 function normalizeEntryPath(name) {
@@ -23003,7 +23753,7 @@ class LayerScanner {
     constructor(options) {
         this.options = options;
         this.blobHash = options.hash ? (0,external_node_crypto_namespaceObject.createHash)('sha256') : null;
-        this.entries = options.files && options.keepEntries ? [] : null;
+        this.entries = options.files && options.keepEntries ? new layer_entries_LayerEntries() : null;
         this.captured = this.entries ? [] : null;
     }
     /** Returns a promise only when the caller must wait before the next write (the estimator is busy). */
@@ -23025,7 +23775,7 @@ class LayerScanner {
             files: this.files,
             filesParsed: this.options.files,
             estimatedGzipBytes,
-            entries: this.entries,
+            entries: this.entries?.trim() ?? null,
             captured: this.captured,
             blobDigest,
             diffDigest: this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : blobDigest,
@@ -23083,25 +23833,6 @@ class LayerScanner {
 /** Reads a whole layer blob from an async source (a registry blob, a file). */
 async function analyzeLayer(blob, options) {
     return scanAll(blob, new LayerScanner(options));
-}
-
-;// CONCATENATED MODULE: ./src/model/contents.ts
-/**
- * Every layer's entries, kept in memory beside a report for the file-level diff and the advice, and left out of
- * its JSON (a large image has hundreds of thousands of entries): `toJSON` drops it.
- */
-class contents_ImageContents {
-    layers;
-    captured;
-    constructor(layers, 
-    /** Per layer, the package-database files it wrote (captured in the same pass). */
-    captured = layers.map(() => [])) {
-        this.layers = layers;
-        this.captured = captured;
-    }
-    toJSON() {
-        return undefined;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/sources/platform.ts
@@ -25404,19 +26135,19 @@ function cloneIssues(issues) {
 }
 const recursive = /*@__PURE__*/ new WeakMap();
 /** What the walk established, in order of certainty: ordered so the strongest answer among children wins. */
-const NONE = 0;
+const memoizer_NONE = 0;
 const ASSUMED = 1;
 const PROVEN = 2;
 /** Whether this schema's subtree contains a cycle, so one parse can re-enter it. */
 function isRecursive(inst, stack, resolve) {
     const cached = recursive.get(inst);
     if (cached !== undefined)
-        return cached ? PROVEN : NONE;
+        return cached ? PROVEN : memoizer_NONE;
     // Relative to the walk in progress, so not cached.
     if (stack.has(inst))
         return PROVEN;
     stack.add(inst);
-    let result = NONE;
+    let result = memoizer_NONE;
     const check = (child) => {
         if (result !== PROVEN && child?._zod) {
             const answer = isRecursive(child, stack, resolve);
@@ -25426,14 +26157,14 @@ function isRecursive(inst, stack, resolve) {
     };
     // `Reflect.ownKeys` rather than `Object.keys`, so a cycle through a declared symbol key is still seen
     const shape = (sh, spread) => {
-        let answer = NONE;
+        let answer = memoizer_NONE;
         for (const key of Reflect.ownKeys(sh)) {
             const desc = Object.getOwnPropertyDescriptor(sh, key);
             // an object resolves its shape by spread, so a key it does not enumerate is never parsed; `z.properties` reads every own key and so keeps them all
             if (spread && !desc.enumerable)
                 continue;
             // resolving runs user code, and a factory mints a fresh subtree per read, so an edge the walk can't follow counts as a cycle
-            const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+            const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : memoizer_NONE;
             if (child > answer)
                 answer = child;
         }
@@ -25562,7 +26293,7 @@ function settle(inst, answer) {
  */
 function isRecursiveSchema(inst) {
     // z.compile never parses, so nothing would ever resolve a lazy for it; it runs once and already treats a throw here as recursive
-    return isRecursive(inst, new Set(), true) !== NONE;
+    return isRecursive(inst, new Set(), true) !== memoizer_NONE;
 }
 function bucketFor(state, inst) {
     let bucket = state.buckets.get(inst);
@@ -25617,7 +26348,7 @@ const memo = {
             const wrapped = (payload, ctx) => {
                 if (isRecursiveInst === undefined) {
                     const walked = isRecursive(inst, new Set(), false);
-                    if (walked === NONE) {
+                    if (walked === memoizer_NONE) {
                         // Nothing here can ever fire, so take it back out.
                         inst._zod.parse = base;
                         if (inst._zod.run === wrapped)
@@ -31903,7 +32634,7 @@ const $ZodRealError = $constructor("$ZodError", initializer, undefined, {
 /** Get-or-create `obj[key]` as an own data property. A path segment naming an inherited member
  * ("toString", "constructor") would otherwise read through to the prototype, and assigning
  * "__proto__" would hit the setter instead of creating a key. */
-function errors_node(obj, key, make) {
+function node(obj, key, make) {
     if (!Object.prototype.hasOwnProperty.call(obj, key)) {
         if (key === "__proto__") {
             Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
@@ -31919,7 +32650,7 @@ function flattenError(error, mapper = (issue) => issue.message) {
     const formErrors = [];
     for (const sub of error.issues) {
         if (sub.path.length > 0) {
-            errors_node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
+            node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
         }
         else {
             formErrors.push(mapper(sub));
@@ -38998,7 +39729,9 @@ function encodeLayer(entries) {
     const out = { p: [], s: [], k: '', z: [], t: [] };
     let previous = '';
     const kinds = [];
-    entries.forEach((e, i) => {
+    let i = -1;
+    for (const e of entries) {
+        i += 1;
         let shared = 0;
         const max = Math.min(previous.length, e.path.length);
         while (shared < max && previous.charCodeAt(shared) === e.path.charCodeAt(shared))
@@ -39013,7 +39746,7 @@ function encodeLayer(entries) {
         if (e.target !== undefined)
             out.t.push([i, e.target]);
         previous = e.path;
-    });
+    }
     out.k = kinds.join('');
     return out;
 }
@@ -39128,7 +39861,7 @@ function decodeLayer(l, i, budget) {
             throw new measurement_UnusableMeasurement(`layer ${i}: a link target names no entry`);
         targets.set(at, target);
     }
-    const entries = new Array(n);
+    const entries = new LayerEntries(n);
     let previous = '';
     for (let j = 0; j < n; j++) {
         const shared = l.p[j];
@@ -39143,7 +39876,7 @@ function decodeLayer(l, i, budget) {
         if (kind !== 'file' && size !== 0)
             throw new measurement_UnusableMeasurement(`layer ${i}: entry ${j} has a size but no data`);
         const target = targets.get(j);
-        entries[j] = target === undefined ? { path, kind, size } : { path, kind, size, target };
+        entries.push(target === undefined ? { path, kind, size } : { path, kind, size, target });
         previous = path;
     }
     return entries;
@@ -39208,7 +39941,7 @@ function checkMeasurement(text, expect) {
     const layers = m.layers.map((l, i) => decodeLayer(l, i, budget));
     layers.forEach((entries, i) => {
         const r = report.layers[i];
-        const content = entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0);
+        const content = entries.contentBytes();
         if (r.index !== i || r.files !== entries.length || r.contentBytes !== content)
             throw new measurement_UnusableMeasurement(`layer ${i}: its entries do not add up to its report (files, bytes)`);
     });

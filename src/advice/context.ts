@@ -1,8 +1,8 @@
-import { stackContents, type FinalFile, type ReplacedFile } from '../measure/filesystem.js';
+import { stackContents, type FinalFile, type ReplacedFiles } from '../measure/filesystem.js';
 import { imagePackages, type ImagePackages } from '../measure/packages/inventory.js';
 import { formatBytes } from '../util/format.js';
-import { rollUp } from '../util/rollup.js';
-import type { ImageContents, LayerEntry } from '../model/contents.js';
+import { rollUp, type Changed } from '../util/rollup.js';
+import type { ImageContents, LayerEntries } from '../model/contents.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport } from '../model/image-report.js';
 import type { DockerfileFacts, DockerfileStage } from './dockerfile.js';
@@ -21,10 +21,10 @@ export interface AdviceInput {
 
 /** What every rule reads, computed once. */
 export class ImageFacts {
-  readonly layers: readonly (readonly LayerEntry[])[];
-  readonly final: Map<string, FinalFile>;
+  readonly layers: readonly LayerEntries[];
+  readonly final: ReadonlyMap<string, FinalFile>;
   /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
-  readonly replaced: readonly ReplacedFile[];
+  readonly replaced: ReplacedFiles;
   readonly finalStage: DockerfileStage | null;
   private readonly contents: ImageContents;
 
@@ -88,16 +88,23 @@ export function namePackages(packages: { name: string; bytes: number }[], limit 
   return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
 
-export function summarize(files: { path: string; bytes: number; layer: number }[]): {
+export function summarize(files: Iterable<Changed>): {
   bytes: number;
   layer: number | null;
   paths: string[];
 } {
-  const bytes = files.reduce((s, f) => s + f.bytes, 0);
+  let bytes = 0;
   const byLayer = new Map<number, number>();
-  for (const f of files) byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
+  // One pass: the files may be a generator over typed arrays.
+  function* counted() {
+    for (const f of files) {
+      bytes += f.bytes;
+      byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
+      yield f;
+    }
+  }
+  const paths = rollUp(counted(), 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
   const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
-  const paths = rollUp(files, 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
   return { bytes, layer, paths };
 }
 

@@ -1,4 +1,4 @@
-import type { LayerEntry } from '../model/contents.js';
+import type { LayerEntries } from '../model/contents.js';
 import type { FilesChange, LayerRow, PathLines, PathLine } from '../model/comparison.js';
 import type { ImageReport } from '../model/image-report.js';
 import { stackContents, type FinalFile } from '../measure/filesystem.js';
@@ -26,7 +26,7 @@ function lines(changes: ChangedFile[], limit: number, report: ImageReport): Path
   };
 }
 
-function asMap(entries: readonly LayerEntry[], layer: number): Map<string, FinalFile> {
+function asMap(entries: LayerEntries, layer: number): Map<string, FinalFile> {
   return new Map(layerFiles(entries, layer).map((f) => [f.path, { size: f.bytes, layer }]));
 }
 

@@ -1,4 +1,4 @@
-import type { ChangedFile, LayerEntry } from '../model/contents.js';
+import type { ChangedFile, LayerEntries } from '../model/contents.js';
 
 export type { ChangedFile } from '../model/contents.js';
 import type { FinalFile } from '../measure/filesystem.js';
@@ -8,8 +8,8 @@ import type { FinalFile } from '../measure/filesystem.js';
  * (layers are read for their headers only): a file rewritten at the same size is unchanged here.
  */
 export function diffFilesystems(
-  base: Map<string, FinalFile>,
-  head: Map<string, FinalFile>,
+  base: ReadonlyMap<string, FinalFile>,
+  head: ReadonlyMap<string, FinalFile>,
 ): { added: ChangedFile[]; removed: ChangedFile[] } {
   const added: ChangedFile[] = [];
   const removed: ChangedFile[] = [];
@@ -26,6 +26,8 @@ export function diffFilesystems(
 }
 
 /** What one layer writes, as changed files (regular files with their sizes). */
-export function layerFiles(entries: readonly LayerEntry[], layer: number): ChangedFile[] {
-  return entries.filter((e) => e.kind === 'file').map((e) => ({ path: e.path, bytes: e.size, layer }));
+export function layerFiles(entries: LayerEntries, layer: number): ChangedFile[] {
+  const out: ChangedFile[] = [];
+  for (const e of entries) if (e.kind === 'file') out.push({ path: e.path, bytes: e.size, layer });
+  return out;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageContents, type CapturedFile, type EntryKind, type LayerEntry } from '../model/contents.js';
+import { ImageContents, LayerEntries, type CapturedFile, type EntryKind } from '../model/contents.js';
 import type { ImageReport } from '../model/image-report.js';
 import { computeWaste } from '../measure/waste.js';
 import { imagePackages } from '../measure/packages/inventory.js';
@@ -65,11 +65,13 @@ interface EncodedCaptured {
   base64?: string[];
 }
 
-function encodeLayer(entries: readonly LayerEntry[]): EncodedLayer {
+function encodeLayer(entries: LayerEntries): EncodedLayer {
   const out: EncodedLayer = { p: [], s: [], k: '', z: [], t: [] };
   let previous = '';
   const kinds: string[] = [];
-  entries.forEach((e, i) => {
+  let i = -1;
+  for (const e of entries) {
+    i += 1;
     let shared = 0;
     const max = Math.min(previous.length, e.path.length);
     while (shared < max && previous.charCodeAt(shared) === e.path.charCodeAt(shared)) shared++;
@@ -81,7 +83,7 @@ function encodeLayer(entries: readonly LayerEntry[]): EncodedLayer {
     out.z.push(e.size);
     if (e.target !== undefined) out.t.push([i, e.target]);
     previous = e.path;
-  });
+  }
   out.k = kinds.join('');
   return out;
 }
@@ -207,7 +209,7 @@ function decodeLayer(l: z.infer<typeof Envelope>['layers'][number], i: number, b
       throw new UnusableMeasurement(`layer ${i}: a link target names no entry`);
     targets.set(at, target);
   }
-  const entries: LayerEntry[] = new Array<LayerEntry>(n);
+  const entries = new LayerEntries(n);
   let previous = '';
   for (let j = 0; j < n; j++) {
     const shared = l.p[j];
@@ -221,7 +223,7 @@ function decodeLayer(l: z.infer<typeof Envelope>['layers'][number], i: number, b
       throw new UnusableMeasurement(`layer ${i}: entry ${j} is not an absolute path`);
     if (kind !== 'file' && size !== 0) throw new UnusableMeasurement(`layer ${i}: entry ${j} has a size but no data`);
     const target = targets.get(j);
-    entries[j] = target === undefined ? { path, kind, size } : { path, kind, size, target };
+    entries.push(target === undefined ? { path, kind, size } : { path, kind, size, target });
     previous = path;
   }
   return entries;
@@ -282,7 +284,7 @@ export function checkMeasurement(text: string, expect: { image: string; commit: 
   const layers = m.layers.map((l, i) => decodeLayer(l, i, budget));
   layers.forEach((entries, i) => {
     const r = report.layers[i]!;
-    const content = entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0);
+    const content = entries.contentBytes();
     if (r.index !== i || r.files !== entries.length || r.contentBytes !== content)
       throw new UnusableMeasurement(`layer ${i}: its entries do not add up to its report (files, bytes)`);
   });
@@ -311,7 +313,7 @@ export function checkMeasurement(text: string, expect: { image: string; commit: 
 /** The waste and the packages computed again from the entries, as the measuring pass computes them. */
 export function deriveMeasured(m: StoredMeasurement): StoredMeasurement {
   const r = { ...m.report };
-  const layers = r.contents.layers as LayerEntry[][];
+  const layers = r.contents.layers;
   if (r.waste)
     r.waste = computeWaste(
       layers,

@@ -1,4 +1,7 @@
-import type { ImageContents, LayerEntry } from '../model/contents.js';
+import type { ImageContents } from '../model/contents.js';
+import { DIR, FILE, OPAQUE, WHITEOUT, type LayerEntries } from '../model/layer-entries.js';
+import { paths } from '../model/path-trie.js';
+import { NodeSet } from './node-set.js';
 
 /** A path on an image's final filesystem: its size and the layer that last wrote it. */
 export interface FinalFile {
@@ -8,44 +11,116 @@ export interface FinalFile {
   target?: string;
 }
 
-function ancestorsOrSelf(path: string): string[] {
-  const out = [path];
-  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) out.push(path.slice(0, i));
-  return out;
+/**
+ * An image's final filesystem, read as a map from path to file. It keeps 13 bytes per path node (the layer and
+ * entry that last wrote it, the members below it); the `FinalFile` objects and path strings exist only
+ * while a reader holds them.
+ */
+export class FinalFiles implements ReadonlyMap<string, FinalFile> {
+  readonly nodes: NodeSet;
+  private readonly layerOf: Int32Array;
+  private readonly entryOf: Int32Array;
+
+  constructor(private readonly layers: readonly LayerEntries[]) {
+    this.nodes = new NodeSet(false);
+    this.layerOf = new Int32Array(this.nodes.capacity);
+    this.entryOf = new Int32Array(this.nodes.capacity);
+  }
+
+  /** Puts entry `index` of `layer` at its path. */
+  put(node: number, layer: number, index: number): void {
+    this.nodes.set(node);
+    this.layerOf[node] = layer;
+    this.entryOf[node] = index;
+  }
+
+  layerAt(node: number): number {
+    return this.layerOf[node]!;
+  }
+
+  fileAt(node: number): FinalFile {
+    const layer = this.layerOf[node]!;
+    const entries = this.layers[layer]!;
+    const i = this.entryOf[node]!;
+    const target = entries.target(i);
+    if (target !== undefined) return { size: 0, layer, target };
+    return { size: entries.kindCode(i) === FILE ? entries.size(i) : 0, layer };
+  }
+
+  get size(): number {
+    return this.nodes.count;
+  }
+
+  has(path: string): boolean {
+    const n = paths.find(path);
+    return n >= 0 && this.nodes.has(n);
+  }
+
+  get(path: string): FinalFile | undefined {
+    const n = paths.find(path);
+    return n >= 0 && this.nodes.has(n) ? this.fileAt(n) : undefined;
+  }
+
+  /** Every member with its path, in node order; a directory's path is made once for all the files in it. */
+  private *named(): Generator<[number, string]> {
+    const dirs = new Map<number, string>();
+    for (const n of this.nodes.members()) {
+      const parent = paths.parent(n);
+      let dir = parent <= 0 ? '' : dirs.get(parent);
+      if (dir === undefined) {
+        dir = paths.path(parent);
+        dirs.set(parent, dir);
+      }
+      yield [n, `${dir}/${paths.name(n)}`];
+    }
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [, path] of this.named()) yield path;
+  }
+
+  *values(): MapIterator<FinalFile> {
+    for (const n of this.nodes.members()) yield this.fileAt(n);
+  }
+
+  *entries(): MapIterator<[string, FinalFile]> {
+    for (const [n, path] of this.named()) yield [path, this.fileAt(n)];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, FinalFile]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: FinalFile, key: string, map: ReadonlyMap<string, FinalFile>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
 }
+
+export type Replaced = (node: number, file: FinalFile, by: number, how: 'deletes' | 'overwrites') => void;
 
 /**
  * The filesystem a container sees: layers stacked in order, a whiteout removing a path and everything below it,
  * an opaque directory hiding what lower layers put in it. Directories are left out (they weigh nothing); every
  * other entry is kept with its size (0 for links).
  */
-export function finalFilesystem(
-  layers: readonly (readonly LayerEntry[])[],
-  onReplaced?: (path: string, file: FinalFile, by: number, how: 'deletes' | 'overwrites') => void,
-): Map<string, FinalFile> {
-  const files = new Map<string, FinalFile>();
+export function finalFilesystem(layers: readonly LayerEntries[], onReplaced?: Replaced): FinalFiles {
+  const files = new FinalFiles(layers);
+  const set = files.nodes;
   layers.forEach((entries, layer) => {
     // Deletions in a layer apply to the layers below it, whatever their order in the tar.
-    const gone = new Set<string>();
-    const emptied = new Set<string>();
-    for (const e of entries) {
-      if (e.kind === 'whiteout') gone.add(e.path);
-      else if (e.kind === 'opaque') emptied.add(e.path);
+    for (let i = 0; i < entries.length; i++) {
+      const kind = entries.kindCode(i);
+      if (kind !== WHITEOUT && kind !== OPAQUE) continue;
+      const node = entries.node(i);
+      set.removeSubtree(node, kind === OPAQUE, onReplaced && ((n) => onReplaced(n, files.fileAt(n), layer, 'deletes')));
     }
-    if (gone.size > 0 || emptied.size > 0) {
-      for (const [path, f] of [...files]) {
-        const chain = ancestorsOrSelf(path);
-        if (chain.some((p) => gone.has(p)) || chain.slice(1).some((p) => emptied.has(p)) || emptied.has('/')) {
-          onReplaced?.(path, f, layer, 'deletes');
-          files.delete(path);
-        }
-      }
-    }
-    for (const e of entries) {
-      if (e.kind === 'dir' || e.kind === 'whiteout' || e.kind === 'opaque') continue;
-      const before = onReplaced ? files.get(e.path) : undefined;
-      if (before && before.layer !== layer) onReplaced!(e.path, before, layer, 'overwrites');
-      files.set(e.path, e.target === undefined ? { size: e.size, layer } : { size: 0, layer, target: e.target });
+    for (let i = 0; i < entries.length; i++) {
+      const kind = entries.kindCode(i);
+      if (kind === DIR || kind === WHITEOUT || kind === OPAQUE) continue;
+      const node = entries.node(i);
+      if (onReplaced && set.has(node) && files.layerAt(node) !== layer)
+        onReplaced(node, files.fileAt(node), layer, 'overwrites');
+      files.put(node, layer, i);
     }
   });
   return files;
@@ -59,10 +134,80 @@ export interface ReplacedFile {
   how: 'deletes' | 'overwrites';
 }
 
+/** The replaced files with bytes, in stacking order: 29 bytes each, read back as `ReplacedFile`s. */
+export class ReplacedFiles implements Iterable<ReplacedFile> {
+  private nodes = new Int32Array(64);
+  private layers = new Int32Array(64);
+  private bys = new Int32Array(64);
+  private deletes = new Uint8Array(64);
+  private sizes = new Float64Array(64);
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(node: number, file: FinalFile, by: number, how: 'deletes' | 'overwrites'): void {
+    if (this.count === this.nodes.length) this.grow();
+    this.nodes[this.count] = node;
+    this.layers[this.count] = file.layer;
+    this.bys[this.count] = by;
+    this.deletes[this.count] = how === 'deletes' ? 1 : 0;
+    this.sizes[this.count] = file.size;
+    this.count += 1;
+  }
+
+  node(i: number): number {
+    return this.nodes[i]!;
+  }
+
+  /** The layer that wrote the copy still shipped. */
+  layer(i: number): number {
+    return this.layers[i]!;
+  }
+
+  by(i: number): number {
+    return this.bys[i]!;
+  }
+
+  how(i: number): 'deletes' | 'overwrites' {
+    return this.deletes[i] ? 'deletes' : 'overwrites';
+  }
+
+  size(i: number): number {
+    return this.sizes[i]!;
+  }
+
+  *[Symbol.iterator](): Iterator<ReplacedFile> {
+    for (let i = 0; i < this.count; i++) {
+      yield {
+        path: paths.path(this.nodes[i]!),
+        file: { size: this.sizes[i]!, layer: this.layers[i]! },
+        by: this.bys[i]!,
+        how: this.how(i),
+      };
+    }
+  }
+
+  private grow(): void {
+    const n = Math.ceil(this.count * 1.5);
+    const copy = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const out = make(n);
+      out.set(a);
+      return out;
+    };
+    this.nodes = copy(this.nodes, (k) => new Int32Array(k));
+    this.layers = copy(this.layers, (k) => new Int32Array(k));
+    this.bys = copy(this.bys, (k) => new Int32Array(k));
+    this.deletes = copy(this.deletes, (k) => new Uint8Array(k));
+    this.sizes = copy(this.sizes, (k) => new Float64Array(k));
+  }
+}
+
 export interface Stacked {
-  final: Map<string, FinalFile>;
+  final: FinalFiles;
   /** Replaced files with bytes, in stacking order. */
-  replaced: ReplacedFile[];
+  replaced: ReplacedFiles;
 }
 
 const stackedByContents = new WeakMap<ImageContents, Stacked>();
@@ -74,9 +219,9 @@ const stackedByContents = new WeakMap<ImageContents, Stacked>();
 export function stackContents(contents: ImageContents): Stacked {
   let s = stackedByContents.get(contents);
   if (!s) {
-    const replaced: ReplacedFile[] = [];
-    const final = finalFilesystem(contents.layers, (path, file, by, how) => {
-      if (file.size > 0) replaced.push({ path, file, by, how });
+    const replaced = new ReplacedFiles();
+    const final = finalFilesystem(contents.layers, (node, file, by, how) => {
+      if (file.size > 0) replaced.push(node, file, by, how);
     });
     s = { final, replaced };
     stackedByContents.set(contents, s);

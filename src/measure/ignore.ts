@@ -51,7 +51,7 @@ export function applyIgnore(report: ImageReport, patterns: readonly string[]): I
   const waste = report.waste
     ? computeWaste(
         layers,
-        layers.map((entries) => entries.reduce((s, e) => (e.kind === 'file' ? s + e.size : s), 0)),
+        layers.map((entries) => entries.contentBytes()),
       )
     : null;
   return { ...report, waste, ignored: { patterns: [...patterns], files, bytes } };

@@ -1,4 +1,4 @@
-import { ImageContents, type LayerEntry } from '../model/contents.js';
+import { ImageContents, type LayerEntries } from '../model/contents.js';
 import type { ImageReport, LayerReport } from '../model/image-report.js';
 import type { ResolvedImage } from '../sources/layout.js';
 import { formatPlatform } from '../sources/platform.js';
@@ -80,7 +80,7 @@ export function buildImageReport(input: MeasureInput, withWaste: boolean): Image
   const compressed = pullSize(image.configSize, layers);
 
   const entries = input.stats.map((s) => s?.entries ?? null);
-  const complete = entries.every((e): e is LayerEntry[] => e !== null) ? entries : null;
+  const complete = entries.every((e): e is LayerEntries => e !== null) ? entries : null;
   const waste =
     withWaste && complete
       ? computeWaste(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CapturedFile, LayerEntry } from '../model/contents.js';
+import { LayerEntries, type CapturedFile, type LayerEntry } from '../model/contents.js';
 import type { Compression } from '../model/image-report.js';
 import { inflating, looksLikeTar, sniffCompression } from '../formats/compression.js';
 import { afterHead, scanAll, Waits, type ByteSink, type Scanner } from '../util/push.js';
@@ -20,7 +20,7 @@ export interface LayerStats {
   filesParsed: boolean;
   /** Estimated gzip size, for uncompressed blobs when an estimate was asked for. */
   estimatedGzipBytes: number | null;
-  entries: LayerEntry[] | null;
+  entries: LayerEntries | null;
   /** Package-database files of this layer, with their bodies (kept with the entries). */
   captured: CapturedFile[] | null;
   /** sha256 of the blob as stored and of its uncompressed tar, when hashing was asked for (untrusted sources). */
@@ -98,12 +98,12 @@ export class LayerScanner implements Scanner<LayerStats> {
   private diffHash: ReturnType<typeof createHash> | null = null;
   private estimator: GzipSizeEstimator | null = null;
   private readonly waits = new Waits();
-  private readonly entries: LayerEntry[] | null;
+  private readonly entries: LayerEntries | null;
   private readonly captured: CapturedFile[] | null;
 
   constructor(private readonly options: AnalyzeOptions) {
     this.blobHash = options.hash ? createHash('sha256') : null;
-    this.entries = options.files && options.keepEntries ? [] : null;
+    this.entries = options.files && options.keepEntries ? new LayerEntries() : null;
     this.captured = this.entries ? [] : null;
   }
 
@@ -127,7 +127,7 @@ export class LayerScanner implements Scanner<LayerStats> {
       files: this.files,
       filesParsed: this.options.files,
       estimatedGzipBytes,
-      entries: this.entries,
+      entries: this.entries?.trim() ?? null,
       captured: this.captured,
       blobDigest,
       diffDigest: this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : blobDigest,

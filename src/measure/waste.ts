@@ -1,76 +1,85 @@
 import { WASTE_FILES_LIMIT, type WasteReport } from '../model/image-report.js';
-import type { LayerEntry } from './layer.js';
+import { DIR, OPAQUE, WHITEOUT, type LayerEntries } from '../model/layer-entries.js';
+import { paths } from '../model/path-trie.js';
+import { NodeSet } from './node-set.js';
 
-interface PathStats {
-  count: number;
-  cumulative: number;
-  min: number;
-}
+/** Per path node, the copies seen across layers (dive's `fileReference`s): 20 bytes a node, for one call. */
+class PathCopies {
+  readonly count: Int32Array;
+  readonly cumulative: Float64Array;
+  readonly min: Float64Array;
+  /** Paths seen a second time, in the order they were: dive's inefficient files. */
+  readonly repeated: number[] = [];
 
-/** The leaves of one layer's tree, in dive's visiting order (depth first, children sorted by name). */
-function leavesInVisitOrder(entries: LayerEntry[]): LayerEntry[] {
-  const byPath = new Map<string, LayerEntry>();
-  const parents = new Set<string>();
-  for (const e of entries) {
-    // dive drops opaque markers but still creates their parent directory as a node.
-    const node: LayerEntry = e.kind === 'opaque' ? { path: e.path, kind: 'dir', size: 0 } : e;
-    if (!byPath.has(node.path) || e.kind !== 'opaque') byPath.set(node.path, node);
-    for (let i = node.path.lastIndexOf('/'); i > 0; i = node.path.lastIndexOf('/', i - 1)) {
-      const parent = node.path.slice(0, i);
-      if (parents.has(parent)) break;
-      parents.add(parent);
-    }
+  constructor(n: number) {
+    this.count = new Int32Array(n);
+    this.cumulative = new Float64Array(n);
+    this.min = new Float64Array(n);
   }
-  // Intermediate directories that have no entry of their own are never leaves (they have children).
-  const leaves = [...byPath.values()].filter((e) => e.path !== '/' && !parents.has(e.path));
-  const key = (p: string) => p.split('/');
-  return leaves.sort((a, b) => {
-    const x = key(a.path);
-    const y = key(b.path);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) {
-      if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-    }
-    return x.length - y.length;
-  });
+
+  add(node: number, size: number): void {
+    const c = (this.count[node] += 1);
+    this.cumulative[node] += size;
+    if (c === 1 || size < this.min[node]!) this.min[node] = size;
+    if (c === 2) this.repeated.push(node);
+  }
 }
 
-/** The union of layers 0..k-1 as dive stacks them: whiteouts remove a path and everything below it. */
-class StackedTree {
-  private readonly nodes = new Map<string, LayerEntry>();
+/**
+ * One layer's leaves as dive builds its tree: one node per path (the last entry for it wins; an opaque marker
+ * makes its directory a node only if nothing else named it), a node with children below it in this layer is not a
+ * leaf, and `/` never is. Stamps (layer + 1) let the per-node arrays be reused without clearing.
+ */
+class LayerLeaves {
+  private readonly chosenStamp: Int32Array;
+  private readonly chosen: Int32Array;
+  private readonly parentStamp: Int32Array;
 
-  apply(entries: LayerEntry[]): void {
-    for (const e of entries) {
-      if (e.kind === 'opaque') continue; // invisible to dive
-      if (e.kind === 'whiteout') {
-        this.remove(e.path);
-        continue;
+  constructor(n: number) {
+    this.chosenStamp = new Int32Array(n);
+    this.chosen = new Int32Array(n);
+    this.parentStamp = new Int32Array(n);
+  }
+
+  /** The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). */
+  of(entries: LayerEntries, stamp: number): number[] {
+    const nodes: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const node = entries.node(i);
+      const opaque = entries.kindCode(i) === OPAQUE;
+      if (this.chosenStamp[node] !== stamp) {
+        this.chosenStamp[node] = stamp;
+        this.chosen[node] = -1;
+        nodes.push(node);
       }
-      this.nodes.set(e.path, e);
+      if (!opaque) this.chosen[node] = i;
+      for (let p = paths.parent(node); p > 0 && this.parentStamp[p] !== stamp; p = paths.parent(p))
+        this.parentStamp[p] = stamp;
     }
+    return nodes.filter((n) => n !== 0 && this.parentStamp[n] !== stamp);
   }
 
-  get(path: string): LayerEntry | undefined {
-    return this.nodes.get(path);
+  entry(node: number): number {
+    return this.chosen[node]!;
   }
+}
 
-  hasDescendants(path: string): boolean {
-    const prefix = path + '/';
-    for (const p of this.nodes.keys()) if (p.startsWith(prefix)) return true;
-    return false;
-  }
+const byName = new Intl.Collator();
 
-  subtreeSize(path: string): number {
-    const prefix = path + '/';
-    let total = this.nodes.get(path)?.size ?? 0;
-    for (const [p, e] of this.nodes) if (p.startsWith(prefix)) total += e.size;
-    return total;
-  }
-
-  private remove(path: string): void {
-    const prefix = path + '/';
-    this.nodes.delete(path);
-    for (const p of [...this.nodes.keys()]) if (p.startsWith(prefix)) this.nodes.delete(p);
-  }
+/** The repeated paths, most wasted bytes first and by name among equals: the first `limit` of them. */
+function topRepeated(copies: PathCopies, limit: number): WasteReport['files'] {
+  const { repeated, cumulative, count } = copies;
+  const sorted = [...repeated].sort((a, b) => cumulative[b]! - cumulative[a]!);
+  if (sorted.length === 0) return [];
+  // Only the paths that can make the first `limit` need their names: those above the cut, and all tied at it.
+  const cut = cumulative[sorted[Math.min(limit, sorted.length) - 1]!]!;
+  let end = Math.min(limit, sorted.length);
+  while (end < sorted.length && cumulative[sorted[end]!] === cut) end += 1;
+  return sorted
+    .slice(0, end)
+    .map((node) => ({ path: paths.path(node), count: count[node]!, wastedBytes: cumulative[node]! }))
+    .sort((a, b) => b.wastedBytes - a.wastedBytes || byName.compare(a.path, b.path))
+    .slice(0, limit);
 }
 
 /**
@@ -78,50 +87,62 @@ class StackedTree {
  * from dive see the same values: every copy of a repeated path counts as waste (the kept one too), a directory
  * deleted by one whiteout is not waste, opaque whiteouts are ignored, and only layer 0 is "the base".
  */
-export function computeWaste(layers: LayerEntry[][], layerContentBytes: number[]): WasteReport {
-  const paths = new Map<string, PathStats>();
-  const inefficient: string[] = [];
-  const stacked = new StackedTree();
+export function computeWaste(layers: readonly LayerEntries[], layerContentBytes: number[]): WasteReport {
+  const n = paths.size;
+  const copies = new PathCopies(n);
+  const leaves = new LayerLeaves(n);
+  // The union of the layers below, as dive stacks them: whiteouts remove a path and everything below it.
+  const stacked = new NodeSet(true, n);
+  const stackedKind = new Uint8Array(n);
 
   layers.forEach((entries, k) => {
-    for (const leaf of leavesInVisitOrder(entries)) {
-      let size = leaf.size;
-      if (leaf.kind === 'whiteout') {
-        const previous = stacked.get(leaf.path);
-        const existsBelow = previous !== undefined || stacked.hasDescendants(leaf.path);
-        if (!existsBelow) break; // dive: the lookup error aborts the rest of this layer's visit
-        const isDir = previous ? previous.kind === 'dir' : false;
-        size = isDir ? stacked.subtreeSize(leaf.path) : 0;
-      }
-      let s = paths.get(leaf.path);
-      if (!s) {
-        s = { count: 0, cumulative: 0, min: -1 };
-        paths.set(leaf.path, s);
-      }
-      s.count += 1;
-      s.cumulative += size;
-      if (s.min < 0 || size < s.min) s.min = size;
-      if (s.count === 2) inefficient.push(leaf.path);
+    const layerLeaves = leaves.of(entries, k + 1);
+    // dive visits depth first, children by name, and a whiteout of nothing aborts the rest of the layer's visit;
+    // only that makes the order matter, so the walk is cut at the first such whiteout in that order.
+    let stop = -1;
+    for (const node of layerLeaves) {
+      const i = leaves.entry(node);
+      if (i < 0 || entries.kindCode(i) !== WHITEOUT) continue;
+      if (stacked.has(node) || stacked.hasBelow(node)) continue;
+      if (stop < 0 || paths.compare(node, stop) < 0) stop = node;
     }
-    if (k < layers.length) stacked.apply(entries);
+    for (const node of layerLeaves) {
+      if (stop >= 0 && paths.compare(node, stop) >= 0) continue;
+      const i = leaves.entry(node);
+      let size = i < 0 ? 0 : entries.size(i);
+      if (i >= 0 && entries.kindCode(i) === WHITEOUT) {
+        const isDir = stacked.has(node) && stackedKind[node] === DIR;
+        size = isDir ? stacked.bytesAtOrBelow(node) : 0;
+      }
+      copies.add(node, size);
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const kind = entries.kindCode(i);
+      const node = entries.node(i);
+      if (kind === OPAQUE) continue; // invisible to dive
+      if (kind === WHITEOUT) stacked.removeSubtree(node, false);
+      else {
+        stacked.set(node, entries.size(i));
+        stackedKind[node] = kind;
+      }
+    }
   });
 
   let minSum = 0;
   let cumulativeSum = 0;
-  for (const s of paths.values()) {
-    minSum += s.min;
-    cumulativeSum += s.cumulative;
+  for (let node = 0; node < n; node++) {
+    if (copies.count[node] === 0) continue;
+    minSum += copies.min[node]!;
+    cumulativeSum += copies.cumulative[node]!;
   }
-  const files = inefficient
-    .map((path) => ({ path, count: paths.get(path)!.count, wastedBytes: paths.get(path)!.cumulative }))
-    .sort((a, b) => b.wastedBytes - a.wastedBytes || a.path.localeCompare(b.path));
-  const wastedBytes = files.reduce((sum, f) => sum + f.wastedBytes, 0);
+  let wastedBytes = 0;
+  for (const node of copies.repeated) wastedBytes += copies.cumulative[node]!;
   const userBytes = layerContentBytes.slice(1).reduce((a, b) => a + b, 0);
   return {
     efficiency: cumulativeSum === 0 ? 1 : minSum / cumulativeSum,
     wastedBytes,
     userWastedPercent: userBytes === 0 ? null : wastedBytes / userBytes,
-    files: files.slice(0, WASTE_FILES_LIMIT),
-    fileCount: files.length,
+    files: topRepeated(copies, WASTE_FILES_LIMIT),
+    fileCount: copies.repeated.length,
   };
 }

@@ -1,13 +1,6 @@
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
+import type { LayerEntries } from './layer-entries.js';
 
-/** One tar entry of a layer. Paths are absolute, without a trailing slash; size is a regular file's length. */
-export interface LayerEntry {
-  path: string;
-  kind: EntryKind;
-  size: number;
-  /** A symlink's target, as stored: package file lists name paths through directory links (`/bin` → `usr/bin`). */
-  target?: string;
-}
+export { LayerEntries, type EntryKind, type LayerEntry } from './layer-entries.js';
 
 /** A changed path: bytes (always positive) added or removed, and the layer it is in (head for added, base for removed). */
 export interface ChangedFile {
@@ -30,7 +23,7 @@ export interface CapturedFile {
  */
 export class ImageContents {
   constructor(
-    readonly layers: readonly (readonly LayerEntry[])[],
+    readonly layers: readonly LayerEntries[],
     /** Per layer, the package-database files it wrote (captured in the same pass). */
     readonly captured: readonly (readonly CapturedFile[])[] = layers.map(() => []),
   ) {}

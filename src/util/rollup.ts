@@ -1,4 +1,5 @@
 import type { ChangedFile } from '../model/contents.js';
+import { paths } from '../model/path-trie.js';
 
 /** A line of a "where the bytes went" list: one file, or a directory standing for the files under it. */
 export interface PathGroup {
@@ -11,54 +12,78 @@ export interface PathGroup {
   layer: number;
 }
 
-/** Leaves far outnumber directories: their maps are made only when a child or a second layer appears. */
-interface Node {
-  path: string;
-  bytes: number;
-  files: number;
-  byLayer: Map<number, number> | null;
-  children: Map<string, Node> | null;
-  file: ChangedFile | null;
-}
+/** A changed file as the roll-up reads it: by path, or by its node in the process's path tree. */
+export type Changed = ChangedFile | { node: number; bytes: number; layer: number };
 
-function node(path: string): Node {
-  return { path, bytes: 0, files: 0, byLayer: null, children: null, file: null };
-}
+/**
+ * The changed files summed into the path tree they name: per node its bytes and files (typed arrays over the
+ * process's path tree, so a million changes add no object per file), per directory its bytes by layer, per file
+ * node the change that named it last.
+ */
+class ChangeTree {
+  readonly bytes: Float64Array;
+  readonly files: Int32Array;
+  readonly byLayer = new Map<number, Map<number, number>>();
+  readonly file = new Map<number, { bytes: number; layer: number }>();
 
-function tree(changes: readonly ChangedFile[]): Node {
-  const root = node('/');
-  for (const c of changes) {
-    let n = root;
-    const parts = c.path.split('/').filter(Boolean);
-    const account = (m: Node, leaf: boolean) => {
-      m.bytes += c.bytes;
-      m.files += 1;
-      if (!leaf) (m.byLayer ??= new Map()).set(c.layer, (m.byLayer.get(c.layer) ?? 0) + c.bytes);
-    };
-    account(n, false);
-    parts.forEach((part, i) => {
-      n.children ??= new Map();
-      let child = n.children.get(part);
-      if (!child) {
-        child = node(n.path === '/' ? `/${part}` : `${n.path}/${part}`);
-        n.children.set(part, child);
+  constructor(nodes: Int32Array, bytes: Float64Array, layers: Int32Array, count: number) {
+    this.bytes = new Float64Array(paths.size);
+    this.files = new Int32Array(paths.size);
+    for (let i = 0; i < count; i++) {
+      const leaf = nodes[i]!;
+      const b = bytes[i]!;
+      const layer = layers[i]!;
+      for (let n = leaf; n !== -1; n = paths.parent(n)) {
+        this.bytes[n] += b;
+        this.files[n] += 1;
+        if (n === leaf) continue;
+        let m = this.byLayer.get(n);
+        if (!m) this.byLayer.set(n, (m = new Map()));
+        m.set(layer, (m.get(layer) ?? 0) + b);
       }
-      n = child;
-      account(n, i === parts.length - 1);
-    });
-    n.file = c;
+      this.file.set(leaf, { bytes: b, layer });
+    }
   }
-  return root;
+
+  children(node: number): number[] {
+    const out: number[] = [];
+    for (let c = paths.firstChild(node); c !== -1; c = paths.nextSibling(c)) if (this.files[c]! > 0) out.push(c);
+    return out;
+  }
+
+  dominantLayer(node: number): number {
+    const m = this.byLayer.get(node);
+    if (!m) return this.file.get(node)?.layer ?? -1;
+    let best = -1;
+    let bestBytes = -1;
+    for (const [layer, bytes] of m) {
+      if (bytes > bestBytes || (bytes === bestBytes && layer < best)) [best, bestBytes] = [layer, bytes];
+    }
+    return best;
+  }
 }
 
-function dominantLayer(n: Node): number {
-  if (!n.byLayer) return n.file?.layer ?? -1;
-  let best = -1;
-  let bestBytes = -1;
-  for (const [layer, bytes] of n.byLayer) {
-    if (bytes > bestBytes || (bytes === bestBytes && layer < best)) [best, bestBytes] = [layer, bytes];
+/** The changes in typed arrays, each path interned once. */
+function collect(changes: Iterable<Changed>): ChangeTree {
+  let nodes = new Int32Array(64);
+  let bytes = new Float64Array(64);
+  let layers = new Int32Array(64);
+  let count = 0;
+  for (const c of changes) {
+    if (count === nodes.length) {
+      const n = count * 2;
+      const [a, b, l] = [new Int32Array(n), new Float64Array(n), new Int32Array(n)];
+      a.set(nodes);
+      b.set(bytes);
+      l.set(layers);
+      [nodes, bytes, layers] = [a, b, l];
+    }
+    nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
+    bytes[count] = c.bytes;
+    layers[count] = c.layer;
+    count += 1;
   }
-  return best;
+  return new ChangeTree(nodes, bytes, layers, count);
 }
 
 /** Directories at this depth or above are always opened: "/" or "/usr" alone says nothing. */
@@ -66,41 +91,60 @@ const ALWAYS_OPEN_DEPTH = 1;
 /** A directory is opened when one child holds at least this share of it; otherwise it reads as one line. */
 const DOMINANT_SHARE = 0.5;
 
-function select(n: Node, depth: number, out: PathGroup[]): void {
-  const children = n.children ? [...n.children.values()] : [];
+/** A line before it is named: paths are made only for the lines that can make the list. */
+type Line = Omit<PathGroup, 'path'> & { node: number };
+
+function select(t: ChangeTree, node: number, depth: number, out: Line[]): void {
+  const children = t.children(node);
+  const bytes = t.bytes[node]!;
   if (children.length === 0) {
-    out.push({ path: n.path, dir: false, files: 1, bytes: n.bytes, layer: dominantLayer(n) });
+    out.push({ node, dir: false, files: 1, bytes, layer: t.dominantLayer(node) });
     return;
   }
-  const largest = Math.max(...children.map((c) => c.bytes));
-  const open =
-    depth <= ALWAYS_OPEN_DEPTH || children.length === 1 || (n.bytes > 0 && largest >= n.bytes * DOMINANT_SHARE);
+  let largest = 0;
+  for (const c of children) largest = Math.max(largest, t.bytes[c]!);
+  const open = depth <= ALWAYS_OPEN_DEPTH || children.length === 1 || (bytes > 0 && largest >= bytes * DOMINANT_SHARE);
   if (!open) {
-    out.push({ path: n.path, dir: true, files: n.files, bytes: n.bytes, layer: dominantLayer(n) });
+    out.push({ node, dir: true, files: t.files[node]!, bytes, layer: t.dominantLayer(node) });
     return;
   }
   // A path that is both a file and a directory across layers: the file's own bytes stay on their own line.
-  if (n.file) out.push({ path: n.path, dir: false, files: 1, bytes: n.file.bytes, layer: n.file.layer });
-  for (const c of children) select(c, depth + 1, out);
+  const file = t.file.get(node);
+  if (file) out.push({ node, dir: false, files: 1, bytes: file.bytes, layer: file.layer });
+  for (const c of children) select(t, c, depth + 1, out);
 }
 
 /**
  * Rolls changed files up into directories where no single part dominates, so that a toolchain under
  * /usr/lib/gcc reads as one line rather than 900, while one large file in a directory still shows by name.
- * Returns the `limit` largest lines and what the rest add up to.
+ * Returns the `limit` largest lines and what the rest add up to. The changes are read once.
  */
 export function rollUp(
-  changes: readonly ChangedFile[],
+  changes: Iterable<Changed>,
   limit: number,
 ): { groups: PathGroup[]; rest: { files: number; bytes: number } } {
-  if (changes.length === 0) return { groups: [], rest: { files: 0, bytes: 0 } };
-  const all: PathGroup[] = [];
-  select(tree(changes), 0, all);
-  all.sort((a, b) => b.bytes - a.bytes || b.files - a.files || a.path.localeCompare(b.path));
-  const groups = all.slice(0, limit);
-  const rest = all.slice(limit).reduce((r, g) => ({ files: r.files + g.files, bytes: r.bytes + g.bytes }), {
-    files: 0,
-    bytes: 0,
-  });
+  const tree = collect(changes);
+  if (tree.files[0] === undefined || tree.files[0] === 0) return { groups: [], rest: { files: 0, bytes: 0 } };
+  const all: Line[] = [];
+  select(tree, 0, 0, all);
+  // Largest first, more files first, then by name: only the lines above the cut and those tied at it are named.
+  const bySize = (a: Line, b: Line) => b.bytes - a.bytes || b.files - a.files;
+  all.sort(bySize);
+  let end = Math.min(limit, all.length);
+  while (end > 0 && end < all.length && bySize(all[end - 1]!, all[end]!) === 0) end += 1;
+  const groups = all
+    .slice(0, end)
+    .map(({ node, ...g }) => ({ path: paths.path(node), ...g }))
+    .sort((a, b) => b.bytes - a.bytes || b.files - a.files || a.path.localeCompare(b.path))
+    .slice(0, limit);
+  const rest = { files: 0, bytes: 0 };
+  for (const l of all) {
+    rest.files += l.files;
+    rest.bytes += l.bytes;
+  }
+  for (const g of groups) {
+    rest.files -= g.files;
+    rest.bytes -= g.bytes;
+  }
   return { groups, rest };
 }

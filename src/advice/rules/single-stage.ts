@@ -1,4 +1,4 @@
-import type { LayerEntry } from '../../model/contents.js';
+import type { LayerEntries } from '../../model/contents.js';
 import { baseLayerCount, MIN_FINDING_BYTES, type Rule } from '../context.js';
 import { cacheOf } from './package-cache.js';
 
@@ -33,8 +33,11 @@ const SDK_IMAGES =
   /^(golang|rust|gcc|maven|gradle|openjdk|eclipse-temurin|mcr\.microsoft\.com\/dotnet\/sdk|buildpack-deps)$/;
 
 /** The bytes of a layer's files under build caches: what a build stage would keep of a compile step. */
-const cacheBytes = (entries: readonly LayerEntry[]) =>
-  entries.reduce((s, e) => (e.kind === 'file' && cacheOf(e.path) ? s + e.size : s), 0);
+function cacheBytes(entries: LayerEntries): number {
+  let total = 0;
+  for (const e of entries) if (e.kind === 'file' && cacheOf(e.path)) total += e.size;
+  return total;
+}
 
 /**
  * A Dockerfile that builds and runs in one stage. The saving is measured from the layers a build stage would keep:

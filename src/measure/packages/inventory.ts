@@ -6,6 +6,7 @@ import {
   type Package,
   type PackageInventory,
 } from '../../model/packages.js';
+import { paths } from '../../model/path-trie.js';
 import { stackContents } from '../filesystem.js';
 import { readApk } from './apk.js';
 import { readDeb } from './deb.js';
@@ -24,10 +25,34 @@ const UNREAD: { ecosystem: string; paths: string[] }[] = [
   },
 ];
 
+/**
+ * Which package (an index into `packages`) owns each final path, by the path's node: 4 bytes a path, where a map
+ * of path strings kept every owned path's string for as long as the report lives.
+ */
+class PathOwners {
+  private readonly byNode = new Int32Array(paths.size);
+  size = 0;
+
+  /** Gives the path to package `i` unless another has it; false when one had. */
+  claim(path: string, i: number): boolean {
+    const n = paths.find(path);
+    if (n < 0 || n >= this.byNode.length || this.byNode[n] !== 0) return false;
+    this.byNode[n] = i + 1;
+    this.size += 1;
+    return true;
+  }
+
+  get(path: string): number | undefined {
+    const n = paths.find(path);
+    const i = n < 0 || n >= this.byNode.length ? 0 : this.byNode[n]!;
+    return i === 0 ? undefined : i - 1;
+  }
+}
+
 /** Which package of an ecosystem owns a final-filesystem path: for the advice, which names packages. */
 export interface Owners {
   packages: readonly Package[];
-  owner: ReadonlyMap<string, number>;
+  owner: { get(path: string): number | undefined };
 }
 
 export interface ImagePackages {
@@ -64,15 +89,14 @@ function tally(
     const kb = packageKey(b, ecosystem);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  const owner = new Map<string, number>();
+  const owner = new PathOwners();
   let ownedBytes = 0;
   const packages: Package[] = sorted.map((p, i) => {
     let bytes = 0;
     let files = 0;
     for (const named of p.files) {
       const path = paths.resolve(named);
-      if (path === null || owner.has(path)) continue;
-      owner.set(path, i);
+      if (path === null || !owner.claim(path, i)) continue;
       bytes += paths.final.get(path)!.size;
       files += 1;
     }

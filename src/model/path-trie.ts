@@ -1,0 +1,243 @@
+/**
+ * Every path this process has measured, stored once as a tree of names: a node per path, its name in one shared
+ * byte array (a byte per character when every character is below U+0100, else two), and a hash table of
+ * (parent, name) in typed arrays. A path costs about 40 bytes plus its last name's characters, however many layers
+ * and images name it, and nothing the GC has to walk.
+ * Node 0 is `/`; a parent is always interned before its children, so a parent's id is smaller than its child's.
+ *
+ * Paths are taken as they are stored (absolute, no trailing slash): every name between two slashes is a node,
+ * empty ones and `..` included, so `path(intern(p)) === p` for every absolute `p`.
+ */
+
+const ROOT = 0;
+const NONE = -1;
+const GROWTH = 1.5;
+
+function grown<T extends Int32Array>(a: T, need: number, make: (n: number) => T): T {
+  if (need <= a.length) return a;
+  const out = make(Math.max(need, Math.ceil(a.length * GROWTH)));
+  out.set(a);
+  return out;
+}
+
+export class PathTrie {
+  private parents = new Int32Array(1024);
+  private nameStarts = new Int32Array(1024);
+  private nameLengths = new Int32Array(1024);
+  private firstChildren = new Int32Array(1024).fill(NONE);
+  private nextSiblings = new Int32Array(1024).fill(NONE);
+  private hashes = new Int32Array(1024);
+  /** Names as latin1 bytes, or as UTF-16LE code units where `wide` says so. */
+  private chars = Buffer.alloc(16 * 1024);
+  private wide = new Uint8Array(1024);
+  private charCount = 0;
+  /** Open addressing, node id + 1 per slot (0 is empty), kept at most half full. */
+  private table = new Int32Array(2048);
+  private count = 1;
+
+  constructor() {
+    this.parents[ROOT] = NONE;
+  }
+
+  /** Nodes so far, `/` included: every node id is below it. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes of the typed arrays behind the tree, for the memory figures. */
+  get retainedBytes(): number {
+    return (
+      this.parents.byteLength +
+      this.nameStarts.byteLength +
+      this.nameLengths.byteLength +
+      this.firstChildren.byteLength +
+      this.nextSiblings.byteLength +
+      this.hashes.byteLength +
+      this.wide.byteLength +
+      this.chars.byteLength +
+      this.table.byteLength
+    );
+  }
+
+  /** The node of an absolute path, made if it is new. */
+  intern(path: string): number {
+    return this.walk(path, true);
+  }
+
+  /** The node of an absolute path, or -1 when no path measured here is it. */
+  find(path: string): number {
+    return path.startsWith('/') ? this.walk(path, false) : NONE;
+  }
+
+  parent(node: number): number {
+    return this.parents[node]!;
+  }
+
+  firstChild(node: number): number {
+    return this.firstChildren[node]!;
+  }
+
+  nextSibling(node: number): number {
+    return this.nextSiblings[node]!;
+  }
+
+  name(node: number): string {
+    const start = this.nameStarts[node]!;
+    const length = this.nameLengths[node]!;
+    // Code units copied as they are (no decoding, no replacement): the name comes back as it went in.
+    return this.wide[node]
+      ? this.chars.toString('utf16le', start, start + length * 2)
+      : this.chars.toString('latin1', start, start + length);
+  }
+
+  private unit(node: number, i: number): number {
+    const s = this.nameStarts[node]!;
+    return this.wide[node] ? this.chars.readUInt16LE(s + i * 2) : this.chars[s + i]!;
+  }
+
+  path(node: number): string {
+    if (node === ROOT) return '/';
+    const names: string[] = [];
+    for (let n = node; n !== ROOT; n = this.parents[n]!) names.push(this.name(n));
+    return '/' + names.reverse().join('/');
+  }
+
+  depth(node: number): number {
+    let d = 0;
+    for (let n = node; n !== ROOT; n = this.parents[n]!) d += 1;
+    return d;
+  }
+
+  /** Whether `node` is `ancestor` or below it. */
+  isWithin(node: number, ancestor: number): boolean {
+    for (let n = node; n !== NONE; n = this.parents[n]!) if (n === ancestor) return true;
+    return false;
+  }
+
+  /**
+   * dive's visiting order: depth first, children by name (UTF-16 code units, as JavaScript compares strings), a
+   * directory before what is below it.
+   */
+  compare(a: number, b: number): number {
+    if (a === b) return 0;
+    let x = a;
+    let y = b;
+    let dx = this.depth(x);
+    let dy = this.depth(y);
+    while (dx > dy) {
+      x = this.parents[x]!;
+      dx -= 1;
+    }
+    while (dy > dx) {
+      y = this.parents[y]!;
+      dy -= 1;
+    }
+    if (x === y) return this.depth(a) - this.depth(b);
+    while (this.parents[x] !== this.parents[y]) {
+      x = this.parents[x]!;
+      y = this.parents[y]!;
+    }
+    return this.compareNames(x, y);
+  }
+
+  private compareNames(x: number, y: number): number {
+    const lx = this.nameLengths[x]!;
+    const ly = this.nameLengths[y]!;
+    for (let i = 0; i < Math.min(lx, ly); i++) {
+      const d = this.unit(x, i) - this.unit(y, i);
+      if (d !== 0) return d;
+    }
+    return lx - ly;
+  }
+
+  private walk(path: string, make: boolean): number {
+    let node = ROOT;
+    if (path === '/') return ROOT;
+    let start = 1;
+    for (;;) {
+      let end = path.indexOf('/', start);
+      if (end < 0) end = path.length;
+      node = this.child(node, path, start, end, make);
+      if (node === NONE || end === path.length) return node;
+      start = end + 1;
+    }
+  }
+
+  private child(parent: number, path: string, start: number, end: number, make: boolean): number {
+    let h = Math.imul(parent + 1, 0x9e3779b1) | 0;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+    const mask = this.table.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const held = this.table[slot]!;
+      if (held === 0) return make ? this.add(parent, path, start, end, h, slot) : NONE;
+      const n = held - 1;
+      if (this.hashes[n] === h && this.parents[n] === parent && this.named(n, path, start, end)) return n;
+    }
+  }
+
+  private named(node: number, path: string, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.nameLengths[node] !== length) return false;
+    for (let i = 0; i < length; i++) if (this.unit(node, i) !== path.charCodeAt(start + i)) return false;
+    return true;
+  }
+
+  private add(parent: number, path: string, start: number, end: number, hash: number, slot: number): number {
+    const node = this.count++;
+    if (node >= this.parents.length) this.growNodes(node + 1);
+    const length = end - start;
+    let wide = 0;
+    for (let i = start; i < end && !wide; i++) if (path.charCodeAt(i) > 0xff) wide = 1;
+    const bytes = length * (wide + 1);
+    if (this.charCount + bytes > this.chars.length) {
+      const chars = Buffer.alloc(Math.max(this.charCount + bytes, Math.ceil(this.chars.length * GROWTH)));
+      this.chars.copy(chars, 0, 0, this.charCount);
+      this.chars = chars;
+    }
+    if (wide)
+      for (let i = 0; i < length; i++) this.chars.writeUInt16LE(path.charCodeAt(start + i), this.charCount + i * 2);
+    else for (let i = 0; i < length; i++) this.chars[this.charCount + i] = path.charCodeAt(start + i);
+    this.wide[node] = wide;
+    this.parents[node] = parent;
+    this.nameStarts[node] = this.charCount;
+    this.nameLengths[node] = length;
+    this.hashes[node] = hash;
+    this.nextSiblings[node] = this.firstChildren[parent]!;
+    this.firstChildren[parent] = node;
+    this.charCount += bytes;
+    this.table[slot] = node + 1;
+    if (this.count * 2 > this.table.length) this.rehash();
+    return node;
+  }
+
+  private growNodes(need: number): void {
+    const int = (n: number) => new Int32Array(n);
+    const before = this.parents.length;
+    this.parents = grown(this.parents, need, int);
+    this.nameStarts = grown(this.nameStarts, need, int);
+    this.nameLengths = grown(this.nameLengths, need, int);
+    this.hashes = grown(this.hashes, need, int);
+    this.firstChildren = grown(this.firstChildren, need, int);
+    this.firstChildren.fill(NONE, before);
+    this.nextSiblings = grown(this.nextSiblings, need, int);
+    if (need > this.wide.length) {
+      const wide = new Uint8Array(this.parents.length);
+      wide.set(this.wide);
+      this.wide = wide;
+    }
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    for (let n = 1; n < this.count; n++) {
+      let slot = this.hashes[n]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = n + 1;
+    }
+    this.table = table;
+  }
+}
+
+/** The one tree of this process: layers shared by two images, and two sides of a diff, name the same nodes. */
+export const paths = new PathTrie();
