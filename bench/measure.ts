@@ -43,6 +43,8 @@ function sh(cmd: string): void {
 interface Timed {
   seconds: number;
   rssMB: number;
+  /** CPU seconds, user + system, of the command and its children. */
+  cpu: number;
   /** Peaks of process.memoryUsage() sampled every 10 ms in our own node processes (bench/memory-sampler.mjs). */
   heapMB?: number;
   externalMB?: number;
@@ -55,12 +57,12 @@ function timed(cmd: string): Timed {
   const out = join(tmp, 'time.txt');
   const memory = join(tmp, 'memory.json');
   rmSync(memory, { force: true });
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', cmd], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e %M', '-o', out, 'bash', '-c', cmd], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: `--import ${SAMPLER}`, DSG_MEMORY_OUT: memory },
   });
   if (r.status !== 0) throw new Error(`bench command failed: ${cmd}`);
-  const [seconds, kb] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  const [user, system, seconds, kb] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
   let sampled: Record<string, number> = {};
   try {
     sampled = JSON.parse(readFileSync(memory, 'utf8')) as Record<string, number>;
@@ -70,6 +72,7 @@ function timed(cmd: string): Timed {
   return {
     seconds: seconds!,
     rssMB: kb! / 1024,
+    cpu: user! + system!,
     heapMB: sampled.heapUsed,
     externalMB: sampled.external,
     arrayBuffersMB: sampled.arrayBuffers,
@@ -177,6 +180,16 @@ function row(name: string, value: string, target: string, ok: boolean): void {
   console.log(`${name.padEnd(58)} ${value.padStart(10)}   target ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`);
 }
 
+/** zlib level 4 in 4 MiB chunks on one thread over the layers of a saved image: what one core can do. */
+function zlibThroughput(archive: string): { bytes: number; mbPerSecond: number } {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'zlib-throughput.ts'), archive],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return JSON.parse(out) as { bytes: number; mbPerSecond: number };
+}
+
 /** The measuring figures of one image, side by side in interleaved rounds: each mode against save, gzip and dive. */
 /** Returns the file pass's median seconds. */
 function imageFigures(image: string, shape: string): number {
@@ -207,8 +220,13 @@ function imageFigures(image: string, shape: string): number {
   for (let i = 0; i < ROUNDS; i++) {
     for (const [k, cmd] of Object.entries(commands)) (runs[k] ??= []).push(timed(cmd));
   }
+  const zlib = zlibThroughput(archive);
   rmSync(archive, { force: true });
   const t = (k: string) => median(runs[k]!.map((r) => r.seconds));
+  // The estimate's own CPU: the full measure's less the file pass's, over the bytes it compressed (the daemon's
+  // save is uncompressed: every layer's tar).
+  const cpu = (k: string) => median(runs[k]!.map((r) => r.cpu));
+  const perCore = zlib.bytes / 1e6 / (cpu('full') - cpu('files'));
   const rss = (k: string) => Math.max(...runs[k]!.map((r) => r.rssMB));
   for (const k of Object.keys(commands)) {
     const peaks = (r: Timed) =>
@@ -238,6 +256,8 @@ function imageFigures(image: string, shape: string): number {
     row(`peak RSS, ${label} (MB)`, rss(k).toFixed(0), '≤ 128', rss(k) <= 128);
   row('peak RSS, dive (MB, for comparison)', rss('dive').toFixed(0), '—', true);
   entryRows(image, shape);
+  row('estimate, MB/s per core (CPU of full − file pass)', perCore.toFixed(0), '—', true);
+  row('  zlib level 4 alone, one thread, the same layers (MB/s)', zlib.mbPerSecond.toFixed(0), '—', true);
   return t('files');
 }
 

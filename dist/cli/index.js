@@ -13738,7 +13738,7 @@ function newOrGrown(base, head) {
 /**
  * Every path this process has measured, stored once as a tree of names: a node per path, its name in one shared
  * byte array (a byte per character when every character is below U+0100, else two), and a hash table of
- * (parent, name) in typed arrays. A path costs about 40 bytes plus its last name's characters, however many layers
+ * (parent, name) in typed arrays. A path costs about 30 bytes plus its last name's characters, however many layers
  * and images name it, and nothing the GC has to walk.
  * Node 0 is `/`; a parent is always interned before its children, so a parent's id is smaller than its child's.
  *
@@ -13758,10 +13758,8 @@ function grown(a, need, make) {
 class PathTrie {
     parents = new Int32Array(1024);
     nameStarts = new Int32Array(1024);
-    nameLengths = new Int32Array(1024);
     firstChildren = new Int32Array(1024).fill(NONE);
     nextSiblings = new Int32Array(1024).fill(NONE);
-    hashes = new Int32Array(1024);
     /** Names as latin1 bytes, or as UTF-16LE code units where `wide` says so. */
     chars = Buffer.alloc(16 * 1024);
     wide = new Uint8Array(1024);
@@ -13780,10 +13778,8 @@ class PathTrie {
     get retainedBytes() {
         return (this.parents.byteLength +
             this.nameStarts.byteLength +
-            this.nameLengths.byteLength +
             this.firstChildren.byteLength +
             this.nextSiblings.byteLength +
-            this.hashes.byteLength +
             this.wide.byteLength +
             this.chars.byteLength +
             this.table.byteLength);
@@ -13807,11 +13803,27 @@ class PathTrie {
     }
     name(node) {
         const start = this.nameStarts[node];
-        const length = this.nameLengths[node];
+        const length = this.nameLength(node);
         // Code units copied as they are (no decoding, no replacement): the name comes back as it went in.
         return this.wide[node]
             ? this.chars.toString('utf16le', start, start + length * 2)
             : this.chars.toString('latin1', start, start + length);
+    }
+    /** Names are stored in node order, so a name ends where the next node's begins. */
+    nameLength(node) {
+        const end = node + 1 < this.count ? this.nameStarts[node + 1] : this.charCount;
+        return (end - this.nameStarts[node]) >> this.wide[node];
+    }
+    /** The hash of (parent, name), as `child` computes it from the path; recomputed when the table grows. */
+    static hash(parent) {
+        return Math.imul(parent + 1, 0x9e3779b1) | 0;
+    }
+    hashOf(node) {
+        let h = PathTrie.hash(this.parents[node]);
+        const length = this.nameLength(node);
+        for (let i = 0; i < length; i++)
+            h = Math.imul(h ^ this.unit(node, i), 0x01000193);
+        return h;
     }
     unit(node, i) {
         const s = this.nameStarts[node];
@@ -13866,8 +13878,8 @@ class PathTrie {
         return this.compareNames(x, y);
     }
     compareNames(x, y) {
-        const lx = this.nameLengths[x];
-        const ly = this.nameLengths[y];
+        const lx = this.nameLength(x);
+        const ly = this.nameLength(y);
         for (let i = 0; i < Math.min(lx, ly); i++) {
             const d = this.unit(x, i) - this.unit(y, i);
             if (d !== 0)
@@ -13891,29 +13903,29 @@ class PathTrie {
         }
     }
     child(parent, path, start, end, make) {
-        let h = Math.imul(parent + 1, 0x9e3779b1) | 0;
+        let h = PathTrie.hash(parent);
         for (let i = start; i < end; i++)
             h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
         const mask = this.table.length - 1;
         for (let slot = h & mask;; slot = (slot + 1) & mask) {
             const held = this.table[slot];
             if (held === 0)
-                return make ? this.add(parent, path, start, end, h, slot) : NONE;
+                return make ? this.add(parent, path, start, end, slot) : NONE;
             const n = held - 1;
-            if (this.hashes[n] === h && this.parents[n] === parent && this.named(n, path, start, end))
+            if (this.parents[n] === parent && this.named(n, path, start, end))
                 return n;
         }
     }
     named(node, path, start, end) {
         const length = end - start;
-        if (this.nameLengths[node] !== length)
+        if (this.nameLength(node) !== length)
             return false;
         for (let i = 0; i < length; i++)
             if (this.unit(node, i) !== path.charCodeAt(start + i))
                 return false;
         return true;
     }
-    add(parent, path, start, end, hash, slot) {
+    add(parent, path, start, end, slot) {
         const node = this.count++;
         if (node >= this.parents.length)
             this.growNodes(node + 1);
@@ -13937,8 +13949,6 @@ class PathTrie {
         this.wide[node] = wide;
         this.parents[node] = parent;
         this.nameStarts[node] = this.charCount;
-        this.nameLengths[node] = length;
-        this.hashes[node] = hash;
         this.nextSiblings[node] = this.firstChildren[parent];
         this.firstChildren[parent] = node;
         this.charCount += bytes;
@@ -13952,8 +13962,6 @@ class PathTrie {
         const before = this.parents.length;
         this.parents = grown(this.parents, need, int);
         this.nameStarts = grown(this.nameStarts, need, int);
-        this.nameLengths = grown(this.nameLengths, need, int);
-        this.hashes = grown(this.hashes, need, int);
         this.firstChildren = grown(this.firstChildren, need, int);
         this.firstChildren.fill(NONE, before);
         this.nextSiblings = grown(this.nextSiblings, need, int);
@@ -13967,7 +13975,7 @@ class PathTrie {
         const table = new Int32Array(this.table.length * 2);
         const mask = table.length - 1;
         for (let n = 1; n < this.count; n++) {
-            let slot = this.hashes[n] & mask;
+            let slot = this.hashOf(n) & mask;
             while (table[slot] !== 0)
                 slot = (slot + 1) & mask;
             table[slot] = n + 1;
@@ -21947,8 +21955,6 @@ const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 ;// CONCATENATED MODULE: ./src/measure/gzip-estimate.ts
 
 
-
-const gzip = (0,external_node_util_namespaceObject.promisify)(external_node_zlib_namespaceObject.gzip);
 /**
  * Go's compress/gzip at its default level (what BuildKit and `docker push` use) compresses about like zlib level 4;
  * measured against blobs pushed to a real registry in the integration tests.
@@ -21959,27 +21965,86 @@ const ESTIMATE_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A gzip member's own header (10 bytes) and trailer (8 bytes): one stream has them once, not once per chunk. */
 const GZIP_MEMBER_OVERHEAD = 18;
 /**
- * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool.
- * At most `parallelism` chunks are in flight, and their buffers are reused: memory stays at (parallelism + 1) ×
- * chunk size, with no 4 MiB buffer per chunk left for the GC to find. The bound holds inside one write too: a
- * write that fills a chunk while every slot is busy (one large write, as an inflated bomb gives) compresses that
- * chunk here, synchronously, instead of queueing a new buffer.
+ * zlib's output buffer. The thread pool compresses until it is full, then hands back to the main thread, which is
+ * busy reading the tar: zlib's default 16 KiB meant up to 256 waits for the main thread per 4 MiB chunk of
+ * incompressible data, 1 MiB means 4.
  */
-class GzipSizeEstimator {
+const OUTPUT_BYTES = 1024 * 1024;
+/** The gzip size of `data`, compressed on the thread pool; the output is counted and dropped, never gathered. */
+function gzipLength(data, level) {
+    return new Promise((resolve, reject) => {
+        const z = (0,external_node_zlib_namespaceObject.createGzip)({ level, chunkSize: OUTPUT_BYTES });
+        let length = 0;
+        z.on('data', (out) => (length += out.length));
+        z.on('end', () => resolve(length));
+        z.on('error', reject);
+        z.end(data);
+    });
+}
+/**
+ * The thread-pool slots and the chunk buffers that the estimators of one process share: the layers of an image
+ * overlap (one finishes while the next is read), and each keeping its own slots and buffers would put twice the
+ * compressions on the cores and twice the buffers in memory, with three new 4 MiB buffers a layer for the GC.
+ */
+class EstimatePool {
     chunkBytes;
     parallelism;
     level;
-    buffer;
-    filled = 0;
-    compressedBytes = 0;
-    chunks = 0;
-    inFlight = [];
+    inFlight = new Set();
     free = [];
     constructor(chunkBytes = ESTIMATE_CHUNK_BYTES, parallelism = Math.max(2, (0,external_node_os_namespaceObject.availableParallelism)()), level = ESTIMATE_GZIP_LEVEL) {
         this.chunkBytes = chunkBytes;
         this.parallelism = parallelism;
         this.level = level;
-        this.buffer = Buffer.allocUnsafe(chunkBytes);
+    }
+    take() {
+        return this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+    }
+    give(buffer) {
+        if (this.free.length <= this.parallelism)
+            this.free.push(buffer);
+    }
+    /**
+     * Compresses `chunk` (a view of `buffer`) and tells `done` its size. On a free slot it runs on the thread pool and
+     * `buffer` comes back to the pool after; with every slot busy (one large write filling several chunks) it is
+     * compressed here, synchronously, and `buffer` stays the caller's. Returns `buffer`'s fate and a wait when every
+     * slot is now busy.
+     */
+    compress(chunk, buffer, done) {
+        if (this.inFlight.size >= this.parallelism) {
+            done((0,external_node_zlib_namespaceObject.gzipSync)(chunk, { level: this.level }).length);
+            return { job: null, wait: Promise.race(this.inFlight) };
+        }
+        const job = gzipLength(chunk, this.level).then((bytes) => {
+            this.inFlight.delete(job);
+            this.give(buffer);
+            done(bytes);
+        }, (err) => {
+            this.inFlight.delete(job);
+            throw err;
+        });
+        this.inFlight.add(job);
+        return { job, wait: this.inFlight.size >= this.parallelism ? Promise.race(this.inFlight) : undefined };
+    }
+}
+const shared = new EstimatePool();
+/**
+ * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool, through the
+ * process's one pool: at most `parallelism` chunks are in flight across all layers, and their buffers are reused,
+ * so memory stays at (parallelism + layers being read) × chunk size. The bound holds inside one write too: a write
+ * that fills a chunk while every slot is busy (one large write, as an inflated bomb gives) compresses that chunk
+ * here, synchronously, instead of queueing a new buffer.
+ */
+class GzipSizeEstimator {
+    pool;
+    buffer;
+    filled = 0;
+    compressedBytes = 0;
+    chunks = 0;
+    jobs = [];
+    constructor(pool = shared) {
+        this.pool = pool;
+        this.buffer = pool.take();
     }
     /** Returns a promise only when the caller must wait for a free slot (backpressure). */
     write(data) {
@@ -21989,7 +22054,7 @@ class GzipSizeEstimator {
             const n = data.copy(this.buffer, this.filled, offset);
             this.filled += n;
             offset += n;
-            if (this.filled === this.chunkBytes) {
+            if (this.filled === this.pool.chunkBytes) {
                 const p = this.flushChunk();
                 if (p)
                     wait = wait ? wait.then(() => p) : p;
@@ -22000,30 +22065,21 @@ class GzipSizeEstimator {
     async finish() {
         if (this.filled > 0 || this.chunks === 0)
             this.flushChunk();
-        await Promise.all(this.inFlight);
+        this.pool.give(this.buffer);
+        await Promise.all(this.jobs);
         return this.compressedBytes - (this.chunks - 1) * GZIP_MEMBER_OVERHEAD;
     }
     flushChunk() {
-        if (this.inFlight.length >= this.parallelism) {
-            this.compressedBytes += (0,external_node_zlib_namespaceObject.gzipSync)(this.buffer.subarray(0, this.filled), { level: this.level }).length;
-            this.filled = 0;
-            this.chunks += 1;
-            return this.inFlight[0];
-        }
-        const full = this.buffer;
-        const chunk = full.subarray(0, this.filled);
-        this.buffer = this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+        const { job, wait } = this.pool.compress(this.buffer.subarray(0, this.filled), this.buffer, (bytes) => {
+            this.compressedBytes += bytes;
+        });
         this.filled = 0;
         this.chunks += 1;
-        const job = gzip(chunk, { level: this.level }).then((out) => {
-            this.compressedBytes += out.length;
-            this.free.push(full);
-            this.inFlight.splice(this.inFlight.indexOf(job), 1);
-        });
-        this.inFlight.push(job);
-        if (this.inFlight.length >= this.parallelism)
-            return this.inFlight[0];
-        return undefined;
+        if (job) {
+            this.jobs.push(job);
+            this.buffer = this.pool.take();
+        }
+        return wait;
     }
 }
 

@@ -1,8 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback, gzipSync } from 'node:zlib';
-
-const gzip = promisify(gzipCallback);
+import { createGzip, gzipSync } from 'node:zlib';
 
 /**
  * Go's compress/gzip at its default level (what BuildKit and `docker push` use) compresses about like zlib level 4;
@@ -13,28 +10,97 @@ export const ESTIMATE_GZIP_LEVEL = 4;
 export const ESTIMATE_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A gzip member's own header (10 bytes) and trailer (8 bytes): one stream has them once, not once per chunk. */
 const GZIP_MEMBER_OVERHEAD = 18;
+/**
+ * zlib's output buffer. The thread pool compresses until it is full, then hands back to the main thread, which is
+ * busy reading the tar: zlib's default 16 KiB meant up to 256 waits for the main thread per 4 MiB chunk of
+ * incompressible data, 1 MiB means 4.
+ */
+const OUTPUT_BYTES = 1024 * 1024;
+
+/** The gzip size of `data`, compressed on the thread pool; the output is counted and dropped, never gathered. */
+function gzipLength(data: Buffer, level: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const z = createGzip({ level, chunkSize: OUTPUT_BYTES });
+    let length = 0;
+    z.on('data', (out: Buffer) => (length += out.length));
+    z.on('end', () => resolve(length));
+    z.on('error', reject);
+    z.end(data);
+  });
+}
 
 /**
- * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool.
- * At most `parallelism` chunks are in flight, and their buffers are reused: memory stays at (parallelism + 1) ×
- * chunk size, with no 4 MiB buffer per chunk left for the GC to find. The bound holds inside one write too: a
- * write that fills a chunk while every slot is busy (one large write, as an inflated bomb gives) compresses that
- * chunk here, synchronously, instead of queueing a new buffer.
+ * The thread-pool slots and the chunk buffers that the estimators of one process share: the layers of an image
+ * overlap (one finishes while the next is read), and each keeping its own slots and buffers would put twice the
+ * compressions on the cores and twice the buffers in memory, with three new 4 MiB buffers a layer for the GC.
+ */
+export class EstimatePool {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    readonly chunkBytes = ESTIMATE_CHUNK_BYTES,
+    readonly parallelism = Math.max(2, availableParallelism()),
+    readonly level = ESTIMATE_GZIP_LEVEL,
+  ) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length <= this.parallelism) this.free.push(buffer);
+  }
+
+  /**
+   * Compresses `chunk` (a view of `buffer`) and tells `done` its size. On a free slot it runs on the thread pool and
+   * `buffer` comes back to the pool after; with every slot busy (one large write filling several chunks) it is
+   * compressed here, synchronously, and `buffer` stays the caller's. Returns `buffer`'s fate and a wait when every
+   * slot is now busy.
+   */
+  compress(
+    chunk: Buffer,
+    buffer: Buffer,
+    done: (bytes: number) => void,
+  ): { job: Promise<void> | null; wait: Promise<void> | undefined } {
+    if (this.inFlight.size >= this.parallelism) {
+      done(gzipSync(chunk, { level: this.level }).length);
+      return { job: null, wait: Promise.race(this.inFlight) };
+    }
+    const job: Promise<void> = gzipLength(chunk, this.level).then(
+      (bytes) => {
+        this.inFlight.delete(job);
+        this.give(buffer);
+        done(bytes);
+      },
+      (err: unknown) => {
+        this.inFlight.delete(job);
+        throw err;
+      },
+    );
+    this.inFlight.add(job);
+    return { job, wait: this.inFlight.size >= this.parallelism ? Promise.race(this.inFlight) : undefined };
+  }
+}
+
+const shared = new EstimatePool();
+
+/**
+ * Estimates the gzip size of a byte stream by compressing fixed-size chunks on the libuv thread pool, through the
+ * process's one pool: at most `parallelism` chunks are in flight across all layers, and their buffers are reused,
+ * so memory stays at (parallelism + layers being read) × chunk size. The bound holds inside one write too: a write
+ * that fills a chunk while every slot is busy (one large write, as an inflated bomb gives) compresses that chunk
+ * here, synchronously, instead of queueing a new buffer.
  */
 export class GzipSizeEstimator {
   private buffer: Buffer;
   private filled = 0;
   private compressedBytes = 0;
   private chunks = 0;
-  private readonly inFlight: Promise<void>[] = [];
-  private readonly free: Buffer[] = [];
+  private readonly jobs: Promise<void>[] = [];
 
-  constructor(
-    private readonly chunkBytes = ESTIMATE_CHUNK_BYTES,
-    private readonly parallelism = Math.max(2, availableParallelism()),
-    private readonly level = ESTIMATE_GZIP_LEVEL,
-  ) {
-    this.buffer = Buffer.allocUnsafe(chunkBytes);
+  constructor(private readonly pool: EstimatePool = shared) {
+    this.buffer = pool.take();
   }
 
   /** Returns a promise only when the caller must wait for a free slot (backpressure). */
@@ -45,7 +111,7 @@ export class GzipSizeEstimator {
       const n = data.copy(this.buffer, this.filled, offset);
       this.filled += n;
       offset += n;
-      if (this.filled === this.chunkBytes) {
+      if (this.filled === this.pool.chunkBytes) {
         const p = this.flushChunk();
         if (p) wait = wait ? wait.then(() => p) : p;
       }
@@ -55,29 +121,21 @@ export class GzipSizeEstimator {
 
   async finish(): Promise<number> {
     if (this.filled > 0 || this.chunks === 0) this.flushChunk();
-    await Promise.all(this.inFlight);
+    this.pool.give(this.buffer);
+    await Promise.all(this.jobs);
     return this.compressedBytes - (this.chunks - 1) * GZIP_MEMBER_OVERHEAD;
   }
 
   private flushChunk(): Promise<void> | undefined {
-    if (this.inFlight.length >= this.parallelism) {
-      this.compressedBytes += gzipSync(this.buffer.subarray(0, this.filled), { level: this.level }).length;
-      this.filled = 0;
-      this.chunks += 1;
-      return this.inFlight[0];
-    }
-    const full = this.buffer;
-    const chunk = full.subarray(0, this.filled);
-    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(this.chunkBytes);
+    const { job, wait } = this.pool.compress(this.buffer.subarray(0, this.filled), this.buffer, (bytes) => {
+      this.compressedBytes += bytes;
+    });
     this.filled = 0;
     this.chunks += 1;
-    const job = gzip(chunk, { level: this.level }).then((out) => {
-      this.compressedBytes += out.length;
-      this.free.push(full);
-      this.inFlight.splice(this.inFlight.indexOf(job), 1);
-    });
-    this.inFlight.push(job);
-    if (this.inFlight.length >= this.parallelism) return this.inFlight[0];
-    return undefined;
+    if (job) {
+      this.jobs.push(job);
+      this.buffer = this.pool.take();
+    }
+    return wait;
   }
 }

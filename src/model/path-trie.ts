@@ -1,7 +1,7 @@
 /**
  * Every path this process has measured, stored once as a tree of names: a node per path, its name in one shared
  * byte array (a byte per character when every character is below U+0100, else two), and a hash table of
- * (parent, name) in typed arrays. A path costs about 40 bytes plus its last name's characters, however many layers
+ * (parent, name) in typed arrays. A path costs about 30 bytes plus its last name's characters, however many layers
  * and images name it, and nothing the GC has to walk.
  * Node 0 is `/`; a parent is always interned before its children, so a parent's id is smaller than its child's.
  *
@@ -23,10 +23,8 @@ function grown<T extends Int32Array>(a: T, need: number, make: (n: number) => T)
 export class PathTrie {
   private parents = new Int32Array(1024);
   private nameStarts = new Int32Array(1024);
-  private nameLengths = new Int32Array(1024);
   private firstChildren = new Int32Array(1024).fill(NONE);
   private nextSiblings = new Int32Array(1024).fill(NONE);
-  private hashes = new Int32Array(1024);
   /** Names as latin1 bytes, or as UTF-16LE code units where `wide` says so. */
   private chars = Buffer.alloc(16 * 1024);
   private wide = new Uint8Array(1024);
@@ -49,10 +47,8 @@ export class PathTrie {
     return (
       this.parents.byteLength +
       this.nameStarts.byteLength +
-      this.nameLengths.byteLength +
       this.firstChildren.byteLength +
       this.nextSiblings.byteLength +
-      this.hashes.byteLength +
       this.wide.byteLength +
       this.chars.byteLength +
       this.table.byteLength
@@ -83,11 +79,29 @@ export class PathTrie {
 
   name(node: number): string {
     const start = this.nameStarts[node]!;
-    const length = this.nameLengths[node]!;
+    const length = this.nameLength(node);
     // Code units copied as they are (no decoding, no replacement): the name comes back as it went in.
     return this.wide[node]
       ? this.chars.toString('utf16le', start, start + length * 2)
       : this.chars.toString('latin1', start, start + length);
+  }
+
+  /** Names are stored in node order, so a name ends where the next node's begins. */
+  private nameLength(node: number): number {
+    const end = node + 1 < this.count ? this.nameStarts[node + 1]! : this.charCount;
+    return (end - this.nameStarts[node]!) >> this.wide[node]!;
+  }
+
+  /** The hash of (parent, name), as `child` computes it from the path; recomputed when the table grows. */
+  private static hash(parent: number): number {
+    return Math.imul(parent + 1, 0x9e3779b1) | 0;
+  }
+
+  private hashOf(node: number): number {
+    let h = PathTrie.hash(this.parents[node]!);
+    const length = this.nameLength(node);
+    for (let i = 0; i < length; i++) h = Math.imul(h ^ this.unit(node, i), 0x01000193);
+    return h;
   }
 
   private unit(node: number, i: number): number {
@@ -141,8 +155,8 @@ export class PathTrie {
   }
 
   private compareNames(x: number, y: number): number {
-    const lx = this.nameLengths[x]!;
-    const ly = this.nameLengths[y]!;
+    const lx = this.nameLength(x);
+    const ly = this.nameLength(y);
     for (let i = 0; i < Math.min(lx, ly); i++) {
       const d = this.unit(x, i) - this.unit(y, i);
       if (d !== 0) return d;
@@ -164,25 +178,25 @@ export class PathTrie {
   }
 
   private child(parent: number, path: string, start: number, end: number, make: boolean): number {
-    let h = Math.imul(parent + 1, 0x9e3779b1) | 0;
+    let h = PathTrie.hash(parent);
     for (let i = start; i < end; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
     const mask = this.table.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const held = this.table[slot]!;
-      if (held === 0) return make ? this.add(parent, path, start, end, h, slot) : NONE;
+      if (held === 0) return make ? this.add(parent, path, start, end, slot) : NONE;
       const n = held - 1;
-      if (this.hashes[n] === h && this.parents[n] === parent && this.named(n, path, start, end)) return n;
+      if (this.parents[n] === parent && this.named(n, path, start, end)) return n;
     }
   }
 
   private named(node: number, path: string, start: number, end: number): boolean {
     const length = end - start;
-    if (this.nameLengths[node] !== length) return false;
+    if (this.nameLength(node) !== length) return false;
     for (let i = 0; i < length; i++) if (this.unit(node, i) !== path.charCodeAt(start + i)) return false;
     return true;
   }
 
-  private add(parent: number, path: string, start: number, end: number, hash: number, slot: number): number {
+  private add(parent: number, path: string, start: number, end: number, slot: number): number {
     const node = this.count++;
     if (node >= this.parents.length) this.growNodes(node + 1);
     const length = end - start;
@@ -200,8 +214,6 @@ export class PathTrie {
     this.wide[node] = wide;
     this.parents[node] = parent;
     this.nameStarts[node] = this.charCount;
-    this.nameLengths[node] = length;
-    this.hashes[node] = hash;
     this.nextSiblings[node] = this.firstChildren[parent]!;
     this.firstChildren[parent] = node;
     this.charCount += bytes;
@@ -215,8 +227,6 @@ export class PathTrie {
     const before = this.parents.length;
     this.parents = grown(this.parents, need, int);
     this.nameStarts = grown(this.nameStarts, need, int);
-    this.nameLengths = grown(this.nameLengths, need, int);
-    this.hashes = grown(this.hashes, need, int);
     this.firstChildren = grown(this.firstChildren, need, int);
     this.firstChildren.fill(NONE, before);
     this.nextSiblings = grown(this.nextSiblings, need, int);
@@ -231,7 +241,7 @@ export class PathTrie {
     const table = new Int32Array(this.table.length * 2);
     const mask = table.length - 1;
     for (let n = 1; n < this.count; n++) {
-      let slot = this.hashes[n]! & mask;
+      let slot = this.hashOf(n) & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = n + 1;
     }
