@@ -3,7 +3,7 @@
  * one build per pull request, bench/stored.ts): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
- *   full measure / (docker save | gzip -6)         target ≤ 0.6
+ *   full measure / (docker save | gzip -6)         target ≤ 0.35 (issue 22; 0.6 before)
  *   file pass (--no-compressed-estimate) / docker save   target ≤ 1.3
  *   file pass from a saved archive, every digest and diff_id verified / docker save   target ≤ 1.3
  *   peak RSS of the full measure                   target ≤ 160 MB
@@ -240,7 +240,7 @@ function imageFigures(image: string, shape: string): number {
     const r = t(a) / t(b);
     row(name, r.toFixed(2), `≤ ${limit.toFixed(2)}`, r <= limit);
   };
-  ratio('full measure / (docker save | gzip -6)', 'full', 'saveGzip', 0.6);
+  ratio('full measure / (docker save | gzip -6)', 'full', 'saveGzip', 0.35);
   ratio('file pass (--no-compressed-estimate) / docker save', 'files', 'save', 1.3);
   ratio('file pass of a saved archive, digests verified / docker save', 'archive', 'save', 1.3);
   ratio('file pass from the daemon / dive 0.13.1, same image', 'files', 'dive', 1.1);
