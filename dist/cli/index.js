@@ -13630,7 +13630,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8985);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6133);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13646,7 +13646,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8985:
+/***/ 6133:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13734,6 +13734,22 @@ function newOrGrown(base, head) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/model/typed-arrays.ts
+/** Growth of the lists that keep a number per path or entry: half again, so a copy costs a third of what it keeps. */
+const GROWTH = 1.5;
+/** `a` if it holds `need` elements, else a copy of it of the same kind with room for at least that many. */
+function withRoom(a, need) {
+    if (need <= a.length)
+        return a;
+    const out = new a.constructor(Math.max(need, Math.ceil(a.length * GROWTH) + 16));
+    out.set(a);
+    return out;
+}
+/** A copy of the first `count` elements, to give back spare room once a list is complete. */
+function trimmed(a, count) {
+    return count < a.length ? a.slice(0, count) : a;
+}
+
 ;// CONCATENATED MODULE: ./src/model/path-trie.ts
 /**
  * Every path this process has measured, stored once as a tree of names: a node per path, its name in one shared
@@ -13745,16 +13761,9 @@ function newOrGrown(base, head) {
  * Paths are taken as they are stored (absolute, no trailing slash): every name between two slashes is a node,
  * empty ones and `..` included, so `path(intern(p)) === p` for every absolute `p`.
  */
+
 const ROOT = 0;
 const NONE = -1;
-const GROWTH = 1.5;
-function grown(a, need, make) {
-    if (need <= a.length)
-        return a;
-    const out = make(Math.max(need, Math.ceil(a.length * GROWTH)));
-    out.set(a);
-    return out;
-}
 class PathTrie {
     parents = new Int32Array(1024);
     nameStarts = new Int32Array(1024);
@@ -13843,13 +13852,6 @@ class PathTrie {
             d += 1;
         return d;
     }
-    /** Whether `node` is `ancestor` or below it. */
-    isWithin(node, ancestor) {
-        for (let n = node; n !== NONE; n = this.parents[n])
-            if (n === ancestor)
-                return true;
-        return false;
-    }
     /**
      * dive's visiting order: depth first, children by name (UTF-16 code units, as JavaScript compares strings), a
      * directory before what is below it.
@@ -13859,8 +13861,10 @@ class PathTrie {
             return 0;
         let x = a;
         let y = b;
-        let dx = this.depth(x);
-        let dy = this.depth(y);
+        const da = this.depth(a);
+        const db = this.depth(b);
+        let dx = da;
+        let dy = db;
         while (dx > dy) {
             x = this.parents[x];
             dx -= 1;
@@ -13870,7 +13874,7 @@ class PathTrie {
             dy -= 1;
         }
         if (x === y)
-            return this.depth(a) - this.depth(b);
+            return da - db;
         while (this.parents[x] !== this.parents[y]) {
             x = this.parents[x];
             y = this.parents[y];
@@ -13958,18 +13962,13 @@ class PathTrie {
         return node;
     }
     growNodes(need) {
-        const int = (n) => new Int32Array(n);
         const before = this.parents.length;
-        this.parents = grown(this.parents, need, int);
-        this.nameStarts = grown(this.nameStarts, need, int);
-        this.firstChildren = grown(this.firstChildren, need, int);
+        this.parents = withRoom(this.parents, need);
+        this.nameStarts = withRoom(this.nameStarts, need);
+        this.firstChildren = withRoom(this.firstChildren, need);
         this.firstChildren.fill(NONE, before);
-        this.nextSiblings = grown(this.nextSiblings, need, int);
-        if (need > this.wide.length) {
-            const wide = new Uint8Array(this.parents.length);
-            wide.set(this.wide);
-            this.wide = wide;
-        }
+        this.nextSiblings = withRoom(this.nextSiblings, need);
+        this.wide = withRoom(this.wide, need);
     }
     rehash() {
         const table = new Int32Array(this.table.length * 2);
@@ -13988,13 +13987,13 @@ const paths = new PathTrie();
 
 ;// CONCATENATED MODULE: ./src/model/layer-entries.ts
 
+
 const KINDS = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
-const FILE = 0;
-const DIR = 1;
-const WHITEOUT = 5;
-const OPAQUE = 6;
-const layer_entries_GROWTH = 1.5;
+const FILE = KIND_CODE.get('file');
+const DIR = KIND_CODE.get('dir');
+const WHITEOUT = KIND_CODE.get('whiteout');
+const OPAQUE = KIND_CODE.get('opaque');
 /**
  * One layer's tar entries in tar order, 13 bytes each (the path's node in the process's path tree, the kind, the
  * size) plus a symlink's target. An image of a million files keeps its entries in typed arrays the GC never walks;
@@ -14027,8 +14026,11 @@ class layer_entries_LayerEntries {
         this.add(paths.intern(e.path), KIND_CODE.get(e.kind), e.size, e.target);
     }
     add(node, kind, size, target) {
-        if (this.count === this.nodes.length)
-            this.resize(Math.ceil(this.count * layer_entries_GROWTH) + 16);
+        if (this.count === this.nodes.length) {
+            this.nodes = withRoom(this.nodes, this.count + 1);
+            this.kinds = withRoom(this.kinds, this.count + 1);
+            this.sizes = withRoom(this.sizes, this.count + 1);
+        }
         this.nodes[this.count] = node;
         this.kinds[this.count] = kind;
         this.sizes[this.count] = size;
@@ -14038,8 +14040,9 @@ class layer_entries_LayerEntries {
     }
     /** Gives back the spare capacity, once the layer has been read. */
     trim() {
-        if (this.nodes.length > this.count)
-            this.resize(this.count);
+        this.nodes = trimmed(this.nodes, this.count);
+        this.kinds = trimmed(this.kinds, this.count);
+        this.sizes = trimmed(this.sizes, this.count);
         return this;
     }
     node(i) {
@@ -14087,17 +14090,6 @@ class layer_entries_LayerEntries {
     *[Symbol.iterator]() {
         for (let i = 0; i < this.count; i++)
             yield this.at(i);
-    }
-    resize(n) {
-        const nodes = new Int32Array(n);
-        const kinds = new Uint8Array(n);
-        const sizes = new Float64Array(n);
-        nodes.set(this.nodes.subarray(0, this.count));
-        kinds.set(this.kinds.subarray(0, this.count));
-        sizes.set(this.sizes.subarray(0, this.count));
-        this.nodes = nodes;
-        this.kinds = kinds;
-        this.sizes = sizes;
     }
 }
 
@@ -14212,6 +14204,7 @@ class NodeSet {
 
 
 
+
 /**
  * An image's final filesystem, read as a map from path to file. It keeps 13 bytes per path node (the layer and
  * entry that last wrote it, the members below it); the `FinalFile` objects and path strings exist only
@@ -14319,7 +14312,10 @@ function finalFilesystem(layers, onReplaced) {
     });
     return files;
 }
-/** The replaced files with bytes, in stacking order: 29 bytes each, read back as `ReplacedFile`s. */
+/**
+ * Files a later layer deleted or wrote again (the first copy still ships in the image), those with bytes, in
+ * stacking order: 29 bytes each, read by index.
+ */
 class ReplacedFiles {
     nodes = new Int32Array(64);
     layers = new Int32Array(64);
@@ -14356,28 +14352,13 @@ class ReplacedFiles {
     size(i) {
         return this.sizes[i];
     }
-    *[Symbol.iterator]() {
-        for (let i = 0; i < this.count; i++) {
-            yield {
-                path: paths.path(this.nodes[i]),
-                file: { size: this.sizes[i], layer: this.layers[i] },
-                by: this.bys[i],
-                how: this.how(i),
-            };
-        }
-    }
     grow() {
-        const n = Math.ceil(this.count * 1.5);
-        const copy = (a, make) => {
-            const out = make(n);
-            out.set(a);
-            return out;
-        };
-        this.nodes = copy(this.nodes, (k) => new Int32Array(k));
-        this.layers = copy(this.layers, (k) => new Int32Array(k));
-        this.bys = copy(this.bys, (k) => new Int32Array(k));
-        this.deletes = copy(this.deletes, (k) => new Uint8Array(k));
-        this.sizes = copy(this.sizes, (k) => new Float64Array(k));
+        const need = this.count + 1;
+        this.nodes = withRoom(this.nodes, need);
+        this.layers = withRoom(this.layers, need);
+        this.bys = withRoom(this.bys, need);
+        this.deletes = withRoom(this.deletes, need);
+        this.sizes = withRoom(this.sizes, need);
     }
 }
 const stackedByContents = new WeakMap();
@@ -14645,19 +14626,24 @@ function layerFiles(entries, layer) {
 
 ;// CONCATENATED MODULE: ./src/util/rollup.ts
 
+
 /**
- * The changed files summed into the path tree they name: per node its bytes and files (typed arrays over the
- * process's path tree, so a million changes add no object per file), per directory its bytes by layer, per file
- * node the change that named it last.
+ * The changed files summed into the path tree they name: per node its bytes and files, and the bytes and layer of
+ * the change that named it last (typed arrays over the process's path tree, so a million changes add no object per
+ * file); per directory its bytes by layer.
  */
 class ChangeTree {
     bytes;
     files;
     byLayer = new Map();
-    file = new Map();
+    fileBytes;
+    /** The layer + 1 of the change that named the node itself, 0 for none. */
+    fileLayer;
     constructor(nodes, bytes, layers, count) {
         this.bytes = new Float64Array(paths.size);
         this.files = new Int32Array(paths.size);
+        this.fileBytes = new Float64Array(paths.size);
+        this.fileLayer = new Int32Array(paths.size);
         for (let i = 0; i < count; i++) {
             const leaf = nodes[i];
             const b = bytes[i];
@@ -14672,8 +14658,14 @@ class ChangeTree {
                     this.byLayer.set(n, (m = new Map()));
                 m.set(layer, (m.get(layer) ?? 0) + b);
             }
-            this.file.set(leaf, { bytes: b, layer });
+            this.fileBytes[leaf] = b;
+            this.fileLayer[leaf] = layer + 1;
         }
+    }
+    /** The change that named the node itself, if one did. */
+    file(node) {
+        const layer = this.fileLayer[node] - 1;
+        return layer < 0 ? null : { bytes: this.fileBytes[node], layer };
     }
     children(node) {
         const out = [];
@@ -14685,7 +14677,7 @@ class ChangeTree {
     dominantLayer(node) {
         const m = this.byLayer.get(node);
         if (!m)
-            return this.file.get(node)?.layer ?? -1;
+            return this.file(node)?.layer ?? -1;
         let best = -1;
         let bestBytes = -1;
         for (const [layer, bytes] of m) {
@@ -14702,14 +14694,9 @@ function collect(changes) {
     let layers = new Int32Array(64);
     let count = 0;
     for (const c of changes) {
-        if (count === nodes.length) {
-            const n = count * 2;
-            const [a, b, l] = [new Int32Array(n), new Float64Array(n), new Int32Array(n)];
-            a.set(nodes);
-            b.set(bytes);
-            l.set(layers);
-            [nodes, bytes, layers] = [a, b, l];
-        }
+        nodes = withRoom(nodes, count + 1);
+        bytes = withRoom(bytes, count + 1);
+        layers = withRoom(layers, count + 1);
         nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
         bytes[count] = c.bytes;
         layers[count] = c.layer;
@@ -14737,7 +14724,7 @@ function rollup_select(t, node, depth, out) {
         return;
     }
     // A path that is both a file and a directory across layers: the file's own bytes stay on their own line.
-    const file = t.file.get(node);
+    const file = t.file(node);
     if (file)
         out.push({ node, dir: false, files: 1, bytes: file.bytes, layer: file.layer });
     for (const c of children)
@@ -24288,6 +24275,10 @@ class ArchiveScanner {
     pipeline = afterHead(archive_HEAD_BYTES, (head) => inflating(sniffCompression(head), this.tar));
     bytes = 0;
     /** Layers whose bytes are all read but whose gzip estimate may still be running. */
+    /**
+     * Every layer in archive order, measured or known, put into the contents when all are done: layers finish in
+     * whatever order their estimates do, and the contents list them as the archive does.
+     */
     finishing = [];
     waits = new Waits();
     constructor(options) {
@@ -24304,7 +24295,9 @@ class ArchiveScanner {
         if (this.bytes === 0)
             throw new errors_UserError(`${this.options.what}: the archive is empty`);
         this.guard(() => this.pipeline.end());
-        await Promise.all(this.finishing);
+        for (const done of await Promise.all(this.finishing))
+            if (done)
+                this.contents.layers.set(done[0], done[1]);
         return this.contents;
     }
     guard(step) {
@@ -24333,7 +24326,7 @@ class ArchiveScanner {
                 const digest = blobDigest(path);
                 const known = digest ? this.options.layers.known(digest) : undefined;
                 if (known !== undefined) {
-                    this.contents.layers.set(path, known);
+                    this.finishing.push(Promise.resolve([path, known]));
                     return null;
                 }
                 return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, digest, head));
@@ -24402,9 +24395,10 @@ class ArchiveScanner {
             end: () => {
                 if (failed)
                     return;
-                this.finishing.push(scanner.finish().then((measured) => {
-                    this.contents.layers.set(path, measured);
-                }, fail));
+                this.finishing.push(scanner.finish().then((measured) => [path, measured], (err) => {
+                    fail(err);
+                    return null;
+                }));
             },
         };
     }
@@ -39785,9 +39779,8 @@ function encodeLayer(entries) {
     const out = { p: [], s: [], k: '', z: [], t: [] };
     let previous = '';
     const kinds = [];
-    let i = -1;
-    for (const e of entries) {
-        i += 1;
+    for (let i = 0; i < entries.length; i++) {
+        const e = entries.at(i);
         let shared = 0;
         const max = Math.min(previous.length, e.path.length);
         while (shared < max && previous.charCodeAt(shared) === e.path.charCodeAt(shared))

@@ -69,9 +69,8 @@ function encodeLayer(entries: LayerEntries): EncodedLayer {
   const out: EncodedLayer = { p: [], s: [], k: '', z: [], t: [] };
   let previous = '';
   const kinds: string[] = [];
-  let i = -1;
-  for (const e of entries) {
-    i += 1;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.at(i);
     let shared = 0;
     const max = Math.min(previous.length, e.path.length);
     while (shared < max && previous.charCodeAt(shared) === e.path.charCodeAt(shared)) shared++;

@@ -1,6 +1,7 @@
 import type { ImageContents } from '../model/contents.js';
 import { DIR, FILE, OPAQUE, WHITEOUT, type LayerEntries } from '../model/layer-entries.js';
 import { paths } from '../model/path-trie.js';
+import { withRoom } from '../model/typed-arrays.js';
 import { NodeSet } from './node-set.js';
 
 /** A path on an image's final filesystem: its size and the layer that last wrote it. */
@@ -126,16 +127,11 @@ export function finalFilesystem(layers: readonly LayerEntries[], onReplaced?: Re
   return files;
 }
 
-/** A file a later layer deleted or wrote again: the first copy still ships in the image. */
-export interface ReplacedFile {
-  path: string;
-  file: FinalFile;
-  by: number;
-  how: 'deletes' | 'overwrites';
-}
-
-/** The replaced files with bytes, in stacking order: 29 bytes each, read back as `ReplacedFile`s. */
-export class ReplacedFiles implements Iterable<ReplacedFile> {
+/**
+ * Files a later layer deleted or wrote again (the first copy still ships in the image), those with bytes, in
+ * stacking order: 29 bytes each, read by index.
+ */
+export class ReplacedFiles {
   private nodes = new Int32Array(64);
   private layers = new Int32Array(64);
   private bys = new Int32Array(64);
@@ -178,29 +174,13 @@ export class ReplacedFiles implements Iterable<ReplacedFile> {
     return this.sizes[i]!;
   }
 
-  *[Symbol.iterator](): Iterator<ReplacedFile> {
-    for (let i = 0; i < this.count; i++) {
-      yield {
-        path: paths.path(this.nodes[i]!),
-        file: { size: this.sizes[i]!, layer: this.layers[i]! },
-        by: this.bys[i]!,
-        how: this.how(i),
-      };
-    }
-  }
-
   private grow(): void {
-    const n = Math.ceil(this.count * 1.5);
-    const copy = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const out = make(n);
-      out.set(a);
-      return out;
-    };
-    this.nodes = copy(this.nodes, (k) => new Int32Array(k));
-    this.layers = copy(this.layers, (k) => new Int32Array(k));
-    this.bys = copy(this.bys, (k) => new Int32Array(k));
-    this.deletes = copy(this.deletes, (k) => new Uint8Array(k));
-    this.sizes = copy(this.sizes, (k) => new Float64Array(k));
+    const need = this.count + 1;
+    this.nodes = withRoom(this.nodes, need);
+    this.layers = withRoom(this.layers, need);
+    this.bys = withRoom(this.bys, need);
+    this.deletes = withRoom(this.deletes, need);
+    this.sizes = withRoom(this.sizes, need);
   }
 }
 

@@ -1,4 +1,5 @@
 import { paths } from './path-trie.js';
+import { trimmed, withRoom } from './typed-arrays.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
 
@@ -13,12 +14,10 @@ export interface LayerEntry {
 
 export const KINDS: readonly EntryKind[] = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
-export const FILE = 0;
-export const DIR = 1;
-export const WHITEOUT = 5;
-export const OPAQUE = 6;
-
-const GROWTH = 1.5;
+export const FILE = KIND_CODE.get('file')!;
+export const DIR = KIND_CODE.get('dir')!;
+export const WHITEOUT = KIND_CODE.get('whiteout')!;
+export const OPAQUE = KIND_CODE.get('opaque')!;
 
 /**
  * One layer's tar entries in tar order, 13 bytes each (the path's node in the process's path tree, the kind, the
@@ -57,7 +56,11 @@ export class LayerEntries implements Iterable<LayerEntry> {
   }
 
   add(node: number, kind: number, size: number, target?: string): void {
-    if (this.count === this.nodes.length) this.resize(Math.ceil(this.count * GROWTH) + 16);
+    if (this.count === this.nodes.length) {
+      this.nodes = withRoom(this.nodes, this.count + 1);
+      this.kinds = withRoom(this.kinds, this.count + 1);
+      this.sizes = withRoom(this.sizes, this.count + 1);
+    }
     this.nodes[this.count] = node;
     this.kinds[this.count] = kind;
     this.sizes[this.count] = size;
@@ -67,7 +70,9 @@ export class LayerEntries implements Iterable<LayerEntry> {
 
   /** Gives back the spare capacity, once the layer has been read. */
   trim(): this {
-    if (this.nodes.length > this.count) this.resize(this.count);
+    this.nodes = trimmed(this.nodes, this.count);
+    this.kinds = trimmed(this.kinds, this.count);
+    this.sizes = trimmed(this.sizes, this.count);
     return this;
   }
 
@@ -120,17 +125,5 @@ export class LayerEntries implements Iterable<LayerEntry> {
 
   *[Symbol.iterator](): Iterator<LayerEntry> {
     for (let i = 0; i < this.count; i++) yield this.at(i);
-  }
-
-  private resize(n: number): void {
-    const nodes = new Int32Array(n);
-    const kinds = new Uint8Array(n);
-    const sizes = new Float64Array(n);
-    nodes.set(this.nodes.subarray(0, this.count));
-    kinds.set(this.kinds.subarray(0, this.count));
-    sizes.set(this.sizes.subarray(0, this.count));
-    this.nodes = nodes;
-    this.kinds = kinds;
-    this.sizes = sizes;
   }
 }

@@ -9,16 +9,10 @@
  * empty ones and `..` included, so `path(intern(p)) === p` for every absolute `p`.
  */
 
+import { GROWTH, withRoom } from './typed-arrays.js';
+
 const ROOT = 0;
 const NONE = -1;
-const GROWTH = 1.5;
-
-function grown<T extends Int32Array>(a: T, need: number, make: (n: number) => T): T {
-  if (need <= a.length) return a;
-  const out = make(Math.max(need, Math.ceil(a.length * GROWTH)));
-  out.set(a);
-  return out;
-}
 
 export class PathTrie {
   private parents = new Int32Array(1024);
@@ -122,12 +116,6 @@ export class PathTrie {
     return d;
   }
 
-  /** Whether `node` is `ancestor` or below it. */
-  isWithin(node: number, ancestor: number): boolean {
-    for (let n = node; n !== NONE; n = this.parents[n]!) if (n === ancestor) return true;
-    return false;
-  }
-
   /**
    * dive's visiting order: depth first, children by name (UTF-16 code units, as JavaScript compares strings), a
    * directory before what is below it.
@@ -136,8 +124,10 @@ export class PathTrie {
     if (a === b) return 0;
     let x = a;
     let y = b;
-    let dx = this.depth(x);
-    let dy = this.depth(y);
+    const da = this.depth(a);
+    const db = this.depth(b);
+    let dx = da;
+    let dy = db;
     while (dx > dy) {
       x = this.parents[x]!;
       dx -= 1;
@@ -146,7 +136,7 @@ export class PathTrie {
       y = this.parents[y]!;
       dy -= 1;
     }
-    if (x === y) return this.depth(a) - this.depth(b);
+    if (x === y) return da - db;
     while (this.parents[x] !== this.parents[y]) {
       x = this.parents[x]!;
       y = this.parents[y]!;
@@ -223,18 +213,13 @@ export class PathTrie {
   }
 
   private growNodes(need: number): void {
-    const int = (n: number) => new Int32Array(n);
     const before = this.parents.length;
-    this.parents = grown(this.parents, need, int);
-    this.nameStarts = grown(this.nameStarts, need, int);
-    this.firstChildren = grown(this.firstChildren, need, int);
+    this.parents = withRoom(this.parents, need);
+    this.nameStarts = withRoom(this.nameStarts, need);
+    this.firstChildren = withRoom(this.firstChildren, need);
     this.firstChildren.fill(NONE, before);
-    this.nextSiblings = grown(this.nextSiblings, need, int);
-    if (need > this.wide.length) {
-      const wide = new Uint8Array(this.parents.length);
-      wide.set(this.wide);
-      this.wide = wide;
-    }
+    this.nextSiblings = withRoom(this.nextSiblings, need);
+    this.wide = withRoom(this.wide, need);
   }
 
   private rehash(): void {

@@ -104,7 +104,11 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
   private readonly pipeline = afterHead(HEAD_BYTES, (head) => inflating(sniffCompression(head), this.tar));
   private bytes = 0;
   /** Layers whose bytes are all read but whose gzip estimate may still be running. */
-  private readonly finishing: Promise<void>[] = [];
+  /**
+   * Every layer in archive order, measured or known, put into the contents when all are done: layers finish in
+   * whatever order their estimates do, and the contents list them as the archive does.
+   */
+  private readonly finishing: Promise<readonly [string, L] | null>[] = [];
   private readonly waits = new Waits();
 
   constructor(private readonly options: ReadArchiveOptions<L>) {
@@ -121,7 +125,7 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
   async finish(): Promise<ArchiveContents<L>> {
     if (this.bytes === 0) throw new UserError(`${this.options.what}: the archive is empty`);
     this.guard(() => this.pipeline.end());
-    await Promise.all(this.finishing);
+    for (const done of await Promise.all(this.finishing)) if (done) this.contents.layers.set(done[0], done[1]);
     return this.contents;
   }
 
@@ -150,7 +154,7 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
         const digest = blobDigest(path);
         const known = digest ? this.options.layers.known(digest) : undefined;
         if (known !== undefined) {
-          this.contents.layers.set(path, known);
+          this.finishing.push(Promise.resolve([path, known] as const));
           return null;
         }
         return afterHead(HEAD_BYTES, (head) => this.blobSink(path, digest, head));
@@ -217,9 +221,13 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
       end: () => {
         if (failed) return;
         this.finishing.push(
-          scanner.finish().then((measured) => {
-            this.contents.layers.set(path, measured);
-          }, fail),
+          scanner.finish().then(
+            (measured) => [path, measured] as const,
+            (err: unknown) => {
+              fail(err);
+              return null;
+            },
+          ),
         );
       },
     };

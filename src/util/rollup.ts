@@ -1,5 +1,6 @@
 import type { ChangedFile } from '../model/contents.js';
 import { paths } from '../model/path-trie.js';
+import { withRoom } from '../model/typed-arrays.js';
 
 /** A line of a "where the bytes went" list: one file, or a directory standing for the files under it. */
 export interface PathGroup {
@@ -16,19 +17,23 @@ export interface PathGroup {
 export type Changed = ChangedFile | { node: number; bytes: number; layer: number };
 
 /**
- * The changed files summed into the path tree they name: per node its bytes and files (typed arrays over the
- * process's path tree, so a million changes add no object per file), per directory its bytes by layer, per file
- * node the change that named it last.
+ * The changed files summed into the path tree they name: per node its bytes and files, and the bytes and layer of
+ * the change that named it last (typed arrays over the process's path tree, so a million changes add no object per
+ * file); per directory its bytes by layer.
  */
 class ChangeTree {
   readonly bytes: Float64Array;
   readonly files: Int32Array;
   readonly byLayer = new Map<number, Map<number, number>>();
-  readonly file = new Map<number, { bytes: number; layer: number }>();
+  private readonly fileBytes: Float64Array;
+  /** The layer + 1 of the change that named the node itself, 0 for none. */
+  private readonly fileLayer: Int32Array;
 
   constructor(nodes: Int32Array, bytes: Float64Array, layers: Int32Array, count: number) {
     this.bytes = new Float64Array(paths.size);
     this.files = new Int32Array(paths.size);
+    this.fileBytes = new Float64Array(paths.size);
+    this.fileLayer = new Int32Array(paths.size);
     for (let i = 0; i < count; i++) {
       const leaf = nodes[i]!;
       const b = bytes[i]!;
@@ -41,8 +46,15 @@ class ChangeTree {
         if (!m) this.byLayer.set(n, (m = new Map()));
         m.set(layer, (m.get(layer) ?? 0) + b);
       }
-      this.file.set(leaf, { bytes: b, layer });
+      this.fileBytes[leaf] = b;
+      this.fileLayer[leaf] = layer + 1;
     }
+  }
+
+  /** The change that named the node itself, if one did. */
+  file(node: number): { bytes: number; layer: number } | null {
+    const layer = this.fileLayer[node]! - 1;
+    return layer < 0 ? null : { bytes: this.fileBytes[node]!, layer };
   }
 
   children(node: number): number[] {
@@ -53,7 +65,7 @@ class ChangeTree {
 
   dominantLayer(node: number): number {
     const m = this.byLayer.get(node);
-    if (!m) return this.file.get(node)?.layer ?? -1;
+    if (!m) return this.file(node)?.layer ?? -1;
     let best = -1;
     let bestBytes = -1;
     for (const [layer, bytes] of m) {
@@ -70,14 +82,9 @@ function collect(changes: Iterable<Changed>): ChangeTree {
   let layers = new Int32Array(64);
   let count = 0;
   for (const c of changes) {
-    if (count === nodes.length) {
-      const n = count * 2;
-      const [a, b, l] = [new Int32Array(n), new Float64Array(n), new Int32Array(n)];
-      a.set(nodes);
-      b.set(bytes);
-      l.set(layers);
-      [nodes, bytes, layers] = [a, b, l];
-    }
+    nodes = withRoom(nodes, count + 1);
+    bytes = withRoom(bytes, count + 1);
+    layers = withRoom(layers, count + 1);
     nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
     bytes[count] = c.bytes;
     layers[count] = c.layer;
@@ -109,7 +116,7 @@ function select(t: ChangeTree, node: number, depth: number, out: Line[]): void {
     return;
   }
   // A path that is both a file and a directory across layers: the file's own bytes stay on their own line.
-  const file = t.file.get(node);
+  const file = t.file(node);
   if (file) out.push({ node, dir: false, files: 1, bytes: file.bytes, layer: file.layer });
   for (const c of children) select(t, c, depth + 1, out);
 }
