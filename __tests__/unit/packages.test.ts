@@ -8,6 +8,7 @@ import { captureRule, CAPTURE_BUDGET } from '../../src/measure/packages/capture.
 import { imagePackages } from '../../src/measure/packages/inventory.js';
 import { parseStanzas } from '../../src/measure/packages/deb.js';
 import { packageDirOf } from '../../src/measure/packages/node.js';
+import { eachLine, lines } from '../../src/measure/packages/reader.js';
 import { ImageContents } from '../../src/model/contents.js';
 import type { ImageReport } from '../../src/model/image-report.js';
 import { NO_RULES } from '../../src/model/comparison.js';
@@ -303,6 +304,36 @@ describe('python', () => {
     expect(py.notes.join()).toMatch(/1 path outside the image's root ignored/);
     // Every file left on the final filesystem is some distribution's; the deleted a,b.py counts for none.
     expect(py.unowned).toEqual({ bytes: 0, files: 0 });
+  });
+});
+
+describe('file lists read a line at a time', () => {
+  it('gives the lines that splitting the whole text gives, LF or CRLF', () => {
+    for (const text of ['', 'a', 'a\n', 'a\r\nb', 'a\n\nb\r\n', '\r\n', 'x\ry\n', '\n\n'])
+      expect([...eachLine(text)]).toEqual(lines(text));
+  });
+});
+
+describe('python egg-info without a file list', () => {
+  it('owns what is below its directory and its top-level modules, walked in the path tree', async () => {
+    const site = 'usr/lib/python3/dist-packages';
+    const info = 'Name: pkg\nVersion: 2.0\n';
+    const layer0: Spec[] = [
+      file(`${site}/pkg-2.0.egg-info/PKG-INFO`, info),
+      file(`${site}/pkg-2.0.egg-info/top_level.txt`, 'pkg\r\n'),
+      file(`${site}/pkg/__init__.py`, 11),
+      file(`${site}/pkg/sub/deep.py`, 222),
+      file(`${site}/pkg/gone.py`, 5000),
+      // Same prefix, another directory: not pkg's.
+      file(`${site}/pkgextra/x.py`, 3000),
+      file(`${site}/pkg.py`, 44),
+    ];
+    const layer1: Spec[] = [{ name: `${site}/pkg/.wh.gone.py`, content: '' }];
+    const py = ecosystem(imagePackages(await contentsOf([layer0, layer1])).inventory, 'python');
+    const pkg = py.packages.find((p) => p.name === 'pkg')!;
+    expect(pkg).toMatchObject({ version: '2.0', files: 5 });
+    expect(pkg.bytes).toBe(size(info) + size('pkg\r\n') + 11 + 222 + 44);
+    expect(py.unowned).toEqual({ bytes: 3000, files: 1 });
   });
 });
 

@@ -14230,6 +14230,12 @@ class FinalFiles {
     layerAt(node) {
         return this.layerOf[node];
     }
+    /** The bytes of the regular file at the node; 0 for anything else. */
+    sizeAt(node) {
+        const entries = this.layers[this.layerOf[node]];
+        const i = this.entryOf[node];
+        return entries.kindCode(i) === FILE ? entries.size(i) : 0;
+    }
     fileAt(node) {
         const layer = this.layerOf[node];
         const entries = this.layers[layer];
@@ -14253,14 +14259,19 @@ class FinalFiles {
     /** Every member with its path, in node order; a directory's path is made once for all the files in it. */
     *named() {
         const dirs = new Map();
+        for (const n of this.nodes.members())
+            yield [n, pathIn(dirs, n)];
+    }
+    /**
+     * Every regular file with bytes, in node order, with its path, size and layer: no object per file, and no path
+     * for the rest (directories, links, empty files).
+     */
+    forEachWithBytes(fn) {
+        const dirs = new Map();
         for (const n of this.nodes.members()) {
-            const parent = paths.parent(n);
-            let dir = parent <= 0 ? '' : dirs.get(parent);
-            if (dir === undefined) {
-                dir = paths.path(parent);
-                dirs.set(parent, dir);
-            }
-            yield [n, `${dir}/${paths.name(n)}`];
+            const size = this.sizeAt(n);
+            if (size > 0)
+                fn(pathIn(dirs, n), n, size, this.layerOf[n]);
         }
     }
     *keys() {
@@ -14282,6 +14293,16 @@ class FinalFiles {
         for (const [k, v] of this.entries())
             fn(v, k, this);
     }
+}
+/** A node's path, its directory's made once and kept in `dirs` for the next file in it. */
+function pathIn(dirs, node) {
+    const parent = paths.parent(node);
+    let dir = parent <= 0 ? '' : dirs.get(parent);
+    if (dir === undefined) {
+        dir = paths.path(parent);
+        dirs.set(parent, dir);
+    }
+    return `${dir}/${paths.name(node)}`;
 }
 /**
  * The filesystem a container sees: layers stacked in order, a whiteout removing a path and everything below it,
@@ -14392,6 +14413,7 @@ const WASTE_FILES_LIMIT = 200;
 
 
 
+
 /** Per path node, the copies seen across layers (dive's `fileReference`s): 20 bytes a node, for one call. */
 class PathCopies {
     count;
@@ -14422,28 +14444,39 @@ class LayerLeaves {
     chosenStamp;
     chosen;
     parentStamp;
+    nodes = new Int32Array(0);
     constructor(n) {
         this.chosenStamp = new Int32Array(n);
         this.chosen = new Int32Array(n);
         this.parentStamp = new Int32Array(n);
     }
-    /** The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). */
+    /**
+     * The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). The list is a view
+     * of one buffer reused layer after layer: it holds until the next call.
+     */
     of(entries, stamp) {
-        const nodes = [];
+        const nodes = (this.nodes = withRoom(this.nodes, entries.length));
+        let count = 0;
         for (let i = 0; i < entries.length; i++) {
             const node = entries.node(i);
             const opaque = entries.kindCode(i) === OPAQUE;
             if (this.chosenStamp[node] !== stamp) {
                 this.chosenStamp[node] = stamp;
                 this.chosen[node] = -1;
-                nodes.push(node);
+                nodes[count++] = node;
             }
             if (!opaque)
                 this.chosen[node] = i;
             for (let p = paths.parent(node); p > 0 && this.parentStamp[p] !== stamp; p = paths.parent(p))
                 this.parentStamp[p] = stamp;
         }
-        return nodes.filter((n) => n !== 0 && this.parentStamp[n] !== stamp);
+        let leaves = 0;
+        for (let j = 0; j < count; j++) {
+            const n = nodes[j];
+            if (n !== 0 && this.parentStamp[n] !== stamp)
+                nodes[leaves++] = n;
+        }
+        return nodes.subarray(0, leaves);
     }
     entry(node) {
         return this.chosen[node];
@@ -14688,11 +14721,12 @@ class ChangeTree {
     }
 }
 /** The changes in typed arrays, each path interned once. */
-function collect(changes) {
+function collectChanges(changes) {
     let nodes = new Int32Array(64);
     let bytes = new Float64Array(64);
     let layers = new Int32Array(64);
     let count = 0;
+    let totalBytes = 0;
     for (const c of changes) {
         nodes = withRoom(nodes, count + 1);
         bytes = withRoom(bytes, count + 1);
@@ -14700,9 +14734,10 @@ function collect(changes) {
         nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
         bytes[count] = c.bytes;
         layers[count] = c.layer;
+        totalBytes += c.bytes;
         count += 1;
     }
-    return new ChangeTree(nodes, bytes, layers, count);
+    return { nodes, bytes, layers, count, totalBytes };
 }
 /** Directories at this depth or above are always opened: "/" or "/usr" alone says nothing. */
 const ALWAYS_OPEN_DEPTH = 1;
@@ -14736,7 +14771,8 @@ function rollup_select(t, node, depth, out) {
  * Returns the `limit` largest lines and what the rest add up to. The changes are read once.
  */
 function rollUp(changes, limit) {
-    const tree = collect(changes);
+    const c = 'totalBytes' in changes ? changes : collectChanges(changes);
+    const tree = new ChangeTree(c.nodes, c.bytes, c.layers, c.count);
     if (tree.files[0] === undefined || tree.files[0] === 0)
         return { groups: [], rest: { files: 0, bytes: 0 } };
     const all = [];
@@ -16086,6 +16122,20 @@ const MAX_PACKAGES = 50_000;
 function reader_lines(text) {
     return text.split(/\r?\n/);
 }
+/** The lines of a text file, LF or CRLF, one at a time (a large file list is not split all at once). */
+function* eachLine(text) {
+    for (let at = 0; at <= text.length;) {
+        let end = text.indexOf('\n', at);
+        if (end < 0)
+            end = text.length;
+        yield text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+        at = end + 1;
+    }
+}
+/** A file list read when it is iterated, each time: the body stays a Buffer until then. */
+function lazily(make) {
+    return { [Symbol.iterator]: () => make()[Symbol.iterator]() };
+}
 /** "1 234 files" style counts in notes. */
 function plural(n, one, many = `${one}s`) {
     return `${n} ${n === 1 ? one : many}`;
@@ -16251,9 +16301,12 @@ function md5sumsPath(line) {
         return '';
     return line.slice(33).trimStart();
 }
+function* listedNames(body, md5sums) {
+    for (const line of eachLine(utf8(body)))
+        yield md5sums ? md5sumsPath(line) : line;
+}
 function listedPaths(body, md5sums, input) {
-    const names = reader_lines(utf8(body)).map((line) => (md5sums ? md5sumsPath(line) : line));
-    return input.paths.joinAll('/', names);
+    return lazily(() => input.paths.joinAll('/', listedNames(body, md5sums)));
 }
 /**
  * dpkg's database: installed packages from `status` (or distroless' `status.d/`), each owning the files its
@@ -16411,6 +16464,7 @@ function readNode(input) {
 }
 
 ;// CONCATENATED MODULE: ./src/measure/packages/paths.ts
+
 const MAX_LINKS = 40;
 /**
  * Paths as package databases name them, looked up on an image's final filesystem. Everything happens inside the
@@ -16418,7 +16472,6 @@ const MAX_LINKS = 40;
  */
 class FinalPaths {
     final;
-    sorted = null;
     /** Paths that named something above `/`: counted, never looked up. */
     outside = 0;
     constructor(final) {
@@ -16442,15 +16495,16 @@ class FinalPaths {
         }
         return '/' + parts.join('/');
     }
-    /** Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted). */
-    joinAll(dir, rels) {
-        const out = [];
+    /**
+     * Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted), as they are
+     * read: a package's file list is joined while it is tallied, so no list outlives its package.
+     */
+    *joinAll(dir, rels) {
         for (const rel of rels) {
             const p = rel === '' ? null : this.join(dir, rel);
             if (p)
-                out.push(p);
+                yield p;
         }
-        return out;
     }
     /**
      * The final-filesystem path an absolute path names, following symlinked directories on the way (Debian's
@@ -16498,21 +16552,22 @@ class FinalPaths {
         this.outside += 1;
         return null;
     }
-    /** Every final path below the directory `dir`, from a sorted index made on first use. */
+    /** Every final path below the directory `dir`, walked in the path tree (no list of every path is made). */
     *under(dir) {
-        this.sorted ??= [...this.final.keys()].sort();
-        const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-        let lo = 0;
-        let hi = this.sorted.length;
-        while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (this.sorted[mid] < prefix)
-                lo = mid + 1;
-            else
-                hi = mid;
+        const top = paths.find(dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir);
+        if (top < 0)
+            return;
+        const members = this.final.nodes;
+        const stack = [top];
+        while (stack.length > 0) {
+            const n = stack.pop();
+            for (let c = paths.firstChild(n); c !== -1; c = paths.nextSibling(c)) {
+                if (members.has(c))
+                    yield paths.path(c);
+                if (members.hasBelow(c))
+                    stack.push(c);
+            }
         }
-        for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(prefix); i++)
-            yield this.sorted[i];
     }
 }
 
@@ -18679,20 +18734,22 @@ function readPython(input) {
             if (rel === null)
                 unreadable += 1;
             else
-                files = input.paths.joinAll(site, rel);
+                files = lazily(() => input.paths.joinAll(site, rel));
         }
         else if (listed?.body) {
-            files = input.paths.joinAll(dist, reader_lines(utf8(listed.body)));
+            const body = listed.body;
+            files = lazily(() => input.paths.joinAll(dist, eachLine(utf8(body))));
         }
         else {
-            files = [...input.paths.under(dist)];
+            const found = [...input.paths.under(dist)];
             if (topLevel?.body) {
                 for (const mod of reader_lines(utf8(topLevel.body))) {
                     if (!/^[A-Za-z0-9_.]+$/.test(mod))
                         continue;
-                    files.push(...input.paths.under(`${site}/${mod}`), `${site}/${mod}.py`);
+                    found.push(...input.paths.under(`${site}/${mod}`), `${site}/${mod}.py`);
                 }
             }
+            files = found;
         }
         packages.push({
             name: headers.name || fallback.name,
@@ -18746,8 +18803,11 @@ class PathOwners {
         return true;
     }
     get(path) {
-        const n = paths.find(path);
-        const i = n < 0 || n >= this.byNode.length ? 0 : this.byNode[n];
+        return this.at(paths.find(path));
+    }
+    /** The owner of the path at a node of the path tree. */
+    at(node) {
+        const i = node < 0 || node >= this.byNode.length ? 0 : this.byNode[node];
         return i === 0 ? undefined : i - 1;
     }
 }
@@ -18889,25 +18949,33 @@ class ImageFacts {
         return inventory_imagePackages(this.contents);
     }
     /**
-     * The packages that own these files, largest share first: each file counts for the first ecosystem whose
-     * package owns it (system packages before language ones).
+     * The packages that own these final files (nodes), largest share first: each file counts for the first
+     * ecosystem whose package owns it (system packages before language ones).
      */
-    owningPackages(files) {
+    owningPackages(nodes) {
         const owners = [...this.packages.owners.values()];
         const bytes = new Map();
-        for (const f of files) {
+        for (const n of nodes) {
             for (const o of owners) {
-                const i = o.owner.get(f.path);
+                const i = o.owner.at(n);
                 if (i === undefined)
                     continue;
                 const name = o.packages[i].name;
-                bytes.set(name, (bytes.get(name) ?? 0) + f.bytes);
+                bytes.set(name, (bytes.get(name) ?? 0) + this.final.sizeAt(n));
                 break;
             }
         }
         return [...bytes]
             .map(([name, b]) => ({ name, bytes: b }))
             .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+    }
+    /** `summarize` of final files (nodes) for a finding: below MIN_FINDING_BYTES, only their bytes. */
+    summarizeFinal(nodes) {
+        const { final } = this;
+        return summarize((function* () {
+            for (const node of nodes)
+                yield { node, bytes: final.sizeAt(node), layer: final.layerAt(node) };
+        })(), MIN_FINDING_BYTES);
     }
     instruction(layer) {
         return layer === null ? null : (this.input.report.layers[layer]?.instruction ?? null);
@@ -18921,19 +18989,22 @@ function namePackages(packages, limit = 3) {
     const more = packages.length - limit;
     return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
-function summarize(files) {
-    let bytes = 0;
+/**
+ * The bytes of these files, the layer that holds most of them and the three lines of "where the bytes went". Under
+ * `minBytes` only the bytes are given (no finding is made of them, so no roll-up is made either).
+ */
+function summarize(files, minBytes = 0) {
+    const changes = collectChanges(files);
+    const bytes = changes.totalBytes;
+    if (changes.count === 0 || bytes < minBytes)
+        return { bytes, layer: null, paths: [] };
     const byLayer = new Map();
-    // One pass: the files may be a generator over typed arrays.
-    function* counted() {
-        for (const f of files) {
-            bytes += f.bytes;
-            byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
-            yield f;
-        }
+    for (let i = 0; i < changes.count; i++) {
+        const layer = changes.layers[i];
+        byLayer.set(layer, (byLayer.get(layer) ?? 0) + changes.bytes[i]);
     }
-    const paths = rollUp(counted(), 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
-    const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
+    const paths = rollUp(changes, 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
+    const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
     return { bytes, layer, paths };
 }
 /** History lines carry `# buildkit`, `/bin/sh -c` and redactions; compare instructions on their words. */
@@ -19027,7 +19098,7 @@ const deletedLater = (facts) => {
         const s = summarize((function* () {
             for (const i of p.files)
                 yield { node: replaced.node(i), bytes: replaced.size(i), layer: replaced.layer(i) };
-        })());
+        })(), MIN_FINDING_BYTES);
         if (s.bytes < MIN_FINDING_BYTES)
             continue;
         const how = [...p.how].join(' or ');
@@ -19073,10 +19144,11 @@ const devFiles = (facts) => {
     const findings = [];
     const add = (key, message, fix, test, withPackages = false) => {
         const files = [];
-        for (const [path, f] of facts.final)
-            if (f.size > 0 && test(path, f.layer))
-                files.push({ path, bytes: f.size, layer: f.layer });
-        const s = summarize(files);
+        facts.final.forEachWithBytes((path, node, _, layer) => {
+            if (test(path, layer))
+                files.push(node);
+        });
+        const s = facts.summarizeFinal(files);
         if (s.bytes < MIN_FINDING_BYTES)
             return;
         const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
@@ -19238,17 +19310,18 @@ function cacheOf(path) {
  */
 const packageCache = (facts) => {
     const groups = new Map();
-    for (const [path, f] of facts.final) {
-        const cache = f.size > 0 ? cacheOf(path) : undefined;
+    facts.final.forEachWithBytes((path, node, _, layer) => {
+        const cache = cacheOf(path);
         if (!cache)
-            continue;
-        const key = `${cache.id}@${f.layer}`;
-        const g = groups.get(key) ?? { cache, layer: f.layer, files: [] };
-        g.files.push({ path, bytes: f.size, layer: f.layer });
-        groups.set(key, g);
-    }
+            return;
+        const key = `${cache.id}@${layer}`;
+        let g = groups.get(key);
+        if (!g)
+            groups.set(key, (g = { cache, layer, files: [] }));
+        g.files.push(node);
+    });
     return [...groups.values()]
-        .map((g) => ({ g, s: summarize(g.files) }))
+        .map((g) => ({ g, s: facts.summarizeFinal(g.files) }))
         .filter(({ s }) => s.bytes >= MIN_FINDING_BYTES)
         .map(({ g, s }) => ({
         rule: 'package-cache',
@@ -19435,21 +19508,21 @@ const TOOLCHAINS = [
 /** Compilers, headers and SDKs on the final filesystem: a runtime image needs none of them. */
 const toolchain = (facts) => {
     // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
+    // Files are kept as their nodes in the path tree: a toolchain is thousands of them.
     const owned = new Map();
-    for (const [path, f] of facts.final) {
-        if (f.size === 0)
-            continue;
+    facts.final.forEachWithBytes((path, node) => {
         const t = TOOLCHAINS.find((x) => x.test(path));
         if (!t)
-            continue;
-        const list = owned.get(t.id) ?? [];
-        list.push({ path, bytes: f.size, layer: f.layer });
-        owned.set(t.id, list);
-    }
+            return;
+        let list = owned.get(t.id);
+        if (!list)
+            owned.set(t.id, (list = []));
+        list.push(node);
+    });
     const findings = [];
     for (const t of TOOLCHAINS) {
         const files = owned.get(t.id) ?? [];
-        const m = summarize(files);
+        const m = facts.summarizeFinal(files);
         if (m.bytes < MIN_FINDING_BYTES)
             continue;
         const named = namePackages(facts.owningPackages(files));

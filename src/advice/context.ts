@@ -1,7 +1,7 @@
-import { stackContents, type FinalFile, type ReplacedFiles } from '../measure/filesystem.js';
+import { stackContents, type FinalFiles, type ReplacedFiles } from '../measure/filesystem.js';
 import { imagePackages, type ImagePackages } from '../measure/packages/inventory.js';
 import { formatBytes } from '../util/format.js';
-import { rollUp, type Changed } from '../util/rollup.js';
+import { collectChanges, rollUp, type Changed } from '../util/rollup.js';
 import type { ImageContents, LayerEntries } from '../model/contents.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport } from '../model/image-report.js';
@@ -22,7 +22,7 @@ export interface AdviceInput {
 /** What every rule reads, computed once. */
 export class ImageFacts {
   readonly layers: readonly LayerEntries[];
-  readonly final: ReadonlyMap<string, FinalFile>;
+  readonly final: FinalFiles;
   /** Files a later layer deleted or wrote again (the first copy still ships), found in the same stacking pass. */
   readonly replaced: ReplacedFiles;
   readonly finalStage: DockerfileStage | null;
@@ -55,24 +55,35 @@ export class ImageFacts {
   }
 
   /**
-   * The packages that own these files, largest share first: each file counts for the first ecosystem whose
-   * package owns it (system packages before language ones).
+   * The packages that own these final files (nodes), largest share first: each file counts for the first
+   * ecosystem whose package owns it (system packages before language ones).
    */
-  owningPackages(files: readonly { path: string; bytes: number }[]): { name: string; bytes: number }[] {
+  owningPackages(nodes: readonly number[]): { name: string; bytes: number }[] {
     const owners = [...this.packages.owners.values()];
     const bytes = new Map<string, number>();
-    for (const f of files) {
+    for (const n of nodes) {
       for (const o of owners) {
-        const i = o.owner.get(f.path);
+        const i = o.owner.at(n);
         if (i === undefined) continue;
         const name = o.packages[i]!.name;
-        bytes.set(name, (bytes.get(name) ?? 0) + f.bytes);
+        bytes.set(name, (bytes.get(name) ?? 0) + this.final.sizeAt(n));
         break;
       }
     }
     return [...bytes]
       .map(([name, b]) => ({ name, bytes: b }))
       .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+  }
+
+  /** `summarize` of final files (nodes) for a finding: below MIN_FINDING_BYTES, only their bytes. */
+  summarizeFinal(nodes: readonly number[]): ReturnType<typeof summarize> {
+    const { final } = this;
+    return summarize(
+      (function* () {
+        for (const node of nodes) yield { node, bytes: final.sizeAt(node), layer: final.layerAt(node) };
+      })(),
+      MIN_FINDING_BYTES,
+    );
   }
 
   instruction(layer: number | null): string | null {
@@ -88,23 +99,28 @@ export function namePackages(packages: { name: string; bytes: number }[], limit 
   return more > 0 ? `${shown.join(', ')} and ${more} more package${more === 1 ? '' : 's'}` : shown.join(', ');
 }
 
-export function summarize(files: Iterable<Changed>): {
+/**
+ * The bytes of these files, the layer that holds most of them and the three lines of "where the bytes went". Under
+ * `minBytes` only the bytes are given (no finding is made of them, so no roll-up is made either).
+ */
+export function summarize(
+  files: Iterable<Changed>,
+  minBytes = 0,
+): {
   bytes: number;
   layer: number | null;
   paths: string[];
 } {
-  let bytes = 0;
+  const changes = collectChanges(files);
+  const bytes = changes.totalBytes;
+  if (changes.count === 0 || bytes < minBytes) return { bytes, layer: null, paths: [] };
   const byLayer = new Map<number, number>();
-  // One pass: the files may be a generator over typed arrays.
-  function* counted() {
-    for (const f of files) {
-      bytes += f.bytes;
-      byLayer.set(f.layer, (byLayer.get(f.layer) ?? 0) + f.bytes);
-      yield f;
-    }
+  for (let i = 0; i < changes.count; i++) {
+    const layer = changes.layers[i]!;
+    byLayer.set(layer, (byLayer.get(layer) ?? 0) + changes.bytes[i]!);
   }
-  const paths = rollUp(counted(), 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
-  const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
+  const paths = rollUp(changes, 3).groups.map((g) => (g.dir ? `${g.path}/` : g.path));
+  const layer = [...byLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
   return { bytes, layer, paths };
 }
 

@@ -39,6 +39,13 @@ export class FinalFiles implements ReadonlyMap<string, FinalFile> {
     return this.layerOf[node]!;
   }
 
+  /** The bytes of the regular file at the node; 0 for anything else. */
+  sizeAt(node: number): number {
+    const entries = this.layers[this.layerOf[node]!]!;
+    const i = this.entryOf[node]!;
+    return entries.kindCode(i) === FILE ? entries.size(i) : 0;
+  }
+
   fileAt(node: number): FinalFile {
     const layer = this.layerOf[node]!;
     const entries = this.layers[layer]!;
@@ -65,14 +72,18 @@ export class FinalFiles implements ReadonlyMap<string, FinalFile> {
   /** Every member with its path, in node order; a directory's path is made once for all the files in it. */
   private *named(): Generator<[number, string]> {
     const dirs = new Map<number, string>();
+    for (const n of this.nodes.members()) yield [n, pathIn(dirs, n)];
+  }
+
+  /**
+   * Every regular file with bytes, in node order, with its path, size and layer: no object per file, and no path
+   * for the rest (directories, links, empty files).
+   */
+  forEachWithBytes(fn: (path: string, node: number, size: number, layer: number) => void): void {
+    const dirs = new Map<number, string>();
     for (const n of this.nodes.members()) {
-      const parent = paths.parent(n);
-      let dir = parent <= 0 ? '' : dirs.get(parent);
-      if (dir === undefined) {
-        dir = paths.path(parent);
-        dirs.set(parent, dir);
-      }
-      yield [n, `${dir}/${paths.name(n)}`];
+      const size = this.sizeAt(n);
+      if (size > 0) fn(pathIn(dirs, n), n, size, this.layerOf[n]!);
     }
   }
 
@@ -95,6 +106,17 @@ export class FinalFiles implements ReadonlyMap<string, FinalFile> {
   forEach(fn: (value: FinalFile, key: string, map: ReadonlyMap<string, FinalFile>) => void): void {
     for (const [k, v] of this.entries()) fn(v, k, this);
   }
+}
+
+/** A node's path, its directory's made once and kept in `dirs` for the next file in it. */
+function pathIn(dirs: Map<number, string>, node: number): string {
+  const parent = paths.parent(node);
+  let dir = parent <= 0 ? '' : dirs.get(parent);
+  if (dir === undefined) {
+    dir = paths.path(parent);
+    dirs.set(parent, dir);
+  }
+  return `${dir}/${paths.name(node)}`;
 }
 
 export type Replaced = (node: number, file: FinalFile, by: number, how: 'deletes' | 'overwrites') => void;

@@ -1,6 +1,7 @@
 import { WASTE_FILES_LIMIT, type WasteReport } from '../model/image-report.js';
 import { DIR, OPAQUE, WHITEOUT, type LayerEntries } from '../model/layer-entries.js';
 import { paths } from '../model/path-trie.js';
+import { withRoom } from '../model/typed-arrays.js';
 import { NodeSet } from './node-set.js';
 
 /** Per path node, the copies seen across layers (dive's `fileReference`s): 20 bytes a node, for one call. */
@@ -34,6 +35,7 @@ class LayerLeaves {
   private readonly chosenStamp: Int32Array;
   private readonly chosen: Int32Array;
   private readonly parentStamp: Int32Array;
+  private nodes = new Int32Array(0);
 
   constructor(n: number) {
     this.chosenStamp = new Int32Array(n);
@@ -41,22 +43,31 @@ class LayerLeaves {
     this.parentStamp = new Int32Array(n);
   }
 
-  /** The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). */
-  of(entries: LayerEntries, stamp: number): number[] {
-    const nodes: number[] = [];
+  /**
+   * The leaves' nodes, and per node the entry it stands for (-1: an opaque marker's directory). The list is a view
+   * of one buffer reused layer after layer: it holds until the next call.
+   */
+  of(entries: LayerEntries, stamp: number): Int32Array {
+    const nodes = (this.nodes = withRoom(this.nodes, entries.length));
+    let count = 0;
     for (let i = 0; i < entries.length; i++) {
       const node = entries.node(i);
       const opaque = entries.kindCode(i) === OPAQUE;
       if (this.chosenStamp[node] !== stamp) {
         this.chosenStamp[node] = stamp;
         this.chosen[node] = -1;
-        nodes.push(node);
+        nodes[count++] = node;
       }
       if (!opaque) this.chosen[node] = i;
       for (let p = paths.parent(node); p > 0 && this.parentStamp[p] !== stamp; p = paths.parent(p))
         this.parentStamp[p] = stamp;
     }
-    return nodes.filter((n) => n !== 0 && this.parentStamp[n] !== stamp);
+    let leaves = 0;
+    for (let j = 0; j < count; j++) {
+      const n = nodes[j]!;
+      if (n !== 0 && this.parentStamp[n] !== stamp) nodes[leaves++] = n;
+    }
+    return nodes.subarray(0, leaves);
   }
 
   entry(node: number): number {

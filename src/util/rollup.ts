@@ -75,12 +75,22 @@ class ChangeTree {
   }
 }
 
+/** Changes read into typed arrays, each path interned once: what a roll-up is made from. */
+export interface CollectedChanges {
+  nodes: Int32Array;
+  bytes: Float64Array;
+  layers: Int32Array;
+  count: number;
+  totalBytes: number;
+}
+
 /** The changes in typed arrays, each path interned once. */
-function collect(changes: Iterable<Changed>): ChangeTree {
+export function collectChanges(changes: Iterable<Changed>): CollectedChanges {
   let nodes = new Int32Array(64);
   let bytes = new Float64Array(64);
   let layers = new Int32Array(64);
   let count = 0;
+  let totalBytes = 0;
   for (const c of changes) {
     nodes = withRoom(nodes, count + 1);
     bytes = withRoom(bytes, count + 1);
@@ -88,9 +98,10 @@ function collect(changes: Iterable<Changed>): ChangeTree {
     nodes[count] = 'node' in c ? c.node : paths.intern(c.path);
     bytes[count] = c.bytes;
     layers[count] = c.layer;
+    totalBytes += c.bytes;
     count += 1;
   }
-  return new ChangeTree(nodes, bytes, layers, count);
+  return { nodes, bytes, layers, count, totalBytes };
 }
 
 /** Directories at this depth or above are always opened: "/" or "/usr" alone says nothing. */
@@ -127,10 +138,11 @@ function select(t: ChangeTree, node: number, depth: number, out: Line[]): void {
  * Returns the `limit` largest lines and what the rest add up to. The changes are read once.
  */
 export function rollUp(
-  changes: Iterable<Changed>,
+  changes: Iterable<Changed> | CollectedChanges,
   limit: number,
 ): { groups: PathGroup[]; rest: { files: number; bytes: number } } {
-  const tree = collect(changes);
+  const c = 'totalBytes' in changes ? changes : collectChanges(changes);
+  const tree = new ChangeTree(c.nodes, c.bytes, c.layers, c.count);
   if (tree.files[0] === undefined || tree.files[0] === 0) return { groups: [], rest: { files: 0, bytes: 0 } };
   const all: Line[] = [];
   select(tree, 0, 0, all);

@@ -41,6 +41,7 @@ export const deletedLater: Rule = (facts) => {
       (function* () {
         for (const i of p.files) yield { node: replaced.node(i), bytes: replaced.size(i), layer: replaced.layer(i) };
       })(),
+      MIN_FINDING_BYTES,
     );
     if (s.bytes < MIN_FINDING_BYTES) continue;
     const how = [...p.how].join(' or ');

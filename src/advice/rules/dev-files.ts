@@ -1,5 +1,5 @@
 import type { Finding } from '../../model/finding.js';
-import { MIN_FINDING_BYTES, namePackages, summarize, type ImageFacts, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, namePackages, type ImageFacts, type Rule } from '../context.js';
 
 /** Packages only a developer needs, found in an application's node_modules. */
 const NODE_DEV =
@@ -35,10 +35,11 @@ export const devFiles: Rule = (facts) => {
     test: (path: string, layer: number) => boolean,
     withPackages = false,
   ) => {
-    const files: { path: string; bytes: number; layer: number }[] = [];
-    for (const [path, f] of facts.final)
-      if (f.size > 0 && test(path, f.layer)) files.push({ path, bytes: f.size, layer: f.layer });
-    const s = summarize(files);
+    const files: number[] = [];
+    facts.final.forEachWithBytes((path, node, _, layer) => {
+      if (test(path, layer)) files.push(node);
+    });
+    const s = facts.summarizeFinal(files);
     if (s.bytes < MIN_FINDING_BYTES) return;
     const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
     findings.push({

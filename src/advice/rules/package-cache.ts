@@ -1,4 +1,4 @@
-import { MIN_FINDING_BYTES, summarize, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, type Rule } from '../context.js';
 
 interface Cache {
   id: string;
@@ -67,20 +67,17 @@ export function cacheOf(path: string): Cache | undefined {
  * are the deleted-later rule's: they cost the same bytes, but the fix is another one.
  */
 export const packageCache: Rule = (facts) => {
-  const groups = new Map<
-    string,
-    { cache: Cache; layer: number; files: { path: string; bytes: number; layer: number }[] }
-  >();
-  for (const [path, f] of facts.final) {
-    const cache = f.size > 0 ? cacheOf(path) : undefined;
-    if (!cache) continue;
-    const key = `${cache.id}@${f.layer}`;
-    const g = groups.get(key) ?? { cache, layer: f.layer, files: [] };
-    g.files.push({ path, bytes: f.size, layer: f.layer });
-    groups.set(key, g);
-  }
+  const groups = new Map<string, { cache: Cache; layer: number; files: number[] }>();
+  facts.final.forEachWithBytes((path, node, _, layer) => {
+    const cache = cacheOf(path);
+    if (!cache) return;
+    const key = `${cache.id}@${layer}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { cache, layer, files: [] }));
+    g.files.push(node);
+  });
   return [...groups.values()]
-    .map((g) => ({ g, s: summarize(g.files) }))
+    .map((g) => ({ g, s: facts.summarizeFinal(g.files) }))
     .filter(({ s }) => s.bytes >= MIN_FINDING_BYTES)
     .map(({ g, s }) => ({
       rule: 'package-cache' as const,

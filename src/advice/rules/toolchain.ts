@@ -1,5 +1,5 @@
 import type { Finding } from '../../model/finding.js';
-import { MIN_FINDING_BYTES, namePackages, summarize, type Rule } from '../context.js';
+import { MIN_FINDING_BYTES, namePackages, type Rule } from '../context.js';
 
 const BIN = '^/usr/(local/)?bin/((x86_64|aarch64)-linux-gnu-)?';
 const CC_BIN = new RegExp(`${BIN}(gcc|g\\+\\+|cpp|cc|c\\+\\+|clang|clang\\+\\+)(-[\\d.]+)?$`);
@@ -61,19 +61,19 @@ const TOOLCHAINS: { id: string; what: string; test: (p: string) => boolean }[] =
 /** Compilers, headers and SDKs on the final filesystem: a runtime image needs none of them. */
 export const toolchain: Rule = (facts) => {
   // One pass: each file counts once, for the first toolchain it belongs to (Go's .a archives are Go's, not C's).
-  const owned = new Map<string, { path: string; bytes: number; layer: number }[]>();
-  for (const [path, f] of facts.final) {
-    if (f.size === 0) continue;
+  // Files are kept as their nodes in the path tree: a toolchain is thousands of them.
+  const owned = new Map<string, number[]>();
+  facts.final.forEachWithBytes((path, node) => {
     const t = TOOLCHAINS.find((x) => x.test(path));
-    if (!t) continue;
-    const list = owned.get(t.id) ?? [];
-    list.push({ path, bytes: f.size, layer: f.layer });
-    owned.set(t.id, list);
-  }
+    if (!t) return;
+    let list = owned.get(t.id);
+    if (!list) owned.set(t.id, (list = []));
+    list.push(node);
+  });
   const findings: Finding[] = [];
   for (const t of TOOLCHAINS) {
     const files = owned.get(t.id) ?? [];
-    const m = summarize(files);
+    const m = facts.summarizeFinal(files);
     if (m.bytes < MIN_FINDING_BYTES) continue;
     const named = namePackages(facts.owningPackages(files));
     const packages = named ? `: ${named}` : '';

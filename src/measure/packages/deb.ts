@@ -1,4 +1,13 @@
-import { lines, MAX_PACKAGES, plural, utf8, type FoundPackage, type ReaderInput, type ReadResult } from './reader.js';
+import {
+  eachLine,
+  lazily,
+  MAX_PACKAGES,
+  plural,
+  utf8,
+  type FoundPackage,
+  type ReaderInput,
+  type ReadResult,
+} from './reader.js';
 
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = '/var/lib/dpkg/status.d/';
@@ -81,9 +90,12 @@ export function md5sumsPath(line: string): string {
   return line.slice(33).trimStart();
 }
 
-function listedPaths(body: Buffer, md5sums: boolean, input: ReaderInput): string[] {
-  const names = lines(utf8(body)).map((line) => (md5sums ? md5sumsPath(line) : line));
-  return input.paths.joinAll('/', names);
+function* listedNames(body: Buffer, md5sums: boolean): Generator<string> {
+  for (const line of eachLine(utf8(body))) yield md5sums ? md5sumsPath(line) : line;
+}
+
+function listedPaths(body: Buffer, md5sums: boolean, input: ReaderInput): Iterable<string> {
+  return lazily(() => input.paths.joinAll('/', listedNames(body, md5sums)));
 }
 
 /**
@@ -134,7 +146,7 @@ export function readDeb(input: ReaderInput): ReadResult | null {
     const list = fromStatusD
       ? input.captured.get(`${STATUS_D}${name}.md5sums`)
       : (input.captured.get(`${INFO}${name}:${arch}.list`) ?? input.captured.get(`${INFO}${name}.list`));
-    let files: string[] = [];
+    let files: Iterable<string> = [];
     if (!list) withoutList += 1;
     else if (!list.body) oversizedLists += 1;
     else files = listedPaths(list.body, fromStatusD, input);

@@ -43,8 +43,12 @@ class PathOwners {
   }
 
   get(path: string): number | undefined {
-    const n = paths.find(path);
-    const i = n < 0 || n >= this.byNode.length ? 0 : this.byNode[n]!;
+    return this.at(paths.find(path));
+  }
+
+  /** The owner of the path at a node of the path tree. */
+  at(node: number): number | undefined {
+    const i = node < 0 || node >= this.byNode.length ? 0 : this.byNode[node]!;
     return i === 0 ? undefined : i - 1;
   }
 }
@@ -52,7 +56,7 @@ class PathOwners {
 /** Which package of an ecosystem owns a final-filesystem path: for the advice, which names packages. */
 export interface Owners {
   packages: readonly Package[];
-  owner: { get(path: string): number | undefined };
+  owner: { get(path: string): number | undefined; at(node: number): number | undefined };
 }
 
 export interface ImagePackages {

@@ -1,4 +1,5 @@
-import type { FinalFile } from '../filesystem.js';
+import { paths } from '../../model/path-trie.js';
+import type { FinalFiles } from '../filesystem.js';
 
 const MAX_LINKS = 40;
 
@@ -7,11 +8,10 @@ const MAX_LINKS = 40;
  * image's own namespace: `..` never climbs above its `/`, and a symlink's target is read as the image would read it.
  */
 export class FinalPaths {
-  private sorted: string[] | null = null;
   /** Paths that named something above `/`: counted, never looked up. */
   outside = 0;
 
-  constructor(readonly final: ReadonlyMap<string, FinalFile>) {}
+  constructor(readonly final: FinalFiles) {}
 
   /** Joins `rel` onto the absolute `dir` and normalizes it; null when it climbs above the root. */
   join(dir: string, rel: string): string | null {
@@ -27,14 +27,15 @@ export class FinalPaths {
     return '/' + parts.join('/');
   }
 
-  /** Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted). */
-  joinAll(dir: string, rels: Iterable<string>): string[] {
-    const out: string[] = [];
+  /**
+   * Every path of `rels` joined onto `dir`, those that climb above the root left out (and counted), as they are
+   * read: a package's file list is joined while it is tallied, so no list outlives its package.
+   */
+  *joinAll(dir: string, rels: Iterable<string>): Generator<string> {
     for (const rel of rels) {
       const p = rel === '' ? null : this.join(dir, rel);
-      if (p) out.push(p);
+      if (p) yield p;
     }
-    return out;
   }
 
   /**
@@ -82,17 +83,18 @@ export class FinalPaths {
     return null;
   }
 
-  /** Every final path below the directory `dir`, from a sorted index made on first use. */
+  /** Every final path below the directory `dir`, walked in the path tree (no list of every path is made). */
   *under(dir: string): Generator<string> {
-    this.sorted ??= [...this.final.keys()].sort();
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
+    const top = paths.find(dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir);
+    if (top < 0) return;
+    const members = this.final.nodes;
+    const stack = [top];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (let c = paths.firstChild(n); c !== -1; c = paths.nextSibling(c)) {
+        if (members.has(c)) yield paths.path(c);
+        if (members.hasBelow(c)) stack.push(c);
+      }
     }
-    for (let i = lo; i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++) yield this.sorted[i]!;
   }
 }

@@ -1,5 +1,15 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { lines, MAX_PACKAGES, plural, utf8, type FoundPackage, type ReaderInput, type ReadResult } from './reader.js';
+import {
+  eachLine,
+  lazily,
+  lines,
+  MAX_PACKAGES,
+  plural,
+  utf8,
+  type FoundPackage,
+  type ReaderInput,
+  type ReadResult,
+} from './reader.js';
 
 /** `Name:` and `Version:` from METADATA / PKG-INFO (RFC 822 headers, ended by the first blank line). */
 export function metadataHeaders(text: string): { name?: string; version?: string } {
@@ -67,7 +77,7 @@ export function readPython(input: ReaderInput): ReadResult | null {
     const record = input.captured.get(`${dist}/RECORD`);
     const listed = input.captured.get(`${dist}/installed-files.txt`);
     const topLevel = input.captured.get(`${dist}/top_level.txt`);
-    let files: string[] = [];
+    let files: Iterable<string> = [];
     let layer = headerFile?.layer ?? null;
     if (single) {
       files = [dist];
@@ -75,17 +85,19 @@ export function readPython(input: ReaderInput): ReadResult | null {
       layer = record.layer;
       const rel = record.body ? recordPaths(record.body) : null;
       if (rel === null) unreadable += 1;
-      else files = input.paths.joinAll(site, rel);
+      else files = lazily(() => input.paths.joinAll(site, rel));
     } else if (listed?.body) {
-      files = input.paths.joinAll(dist, lines(utf8(listed.body)));
+      const body = listed.body;
+      files = lazily(() => input.paths.joinAll(dist, eachLine(utf8(body))));
     } else {
-      files = [...input.paths.under(dist)];
+      const found = [...input.paths.under(dist)];
       if (topLevel?.body) {
         for (const mod of lines(utf8(topLevel.body))) {
           if (!/^[A-Za-z0-9_.]+$/.test(mod)) continue;
-          files.push(...input.paths.under(`${site}/${mod}`), `${site}/${mod}.py`);
+          found.push(...input.paths.under(`${site}/${mod}`), `${site}/${mod}.py`);
         }
       }
+      files = found;
     }
     packages.push({
       name: headers.name || fallback.name,

@@ -37,6 +37,21 @@ export function lines(text: string): string[] {
   return text.split(/\r?\n/);
 }
 
+/** The lines of a text file, LF or CRLF, one at a time (a large file list is not split all at once). */
+export function* eachLine(text: string): Generator<string> {
+  for (let at = 0; at <= text.length;) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    yield text.slice(at, end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    at = end + 1;
+  }
+}
+
+/** A file list read when it is iterated, each time: the body stays a Buffer until then. */
+export function lazily(make: () => Iterable<string>): Iterable<string> {
+  return { [Symbol.iterator]: () => make()[Symbol.iterator]() };
+}
+
 /** "1 234 files" style counts in notes. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
