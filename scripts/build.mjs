@@ -45,8 +45,14 @@ for (const { entry, out } of bundles) {
     "import { dirname as __dsgDirname } from 'node:path';\nimport { fileURLToPath as __dsgFileURLToPath } from 'node:url';\n" +
     'const __filename = __dsgFileURLToPath(import.meta.url);\nconst __dirname = __dsgDirname(__filename);\n';
   const body = dirnameShim + code.replace(/^#!.*\n/, '');
-  // A small young generation keeps peak RSS low on multi-GB images at no measured cost in speed (npm run bench).
-  const shebang = out === 'cli' ? '#!/usr/bin/env -S node --max-semi-space-size=1\n' : '';
+  // Peak RSS on multi-GB images, at no measured cost in speed (npm run bench, docs/performance.md): a small young
+  // generation; and glibc's malloc held to two arenas (V8's and libuv's threads each got one) and to a fixed mmap
+  // threshold (the dynamic one rises with each large free, and later buffers stay in the heap after they are freed).
+  // Other C libraries ignore the two variables.
+  const shebang =
+    out === 'cli'
+      ? '#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=1\n'
+      : '';
   await writeFile(join(dir, 'index.js'), shebang + body, { mode: out === 'cli' ? 0o755 : 0o644 });
   await writeFile(join(dir, GRPC_STUB), grpcStub);
   for (const [name, asset] of Object.entries(assets)) {

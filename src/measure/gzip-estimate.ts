@@ -13,9 +13,11 @@ const GZIP_MEMBER_OVERHEAD = 18;
 /**
  * zlib's output buffer. The thread pool compresses until it is full, then hands back to the main thread, which is
  * busy reading the tar: zlib's default 16 KiB meant up to 256 waits for the main thread per 4 MiB chunk of
- * incompressible data, 1 MiB means 4.
+ * incompressible data, 256 KiB means 16. Each filled buffer is a new one (Node's zlib never rewinds it), so the
+ * output is garbage of its own size until the GC runs: 1 MiB buffers left more of it, and were no faster (npm run
+ * bench).
  */
-const OUTPUT_BYTES = 1024 * 1024;
+const OUTPUT_BYTES = 256 * 1024;
 
 /** The gzip size of `data`, compressed on the thread pool; the output is counted and dropped, never gathered. */
 function gzipLength(data: Buffer, level: number): Promise<number> {
