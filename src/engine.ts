@@ -6,7 +6,7 @@ import { CAPTURE_BUDGET } from './measure/packages/capture.js';
 import type { ImageReport } from './model/image-report.js';
 import type { Platform } from './model/oci.js';
 import { ArchiveScanner, readArchive, type ArchiveContents } from './sources/archive.js';
-import { DockerDaemon } from './sources/daemon.js';
+import { DockerDaemon, type ImageStore } from './sources/daemon.js';
 import { checkPath, fileChunks, OciDirectory } from './sources/files.js';
 import { resolveLayout, type ResolvedImage } from './sources/layout.js';
 import { formatReference, parseReference, type ImageReference } from './sources/reference.js';
@@ -78,11 +78,13 @@ type DaemonRef = Extract<ImageReference, { transport: 'docker-daemon' }>;
  * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
  * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
  */
-async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<Map<string, ImageReport>> {
-  const daemon = o.daemon ?? new DockerDaemon();
-  const what = refs.map(formatReference).join(', ');
+/** What the daemon says of the images to save: its store, and the layers and bytes a progress line counts. */
+async function daemonFacts(
+  daemon: DockerDaemon,
+  names: string[],
+  what: string,
+): Promise<{ store: ImageStore; totals: { layers: number | null; bytes: number | null } }> {
   const store = await daemon.store(what);
-  const names = [...new Set(refs.map((r) => r.name))];
   const diffIds = new Set<string>();
   let bytes = 0;
   for (const name of names) {
@@ -92,11 +94,21 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
     bytes += typeof inspect.Size === 'number' ? inspect.Size : 0;
   }
   // Shared layers are in the save once; the daemon's Size is the unpacked content, about what the tars carry.
-  const progress = counter(o, { layers: diffIds.size || null, bytes: bytes || null });
+  return { store, totals: { layers: diffIds.size || null, bytes: bytes || null } };
+}
+
+async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<Map<string, ImageReport>> {
+  const daemon = o.daemon ?? new DockerDaemon();
+  const what = refs.map(formatReference).join(', ');
+  const names = [...new Set(refs.map((r) => r.name))];
+  // The facts are asked while the save streams (the save does not need them; a progress line needs its totals
+  // first). Both are waited for, and a failed inspect is the error told: it names the image that is missing.
+  const asked = daemonFacts(daemon, names, what);
+  const progress = o.onProgress ? counter(o, (await asked).totals) : null;
   const layers = measuringLayers(analyzeOptions(o, o.compressedEstimate, false), o.cache);
   // The local engine is trusted: its saves are not hashed (the file pass keeps its speed).
   const scanner = new ArchiveScanner({ what, verify: false, layers: progress ? progress.layers(layers) : layers });
-  await daemon.save(
+  const saved = daemon.save(
     names,
     what,
     progress
@@ -108,6 +120,10 @@ async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<
         }
       : scanner,
   );
+  const [facts, save] = await Promise.allSettled([asked, saved]);
+  if (facts.status === 'rejected') throw facts.reason;
+  if (save.status === 'rejected') throw save.reason;
+  const { store } = facts.value;
   const contents = await scanner.finish();
   const reports = new Map<string, ImageReport>();
   for (const name of names) {

@@ -33,9 +33,8 @@ class PathOwners {
   private readonly byNode = new Int32Array(paths.size);
   size = 0;
 
-  /** Gives the path to package `i` unless another has it; false when one had. */
-  claim(path: string, i: number): boolean {
-    const n = paths.find(path);
+  /** Gives the path at node `n` to package `i` unless another has it; false when one had. */
+  claim(n: number, i: number): boolean {
     if (n < 0 || n >= this.byNode.length || this.byNode[n] !== 0) return false;
     this.byNode[n] = i + 1;
     this.size += 1;
@@ -99,9 +98,9 @@ function tally(
     let bytes = 0;
     let files = 0;
     for (const named of p.files) {
-      const path = paths.resolve(named);
-      if (path === null || !owner.claim(path, i)) continue;
-      bytes += paths.final.get(path)!.size;
+      const node = paths.resolveNode(named);
+      if (!owner.claim(node, i)) continue;
+      bytes += paths.final.sizeAt(node);
       files += 1;
     }
     ownedBytes += bytes;

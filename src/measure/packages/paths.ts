@@ -39,12 +39,13 @@ export class FinalPaths {
   }
 
   /**
-   * The final-filesystem path an absolute path names, following symlinked directories on the way (Debian's
-   * `/bin` → `usr/bin`) but not a link at the end (a package owns the link, not its target). Null when nothing
-   * is there (a directory, a deleted file). `path` comes from `join`.
+   * The final-filesystem path an absolute path names, as its node in the path tree, following symlinked
+   * directories on the way (Debian's `/bin` → `usr/bin`) but not a link at the end (a package owns the link, not
+   * its target). -1 when nothing is there (a directory, a deleted file). `path` comes from `join`.
    */
-  resolve(path: string): string | null {
-    if (this.final.has(path)) return path;
+  resolveNode(path: string): number {
+    const direct = paths.find(path);
+    if (direct >= 0 && this.final.nodes.has(direct)) return direct;
     let parts = path.split('/').filter(Boolean);
     let links = 0;
     let i = 0;
@@ -64,7 +65,7 @@ export class FinalPaths {
       const next = `${cur}/${part}`;
       const f = this.final.get(next);
       if (f?.target !== undefined && i < parts.length - 1) {
-        if (++links > MAX_LINKS) return null;
+        if (++links > MAX_LINKS) return -1;
         const target = f.target;
         const rest = parts.slice(i + 1);
         parts = [...target.split('/'), ...rest];
@@ -75,7 +76,9 @@ export class FinalPaths {
       cur = next;
       i += 1;
     }
-    return cur !== '' && this.final.has(cur) ? cur : null;
+    if (cur === '') return -1;
+    const node = paths.find(cur);
+    return node >= 0 && this.final.nodes.has(node) ? node : -1;
   }
 
   private escaped(): null {
