@@ -1,15 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import {
-  eachLine,
-  lazily,
-  lines,
-  MAX_PACKAGES,
-  plural,
-  utf8,
-  type FoundPackage,
-  type ReaderInput,
-  type ReadResult,
-} from './reader.js';
+import { eachLine, lazily, lines, MAX_PACKAGES, plural, utf8 } from './reader.js';
+import type { FoundPackage, ReaderInput, ReadResult } from './reader.js';
 
 /** `Name:` and `Version:` from METADATA / PKG-INFO (RFC 822 headers, ended by the first blank line). */
 export function metadataHeaders(text: string): { name?: string; version?: string } {
