@@ -74,10 +74,6 @@ async function resolveInArchive(
 
 type DaemonRef = Extract<ImageReference, { transport: 'docker-daemon' }>;
 
-/**
- * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
- * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
- */
 /** What the daemon says of the images to save: its store, and the layers and bytes a progress line counts. */
 async function daemonFacts(
   daemon: DockerDaemon,
@@ -97,6 +93,10 @@ async function daemonFacts(
   return { store, totals: { layers: diffIds.size || null, bytes: bytes || null } };
 }
 
+/**
+ * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
+ * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
+ */
 async function measureFromDaemon(refs: DaemonRef[], o: MeasureOptions): Promise<Map<string, ImageReport>> {
   const daemon = o.daemon ?? new DockerDaemon();
   const what = refs.map(formatReference).join(', ');

@@ -14240,9 +14240,7 @@ class FinalFiles {
         const entries = this.layers[layer];
         const i = this.entryOf[node];
         const target = entries.target(i);
-        if (target !== undefined)
-            return { size: 0, layer, target };
-        return { size: entries.kindCode(i) === FILE ? entries.size(i) : 0, layer };
+        return target !== undefined ? { size: 0, layer, target } : { size: this.sizeAt(node), layer };
     }
     get size() {
         return this.nodes.count;
@@ -18804,9 +18802,6 @@ class PathOwners {
         this.size += 1;
         return true;
     }
-    get(path) {
-        return this.at(paths.find(path));
-    }
     /** The owner of the path at a node of the path tree. */
     at(node) {
         const i = node < 0 || node >= this.byNode.length ? 0 : this.byNode[node];
@@ -19138,34 +19133,7 @@ function dockerignoreHint(facts, pattern) {
         return `there is no .dockerignore: create one with \`${pattern}\``;
     return `the .dockerignore does not exclude it: add \`${pattern}\``;
 }
-/**
- * What only development needs: version-control data and test folders, bytecode and node_modules copied from a
- * developer's checkout, and dev dependencies installed for the runtime.
- */
 const devFiles = (facts) => {
-    const findings = [];
-    const add = (key, message, fix, test, withPackages = false) => {
-        const files = [];
-        facts.final.forEachWithBytes((path, node, _, layer) => {
-            if (test(path, layer))
-                files.push(node);
-        });
-        const s = facts.summarizeFinal(files);
-        if (s.bytes < MIN_FINDING_BYTES)
-            return;
-        const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
-        findings.push({
-            rule: 'dev-files',
-            key: `dev-files:${key}`,
-            layer: s.layer,
-            instruction: facts.instruction(s.layer),
-            bytes: s.bytes,
-            estimate: false,
-            message: named ? `${message}: ${named}` : message,
-            fix,
-            paths: s.paths,
-        });
-    };
     const fromCtx = new Map();
     const copied = (layer) => {
         let c = fromCtx.get(layer);
@@ -19173,11 +19141,65 @@ const devFiles = (facts) => {
             fromCtx.set(layer, (c = fromContext(facts.instruction(layer))));
         return c;
     };
-    add('vcs', 'version-control data (.git, .hg, .svn) is in the image', dockerignoreHint(facts, '.git'), (p) => /\/\.(git|hg|svn)(\/|$)/.test(p));
-    add('tests', 'test folders were copied from the build context', dockerignoreHint(facts, '**/tests'), (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p));
-    add('bytecode', 'Python bytecode (__pycache__) was copied from the build context', dockerignoreHint(facts, '**/__pycache__'), (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')));
-    add('node-modules', 'node_modules was copied from the build context', `${dockerignoreHint(facts, 'node_modules')}, and install dependencies in the image (\`npm ci --omit=dev\`)`, (p, layer) => copied(layer) && p.includes('/node_modules/'));
-    add('node-dev-deps', 'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules', 'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another', (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p), true);
+    const checks = [
+        {
+            key: 'vcs',
+            message: 'version-control data (.git, .hg, .svn) is in the image',
+            fix: dockerignoreHint(facts, '.git'),
+            test: (p) => /\/\.(git|hg|svn)(\/|$)/.test(p),
+        },
+        {
+            key: 'tests',
+            message: 'test folders were copied from the build context',
+            fix: dockerignoreHint(facts, '**/tests'),
+            test: (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p),
+        },
+        {
+            key: 'bytecode',
+            message: 'Python bytecode (__pycache__) was copied from the build context',
+            fix: dockerignoreHint(facts, '**/__pycache__'),
+            test: (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')),
+        },
+        {
+            key: 'node-modules',
+            message: 'node_modules was copied from the build context',
+            fix: `${dockerignoreHint(facts, 'node_modules')}, and install dependencies in the image (\`npm ci --omit=dev\`)`,
+            test: (p, layer) => copied(layer) && p.includes('/node_modules/'),
+        },
+        {
+            key: 'node-dev-deps',
+            message: 'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules',
+            fix: 'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another',
+            test: (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p),
+            withPackages: true,
+        },
+    ];
+    // One pass over the final files for all the checks (each makes every path), a file kept as its node by each
+    // check it meets.
+    const files = checks.map(() => []);
+    facts.final.forEachWithBytes((path, node, _, layer) => {
+        for (let i = 0; i < checks.length; i++)
+            if (checks[i].test(path, layer))
+                files[i].push(node);
+    });
+    const findings = [];
+    checks.forEach((c, i) => {
+        const s = facts.summarizeFinal(files[i]);
+        if (s.bytes < MIN_FINDING_BYTES)
+            return;
+        const named = c.withPackages ? namePackages(facts.owningPackages(files[i])) : '';
+        findings.push({
+            rule: 'dev-files',
+            key: `dev-files:${c.key}`,
+            layer: s.layer,
+            instruction: facts.instruction(s.layer),
+            bytes: s.bytes,
+            estimate: false,
+            message: named ? `${c.message}: ${named}` : c.message,
+            fix: c.fix,
+            paths: s.paths,
+        });
+    });
     return findings;
 };
 
@@ -35538,10 +35560,6 @@ async function resolveInArchive(contents, what, o, name) {
     verifyLayers(image, stats, what);
     return { image, stats };
 }
-/**
- * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
- * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
- */
 /** What the daemon says of the images to save: its store, and the layers and bytes a progress line counts. */
 async function daemonFacts(daemon, names, what) {
     const store = await daemon.store(what);
@@ -35559,6 +35577,10 @@ async function daemonFacts(daemon, names, what) {
     // Shared layers are in the save once; the daemon's Size is the unpacked content, about what the tars carry.
     return { store, totals: { layers: diffIds.size || null, bytes: bytes || null } };
 }
+/**
+ * Measures daemon images from one `docker save` of all of them, in which shared layers appear once. With one
+ * image the archive holds only it, so it needs no name (images named by ID or digest have none in the save).
+ */
 async function measureFromDaemon(refs, o) {
     const daemon = o.daemon ?? new DockerDaemon();
     const what = refs.map(formatReference).join(', ');

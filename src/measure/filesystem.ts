@@ -51,8 +51,7 @@ export class FinalFiles implements ReadonlyMap<string, FinalFile> {
     const entries = this.layers[layer]!;
     const i = this.entryOf[node]!;
     const target = entries.target(i);
-    if (target !== undefined) return { size: 0, layer, target };
-    return { size: entries.kindCode(i) === FILE ? entries.size(i) : 0, layer };
+    return target !== undefined ? { size: 0, layer, target } : { size: this.sizeAt(node), layer };
   }
 
   get size(): number {

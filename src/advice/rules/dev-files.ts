@@ -26,67 +26,77 @@ function dockerignoreHint(facts: ImageFacts, pattern: string): string {
  * What only development needs: version-control data and test folders, bytecode and node_modules copied from a
  * developer's checkout, and dev dependencies installed for the runtime.
  */
+interface Check {
+  key: string;
+  message: string;
+  fix: string;
+  test: (path: string, layer: number) => boolean;
+  withPackages?: boolean;
+}
+
 export const devFiles: Rule = (facts) => {
-  const findings: Finding[] = [];
-  const add = (
-    key: string,
-    message: string,
-    fix: string,
-    test: (path: string, layer: number) => boolean,
-    withPackages = false,
-  ) => {
-    const files: number[] = [];
-    facts.final.forEachWithBytes((path, node, _, layer) => {
-      if (test(path, layer)) files.push(node);
-    });
-    const s = facts.summarizeFinal(files);
-    if (s.bytes < MIN_FINDING_BYTES) return;
-    const named = withPackages ? namePackages(facts.owningPackages(files)) : '';
-    findings.push({
-      rule: 'dev-files',
-      key: `dev-files:${key}`,
-      layer: s.layer,
-      instruction: facts.instruction(s.layer),
-      bytes: s.bytes,
-      estimate: false,
-      message: named ? `${message}: ${named}` : message,
-      fix,
-      paths: s.paths,
-    });
-  };
   const fromCtx = new Map<number, boolean>();
   const copied = (layer: number) => {
     let c = fromCtx.get(layer);
     if (c === undefined) fromCtx.set(layer, (c = fromContext(facts.instruction(layer))));
     return c;
   };
-  add('vcs', 'version-control data (.git, .hg, .svn) is in the image', dockerignoreHint(facts, '.git'), (p) =>
-    /\/\.(git|hg|svn)(\/|$)/.test(p),
-  );
-  add(
-    'tests',
-    'test folders were copied from the build context',
-    dockerignoreHint(facts, '**/tests'),
-    (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p),
-  );
-  add(
-    'bytecode',
-    'Python bytecode (__pycache__) was copied from the build context',
-    dockerignoreHint(facts, '**/__pycache__'),
-    (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')),
-  );
-  add(
-    'node-modules',
-    'node_modules was copied from the build context',
-    `${dockerignoreHint(facts, 'node_modules')}, and install dependencies in the image (\`npm ci --omit=dev\`)`,
-    (p, layer) => copied(layer) && p.includes('/node_modules/'),
-  );
-  add(
-    'node-dev-deps',
-    'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules',
-    'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another',
-    (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p),
-    true,
-  );
+  const checks: Check[] = [
+    {
+      key: 'vcs',
+      message: 'version-control data (.git, .hg, .svn) is in the image',
+      fix: dockerignoreHint(facts, '.git'),
+      test: (p) => /\/\.(git|hg|svn)(\/|$)/.test(p),
+    },
+    {
+      key: 'tests',
+      message: 'test folders were copied from the build context',
+      fix: dockerignoreHint(facts, '**/tests'),
+      test: (p, layer) => copied(layer) && !p.includes('/node_modules/') && /\/(tests?|__tests__|spec)\//.test(p),
+    },
+    {
+      key: 'bytecode',
+      message: 'Python bytecode (__pycache__) was copied from the build context',
+      fix: dockerignoreHint(facts, '**/__pycache__'),
+      test: (p, layer) => copied(layer) && (p.includes('/__pycache__/') || p.endsWith('.pyc')),
+    },
+    {
+      key: 'node-modules',
+      message: 'node_modules was copied from the build context',
+      fix: `${dockerignoreHint(facts, 'node_modules')}, and install dependencies in the image (\`npm ci --omit=dev\`)`,
+      test: (p, layer) => copied(layer) && p.includes('/node_modules/'),
+    },
+    {
+      key: 'node-dev-deps',
+      message:
+        'development dependencies (compilers, linters, test runners, type definitions) are installed in node_modules',
+      fix: 'install with `npm ci --omit=dev` (or `NODE_ENV=production`) in the stage that ships, and build in another',
+      test: (p, layer) => !copied(layer) && !p.startsWith('/usr/') && NODE_DEV.test(p),
+      withPackages: true,
+    },
+  ];
+  // One pass over the final files for all the checks (each makes every path), a file kept as its node by each
+  // check it meets.
+  const files = checks.map((): number[] => []);
+  facts.final.forEachWithBytes((path, node, _, layer) => {
+    for (let i = 0; i < checks.length; i++) if (checks[i]!.test(path, layer)) files[i]!.push(node);
+  });
+  const findings: Finding[] = [];
+  checks.forEach((c, i) => {
+    const s = facts.summarizeFinal(files[i]!);
+    if (s.bytes < MIN_FINDING_BYTES) return;
+    const named = c.withPackages ? namePackages(facts.owningPackages(files[i]!)) : '';
+    findings.push({
+      rule: 'dev-files',
+      key: `dev-files:${c.key}`,
+      layer: s.layer,
+      instruction: facts.instruction(s.layer),
+      bytes: s.bytes,
+      estimate: false,
+      message: named ? `${c.message}: ${named}` : c.message,
+      fix: c.fix,
+      paths: s.paths,
+    });
+  });
   return findings;
 };

@@ -41,10 +41,6 @@ class PathOwners {
     return true;
   }
 
-  get(path: string): number | undefined {
-    return this.at(paths.find(path));
-  }
-
   /** The owner of the path at a node of the path tree. */
   at(node: number): number | undefined {
     const i = node < 0 || node >= this.byNode.length ? 0 : this.byNode[node]!;
@@ -55,7 +51,7 @@ class PathOwners {
 /** Which package of an ecosystem owns a final-filesystem path: for the advice, which names packages. */
 export interface Owners {
   packages: readonly Package[];
-  owner: { get(path: string): number | undefined; at(node: number): number | undefined };
+  owner: { at(node: number): number | undefined };
 }
 
 export interface ImagePackages {
