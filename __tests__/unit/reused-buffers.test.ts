@@ -164,4 +164,29 @@ describe('synchronous stages on a reused buffer', () => {
       expect([...reused.layers.values()].map((s) => s.diffDigest).sort()).toEqual(layers.map(sha256).sort());
     }
   });
+
+  it('an archive: documents are kept byte for byte, and refused by their size past their limits', async () => {
+    const MiB = 1024 * 1024;
+    const doc = (bytes: number, fill: string) => '{"x":"' + fill.repeat(bytes - 8) + '"}';
+    const docs: [string, string][] = [
+      ['huge.json', doc(8 * MiB + 1, 'h')], // past the per-document limit
+      ...['a', 'b', 'c', 'd'].map((c): [string, string] => [`${c}.json`, doc(7.5 * MiB, c)]), // 30 MiB together
+      ['e.json', doc(3 * MiB, 'e')], // past the 2 MiB the total leaves
+      ['f.json', doc(MiB, 'f')], // fits in it
+    ];
+    const archive = await tarOf(docs.map(([name, content]) => ({ name, content })));
+    const contents = await readArchive(reusedChunks(archive), {
+      what: 'test',
+      verify: false,
+      layers: measuringLayers(options),
+    });
+    expect([...contents.documents.keys()]).toEqual(['a.json', 'b.json', 'c.json', 'd.json', 'f.json']);
+    for (const [name, content] of docs.filter(([n]) => contents.documents.has(n)))
+      expect(sha256(contents.documents.get(name)!)).toBe(sha256(Buffer.from(content)));
+    expect(Object.fromEntries(contents.unreadable)).toEqual({
+      'huge.json': `huge.json is larger than ${8 * MiB} bytes`,
+      'e.json': `e.json is larger than ${2 * MiB} bytes`,
+    });
+    expect(contents.documentBytes).toBe(31 * MiB);
+  });
 });

@@ -21994,6 +21994,11 @@ function afterHead(bytes, decide) {
         write(chunk) {
             if (rest)
                 return rest.write(chunk);
+            if (heldBytes === 0 && chunk.length >= bytes) {
+                // The whole chunk is the head: nothing is copied (a chunk is 1 MiB, the head 512 bytes).
+                rest = decide(chunk);
+                return rest.write(chunk);
+            }
             held.push(Buffer.from(chunk));
             heldBytes += chunk.length;
             if (heldBytes >= bytes)
@@ -24428,47 +24433,43 @@ class ArchiveScanner {
                     this.finishing.push(Promise.resolve([path, known]));
                     return null;
                 }
-                return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, digest, head));
+                return afterHead(archive_HEAD_BYTES, (head) => this.blobSink(path, digest, header.size, head));
             }
             default:
                 return null;
         }
     }
     /** The first bytes decide what a blob is: a JSON document, or a layer. */
-    blobSink(path, digest, head) {
+    blobSink(path, digest, size, head) {
         const first = head.toString('latin1', 0, 1);
         if (isMetadataName(path) || first === '{' || first === '[') {
             if (head.length > 0 && first !== '{' && first !== '[')
                 return IGNORE; // VERSION, oci-layout: nothing to keep
-            return this.document(path);
+            return this.document(path, size);
         }
         return this.layer(path, digest);
     }
-    /** One metadata document, copied, refused past its limit or past what all documents may take together. */
-    document(path) {
+    /**
+     * One metadata document, copied into one buffer of the size its tar header gives; refused by that size, before a
+     * byte is kept, past its limit or past what all documents may take together.
+     */
+    document(path, size) {
         const limit = Math.min(DOCUMENT_LIMIT, DOCUMENTS_TOTAL_LIMIT - this.contents.documentBytes);
-        const parts = [];
+        if (size > limit) {
+            this.contents.unreadable.set(path, `${path} is larger than ${limit} bytes`);
+            return IGNORE;
+        }
+        // Counted now: the limit of the next document is known before this one ends.
+        this.contents.documentBytes += size;
+        const doc = Buffer.allocUnsafeSlow(size);
         let length = 0;
-        let refused = false;
         return {
             write: (chunk) => {
-                if (refused)
-                    return;
-                length += chunk.length;
-                if (length > limit) {
-                    refused = true;
-                    parts.length = 0;
-                    this.contents.unreadable.set(path, `${path} is larger than ${limit} bytes`);
-                    return;
-                }
-                parts.push(Buffer.from(chunk));
+                // The tar reader never gives an entry more than its header's size.
+                length += chunk.copy(doc, length);
             },
             end: () => {
-                if (refused)
-                    return;
-                const doc = Buffer.concat(parts);
-                this.contents.documentBytes += doc.length;
-                this.contents.documents.set(path, doc);
+                this.contents.documents.set(path, length === size ? doc : doc.subarray(0, length));
             },
         };
     }

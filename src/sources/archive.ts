@@ -157,7 +157,7 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
           this.finishing.push(Promise.resolve([path, known] as const));
           return null;
         }
-        return afterHead(HEAD_BYTES, (head) => this.blobSink(path, digest, head));
+        return afterHead(HEAD_BYTES, (head) => this.blobSink(path, digest, header.size, head));
       }
       default:
         return null;
@@ -165,38 +165,36 @@ export class ArchiveScanner<L> implements Scanner<ArchiveContents<L>> {
   }
 
   /** The first bytes decide what a blob is: a JSON document, or a layer. */
-  private blobSink(path: string, digest: string | null, head: Buffer): ByteSink {
+  private blobSink(path: string, digest: string | null, size: number, head: Buffer): ByteSink {
     const first = head.toString('latin1', 0, 1);
     if (isMetadataName(path) || first === '{' || first === '[') {
       if (head.length > 0 && first !== '{' && first !== '[') return IGNORE; // VERSION, oci-layout: nothing to keep
-      return this.document(path);
+      return this.document(path, size);
     }
     return this.layer(path, digest);
   }
 
-  /** One metadata document, copied, refused past its limit or past what all documents may take together. */
-  private document(path: string): ByteSink {
+  /**
+   * One metadata document, copied into one buffer of the size its tar header gives; refused by that size, before a
+   * byte is kept, past its limit or past what all documents may take together.
+   */
+  private document(path: string, size: number): ByteSink {
     const limit = Math.min(DOCUMENT_LIMIT, DOCUMENTS_TOTAL_LIMIT - this.contents.documentBytes);
-    const parts: Buffer[] = [];
+    if (size > limit) {
+      this.contents.unreadable.set(path, `${path} is larger than ${limit} bytes`);
+      return IGNORE;
+    }
+    // Counted now: the limit of the next document is known before this one ends.
+    this.contents.documentBytes += size;
+    const doc = Buffer.allocUnsafeSlow(size);
     let length = 0;
-    let refused = false;
     return {
       write: (chunk) => {
-        if (refused) return;
-        length += chunk.length;
-        if (length > limit) {
-          refused = true;
-          parts.length = 0;
-          this.contents.unreadable.set(path, `${path} is larger than ${limit} bytes`);
-          return;
-        }
-        parts.push(Buffer.from(chunk));
+        // The tar reader never gives an entry more than its header's size.
+        length += chunk.copy(doc, length);
       },
       end: () => {
-        if (refused) return;
-        const doc = Buffer.concat(parts);
-        this.contents.documentBytes += doc.length;
-        this.contents.documents.set(path, doc);
+        this.contents.documents.set(path, length === size ? doc : doc.subarray(0, length));
       },
     };
   }

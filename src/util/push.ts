@@ -24,6 +24,11 @@ export function afterHead(bytes: number, decide: (head: Buffer) => ByteSink): By
   return {
     write(chunk) {
       if (rest) return rest.write(chunk);
+      if (heldBytes === 0 && chunk.length >= bytes) {
+        // The whole chunk is the head: nothing is copied (a chunk is 1 MiB, the head 512 bytes).
+        rest = decide(chunk);
+        return rest.write(chunk);
+      }
       held.push(Buffer.from(chunk));
       heldBytes += chunk.length;
       if (heldBytes >= bytes) start();
