@@ -72,6 +72,70 @@ function invalidBody(b: unknown): [number, unknown] | null {
   return null;
 }
 
+/** A review as the fake keeps it: GitHub's fields the action reads, and its comments. */
+export interface Review {
+  id: number;
+  body: string;
+  commit_id: string;
+  user: { login: string; type: string };
+  comments: ReviewComment[];
+}
+
+export interface ReviewComment {
+  id: number;
+  path: string;
+  body: string;
+  line: number;
+  start_line: number | null;
+  side: string;
+}
+
+const REVIEW_DOCS = 'https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request';
+
+function restReview(r: Review, pr: number): Record<string, unknown> {
+  const base = example<Record<string, unknown> & { user: Record<string, unknown> }>('pull-request-review');
+  return {
+    ...base,
+    id: r.id,
+    node_id: `PRR_${r.id}`,
+    body: r.body,
+    state: 'COMMENTED',
+    commit_id: r.commit_id,
+    html_url: `https://github.com/acme/app/pull/${pr}#pullrequestreview-${r.id}`,
+    pull_request_url: `https://api.github.com/repos/acme/app/pulls/${pr}`,
+    user: { ...base.user, login: r.user.login, type: r.user.type },
+  };
+}
+
+function restReviewComment(c: ReviewComment, r: Review, pr: number): Record<string, unknown> {
+  const base = example<(Record<string, unknown> & { user: Record<string, unknown> })[]>('review-comment-items')[0]!;
+  // Not a reply: GitHub leaves in_reply_to_id out of a review's own comments.
+  const rest: Record<string, unknown> = { ...base };
+  delete rest.in_reply_to_id;
+  delete rest.start_side;
+  return {
+    ...rest,
+    id: c.id,
+    node_id: `PRRC_${c.id}`,
+    pull_request_review_id: r.id,
+    url: `https://api.github.com/repos/acme/app/pulls/comments/${c.id}`,
+    html_url: `https://github.com/acme/app/pull/${pr}#discussion_r${c.id}`,
+    pull_request_url: `https://api.github.com/repos/acme/app/pulls/${pr}`,
+    path: c.path,
+    body: c.body,
+    commit_id: r.commit_id,
+    original_commit_id: r.commit_id,
+    line: c.line,
+    original_line: c.line,
+    start_line: c.start_line,
+    original_start_line: c.start_line,
+    side: c.side,
+    // GitHub's schema lists start_side as LEFT or RIGHT (null is not in its enum): a one-line comment has none.
+    ...(c.start_line === null ? {} : { start_side: c.side }),
+    user: { ...base.user, login: r.user.login, type: r.user.type },
+  };
+}
+
 export class FakeGitHub {
   readonly calls: Call[] = [];
   /** Answered in turn, one per request, before the request is handled. */
@@ -83,6 +147,9 @@ export class FakeGitHub {
   readOnly = false;
   /** Pull requests GET /pulls/:n answers with (state and head commit). */
   readonly pulls = new Map<number, { state: string; head: { sha: string }; labels?: { name: string }[] }>();
+  /** Reviews per pull request, and each PR's diff as GitHub shows it: the head side's hunks per path. */
+  readonly reviews = new Map<number, Review[]>();
+  readonly diffs = new Map<number, Map<string, { start: number; end: number }[]>>();
   private nextId = 1000;
   private server: Server | undefined;
   url = '';
@@ -245,6 +312,96 @@ export class FakeGitHub {
         },
       ];
     }
+    const review = this.reviewRoute(method, url.pathname, body, forbidden);
+    if (review) return review;
     return [404, { message: `fake GitHub: no route for ${method} ${url.pathname}` }];
+  }
+
+  /** GitHub's 422 when a review comment's lines are not in one hunk of the PR's diff; null when they all are. */
+  private outsideDiff(pr: number, comments: { path: string; line: number; start_line?: number }[]): string[] {
+    const errors: string[] = [];
+    const hunks = this.diffs.get(pr);
+    for (const c of comments) {
+      const start = c.start_line ?? c.line;
+      if (c.start_line !== undefined && c.start_line >= c.line)
+        errors.push('Pull request review thread start line must precede the end line.');
+      const inOne = (hunks?.get(c.path) ?? []).some((h) => h.start <= start && c.line <= h.end);
+      if (!inOne)
+        errors.push(
+          "Pull request review thread line must be part of the diff, Pull request review thread start line must be part of the same hunk as the line., and Pull request review thread diff hunk can't be blank",
+        );
+    }
+    return errors;
+  }
+
+  private reviewRoute(
+    method: string,
+    path: string,
+    body: unknown,
+    forbidden: [number, unknown],
+  ): [number, unknown, Record<string, string>?] | null {
+    let m: RegExpExecArray | null;
+    const notFound: [number, unknown] = [
+      404,
+      { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+    ];
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews$/.exec(path))) {
+      const pr = Number(m[1]);
+      const list = this.reviews.get(pr) ?? [];
+      if (method === 'GET') return [200, list.map((r) => restReview(r, pr))];
+      if (method === 'POST') {
+        if (this.readOnly) return forbidden;
+        const b = body as {
+          commit_id?: string;
+          body?: string;
+          event?: string;
+          comments?: { path: string; body: string; line: number; side?: string; start_line?: number }[];
+        };
+        const errors = this.outsideDiff(pr, b.comments ?? []);
+        if (errors.length > 0)
+          return [422, { message: 'Unprocessable Entity', errors, documentation_url: REVIEW_DOCS, status: '422' }];
+        const r: Review = {
+          id: this.nextId++,
+          body: b.body ?? '',
+          commit_id: b.commit_id ?? this.pulls.get(pr)?.head.sha ?? '',
+          user: { login: 'github-actions[bot]', type: 'Bot' },
+          comments: (b.comments ?? []).map((c) => ({
+            id: this.nextId++,
+            path: c.path,
+            body: c.body,
+            line: c.line,
+            start_line: c.start_line ?? null,
+            side: c.side ?? 'RIGHT',
+          })),
+        };
+        list.push(r);
+        this.reviews.set(pr, list);
+        return [200, restReview(r, pr)];
+      }
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews\/(\d+)(\/comments)?$/.exec(path))) {
+      const pr = Number(m[1]);
+      const r = (this.reviews.get(pr) ?? []).find((x) => x.id === Number(m![2]));
+      if (!r) return notFound;
+      if (m[3] && method === 'GET') return [200, r.comments.map((c) => restReviewComment(c, r, pr))];
+      if (!m[3] && method === 'PUT') {
+        if (this.readOnly) return forbidden;
+        r.body = (body as { body: string }).body;
+        return [200, restReview(r, pr)];
+      }
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/pulls\/comments\/(\d+)$/.exec(path)) && method === 'DELETE') {
+      if (this.readOnly) return forbidden;
+      for (const list of this.reviews.values())
+        for (const r of list) {
+          const at = r.comments.findIndex((c) => c.id === Number(m![1]));
+          if (at >= 0) {
+            r.comments.splice(at, 1);
+            return [204, undefined];
+          }
+        }
+      return notFound;
+    }
+    return null;
   }
 }

@@ -13629,7 +13629,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6133);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8487);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13645,7 +13645,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6133:
+/***/ 8487:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -19221,6 +19221,15 @@ const SLIM = new Map([
 const RUNTIME_FREE = new Set(['golang', 'rust']);
 /** An official image's short name: `docker.io/library/python` is `python`. */
 const officialName = (image) => image.replace(/^(docker\.io\/)?(library\/)?/, '');
+/**
+ * The slim variant of an official image (`python`, `3.11` → `python:3.11-slim`); null for an image without one
+ * or a tag that is already small.
+ */
+function slimOf(image, tag) {
+    const known = SLIM.get(officialName(image));
+    return known && !SMALL_TAG.test(tag) ? known.slim(tag) : null;
+}
+const SMALL_TAG = /slim|alpine|distroless|minimal/;
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 function slimCandidates(dockerfile) {
     const stage = dockerfile.stages.at(-1);
@@ -19235,7 +19244,7 @@ const fullBase = (facts) => {
     const name = officialName(stage.fromImage);
     const tag = stage.fromTag ?? 'latest';
     const known = SLIM.get(name);
-    if (/slim|alpine|distroless|minimal/.test(tag))
+    if (SMALL_TAG.test(tag))
         return [];
     if (!known && !RUNTIME_FREE.has(name))
         return [];
@@ -36169,7 +36178,8 @@ function toAlignment(value) {
  * anyone or reference an issue:
  *   - `code()` where the text is code (instructions, paths, image names), in markdown context only;
  *   - `text()` in markdown context: punctuation backslash-escaped, `<` and `&` as entities, links defused;
- *   - `html()` inside an HTML block (`<summary>`), where markdown is not parsed: entities only, links defused.
+ *   - `html()` inside an HTML block (`<summary>`), where markdown is not parsed: entities only, links defused;
+ *   - `codeBlock()` for whole lines shown as they are (a fix's diff, a review's suggestion).
  * GitHub finds mentions and `#N` references in the rendered text (where `&#64;` is an `@` again), so `@` and `#`
  * are followed by a zero-width joiner, which no mention or reference pattern accepts.
  */
@@ -36205,6 +36215,23 @@ function escape_code(value, max = MAX_CODE) {
     const fence = '`'.repeat(longest + 1);
     const pad = s.startsWith('`') || s.endsWith('`') || s === '' ? ' ' : '';
     return `${fence}${pad}${s}${pad}${fence}`;
+}
+/**
+ * A fenced code block (`diff`, `suggestion`): its lines as they are, behind a fence longer than any backtick run
+ * in them, so no line can close it; GitHub parses no markdown, HTML, mention or reference inside. Control
+ * characters are replaced as everywhere. `info` is ours (`diff`, `suggestion`), never the input's.
+ */
+function codeBlock(value, info) {
+    const body = printable(value);
+    let longest = 0;
+    let run = 0;
+    for (const ch of body) {
+        run = ch === '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 /** Plain text in markdown context: no markup, no HTML, no link, no mention, no reference. */
 function escape_text(value, max = 1000) {
@@ -36622,6 +36649,35 @@ function findingsText(findings) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/report/suggestions-markdown.ts
+
+
+/** Where a fix sits: `Dockerfile` L3–4, linked to the PR's head commit when there is one. */
+function where(s, blob) {
+    const label = `${s.file} L${s.startLine}${s.endLine > s.startLine ? `–${s.endLine}` : ''}`;
+    return blob ? lineLink(label, blob, s.file, s.startLine, s.endLine) : escape_text(label);
+}
+/** What was proved, in the words every suggestion carries (the comment's and the review's). */
+function provedLine(s) {
+    return (`Applying this saves **${format_md_formatBytes(s.savedBytes)}**, measured: rebuilt and measured on this runner ` +
+        `(${s.buildSeconds.toFixed(1)} s; the image ${format_md_formatBytes(s.imageBytes.before)} → ${format_md_formatBytes(s.imageBytes.after)}). ` +
+        `Only the build was checked, not the program's behaviour.`);
+}
+/**
+ * The collapsed section of fixes as unified diffs. `reviewed`: how many more were posted as a review's
+ * suggestions, on the lines they change. Every text is the fix's own (our transform of the PR's file): the diff
+ * goes into a fenced block, the summary through prose(). Pure.
+ */
+function suggestionsMarkdown(suggestions, blob, reviewed = 0) {
+    const parts = [];
+    if (reviewed > 0)
+        parts.push(`_${reviewed} fix${reviewed === 1 ? ' is' : 'es are'} suggested in a review, on the lines ${reviewed === 1 ? 'it changes' : 'they change'}._`);
+    for (const s of suggestions) {
+        parts.push(`**${where(s, blob)}**: ${prose(s.summary)}. ${provedLine(s)}\n\n${codeBlock(s.diff, 'diff')}`);
+    }
+    return parts.join('\n\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/rules.ts
 
 /** The active rules as inputs name them, with their limits: `max-increase 10 MB`. */
@@ -36657,6 +36713,7 @@ function describeRules(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/comparison-markdown.ts
+
 
 
 
@@ -36850,7 +36907,7 @@ function wasteSection(c) {
     return lines.join('\n');
 }
 /** The collapsed sections, in the order they are left out when a comment would be too long (first goes first). */
-const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'layers'];
+const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'suggestions', 'layers'];
 /** Everything about one comparison below its headline: tables, rules, and the collapsed details. */
 function sections(c, ctx, { limit, drop }) {
     const parts = [summaryTable(c, ctx), '', rulesLine(c)];
@@ -36877,6 +36934,12 @@ function sections(c, ctx, { limit, drop }) {
     if (c.newFindings && c.newFindings.length > 0 && !drop.has('findings')) {
         const which = c.base?.findings ? 'new in this PR, ' : '';
         parts.push('', `<details><summary>How to shrink (${which}measured)</summary>`, '', findingsMarkdown(c.newFindings), '', '</details>');
+    }
+    const fixes = ctx.suggestions ?? [];
+    if (fixes.length > 0 && !drop.has('suggestions')) {
+        const inReview = fixes.filter((f) => ctx.reviewed?.has(f)).length;
+        const here = fixes.filter((f) => !ctx.reviewed?.has(f));
+        parts.push('', `<details><summary>Suggested fixes (measured: ${fixes.length} rebuilt and smaller)</summary>`, '', suggestionsMarkdown(here, ctx.blob, inReview), '', '</details>');
     }
     const waste = drop.has('waste') ? null : wasteSection(c);
     if (waste)
@@ -36941,7 +37004,7 @@ const VERDICT_MARK = { pass: '✅', warn: '⚠️', fail: '❌' };
  * The comment for a run of several images or platforms: one row each with its verdict, then each one's details
  * collapsed. A single entry renders as the one-image comment.
  */
-function renderEntriesMarkdown(entries, commentKey, unchanged = [], blob) {
+function renderEntriesMarkdown(entries, commentKey, unchanged = [], blob, reviewed) {
     if (entries.length === 1 && unchanged.length === 0) {
         const e = entries[0];
         return renderComparisonMarkdown(e.comparison, {
@@ -36952,6 +37015,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = [], blob) {
             ...(e.policy ? { policy: e.policy } : {}),
             ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
             ...(blob ? { blob } : {}),
+            ...(e.suggestions?.length ? { suggestions: e.suggestions, ...(reviewed ? { reviewed } : {}) } : {}),
         });
     }
     const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -37011,6 +37075,7 @@ function renderEntriesMarkdown(entries, commentKey, unchanged = [], blob) {
                 ...(e.policy ? { policy: e.policy } : {}),
                 ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
                 ...(blob ? { blob } : {}),
+                ...(e.suggestions?.length ? { suggestions: e.suggestions, ...(reviewed ? { reviewed } : {}) } : {}),
             }, detail),
             '',
             '</details>',

@@ -43,6 +43,8 @@ export interface ActionInputs {
   historyMeasurements: number;
   /** `changed-only`; null when not given (on with several images, off with one). */
   changedOnly: boolean | null;
+  /** Fixes proved by a rebuild (docs/suggestions.md): not made, in the comment, or as a pull-request review. */
+  suggest: 'off' | 'comment' | 'review';
 }
 
 const describe = (name: string) => `input '${name}'`;
@@ -94,6 +96,10 @@ export function getInputs(): ActionInputs {
   if (!['build', 'report', 'comment'].includes(mode)) {
     throw new UserError(`Invalid ${describe('mode')}: '${mode}' must be build, report or comment`);
   }
+  const suggest = (core.getInput('suggest') || 'comment').trim();
+  if (!['off', 'comment', 'review'].includes(suggest)) {
+    throw new UserError(`Invalid ${describe('suggest')}: '${suggest.slice(0, 40)}' must be off, comment or review`);
+  }
   const commentKey = core.getInput('comment-key').trim() || 'default';
   if (!/^[A-Za-z0-9_./:@-]{1,100}$/.test(commentKey)) {
     throw new UserError(`Invalid ${describe('comment-key')}: use letters, digits and _ . / : @ - (at most 100)`);
@@ -124,6 +130,7 @@ export function getInputs(): ActionInputs {
     rules,
     comment: comment as CommentMode,
     commentKey,
+    suggest: suggest as ActionInputs['suggest'],
     summary: bool('summary', true),
     failOnBloat: bool('fail-on-bloat', true),
     approveLabel: core.getInput('approve-label').trim() || 'size-increase-approved',

@@ -9,10 +9,12 @@ import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
+import { postSuggestionsReview } from '../github/review.js';
 import { lineAnnotations, notShownLine } from '../report/annotations.js';
 import { readEvent, writesHistory, type RunEvent } from '../github/event.js';
 import type { MeasurementLocation } from '../history/measurement-store.js';
 import type { ImageReport } from '../model/image-report.js';
+import type { Suggestion } from '../model/suggestion.js';
 import { readStoredBase, storeHeads } from '../run/stored-base.js';
 import type { ImageTarget } from '../run/images.js';
 import { LayerCache } from '../measure/layer-cache.js';
@@ -20,6 +22,7 @@ import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../m
 import { COMMENT_LIMIT, marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { logLine } from '../report/escape.js';
 import { measureTarget } from '../run/measure-target.js';
+import { proveSuggestions } from '../run/suggestions.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
@@ -101,6 +104,47 @@ async function postComment(inputs: ActionInputs, pr: number | null, body: string
   }
 }
 
+/**
+ * `suggest: review`: the fixes whose lines are inside the PR's diff go into one review on the head commit; the set
+ * returned is those the review carries, which the comment then only counts. Without a token, or when GitHub
+ * refuses (no `pull-requests: write`, a line GitHub does not take), every fix stays in the comment.
+ */
+async function postReview(
+  inputs: ActionInputs,
+  pr: number | null,
+  headSha: string | null,
+  entries: Entry[],
+): Promise<Set<Suggestion> | undefined> {
+  if (pr === null || !headSha || !/^[0-9a-f]{40}$/.test(headSha)) return undefined;
+  // One fix per line across images: two images from one Dockerfile have the same fix for it.
+  const lines = new Map<string, Suggestion>();
+  for (const s of entries.flatMap((e) => e.suggestions ?? []))
+    if (s.inDiff) lines.set(`${s.file}:${s.startLine}`, lines.get(`${s.file}:${s.startLine}`) ?? s);
+  if (!inputs.githubToken) {
+    if (lines.size > 0) core.warning('No github-token: the suggested fixes are in the comment, not in a review.');
+    return undefined;
+  }
+  try {
+    const { owner, repo } = github.context.repo;
+    const posted = [...lines.values()];
+    const r = await postSuggestionsReview(
+      octokit(inputs.githubToken, core.info),
+      { owner, repo, pull_number: pr },
+      headSha,
+      inputs.commentKey,
+      posted,
+    );
+    if (r.outcome !== 'none') core.info(`Review with suggested fixes ${r.outcome} (id ${r.id}).`);
+    if (r.outdated > 0) core.info(`${r.outdated} earlier review(s) with suggested fixes marked outdated.`);
+    const keys = new Set(posted.map((s) => `${s.file}:${s.startLine}`));
+    return new Set(entries.flatMap((e) => e.suggestions ?? []).filter((s) => keys.has(`${s.file}:${s.startLine}`)));
+  } catch (err) {
+    const why = describeApiError(err, 'the token cannot review this pull request (missing pull-requests: write)');
+    core.warning(`The review with suggested fixes was not posted: ${why}. The fixes are in the comment instead.`);
+    return undefined;
+  }
+}
+
 /** Size outputs describe the first entry (the only one in a one-image run); verdict covers them all. */
 function setOutputs(entries: Entry[], body: string, reportPath: string): void {
   const c = entries[0]?.comparison;
@@ -153,10 +197,12 @@ async function publish(
    * This run measured the images (mode: build): annotations on their Dockerfile lines, and links to them at the
    * PR's head commit (`blob`). A report's lines are another job's claim and get neither.
    */
-  measuredHere?: { blob: string | undefined },
+  measuredHere?: { blob: string | undefined; headSha: string | null },
 ): Promise<void> {
   const annotations = measuredHere ? lineAnnotations(entries) : null;
-  const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, measuredHere?.blob);
+  const reviewed =
+    measuredHere && inputs.suggest === 'review' ? await postReview(inputs, pr, measuredHere.headSha, shown) : undefined;
+  const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, measuredHere?.blob, reviewed);
   const more = annotations ? notShownLine(annotations.notShown) : null;
   const body = more && rendered.length + more.length + 2 <= COMMENT_LIMIT ? `${rendered}\n\n${more}` : rendered;
   setOutputs(entries, body, reportPath);
@@ -275,6 +321,33 @@ async function measurementsStep(root: string, inputs: ActionInputs, event: RunEv
   return { ctx: { ...(storedBase ? { storedBase } : {}), ...(keepRaw ? { keepRaw } : {}) }, store };
 }
 
+/**
+ * Each entry with the fixes of its new findings that were rebuilt and measured (docs/suggestions.md). A rebuild
+ * that goes wrong costs the suggestions, never the run.
+ */
+async function withSuggestions(
+  entries: Entry[],
+  target: ImageTarget,
+  ctx: { root: string; baseSha: string | null; tmp: string; id: string; cache: LayerCache },
+  log: { info(m: string): void; warning(m: string): void; progress(line: string): void },
+): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (const e of entries) {
+    const suggestions = await core
+      .group(`Suggested fixes for ${target.name}: rebuild and measure`, () =>
+        proveSuggestions(e, target, { ...ctx, log, cleanups: [] }),
+      )
+      .catch((err: unknown) => {
+        core.warning(`Suggested fixes: not made (${errorMessage(err)}).`);
+        return [];
+      });
+    if (suggestions.length > 0)
+      log.info(`Suggested fixes: ${suggestions.length} built and measured smaller than the PR image.`);
+    out.push(suggestions.length > 0 ? { ...e, suggestions } : e);
+  }
+  return out;
+}
+
 /** mode: build — build and measure every image here, write the report, publish. */
 async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanup[]): Promise<void> {
   await yieldCpuToBuilds();
@@ -352,7 +425,8 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     };
     const measured = await core.group(`Image ${target.name}`, () => measureTarget(target, ctx, log, cleanups));
     const policy = policies.get(target.name);
-    entries.push(...measured.map((e) => (policy ? { ...e, policy } : e)));
+    const judged = measured.map((e) => (policy ? { ...e, policy } : e));
+    entries.push(...(inputs.suggest !== 'off' && event.pr ? await withSuggestions(judged, target, ctx, log) : judged));
   }
   const history = await withHistory(
     { root, ref: inputs.historyRef, mode: inputs.history, event, log: { info: core.info, warning: core.warning } },
@@ -373,7 +447,10 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, { blob: blobUrl(event) });
+  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, {
+    blob: blobUrl(event),
+    headSha: event.pr?.headSha ?? null,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Comparison } from './comparison.js';
 import type { Trend } from './history.js';
+import type { Suggestion } from './suggestion.js';
 
 /**
  * The JSON report's format version (docs/measuring.md): 2 added `packages` to each image; 3 added the base taken
@@ -22,6 +23,8 @@ export interface Entry {
   trend?: Trend;
   /** Where the rules that judged it come from, and what the PR's own config would change (docs/security.md). */
   policy?: Policy;
+  /** Fixes of its new findings that were rebuilt and measured here (docs/suggestions.md), largest saving first. */
+  suggestions?: Suggestion[];
 }
 
 /**

@@ -11,8 +11,10 @@ import { headlinePercent } from '../util/format.js';
 import { packagesMarkdown } from './packages.js';
 import { trendMermaid, trendWords } from './trend.js';
 import type { Trend } from '../model/history.js';
+import type { Suggestion } from '../model/suggestion.js';
 import { filesChangeMarkdown } from './files-change.js';
 import { findingsMarkdown } from './findings.js';
+import { suggestionsMarkdown } from './suggestions-markdown.js';
 import { describeRules } from './rules.js';
 
 export const COMMENT_LIMIT = 65536;
@@ -41,6 +43,9 @@ export interface RenderContext {
   baseOrigin?: BaseOrigin;
   /** `https://github.com/OWNER/REPO/blob/HEAD_SHA`: each PR layer links to its Dockerfile lines there. */
   blob?: string;
+  /** Fixes rebuilt and measured for this image, and those of them posted as a review's suggestions instead. */
+  suggestions?: readonly Suggestion[];
+  reviewed?: ReadonlySet<Suggestion>;
 }
 
 /** One line on where the base's numbers come from. */
@@ -227,7 +232,7 @@ function wasteSection(c: Comparison): string | null {
 }
 
 /** The collapsed sections, in the order they are left out when a comment would be too long (first goes first). */
-const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'layers'] as const;
+const OPTIONAL = ['waste', 'findings', 'files', 'packages', 'trend', 'suggestions', 'layers'] as const;
 type Optional = (typeof OPTIONAL)[number];
 
 /** How much a rendering holds: at most `limit` layer rows, and none of the sections in `drop`. */
@@ -286,6 +291,19 @@ function sections(c: Comparison, ctx: RenderContext, { limit, drop }: Detail): s
       `<details><summary>How to shrink (${which}measured)</summary>`,
       '',
       findingsMarkdown(c.newFindings),
+      '',
+      '</details>',
+    );
+  }
+  const fixes = ctx.suggestions ?? [];
+  if (fixes.length > 0 && !drop.has('suggestions')) {
+    const inReview = fixes.filter((f) => ctx.reviewed?.has(f)).length;
+    const here = fixes.filter((f) => !ctx.reviewed?.has(f));
+    parts.push(
+      '',
+      `<details><summary>Suggested fixes (measured: ${fixes.length} rebuilt and smaller)</summary>`,
+      '',
+      suggestionsMarkdown(here, ctx.blob, inReview),
       '',
       '</details>',
     );
@@ -375,6 +393,7 @@ export function renderEntriesMarkdown(
   commentKey: string,
   unchanged: Unchanged[] = [],
   blob?: string,
+  reviewed?: ReadonlySet<Suggestion>,
 ): string {
   if (entries.length === 1 && unchanged.length === 0) {
     const e = entries[0]!;
@@ -386,6 +405,7 @@ export function renderEntriesMarkdown(
       ...(e.policy ? { policy: e.policy } : {}),
       ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
       ...(blob ? { blob } : {}),
+      ...(e.suggestions?.length ? { suggestions: e.suggestions, ...(reviewed ? { reviewed } : {}) } : {}),
     });
   }
   const failed = entries.filter((e) => e.comparison.verdict === 'fail').length;
@@ -452,6 +472,7 @@ export function renderEntriesMarkdown(
               ...(e.policy ? { policy: e.policy } : {}),
               ...(e.baseOrigin ? { baseOrigin: e.baseOrigin } : {}),
               ...(blob ? { blob } : {}),
+              ...(e.suggestions?.length ? { suggestions: e.suggestions, ...(reviewed ? { reviewed } : {}) } : {}),
             },
             detail,
           ),

@@ -4,7 +4,8 @@
  * anyone or reference an issue:
  *   - `code()` where the text is code (instructions, paths, image names), in markdown context only;
  *   - `text()` in markdown context: punctuation backslash-escaped, `<` and `&` as entities, links defused;
- *   - `html()` inside an HTML block (`<summary>`), where markdown is not parsed: entities only, links defused.
+ *   - `html()` inside an HTML block (`<summary>`), where markdown is not parsed: entities only, links defused;
+ *   - `codeBlock()` for whole lines shown as they are (a fix's diff, a review's suggestion).
  * GitHub finds mentions and `#N` references in the rendered text (where `&#64;` is an `@` again), so `@` and `#`
  * are followed by a zero-width joiner, which no mention or reference pattern accepts.
  */
@@ -47,6 +48,23 @@ export function code(value: string, max = MAX_CODE): string {
   const fence = '`'.repeat(longest + 1);
   const pad = s.startsWith('`') || s.endsWith('`') || s === '' ? ' ' : '';
   return `${fence}${pad}${s}${pad}${fence}`;
+}
+
+/**
+ * A fenced code block (`diff`, `suggestion`): its lines as they are, behind a fence longer than any backtick run
+ * in them, so no line can close it; GitHub parses no markdown, HTML, mention or reference inside. Control
+ * characters are replaced as everywhere. `info` is ours (`diff`, `suggestion`), never the input's.
+ */
+export function codeBlock(value: string, info: 'diff' | 'suggestion'): string {
+  const body = printable(value);
+  let longest = 0;
+  let run = 0;
+  for (const ch of body) {
+    run = ch === '`' ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${body}\n${fence}`;
 }
 
 /** Plain text in markdown context: no markup, no HTML, no link, no mention, no reference. */

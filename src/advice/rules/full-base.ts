@@ -19,6 +19,17 @@ const RUNTIME_FREE = new Set(['golang', 'rust']);
 /** An official image's short name: `docker.io/library/python` is `python`. */
 const officialName = (image: string) => image.replace(/^(docker\.io\/)?(library\/)?/, '');
 
+/**
+ * The slim variant of an official image (`python`, `3.11` → `python:3.11-slim`); null for an image without one
+ * or a tag that is already small.
+ */
+export function slimOf(image: string, tag: string): string | null {
+  const known = SLIM.get(officialName(image));
+  return known && !SMALL_TAG.test(tag) ? known.slim(tag) : null;
+}
+
+const SMALL_TAG = /slim|alpine|distroless|minimal/;
+
 /** The slim images the rule would compare against, for the edge to look up in the daemon. */
 export function slimCandidates(dockerfile: DockerfileFacts): string[] {
   const stage = dockerfile.stages.at(-1);
@@ -33,7 +44,7 @@ export const fullBase: Rule = (facts) => {
   const name = officialName(stage.fromImage);
   const tag = stage.fromTag ?? 'latest';
   const known = SLIM.get(name);
-  if (/slim|alpine|distroless|minimal/.test(tag)) return [];
+  if (SMALL_TAG.test(tag)) return [];
   if (!known && !RUNTIME_FREE.has(name)) return [];
   // A single-stage build on an SDK image is the single-stage rule's finding.
   if (RUNTIME_FREE.has(name) && (facts.input.dockerfile?.stages.length ?? 0) <= 1) return [];

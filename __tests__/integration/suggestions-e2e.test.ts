@@ -1,0 +1,204 @@
+/**
+ * Suggestions proved by a rebuild (issue 21 part 4), through dist/index.js as the runner runs it, against the fake
+ * GitHub API: the review's suggestion block is applied and built by the test itself, and the image it gives is
+ * compared with what the suggestion claimed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/model/run.js';
+import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
+import { FakeGitHub } from '../helpers/fake-github.js';
+import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
+
+const ready = requireDaemons(CLASSIC);
+const tmp = mkdtempSync(join(tmpdir(), 'dsg-suggest-'));
+const repo = join(tmp, 'repo');
+const api = new FakeGitHub();
+const step = stepsIn({ api, tmp, workspace: repo, dockerHost: CLASSIC });
+const PR = 12;
+
+const BASE = 'FROM debian:bookworm-slim\nCMD ["true"]\n';
+const APT = 'RUN apt-get update && apt-get install -y curl';
+const HEAD = `FROM debian:bookworm-slim\n${APT}\nCMD ["curl", "--version"]\n`;
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+}
+
+function commit(files: Record<string, string>, message: string): string {
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(repo, name), data);
+  git('add', '-A');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
+  return git('rev-parse', 'HEAD');
+}
+
+/** The PR's diff as GitHub shows it, from git itself: the head side of each hunk of `git diff base...head`. */
+function gitHunks(base: string, head: string): Map<string, { start: number; end: number }[]> {
+  const out = new Map<string, { start: number; end: number }[]>();
+  const diff = git('diff', '-U3', `${base}...${head}`, '--', 'Dockerfile');
+  for (const l of diff.split('\n')) {
+    if (!l.startsWith('@@ ')) continue;
+    const plus = l.split(' ')[2]!.slice(1).split(',');
+    const start = Number(plus[0]);
+    const count = plus[1] === undefined ? 1 : Number(plus[1]);
+    out.set('Dockerfile', [...(out.get('Dockerfile') ?? []), { start, end: start + count - 1 }]);
+  }
+  return out;
+}
+
+function runPr(headSha: string, baseSha: string, inputs: Record<string, string>) {
+  git('checkout', '-q', headSha);
+  api.pulls.set(PR, { state: 'open', head: { sha: headSha } });
+  api.diffs.set(PR, gitHunks(baseSha, headSha));
+  return step({ eventName: 'pull_request', payload: pullRequestPayload(PR, baseSha, headSha), inputs });
+}
+
+/** Builds a Dockerfile text in the repo's context with buildx and returns the image's size as the daemon reports it. */
+function builtSize(dockerfile: string, tag: string): number {
+  const path = join(tmp, `${tag.replace(/\W/g, '_')}.Dockerfile`);
+  writeFileSync(path, dockerfile);
+  docker(CLASSIC, ['buildx', 'build', '--builder', 'default', '--load', '-q', '-t', tag, '-f', path, repo]);
+  const size = JSON.parse(docker(CLASSIC, ['image', 'inspect', tag]))[0].Size as number;
+  docker(CLASSIC, ['image', 'rm', '-f', tag]);
+  return size;
+}
+
+/** The bytes of an image's layer tars in its `docker save` archive, as GNU tar lists the members. */
+function layerTarBytes(ref: string): number {
+  const file = join(tmp, 'save.tar');
+  docker(CLASSIC, ['save', '-o', file, ref]);
+  const manifest = JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as {
+    Layers: string[];
+  }[];
+  const sizes = new Map<string, number>();
+  for (const line of execFileSync('tar', ['-tvf', file], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n')) {
+    const f = line.split(/\s+/);
+    if (f.length >= 6) sizes.set(f.slice(5).join(' '), Number(f[2]));
+  }
+  rmSync(file);
+  return manifest[0]!.Layers.reduce((sum, l) => sum + sizes.get(l)!, 0);
+}
+
+let baseSha = '';
+let headSha = '';
+
+describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are offered', () => {
+  beforeAll(async () => {
+    await api.start();
+    execFileSync('mkdir', ['-p', repo]);
+    git('init', '-q', '-b', 'main');
+    baseSha = commit({ Dockerfile: BASE }, 'base');
+    git('checkout', '-q', '-b', 'feature');
+    headSha = commit({ Dockerfile: HEAD }, 'curl');
+  });
+
+  afterAll(async () => {
+    await api.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const reviewPosts = () => api.calls.filter((c) => c.method === 'POST' && c.path.endsWith(`/pulls/${PR}/reviews`));
+
+  it('an apt install without its cleanups: an annotation on the line, and a review whose suggestion builds to what it claims', async () => {
+    const r = await runPr(headSha, baseSha, { suggest: 'review', 'max-increase': '1GB' });
+    expect(r.code, r.stdout).toBe(0);
+    // The annotation on the RUN line (line 2), as the runner reads the workflow command.
+    expect(r.stdout).toMatch(
+      /^::warning title=[^\n]*to win back%3A apt package lists[^\n]*,file=Dockerfile,line=2,endLine=2::/m,
+    );
+
+    const reviews = api.reviews.get(PR) ?? [];
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]!.commit_id).toBe(headSha);
+    const [c] = reviews[0]!.comments;
+    expect(reviews[0]!.comments).toHaveLength(1);
+    expect(c).toMatchObject({ path: 'Dockerfile', line: 2, start_line: null, side: 'RIGHT' });
+    const block = /```suggestion\n([\s\S]*?)\n```/.exec(c!.body);
+    expect(block, c!.body).not.toBeNull();
+    const suggested = block![1]!;
+    expect(suggested).toContain('--no-install-recommends');
+    expect(suggested).toContain('rm -rf /var/lib/apt/lists/*');
+
+    // What the report claims, against what the test builds itself from the suggestion applied to the file.
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as RunReport;
+    const s = report.entries[0]!.suggestions![0]!;
+    expect(s.lines).toEqual([suggested]);
+    const lines = HEAD.split('\n');
+    lines[1] = suggested;
+    const before = builtSize(HEAD, 'dsg-test-suggest:head');
+    const after = builtSize(lines.join('\n'), 'dsg-test-suggest:fixed');
+    expect(after).toBeLessThan(before);
+    const claimed = s.savedBytes;
+    expect(Math.abs(claimed - (before - after)) / (before - after)).toBeLessThan(0.01);
+    expect(c!.body).toContain('measured: rebuilt and measured on this runner');
+    expect(c!.body).toContain('Only the build was checked');
+
+    // The comment counts the review's fix and links the layer to its line at the head commit.
+    const comment = (api.comments.get(PR) ?? []).find((x) => x.user.type === 'Bot')!;
+    expect(comment.body).toContain('1 fix is suggested in a review, on the lines it changes');
+    expect(comment.body).toContain(`https://github.com/acme/app/blob/${headSha}/Dockerfile#L2`);
+    // Nothing of the rebuild is left in the daemon.
+    expect(docker(CLASSIC, ['images', '-q', 'docker-size-guard-suggest'])).toBe('');
+  });
+
+  it('a re-run on the same commit posts no second review; a new push marks the old one outdated', async () => {
+    const again = await runPr(headSha, baseSha, { suggest: 'review', 'max-increase': '1GB' });
+    expect(again.code, again.stdout).toBe(0);
+    expect(reviewPosts()).toHaveLength(1);
+    expect(api.reviews.get(PR)).toHaveLength(1);
+
+    const nextSha = commit({ Dockerfile: HEAD.replace('CMD', 'ENV CURL_HOME=/tmp\nCMD') }, 'env');
+    const pushed = await runPr(nextSha, baseSha, { suggest: 'review', 'max-increase': '1GB' });
+    expect(pushed.code, pushed.stdout).toBe(0);
+    const [old, current] = api.reviews.get(PR)!;
+    expect(current!.commit_id).toBe(nextSha);
+    expect(current!.comments).toHaveLength(1);
+    expect(old!.comments).toEqual([]);
+    expect(old!.body).toMatch(/^_Outdated: these suggestions were for/);
+    git('checkout', '-q', headSha);
+  });
+
+  it('suggest: comment puts the fix in the comment as a unified diff, and posts no review', async () => {
+    const posts = reviewPosts().length;
+    const r = await runPr(headSha, baseSha, { suggest: 'comment', 'max-increase': '1GB', 'comment-key': 'diff' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(reviewPosts()).toHaveLength(posts);
+    const body = r.outputs['comment-body']!;
+    expect(body).toContain('<details><summary>Suggested fixes (measured: 1 rebuilt and smaller)</summary>');
+    const diff = /```diff\n([\s\S]*?)\n```/.exec(body)![1]!;
+    expect(diff.split('\n').filter((l) => !l.startsWith(' ') && !l.startsWith('@@'))).toEqual([
+      '--- a/Dockerfile',
+      '+++ b/Dockerfile',
+      `-${APT}`,
+      `+${APT.replace('install', 'install --no-install-recommends')} && apt-get clean && rm -rf /var/lib/apt/lists/*`,
+    ]);
+  });
+
+  it('a slim base is suggested when it builds and shrinks the image; one that breaks the build never is', async () => {
+    git('checkout', '-q', 'feature');
+    const works = commit({ Dockerfile: 'FROM python:3.11\nRUN python3 -c "print(1)" > /out.txt\n' }, 'python');
+    const ok = await runPr(works, baseSha, { suggest: 'comment', 'max-increase': '2GB', 'comment-key': 'slim' });
+    expect(ok.code, ok.stdout).toBe(0);
+    const s = (JSON.parse(readFileSync(ok.outputs.report!, 'utf8')) as RunReport).entries[0]!.suggestions!;
+    expect(s.map((x) => [x.kinds, x.startLine, x.lines])).toEqual([[['slim-base'], 1, ['FROM python:3.11-slim']]]);
+    // The saving is the base image's: the two bases' layer tars as `docker save` writes them, listed by GNU tar.
+    const bases = layerTarBytes('python:3.11') - layerTarBytes('python:3.11-slim');
+    expect(s[0]!.savedBytes).toBe(bases);
+
+    // gcc is in python:3.11 and not in the slim image: the rebuild fails, and the fix is dropped and named.
+    const breaks = commit({ Dockerfile: 'FROM python:3.11\nRUN gcc --version > /gcc.txt\n' }, 'gcc');
+    const r = await runPr(breaks, baseSha, { suggest: 'comment', 'max-increase': '2GB', 'comment-key': 'slim' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(
+      /::warning::Suggested fix dropped: runs the final stage on `python:3.11-slim`.*does not build/,
+    );
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as RunReport;
+    expect(report.entries[0]!.suggestions).toBeUndefined();
+    expect(r.outputs['comment-body']).not.toContain('Suggested fixes');
+    // The full-base finding itself still stands: the fix was dropped, not the advice.
+    expect(report.entries[0]!.comparison.newFindings!.map((f) => f.rule)).toContain('full-base');
+  });
+});

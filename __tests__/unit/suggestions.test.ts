@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { reviewComments, ourLiveReviews, reviewMarker } from '../../src/github/review.js';
+import type { Finding } from '../../src/model/finding.js';
+import type { ImageReport } from '../../src/model/image-report.js';
+import type { Suggestion } from '../../src/model/suggestion.js';
+import { suggestionsMarkdown } from '../../src/report/suggestions-markdown.js';
+import { plannedEdits, savings } from '../../src/run/suggestions.js';
+import { changedLines, unifiedDiff } from '../../src/util/line-diff.js';
+import { detailsBalanced, renderGfm, problems } from '../helpers/gfm.js';
+import { report } from '../helpers/reports.js';
+
+const finding = (rule: Finding['rule'], key: string, layer: number): Finding => ({
+  rule,
+  key,
+  layer,
+  instruction: null,
+  bytes: 2e7,
+  estimate: false,
+  message: 'm',
+  fix: 'f',
+  paths: [],
+});
+
+/** A head image of `text`: layer 0 the base (its FROM line), one layer per RUN, each on its own line. */
+function headOf(text: string, sizes: number[]): ImageReport {
+  const lines = text.split('\n');
+  const runs = lines.flatMap((l, i) => (l.startsWith('RUN') ? [i + 1] : []));
+  const r = report(sizes.map((size, i) => ({ id: String(i), size })));
+  return {
+    ...r,
+    layers: r.layers.map((l, i) => ({
+      ...l,
+      dockerfile:
+        i === 0
+          ? { file: 'Dockerfile', startLine: 1, endLine: 1, found: 'from' as const }
+          : { file: 'Dockerfile', startLine: runs[i - 1]!, endLine: runs[i - 1]!, found: 'history' as const },
+    })),
+  };
+}
+
+const BASE = 'FROM python:3.11\nRUN apk add a\nCMD x\n';
+const HEAD = 'FROM python:3.11\nRUN apk add a\nRUN pip install flask\nCMD x\n';
+
+describe('planning fixes', () => {
+  it('only on lines the PR added or changed, one edit per instruction', () => {
+    const head = headOf(HEAD, [1000, 10, 30]);
+    const findings = [
+      finding('package-cache', 'package-cache:apk:RUN apk add a', 1), // line 2: not changed by the PR
+      finding('package-cache', 'package-cache:pip:RUN pip install flask', 2), // line 3: added
+      finding('full-base', 'full-base:python', 0), // line 1: not changed
+    ];
+    const edits = plannedEdits(head, findings, HEAD, changedLines(BASE, HEAD)!);
+    expect(edits.map((e) => [e.startLine, e.kinds, e.lines])).toEqual([
+      [3, ['pip-no-cache'], ['RUN pip install --no-cache-dir flask']],
+    ]);
+    // A new file: every line is the PR's, the FROM line too.
+    const all = plannedEdits(head, findings, HEAD, changedLines(null, HEAD)!);
+    expect(all.map((e) => e.kinds)).toEqual([['apk-no-cache'], ['pip-no-cache'], ['slim-base']]);
+  });
+
+  it('reads each fix’s saving from its own layers (the base’s for a slim base)', () => {
+    const head = headOf(HEAD, [1000, 10, 30]);
+    const edits = plannedEdits(
+      head,
+      [finding('package-cache', 'package-cache:pip:x', 2), finding('full-base', 'full-base:python', 0)],
+      HEAD,
+      changedLines(null, HEAD)!,
+    );
+    const rebuilt = headOf(HEAD, [400, 12, 5]);
+    expect(savings(head, rebuilt, edits).map((s) => [s.edit.kinds[0], s.saved])).toEqual([
+      ['pip-no-cache', 25],
+      ['slim-base', 600],
+    ]);
+  });
+});
+
+describe('rendering fixes', () => {
+  // A RUN whose text tries to close the fence, the details block, mention, reference and inject HTML.
+  const evilLine = 'RUN apk add x && echo "```</details><img src=x onerror=alert(1)> @admin #12 www.evil.test"';
+  const evil = `FROM alpine\n${evilLine}\n`;
+  const fixedLine = evilLine.replace('apk add', 'apk add --no-cache');
+  const suggestion: Suggestion = {
+    kinds: ['apk-no-cache'],
+    findingKeys: ['package-cache:apk:x'],
+    rules: ['package-cache'],
+    file: 'Dockerfile',
+    startLine: 2,
+    endLine: 2,
+    lines: [fixedLine],
+    summary: 'adds `--no-cache` to `apk add`',
+    savedBytes: 1_500_000,
+    imageBytes: { before: 9_000_000, after: 7_500_000 },
+    buildSeconds: 3.25,
+    diff: unifiedDiff('Dockerfile', evil, evil.replace(evilLine, fixedLine))!,
+    inDiff: true,
+  };
+
+  it('the comment: the diff in a fence no line can close, nothing foreign outside code', () => {
+    const md = `<details><summary>Suggested fixes</summary>\n\n${suggestionsMarkdown([suggestion], 'https://github.com/a/b/blob/' + 'f'.repeat(40))}\n\n</details>`;
+    expect(detailsBalanced(md)).toBe(true);
+    const p = problems(md, []);
+    expect(p.mentions).toEqual([]);
+    expect(p.references).toEqual([]);
+    // Our one link to the line and our one code block; no <img>, no second link.
+    expect(p.tags).toEqual(['a', 'pre']);
+    expect(p.autolinks).toEqual([]);
+    const html = renderGfm(md);
+    // The whole diff is one code block's text, as written.
+    const code = /<pre><code class="language-diff">([\s\S]*?)<\/code><\/pre>/.exec(html)![1]!;
+    expect(
+      code
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&'),
+    ).toBe(`${suggestion.diff}\n`);
+    expect(md).toMatch(/Applying this saves \*\*1\.5\sMB\*\*, measured: rebuilt and measured on this runner \(3\.3 s;/);
+    expect(suggestion.diff.split('\n')[0]).toBe('--- a/Dockerfile');
+    expect(md).toContain('[Dockerfile L2](https://github.com/a/b/blob/' + 'f'.repeat(40) + '/Dockerfile#L2)');
+  });
+
+  it('the review: the suggestion block holds exactly the lines that replace the commented ones', () => {
+    const [c] = reviewComments([suggestion]);
+    expect(c).toMatchObject({ path: 'Dockerfile', line: 2, side: 'RIGHT' });
+    expect(c).not.toHaveProperty('start_line'); // GitHub refuses a start_line equal to line
+    const html = renderGfm(c!.body);
+    const code = /<pre><code class="language-suggestion">([\s\S]*?)<\/code><\/pre>/.exec(html)![1]!;
+    expect(
+      code
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&'),
+    ).toBe(`${fixedLine}\n`);
+    const [multi] = reviewComments([{ ...suggestion, startLine: 2, endLine: 4, lines: ['a \\', 'b \\', 'c'] }]);
+    expect(multi).toMatchObject({ start_line: 2, start_side: 'RIGHT', line: 4 });
+  });
+
+  it('finds our live reviews by marker and author, not someone quoting the marker or an outdated one', () => {
+    const m = reviewMarker('default');
+    const bot = { login: 'github-actions[bot]', type: 'Bot' };
+    const reviews = [
+      { id: 1, body: `x ${m}`, user: bot },
+      { id: 2, body: `quoting ${m}`, user: { login: 'alice', type: 'User' } },
+      { id: 3, body: `old ${m}\n<!-- docker-size-guard-review-outdated -->`, user: bot },
+      { id: 4, body: `x ${reviewMarker('other')}`, user: bot },
+    ];
+    expect(ourLiveReviews(reviews, 'default', null).map((r) => r.id)).toEqual([1]);
+  });
+});

@@ -1,0 +1,215 @@
+import type { Finding } from '../model/finding.js';
+import type { DockerfileLine } from '../model/image-report.js';
+import type { FixEdit, FixKind } from '../model/suggestion.js';
+import { slimOf } from './rules/full-base.js';
+import { programOf, runWords, type Word } from './shell-words.js';
+
+/** Text put into one physical line of the instruction, before character `at`. */
+interface Insert {
+  line: number;
+  at: number;
+  text: string;
+}
+
+type Transform = (words: Word[][], lines: readonly string[]) => { inserts: Insert[]; summary: string } | null;
+
+const after = (w: Word, text: string): Insert => ({ line: w.line, at: w.end, text: ` ${text}` });
+
+/** The subcommand word of `tool … sub` (the first argument that is not an option), when it is `sub`. */
+function subcommand(program: Word[], sub: string): Word | null {
+  const w = program.slice(1).find((x) => !x.text.startsWith('-'));
+  return w?.text === sub ? w : null;
+}
+
+const has = (command: Word[], word: string) => command.some((w) => w.text === word);
+
+/** Adds `flag` after `sub` in every `tool sub` command that lacks it; null when there is none to change. */
+function addFlag(tools: readonly string[], sub: string, flag: string, summary: string): Transform {
+  return (commands) => {
+    const inserts: Insert[] = [];
+    for (const c of commands) {
+      const p = programOf(c);
+      if (!p[0] || !tools.includes(p[0].text)) continue;
+      const at = subcommand(p, sub);
+      if (at && !has(p, flag)) inserts.push(after(at, flag));
+    }
+    return inserts.length > 0 ? { inserts, summary } : null;
+  };
+}
+
+/** Each command's words from the `pip` word on: `pip install`, `pip3 install`, `python3 -m pip install`. */
+function pipCommands(commands: Word[][]): Word[][] {
+  const out: Word[][] = [];
+  for (const c of commands) {
+    const p = programOf(c);
+    const tool = p[0]?.text ?? '';
+    if (/^pip[0-9.]*$/.test(tool)) out.push(p);
+    else if (/^python[0-9.]*$/.test(tool)) {
+      const m = p.findIndex((w, i) => w.text === '-m' && p[i + 1]?.text === 'pip');
+      if (m > 0) out.push(p.slice(m + 1));
+    }
+  }
+  return out;
+}
+
+/** Ends the RUN with `&& command`, unless it already runs it; null when its end is not a command's end. */
+function appendCommand(command: string, seen: (text: string) => boolean, lines: readonly string[]) {
+  const whole = lines.join('\n');
+  if (seen(whole)) return null;
+  let last = lines.length - 1;
+  while (last > 0 && lines[last]!.trimStart().startsWith('#')) last--;
+  const text = lines[last]!;
+  let end = text.endsWith('\r') ? text.length - 1 : text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  const tail = text[end - 1];
+  if (end === 0 || tail === '\\' || tail === ';' || tail === '&' || tail === '|') return null;
+  return { line: last, at: end, text: ` && ${command}` };
+}
+
+const TRANSFORMS: Record<Exclude<FixKind, 'slim-base'>, Transform> = {
+  'apt-cleanup': (commands, lines) => {
+    const inserts: Insert[] = [];
+    let installs = 0;
+    for (const c of commands) {
+      const p = programOf(c);
+      if (!p[0] || (p[0].text !== 'apt-get' && p[0].text !== 'apt')) continue;
+      const at = subcommand(p, 'install');
+      if (!at) continue;
+      installs++;
+      if (!has(p, '--no-install-recommends')) inserts.push(after(at, '--no-install-recommends'));
+    }
+    if (installs === 0) return null; // the lists came from elsewhere (an `apt-get update` alone)
+    const end = appendCommand(
+      'apt-get clean && rm -rf /var/lib/apt/lists/*',
+      (t) => t.includes('/var/lib/apt/lists'),
+      lines,
+    );
+    if (end) inserts.push(end);
+    if (inserts.length === 0) return null;
+    const parts = [
+      inserts.some((i) => i.text.includes('--no-install')) ? '`--no-install-recommends`' : null,
+      end ? '`apt-get clean && rm -rf /var/lib/apt/lists/*` in the same `RUN`' : null,
+    ].filter(Boolean);
+    return { inserts, summary: `adds ${parts.join(' and ')}` };
+  },
+  'apk-no-cache': addFlag(['apk'], 'add', '--no-cache', 'adds `--no-cache` to `apk add`'),
+  'pip-no-cache': (commands) => {
+    const inserts: Insert[] = [];
+    for (const p of pipCommands(commands)) {
+      const at = subcommand(p, 'install');
+      if (at && !has(p, '--no-cache-dir')) inserts.push(after(at, '--no-cache-dir'));
+    }
+    return inserts.length > 0 ? { inserts, summary: 'adds `--no-cache-dir` to `pip install`' } : null;
+  },
+  'npm-cache-clean': (commands, lines) => {
+    if (!commands.some((c) => programOf(c)[0]?.text === 'npm')) return null;
+    const end = appendCommand('npm cache clean --force', (t) => t.includes('npm cache clean'), lines);
+    return end ? { inserts: [end], summary: 'ends the `RUN` with `npm cache clean --force`' } : null;
+  },
+  'yarn-cache-clean': (commands, lines) => {
+    if (!commands.some((c) => programOf(c)[0]?.text === 'yarn')) return null;
+    const end = appendCommand('yarn cache clean', (t) => t.includes('yarn cache clean'), lines);
+    return end ? { inserts: [end], summary: 'ends the `RUN` with `yarn cache clean`' } : null;
+  },
+};
+
+/** The package-cache rule's caches that a transform cleans. */
+const CACHE_FIX: Record<string, Exclude<FixKind, 'slim-base'>> = {
+  apt: 'apt-cleanup',
+  apk: 'apk-no-cache',
+  pip: 'pip-no-cache',
+  npm: 'npm-cache-clean',
+  yarn: 'yarn-cache-clean',
+};
+
+function applied(lines: readonly string[], inserts: Insert[]): string[] {
+  const out = [...lines];
+  const order = [...inserts].sort((a, b) => b.line - a.line || b.at - a.at);
+  for (const i of order) out[i.line] = out[i.line]!.slice(0, i.at) + i.text + out[i.line]!.slice(i.at);
+  return out;
+}
+
+/** The `FROM` line with its image swapped for the slim variant the full-base rule named. */
+function slimBase(line: string): { lines: string[]; summary: string } | null {
+  const words = line.split(' ').filter(Boolean);
+  let at = 1;
+  if (words[0]?.toUpperCase() !== 'FROM') return null;
+  while (words[at]?.startsWith('--')) at++;
+  const image = words[at];
+  if (!image || image.includes('$') || image.includes('@')) return null;
+  const colon = image.lastIndexOf(':');
+  const slash = image.lastIndexOf('/');
+  const name = colon > slash ? image.slice(0, colon) : image;
+  const tag = colon > slash ? image.slice(colon + 1) : 'latest';
+  const slim = slimOf(name, tag);
+  if (!slim || slim === image) return null;
+  const start = line.indexOf(` ${image}`) + 1;
+  if (start <= 0) return null;
+  return {
+    lines: [line.slice(0, start) + slim + line.slice(start + image.length)],
+    summary: `runs the final stage on \`${slim}\` instead of \`${image}\``,
+  };
+}
+
+/**
+ * The fix the findings of one layer can have written into the Dockerfile, on the lines of the instruction that
+ * made the layer (`line`, as the layer's Dockerfile line was found), from the Dockerfile's text: one edit for the
+ * instruction, whatever number of its findings it answers, so that no two edits touch one line. Null when no
+ * finding's rule has a mechanical fix, the instruction is not in a form these transforms read (exec form, heredoc,
+ * a quote across lines, ARG in the FROM, a line matched by position only), or there is nothing to change. Pure.
+ */
+export function fixEditFor(findings: readonly Finding[], line: DockerfileLine | null, text: string): FixEdit | null {
+  if (!line || line.found === 'order') return null;
+  const all = text.split('\n');
+  if (line.startLine < 1 || line.endLine > all.length || line.endLine < line.startLine) return null;
+  let lines = all.slice(line.startLine - 1, line.endLine);
+  // A suggestion shows the lines as they are: one with a control or bidi character is not one to offer.
+  if (lines.some(hasControl)) return null;
+  const kinds: FixKind[] = [];
+  const answered: Finding[] = [];
+  const summaries: string[] = [];
+  for (const f of findings) {
+    let change: { lines: string[]; summary: string; kind: FixKind } | null = null;
+    if (f.rule === 'full-base' && line.found === 'from' && lines.length === 1) {
+      const slim = slimBase(lines[0]!);
+      change = slim && { ...slim, kind: 'slim-base' };
+    } else if (f.rule === 'package-cache' && line.found === 'history') {
+      const kind = CACHE_FIX[f.key.split(':')[1] ?? ''];
+      const run = kind && !kinds.includes(kind) ? runWords(lines) : null;
+      const t = kind && run ? TRANSFORMS[kind](run.commands, lines) : null;
+      change = t && { lines: applied(lines, t.inserts), summary: t.summary, kind: kind! };
+    }
+    if (!change) continue;
+    lines = change.lines;
+    kinds.push(change.kind);
+    answered.push(f);
+    summaries.push(change.summary);
+  }
+  if (answered.length === 0) return null;
+  return {
+    kinds,
+    findingKeys: answered.map((f) => f.key),
+    rules: [...new Set(answered.map((f) => f.rule))],
+    file: line.file,
+    startLine: line.startLine,
+    endLine: line.endLine,
+    lines,
+    summary: summaries.join('; '),
+  };
+}
+
+function hasControl(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9 && !(c === 13 && i === line.length - 1)) || c === 127) return true;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+  }
+  return false;
+}
+
+/** The Dockerfile with the edits applied (each keeps its line count, so edits never move one another). Pure. */
+export function applyEdits(text: string, edits: readonly FixEdit[]): string {
+  const lines = text.split('\n');
+  for (const e of edits) lines.splice(e.startLine - 1, e.lines.length, ...e.lines);
+  return lines.join('\n');
+}

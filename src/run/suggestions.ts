@@ -1,0 +1,180 @@
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyEdits, fixEditFor } from '../advice/fix-edits.js';
+import { parseDockerfile } from '../advice/dockerfile.js';
+import { withDockerfileLines } from '../advice/dockerfile-lines.js';
+import { buildImage, removeImage } from '../buildx/build-image.js';
+import { dockerfileOf } from '../buildx/sides.js';
+import { measurePlatforms } from '../engine.js';
+import { errorMessage } from '../errors.js';
+import { readAt } from '../git/git.js';
+import type { LayerCache } from '../measure/layer-cache.js';
+import type { Finding } from '../model/finding.js';
+import type { ImageReport, LayerReport } from '../model/image-report.js';
+import type { Entry } from '../model/run.js';
+import type { FixEdit, Suggestion } from '../model/suggestion.js';
+import { changedLines, unifiedDiff, type ChangedLines } from '../util/line-diff.js';
+import type { ImageTarget } from './images.js';
+
+export interface SuggestContext {
+  root: string;
+  baseSha: string | null;
+  tmp: string;
+  id: string;
+  cache: LayerCache;
+  log: { info(m: string): void; warning(m: string): void; progress?(line: string): void };
+  cleanups: (() => Promise<void>)[];
+}
+
+/**
+ * The fixes a head image's new findings can have, on the lines the PR added or changed: each instruction's edit
+ * (fix-edits.ts), nothing yet built. `headText` is the checkout's Dockerfile, `baseText` the base commit's (null:
+ * the file is new). Pure.
+ */
+export function plannedEdits(
+  head: ImageReport,
+  findings: readonly Finding[],
+  headText: string,
+  changed: ChangedLines,
+): FixEdit[] {
+  const byLayer = new Map<number, Finding[]>();
+  for (const f of findings) {
+    if (f.layer === null) continue;
+    byLayer.set(f.layer, [...(byLayer.get(f.layer) ?? []), f]);
+  }
+  const edits: FixEdit[] = [];
+  const seen = new Set<number>();
+  for (const [layer, fs] of byLayer) {
+    const line = head.layers[layer]?.dockerfile ?? null;
+    if (!line || seen.has(line.startLine)) continue;
+    let touched = false;
+    for (let l = line.startLine; l <= line.endLine && !touched; l++) touched = changed.added.has(l);
+    if (!touched) continue;
+    // The base image's layers all map to its FROM line: one edit for all of them.
+    const all = line.found === 'from' ? findings.filter((f) => f.rule === 'full-base') : fs;
+    const edit = fixEditFor(all, line, headText);
+    if (edit) {
+      edits.push(edit);
+      seen.add(line.startLine);
+    }
+  }
+  return edits;
+}
+
+/** Uncompressed bytes of the layers an edit's instruction made (the base image's layers for its FROM line). */
+function bytesAt(layers: readonly LayerReport[], edit: FixEdit): number {
+  const slim = edit.kinds.includes('slim-base');
+  let sum = 0;
+  for (const l of layers) {
+    const d = l.dockerfile;
+    if (!d) continue;
+    if (slim ? d.found === 'from' : d.found !== 'from' && d.startLine === edit.startLine)
+      sum += l.uncompressedBytes ?? 0;
+  }
+  return sum;
+}
+
+const totalOf = (r: ImageReport) => r.uncompressedBytes ?? r.layers.reduce((s, l) => s + (l.uncompressedBytes ?? 0), 0);
+
+/**
+ * What a set of edits gives when built: for each edit, the bytes its own layers lost. The edits keep every other
+ * line where it was, so a layer of the rebuild is the same instruction's as the head's layer on the same lines.
+ * `slim-base` changes every layer above it, so it is never built together with another edit.
+ */
+export function savings(
+  head: ImageReport,
+  rebuilt: ImageReport,
+  edits: readonly FixEdit[],
+): { edit: FixEdit; saved: number }[] {
+  return edits.map((edit) => ({ edit, saved: bytesAt(head.layers, edit) - bytesAt(rebuilt.layers, edit) }));
+}
+
+/** Within one hunk of the PR's diff: where a review comment with a suggestion block can sit. */
+function inOneHunk(changed: ChangedLines, e: FixEdit): boolean {
+  return changed.hunks.some((h) => h.start <= e.startLine && e.endLine <= h.end);
+}
+
+/**
+ * Builds the fixes for one measured head image and keeps those that built and made the image smaller
+ * (docs/suggestions.md). The rebuild uses the head's builder, inputs and cache (never `cache-to`), from a copy of
+ * the Dockerfile in the run's temporary directory; the image is removed after it is measured. A set that fails to
+ * build is tried one fix at a time, and each fix that still fails is named in the log and dropped. Nothing here
+ * fails the run: a rebuild that cannot be made only means no suggestion.
+ */
+export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: SuggestContext): Promise<Suggestion[]> {
+  const c = entry.comparison;
+  if (target.headImage || !c.newFindings?.length || target.build.platforms.length > 1) return [];
+  const file = dockerfileOf(target.build);
+  const headText = await readFile(join(ctx.root, file), 'utf8').catch(() => null);
+  if (headText === null) return [];
+  const baseText = ctx.baseSha ? await readAt(ctx.root, ctx.baseSha, file) : null;
+  const changed = changedLines(baseText, headText);
+  if (!changed) {
+    ctx.log.info(`Suggested fixes: ${file} changed too much to tell which lines this PR wrote; none made.`);
+    return [];
+  }
+  const edits = plannedEdits(c.head, c.newFindings, headText, changed);
+  if (edits.length === 0) return [];
+  const own = edits.filter((e) => !e.kinds.includes('slim-base'));
+  const sets = [own, ...edits.filter((e) => e.kinds.includes('slim-base')).map((e) => [e])].filter((s) => s.length);
+  const out: Suggestion[] = [];
+  let n = 0;
+  const build = async (set: FixEdit[]): Promise<void> => {
+    const text = applyEdits(headText, set);
+    const path = join(ctx.tmp, `suggested-${ctx.id}-${n}.Dockerfile`);
+    const tag = `docker-size-guard-suggest:${ctx.id}-${n++}`;
+    await writeFile(path, text);
+    // BuildKit reads `<Dockerfile>.dockerignore` before the context's: the copy must keep the head's.
+    await copyFile(join(ctx.root, `${file}.dockerignore`), `${path}.dockerignore`).catch(() => undefined);
+    const started = performance.now();
+    let rebuilt: ImageReport;
+    try {
+      const built = await buildImage(
+        { ...target.build, file: path, cacheTo: [] },
+        ctx.root,
+        tag,
+        ctx.tmp,
+        ctx.log.progress ? { onProgress: ctx.log.progress } : {},
+      );
+      const [report] = await measurePlatforms(built.reference, [undefined], {
+        files: false,
+        compressedEstimate: false,
+        cache: ctx.cache,
+        trustedArchive: true,
+      });
+      rebuilt = withDockerfileLines(report!, parseDockerfile(file, text), file, target.build.target || null);
+    } catch (err) {
+      if (set.length > 1) {
+        for (const one of set) await build([one]);
+        return;
+      }
+      ctx.log.warning(
+        `Suggested fix dropped: ${set[0]!.summary} (${file}:${set[0]!.startLine}) does not build: ${errorMessage(err)}`,
+      );
+      return;
+    } finally {
+      await removeImage(tag);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const before = totalOf(c.head);
+    const after = totalOf(rebuilt);
+    for (const { edit, saved } of savings(c.head, rebuilt, set)) {
+      if (saved <= 0 || after >= before) {
+        ctx.log.info(`Suggested fix dropped: ${edit.summary} (${file}:${edit.startLine}) saved nothing when built.`);
+        continue;
+      }
+      const diff = unifiedDiff(file, headText, applyEdits(headText, [edit]));
+      if (diff === null) continue;
+      out.push({
+        ...edit,
+        savedBytes: saved,
+        imageBytes: { before, after },
+        buildSeconds: seconds,
+        diff,
+        inDiff: inOneHunk(changed, edit),
+      });
+    }
+  };
+  for (const set of sets) await build(set);
+  return out.sort((a, b) => b.savedBytes - a.savedBytes);
+}
