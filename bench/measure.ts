@@ -1,6 +1,6 @@
 /**
  * npm run bench (BENCH_ONLY=flows: the flows alone; BENCH_ONLY=measure: the measuring figures alone; BENCH_ONLY=stored:
- * one build per pull request, bench/stored.ts): speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * one build per pull request, bench/stored.ts; BENCH_ONLY=suggest: what a suggested fix costs, bench/suggest.ts): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
  *   full measure / (docker save | gzip -6)         target ≤ 0.35 (issue 22; 0.6 before)
@@ -22,6 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchStoredBase, benchStoredSize } from './stored.js';
+import { benchSuggestCost } from './suggest.js';
 import { scaleLayout } from './scale.js';
 
 const root = join(import.meta.dirname, '..');
@@ -256,13 +257,14 @@ try {
   sh(`bash ${root}/scripts/provision.sh >/dev/null`);
   if (spawnSync('test', ['-f', cli]).status !== 0) sh(`cd ${root} && npm run build`);
   const only = process.env.BENCH_ONLY;
+  if (only === 'suggest' || only === undefined) benchSuggestCost(tmp, row, FLOW_ROUNDS);
   if (only === 'stored') {
     ensureImage();
     await benchStoredSize(tmp, IMAGE, row);
     benchStoredBase(tmp, row, FLOW_ROUNDS);
   }
   // BENCH_ONLY=flows runs the build-and-compare flows alone (they take most of the time).
-  if (only !== 'flows' && only !== 'stored') {
+  if (only !== 'flows' && only !== 'stored' && only !== 'suggest') {
     ensureImage();
     const head = ensurePair();
     ensurePushed();
@@ -298,7 +300,7 @@ try {
     row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
   }
 
-  if (only !== 'measure' && only !== 'stored') {
+  if (only !== 'measure' && only !== 'stored' && only !== 'suggest') {
     // One build per pull request: the base from what main stored (bench/stored.ts).
     ensureImage();
     await benchStoredSize(tmp, IMAGE, row);

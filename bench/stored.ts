@@ -41,7 +41,7 @@ function git(dir: string, ...args: string[]): string {
 }
 
 /** A new docker-container builder, as setup-buildx-action creates one per job: an empty cache. */
-function coldBuilder(name: string): void {
+export function coldBuilder(name: string): void {
   spawnSync('docker', ['buildx', 'rm', '-f', name], { stdio: 'ignore' });
   execFileSync('docker', [
     'buildx',
@@ -58,14 +58,20 @@ function coldBuilder(name: string): void {
   ]);
 }
 
-function seconds(fn: () => void): number {
+export function seconds(fn: () => void): number {
   const t = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
 /** Runs dist/index.js for one event; returns its log. */
-function action(tmp: string, repo: string, event: string, payload: object, inputs: Record<string, string>): string {
+export function action(
+  tmp: string,
+  repo: string,
+  event: string,
+  payload: object,
+  inputs: Record<string, string>,
+): string {
   const eventPath = join(tmp, `event-${event}.json`);
   writeFileSync(eventPath, JSON.stringify(payload));
   for (const f of ['out', 'summary']) writeFileSync(join(tmp, f), '');

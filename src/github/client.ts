@@ -64,3 +64,20 @@ export function describeApiError(err: unknown, permission: string): string {
   }
   return e.message ?? String(err);
 }
+
+/**
+ * The login of the token's user, to tell our comments and reviews from others'; null for an installation token
+ * (GITHUB_TOKEN), which cannot read /user: then what a bot wrote with our marker is ours.
+ */
+export async function viewerLogin(octokit: Octokit): Promise<string | null> {
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch {
+    return null;
+  }
+}
+
+/** Written by this token's identity when it is known, else by a bot. Pure. */
+export function byUs(user: { login?: string; type?: string } | null | undefined, viewer: string | null): boolean {
+  return viewer ? user?.login === viewer : user?.type === 'Bot';
+}

@@ -1,4 +1,4 @@
-import type { Octokit } from './client.js';
+import { byUs, viewerLogin, type Octokit } from './client.js';
 
 export interface IssueComment {
   id: number;
@@ -17,8 +17,7 @@ export function findMatchingComment(
 ): IssueComment | undefined {
   return comments.find((c) => {
     if (!c.body?.includes(marker)) return false;
-    if (viewer) return c.user?.login === viewer;
-    return c.user?.type === 'Bot';
+    return byUs(c.user, viewer);
   });
 }
 
@@ -31,12 +30,7 @@ export async function upsertComment(
   body: string,
   marker: string,
 ): Promise<{ outcome: CommentOutcome; id: number }> {
-  let viewer: string | null = null;
-  try {
-    viewer = (await octokit.rest.users.getAuthenticated()).data.login;
-  } catch {
-    // An installation token (GITHUB_TOKEN) cannot read /user.
-  }
+  const viewer = await viewerLogin(octokit);
   const comments = (await octokit.paginate(octokit.rest.issues.listComments, {
     ...target,
     per_page: 100,

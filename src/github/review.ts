@@ -1,7 +1,7 @@
 import type { Suggestion } from '../model/suggestion.js';
 import { provedLine } from '../report/suggestions-markdown.js';
 import { codeBlock, prose } from '../report/escape.js';
-import type { Octokit } from './client.js';
+import { byUs, viewerLogin, type Octokit } from './client.js';
 
 /** Our reviews, one per comment key, told apart from everyone else's by a hidden marker. */
 export function reviewMarker(key: string): string {
@@ -41,8 +41,7 @@ export function reviewComments(suggestions: readonly Suggestion[]): ReviewCommen
 export function ourLiveReviews(reviews: readonly PullReview[], key: string, viewer: string | null): PullReview[] {
   const marker = reviewMarker(key);
   return reviews.filter((r) => {
-    if (!r.body?.includes(marker) || r.body.includes(OUTDATED)) return false;
-    return viewer ? r.user?.login === viewer : r.user?.type === 'Bot';
+    return !!r.body?.includes(marker) && !r.body.includes(OUTDATED) && byUs(r.user, viewer);
   });
 }
 
@@ -60,12 +59,7 @@ export async function postSuggestionsReview(
   key: string,
   suggestions: readonly Suggestion[],
 ): Promise<{ outcome: ReviewOutcome; id: number | null; outdated: number }> {
-  let viewer: string | null = null;
-  try {
-    viewer = (await octokit.rest.users.getAuthenticated()).data.login;
-  } catch {
-    // An installation token (GITHUB_TOKEN) cannot read /user.
-  }
+  const viewer = await viewerLogin(octokit);
   const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, {
     ...target,
     per_page: 100,

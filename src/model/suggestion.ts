@@ -37,7 +37,7 @@ export interface Suggestion extends FixEdit {
   savedBytes: number;
   /** The whole image before and after the rebuild that carried this fix (uncompressed). */
   imageBytes: { before: number; after: number };
-  /** Wall seconds of the rebuild that proved it (shared by the fixes built together). */
+  /** Wall seconds of the rebuild that proved it and of measuring it (shared by the fixes built together). */
   buildSeconds: number;
   /** The fix as a unified diff of the Dockerfile (3 lines of context). */
   diff: string;
