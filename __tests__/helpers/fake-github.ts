@@ -150,6 +150,8 @@ export class FakeGitHub {
   /** Reviews per pull request, and each PR's diff as GitHub shows it: the head side's hunks per path. */
   readonly reviews = new Map<number, Review[]>();
   readonly diffs = new Map<number, Map<string, { start: number; end: number }[]>>();
+  /** A file's text at a commit, for GET /contents (the test answers from its own git repository). */
+  fileAt: (ref: string, path: string) => string | null = () => null;
   private nextId = 1000;
   private server: Server | undefined;
   url = '';
@@ -311,6 +313,20 @@ export class FakeGitHub {
           labels: (pr.labels ?? []).map((l, i) => ({ ...label, id: 1000 + i, node_id: `LA_${i}`, name: l.name })),
         },
       ];
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(url.pathname)) && method === 'GET') {
+      const path = decodeURIComponent(m[1]!);
+      const text = this.fileAt(url.searchParams.get('ref') ?? 'HEAD', path);
+      if (text === null)
+        return [
+          404,
+          { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/contents', status: '404' },
+        ];
+      const base = example<Record<string, unknown>>('content-file');
+      const bytes = Buffer.from(text);
+      // GitHub wraps the base64 at 60 characters.
+      const content = (bytes.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n';
+      return [200, { ...base, name: path.split('/').at(-1), path, size: bytes.length, content, encoding: 'base64' }];
     }
     const review = this.reviewRoute(method, url.pathname, body, forbidden);
     if (review) return review;

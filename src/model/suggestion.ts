@@ -44,3 +44,12 @@ export interface Suggestion extends FixEdit {
   /** Its lines lie within one hunk of the pull request's diff, where a review comment can sit. */
   inDiff: boolean;
 }
+
+/**
+ * What a report read back from another job may say of a suggestion: which fix on which lines, and its numbers.
+ * Its text is written again here from the PR's own file, never taken from the report.
+ */
+export type SuggestionClaim = Pick<
+  Suggestion,
+  'kinds' | 'findingKeys' | 'file' | 'startLine' | 'endLine' | 'savedBytes' | 'imageBytes' | 'buildSeconds' | 'inDiff'
+>;

@@ -23,7 +23,10 @@ export function rederiveEntries(reports: RunReport[], approved: boolean): Entry[
         baseMissingReason: c.baseMissingReason,
         approved,
       });
-      return { ...e, comparison: { ...again, files: c.files } };
+      // A report's suggestions are claims: rederive-suggestions writes them again from the PR's file, or not at all.
+      const rest: Entry = { ...e, comparison: { ...again, files: c.files } };
+      delete rest.suggestions;
+      return rest;
     }),
   );
 }

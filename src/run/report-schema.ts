@@ -9,6 +9,7 @@ import {
   str,
 } from '../history/image-schema.js';
 import { TREND_POINTS } from '../model/history.js';
+import { FIX_KINDS } from '../model/suggestion.js';
 
 /**
  * The shape of a JSON report, checked before anything from it is rendered: `mode: comment` reads reports that a
@@ -130,6 +131,24 @@ export const RunReportSchema = z.object({
               .max(20),
             buildChanges: z.array(z.object({ field: str, base: str.nullable(), head: str.nullable() })).max(100),
           })
+          .optional(),
+        // What another job says it rebuilt and measured: its numbers, and which fix on which lines. Its text
+        // (lines, summary, diff) is never used; the fix is written again from the PR's file (rederive-suggestions).
+        suggestions: z
+          .array(
+            z.object({
+              kinds: z.array(z.enum(FIX_KINDS)).min(1).max(FIX_KINDS.length),
+              findingKeys: z.array(str).min(1).max(20),
+              file: z.string().min(1).max(500),
+              startLine: z.number().int().min(1).max(100_000),
+              endLine: z.number().int().min(1).max(100_000),
+              savedBytes: num.positive(),
+              imageBytes: z.object({ before: num.nonnegative(), after: num.nonnegative() }),
+              buildSeconds: num.nonnegative(),
+              inDiff: z.boolean(),
+            }),
+          )
+          .max(50)
           .optional(),
         trend: z
           .object({
