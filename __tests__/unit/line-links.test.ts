@@ -61,6 +61,37 @@ describe('links from layers to their Dockerfile lines', () => {
     ).toEqual([]);
   });
 
+  it("each new finding links to its layer's lines, in the How to shrink section", () => {
+    const base = report([{ id: 'os', size: 1_000 }], { findings: [] });
+    const finding = {
+      rule: 'package-cache' as const,
+      key: 'package-cache:apt:RUN x',
+      layer: 2,
+      instruction: 'RUN x',
+      bytes: 20_000_000,
+      estimate: false,
+      message: 'apt package lists left in layer 2',
+      fix: 'clean them',
+      paths: [],
+    };
+    const head = lines(
+      report(
+        [
+          { id: 'os', size: 1_000 },
+          { id: 'a', size: 5_000 },
+          { id: 'b', size: 9_000 },
+        ],
+        { findings: [finding] },
+      ),
+      'Dockerfile',
+    );
+    const c = compare(base, head, NO_RULES);
+    const md = renderComparisonMarkdown(c, { name: 'app', baseLabel: 'main', commentKey: 'default', blob: BLOB });
+    const shrink = md.slice(md.indexOf('How to shrink'));
+    const item = shrink.split('\n').find((l) => l.startsWith('- '))!;
+    expect(links(renderGfm(item))).toEqual([`${BLOB}/Dockerfile#L4-L5`]);
+  });
+
   it('a hostile path stays one link to one file', () => {
     for (const file of ['a) [x](https://evil.example', 'd/<img src=x>/Dockerfile', 'sp ace/Docker file', './x/./%2e']) {
       const html = renderGfm(`${lineLink('L1', BLOB, file, 1, 1)}\n`);

@@ -36631,10 +36631,17 @@ function saving(f, format = format_md_formatBytes) {
         return '';
     return `${f.estimate ? '≈ ' : ''}−${format(f.bytes)}`;
 }
-function findingsMarkdown(findings) {
+/**
+ * `linkOf`: a link to the Dockerfile lines of a layer at the PR's head commit, when the comment has them (a build
+ * here, on a pull request), so each finding goes to the code in one click.
+ */
+function findingsMarkdown(findings, linkOf) {
     return findings
         .map((f) => {
-        const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${escape_code(f.instruction, 60)}` : ''})` : '';
+        const link = f.layer !== null ? linkOf?.(f.layer) : null;
+        const where = f.layer !== null
+            ? ` (layer ${f.layer}${f.instruction ? `, ${escape_code(f.instruction, 60)}` : ''}${link ? `, ${link}` : ''})`
+            : '';
         const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => escape_code(p, 60)).join(', ')}` : '';
         const lead = saving(f) ? `**${saving(f)}** ` : '';
         return `- ${lead}${escape_text(f.message)}${where}${paths}: ${prose(f.fix)}.`;
@@ -36860,12 +36867,15 @@ function rulesOnly(c) {
         lines.push('- ✅ approved: the PR carries the approval label, so the failure does not block the merge');
     return lines.join('\n');
 }
+/** A link to a PR layer's Dockerfile lines at the head commit; null without a blob URL or a known line. */
+function headLineLink(head, i, blob) {
+    const line = head.layers[i]?.dockerfile;
+    return blob && line ? lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine) : null;
+}
 function layerTable(rows, limit, head, blob) {
     const prLayer = (i) => {
-        const line = head.layers[i]?.dockerfile;
-        if (!blob || !line)
-            return layerName('head', i);
-        return `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`;
+        const link = headLineLink(head, i, blob);
+        return link ? `${layerName('head', i)} (${link})` : layerName('head', i);
     };
     const sorted = [...rows].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999));
     const shown = sorted.slice(0, limit);
@@ -36933,7 +36943,7 @@ function sections(c, ctx, { limit, drop }) {
         parts.push('', '<details><summary>Where the bytes are (top paths)</summary>', '', files, '', '</details>');
     if (c.newFindings && c.newFindings.length > 0 && !drop.has('findings')) {
         const which = c.base?.findings ? 'new in this PR, ' : '';
-        parts.push('', `<details><summary>How to shrink (${which}measured)</summary>`, '', findingsMarkdown(c.newFindings), '', '</details>');
+        parts.push('', `<details><summary>How to shrink (${which}measured)</summary>`, '', findingsMarkdown(c.newFindings, (layer) => headLineLink(c.head, layer, ctx.blob)), '', '</details>');
     }
     const fixes = ctx.suggestions ?? [];
     if (fixes.length > 0 && !drop.has('suggestions')) {

@@ -172,11 +172,16 @@ function rulesOnly(c: Comparison): string {
   return lines.join('\n');
 }
 
+/** A link to a PR layer's Dockerfile lines at the head commit; null without a blob URL or a known line. */
+function headLineLink(head: ImageReport, i: number, blob: string | undefined): string | null {
+  const line = head.layers[i]?.dockerfile;
+  return blob && line ? lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine) : null;
+}
+
 function layerTable(rows: LayerRow[], limit: number, head: ImageReport, blob: string | undefined): string {
   const prLayer = (i: number) => {
-    const line = head.layers[i]?.dockerfile;
-    if (!blob || !line) return layerName('head', i);
-    return `${layerName('head', i)} (${lineLink(lineLabel(line), blob, line.file, line.startLine, line.endLine)})`;
+    const link = headLineLink(head, i, blob);
+    return link ? `${layerName('head', i)} (${link})` : layerName('head', i);
   };
   const sorted = [...rows].sort(
     (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.headIndex ?? 999) - (b.headIndex ?? 999),
@@ -290,7 +295,7 @@ function sections(c: Comparison, ctx: RenderContext, { limit, drop }: Detail): s
       '',
       `<details><summary>How to shrink (${which}measured)</summary>`,
       '',
-      findingsMarkdown(c.newFindings),
+      findingsMarkdown(c.newFindings, (layer) => headLineLink(c.head, layer, ctx.blob)),
       '',
       '</details>',
     );

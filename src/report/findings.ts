@@ -9,10 +9,18 @@ function saving(f: Finding, format: (n: number) => string = formatBytes): string
   return `${f.estimate ? '≈ ' : ''}−${format(f.bytes)}`;
 }
 
-export function findingsMarkdown(findings: Finding[]): string {
+/**
+ * `linkOf`: a link to the Dockerfile lines of a layer at the PR's head commit, when the comment has them (a build
+ * here, on a pull request), so each finding goes to the code in one click.
+ */
+export function findingsMarkdown(findings: Finding[], linkOf?: (layer: number) => string | null): string {
   return findings
     .map((f) => {
-      const where = f.layer !== null ? ` (layer ${f.layer}${f.instruction ? `, ${code(f.instruction, 60)}` : ''})` : '';
+      const link = f.layer !== null ? linkOf?.(f.layer) : null;
+      const where =
+        f.layer !== null
+          ? ` (layer ${f.layer}${f.instruction ? `, ${code(f.instruction, 60)}` : ''}${link ? `, ${link}` : ''})`
+          : '';
       const paths = f.paths.length > 0 ? ` · ${f.paths.map((p) => code(p, 60)).join(', ')}` : '';
       const lead = saving(f) ? `**${saving(f)}** ` : '';
       return `- ${lead}${text(f.message)}${where}${paths}: ${prose(f.fix)}.`;
