@@ -4,11 +4,12 @@
  * compared with what the suggestion claimed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/run.js';
+import { randomBytes } from '../helpers/archives.js';
 import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
@@ -277,5 +278,35 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     expect(body).not.toContain('@admin');
     // The numbers are the report's.
     expect(body).toContain(`the image ${formatBytes(claim.imageBytes.before)}`);
+  });
+
+  it('a copy of the whole context brings in tests: a .dockerignore fix, measured by its own rebuild', async () => {
+    git('checkout', '-q', 'feature');
+    mkdirSync(join(repo, 'tests'), { recursive: true });
+    writeFileSync(join(repo, 'tests', 'fixture.bin'), randomBytes(3_000_000, 7));
+    const sha = commit({ Dockerfile: 'FROM busybox\nCOPY . /app\nCMD ["ls", "/app"]\n' }, 'copy all');
+    const r = await runPr(sha, baseSha, { suggest: 'review', 'max-increase': '1GB', 'comment-key': 'ignore' });
+    expect(r.code, r.stdout).toBe(0);
+    const s = (JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as RunReport).entries[0]!.suggestions!;
+    expect(s.map((x) => [x.kinds, x.file, x.startLine, x.endLine, x.inDiff])).toEqual([
+      [['dockerignore'], '.dockerignore', 1, 0, false],
+    ]);
+    // Outside the PR's diff: in the comment as a diff that creates the file, not in a review.
+    expect(r.outputs['comment-body']).toContain('+**/tests');
+    expect((api.reviews.get(PR) ?? []).every((x) => x.comments.every((c) => c.path !== '.dockerignore'))).toBe(true);
+    // The test's own build with that .dockerignore in a copy of the checkout: the bytes the fix claimed.
+    const copy = join(tmp, 'ignore-copy');
+    execFileSync('cp', ['-a', repo, copy]);
+    writeFileSync(join(copy, '.dockerignore'), s[0]!.lines.join('\n') + '\n');
+    const size = (dir: string, tag: string) => {
+      docker(CLASSIC, ['buildx', 'build', '--builder', 'default', '--load', '-q', '-t', tag, dir]);
+      const n = JSON.parse(docker(CLASSIC, ['image', 'inspect', tag]))[0].Size as number;
+      docker(CLASSIC, ['image', 'rm', '-f', tag]);
+      return n;
+    };
+    const saved = size(repo, 'dsg-test-ignore:head') - size(copy, 'dsg-test-ignore:fixed');
+    expect(saved).toBeGreaterThan(2_900_000);
+    expect(Math.abs(s[0]!.savedBytes - saved) / saved).toBeLessThan(0.01);
+    rmSync(copy, { recursive: true, force: true });
   });
 });

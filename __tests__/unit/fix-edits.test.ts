@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, fixEditFor } from '../../src/advice/fix-edits.js';
+import { applyEdits, dockerignoreEditFor, fixEditFor } from '../../src/advice/fix-edits.js';
 import { runWords } from '../../src/advice/shell-words.js';
 import type { Finding } from '../../src/model/finding.js';
 import type { DockerfileLine } from '../../src/model/image-report.js';
@@ -128,5 +128,24 @@ describe('fix edits: the transforms, on the lines they change', () => {
     expect(words.commands).toHaveLength(2);
     expect(words.commands[0]![0]!.text).toBe('ab c'.repeat(200_000));
     expect(words.commands[1]!.map((w) => w.text)).toEqual(['apk', 'add', 'x']);
+  });
+
+  it('.dockerignore: the patterns for what a copy brought in, after the last line; a new file when there is none', () => {
+    const tests: Finding = { ...cache('x'), rule: 'dev-files', key: 'dev-files:tests' };
+    const vcs: Finding = { ...cache('x'), rule: 'dev-files', key: 'dev-files:vcs' };
+    const fresh = dockerignoreEditFor([tests], { file: '.dockerignore', text: null })!;
+    expect(fresh).toMatchObject({ kinds: ['dockerignore'], startLine: 1, endLine: 0 });
+    expect(applyEdits('', [fresh])).toBe('**/test\n**/tests\n**/__tests__\n**/spec\n');
+    const existing = dockerignoreEditFor([tests, vcs], { file: 'app/.dockerignore', text: '*.log\n**/tests\n' })!;
+    expect(existing).toMatchObject({ startLine: 2, endLine: 2 });
+    expect(applyEdits('*.log\n**/tests\n', [existing])).toBe(
+      '*.log\n**/tests\n**/test\n**/__tests__\n**/spec\n.git\n.hg\n.svn\n',
+    );
+    expect(existing.summary).toBe(
+      'adds `**/test`, `**/__tests__`, `**/spec`, `.git`, `.hg`, `.svn` to `app/.dockerignore`',
+    );
+    // Nothing a .dockerignore answers, or nothing left to add.
+    expect(dockerignoreEditFor([cache('apt')], { file: '.dockerignore', text: null })).toBeNull();
+    expect(dockerignoreEditFor([vcs], { file: '.dockerignore', text: '.git\n.hg\n.svn' })).toBeNull();
   });
 });

@@ -66,7 +66,7 @@ function appendCommand(command: string, seen: (text: string) => boolean, lines: 
   return { line: last, at: end, text: ` && ${command}` };
 }
 
-const TRANSFORMS: Record<Exclude<FixKind, 'slim-base'>, Transform> = {
+const TRANSFORMS: Record<Exclude<FixKind, 'slim-base' | 'dockerignore'>, Transform> = {
   'apt-cleanup': (commands, lines) => {
     const inserts: Insert[] = [];
     let installs = 0;
@@ -114,7 +114,7 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base'>, Transform> = {
 };
 
 /** The package-cache rule's caches that a transform cleans (a Map: a key read back from a report is hostile). */
-const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base'>>([
+const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base' | 'dockerignore'>>([
   ['apt', 'apt-cleanup'],
   ['apk', 'apk-no-cache'],
   ['pip', 'pip-no-cache'],
@@ -207,9 +207,48 @@ function hasControl(line: string): boolean {
   return false;
 }
 
-/** The Dockerfile with the edits applied (each keeps its line count, so edits never move one another). Pure. */
+/**
+ * The file with the edits applied. Dockerfile edits keep their line count, so they never move one another; a file
+ * takes at most one edit that adds lines (the `.dockerignore` one). Pure.
+ */
 export function applyEdits(text: string, edits: readonly FixEdit[]): string {
   const lines = text.split('\n');
-  for (const e of edits) lines.splice(e.startLine - 1, e.lines.length, ...e.lines);
+  for (const e of edits) lines.splice(e.startLine - 1, e.endLine - e.startLine + 1, ...e.lines);
   return lines.join('\n');
+}
+
+/** What `.dockerignore` leaves out for each dev-files check that a copy from the context can cause. */
+const IGNORE_PATTERNS = new Map<string, string[]>([
+  ['dev-files:vcs', ['.git', '.hg', '.svn']],
+  ['dev-files:tests', ['**/test', '**/tests', '**/__tests__', '**/spec']],
+  ['dev-files:bytecode', ['**/__pycache__', '**/*.pyc']],
+  ['dev-files:node-modules', ['node_modules']],
+]);
+
+/**
+ * The `.dockerignore` lines that keep out what the dev-files findings found copied from the build context, added
+ * after the file's last line (`text` null: there is no such file yet). Null when no finding is one a
+ * `.dockerignore` answers, or every pattern is there already. Pure.
+ */
+export function dockerignoreEditFor(
+  findings: readonly Finding[],
+  ignore: { file: string; text: string | null },
+): FixEdit | null {
+  const have = new Set((ignore.text ?? '').split('\n').map((l) => l.trim()));
+  const answered = findings.filter((f) => f.rule === 'dev-files' && IGNORE_PATTERNS.has(f.key));
+  const patterns = [...new Set(answered.flatMap((f) => IGNORE_PATTERNS.get(f.key)!))].filter((p) => !have.has(p));
+  if (patterns.length === 0 || (ignore.text !== null && ignore.text.split('\n').some(hasControl))) return null;
+  const lines = (ignore.text ?? '').split('\n');
+  if (lines.at(-1) === '') lines.pop(); // the final newline
+  const last = lines.length;
+  return {
+    kinds: ['dockerignore'],
+    findingKeys: answered.map((f) => f.key),
+    rules: ['dev-files'],
+    file: ignore.file,
+    startLine: last === 0 ? 1 : last,
+    endLine: last === 0 ? 0 : last,
+    lines: last === 0 ? patterns : [lines[last - 1]!, ...patterns],
+    summary: `adds ${patterns.map((p) => `\`${p}\``).join(', ')} to \`${ignore.file}\``,
+  };
 }

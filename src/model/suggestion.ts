@@ -12,10 +12,15 @@ export const FIX_KINDS = [
   'npm-cache-clean',
   'yarn-cache-clean',
   'slim-base',
+  'dockerignore',
 ] as const;
 export type FixKind = (typeof FIX_KINDS)[number];
 
-/** One fix as written: the lines it replaces in the Dockerfile (1-based, inclusive) and what replaces them. */
+/**
+ * One fix as written: the lines it replaces (1-based, inclusive) and what replaces them. A Dockerfile fix keeps
+ * the line count; a `.dockerignore` fix (`dockerignore`) adds lines after the file's last one (`endLine` is
+ * `startLine - 1` when the file is new or empty: nothing is replaced).
+ */
 export interface FixEdit {
   /** The transforms applied to the instruction, in order (one instruction may answer several findings). */
   kinds: FixKind[];
@@ -25,7 +30,7 @@ export interface FixEdit {
   file: string;
   startLine: number;
   endLine: number;
-  /** As many lines as it replaces, so no other line of the file moves. */
+  /** In a Dockerfile, as many lines as it replaces, so no other line of the file moves. */
   lines: string[];
   /** What the fix does, in a few words ("adds `--no-cache` to `apk add`"), one part per transform. */
   summary: string;

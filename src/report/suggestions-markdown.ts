@@ -4,6 +4,8 @@ import { formatBytes } from './format-md.js';
 
 /** Where a fix sits: `Dockerfile` L3–4, linked to the PR's head commit when there is one. */
 function where(s: Suggestion, blob: string | undefined): string {
+  // A .dockerignore fix adds lines to a file the PR may not have (or not have changed): its name, no link.
+  if (s.kinds.includes('dockerignore')) return text(s.file);
   const label = `${s.file} L${s.startLine}${s.endLine > s.startLine ? `–${s.endLine}` : ''}`;
   return blob ? lineLink(label, blob, s.file, s.startLine, s.endLine) : text(label);
 }

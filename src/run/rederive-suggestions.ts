@@ -36,6 +36,10 @@ export async function rederiveSuggestions(
       dropped.push(`${where}: the report says the rebuild did not shrink the image`);
       continue;
     }
+    if (c.kinds.includes('dockerignore')) {
+      dropped.push(`${where}: a .dockerignore fix is not written again here (only Dockerfile fixes are)`);
+      continue;
+    }
     if (!safePath(c.file)) {
       dropped.push(`${where}: not a path in the repository`);
       continue;

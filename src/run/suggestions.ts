@@ -1,6 +1,6 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { applyEdits, fixEditFor } from '../advice/fix-edits.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { applyEdits, dockerignoreEditFor, fixEditFor } from '../advice/fix-edits.js';
 import { parseDockerfile } from '../advice/dockerfile.js';
 import { withDockerfileLines } from '../advice/dockerfile-lines.js';
 import { buildImage, removeImage } from '../buildx/build-image.js';
@@ -36,6 +36,7 @@ export function plannedEdits(
   findings: readonly Finding[],
   headText: string,
   changed: ChangedLines,
+  ignore: { file: string; text: string | null } | null = null,
 ): FixEdit[] {
   const byLayer = new Map<number, Finding[]>();
   for (const f of findings) {
@@ -44,12 +45,14 @@ export function plannedEdits(
   }
   const edits: FixEdit[] = [];
   const seen = new Set<number>();
+  const copied: Finding[] = [];
   for (const [layer, fs] of byLayer) {
     const line = head.layers[layer]?.dockerfile ?? null;
     if (!line || seen.has(line.startLine)) continue;
     let touched = false;
     for (let l = line.startLine; l <= line.endLine && !touched; l++) touched = changed.added.has(l);
     if (!touched) continue;
+    copied.push(...fs.filter((f) => f.rule === 'dev-files'));
     // The base image's layers all map to its FROM line: one edit for all of them.
     const all = line.found === 'from' ? findings.filter((f) => f.rule === 'full-base') : fs;
     const edit = fixEditFor(all, line, headText);
@@ -58,18 +61,25 @@ export function plannedEdits(
       seen.add(line.startLine);
     }
   }
-  return edits;
+  // What a COPY the PR wrote brought in from the context: one `.dockerignore` edit for all of it.
+  const ignored = ignore && copied.length > 0 ? dockerignoreEditFor(copied, ignore) : null;
+  return ignored ? [...edits, ignored] : edits;
 }
+
+/** A fix that changes every layer above the one it touches (the base, the context), built on its own. */
+const alone = (e: FixEdit) => e.kinds.includes('slim-base') || e.kinds.includes('dockerignore');
 
 /** Uncompressed bytes of the layers an edit's instruction made (the base image's layers for its FROM line). */
 function bytesAt(layers: readonly LayerReport[], edit: FixEdit): number {
   const slim = edit.kinds.includes('slim-base');
+  // A .dockerignore changes what every copy from the context brings: all of the Dockerfile's own layers.
+  const own = edit.kinds.includes('dockerignore');
   let sum = 0;
   for (const l of layers) {
     const d = l.dockerfile;
     if (!d) continue;
-    if (slim ? d.found === 'from' : d.found !== 'from' && d.startLine === edit.startLine)
-      sum += l.uncompressedBytes ?? 0;
+    const mine = slim ? d.found === 'from' : d.found !== 'from' && (own || d.startLine === edit.startLine);
+    if (mine) sum += l.uncompressedBytes ?? 0;
   }
   return sum;
 }
@@ -113,19 +123,32 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
     ctx.log.info(`Suggested fixes: ${file} changed too much to tell which lines this PR wrote; none made.`);
     return [];
   }
-  const edits = plannedEdits(c.head, c.newFindings, headText, changed);
+  // BuildKit reads `<Dockerfile>.dockerignore` before the context's `.dockerignore`.
+  const ownIgnore = `${file}.dockerignore`;
+  const ownIgnoreText = await readFile(join(ctx.root, ownIgnore), 'utf8').catch(() => null);
+  const contextIgnore = posix.join(target.build.context || '.', '.dockerignore');
+  const ignore =
+    ownIgnoreText !== null
+      ? { file: ownIgnore, text: ownIgnoreText }
+      : { file: contextIgnore, text: await readFile(join(ctx.root, contextIgnore), 'utf8').catch(() => null) };
+  const edits = plannedEdits(c.head, c.newFindings, headText, changed, ignore);
   if (edits.length === 0) return [];
-  const own = edits.filter((e) => !e.kinds.includes('slim-base'));
-  const sets = [own, ...edits.filter((e) => e.kinds.includes('slim-base')).map((e) => [e])].filter((s) => s.length);
+  const sets = [edits.filter((e) => !alone(e)), ...edits.filter(alone).map((e) => [e])].filter((s) => s.length);
   const out: Suggestion[] = [];
   let n = 0;
   const build = async (set: FixEdit[]): Promise<void> => {
-    const text = applyEdits(headText, set);
+    const ignoreEdit = set.find((e) => e.kinds.includes('dockerignore'));
+    const text = applyEdits(
+      headText,
+      set.filter((e) => e !== ignoreEdit),
+    );
     const path = join(ctx.tmp, `suggested-${ctx.id}-${n}.Dockerfile`);
     const tag = `docker-size-guard-suggest:${ctx.id}-${n++}`;
     await writeFile(path, text);
-    // BuildKit reads `<Dockerfile>.dockerignore` before the context's: the copy must keep the head's.
-    await copyFile(join(ctx.root, `${file}.dockerignore`), `${path}.dockerignore`).catch(() => undefined);
+    // The copy's own `<Dockerfile>.dockerignore` keeps the head's (or carries the fixed one), since BuildKit reads
+    // it before the context's.
+    if (ignoreEdit) await writeFile(`${path}.dockerignore`, applyEdits(ignore.text ?? '', [ignoreEdit]));
+    else if (ownIgnoreText !== null) await writeFile(`${path}.dockerignore`, ownIgnoreText);
     const started = performance.now();
     let rebuilt: ImageReport;
     try {
@@ -163,7 +186,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
         ctx.log.info(`Suggested fix dropped: ${edit.summary} (${file}:${edit.startLine}) saved nothing when built.`);
         continue;
       }
-      const diff = unifiedDiff(file, headText, applyEdits(headText, [edit]));
+      const original = edit === ignoreEdit ? (ignore.text ?? '') : headText;
+      const diff = unifiedDiff(edit.file, original, applyEdits(original, [edit]));
       if (diff === null) continue;
       out.push({
         ...edit,
@@ -171,7 +195,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
         imageBytes: { before, after },
         buildSeconds: seconds,
         diff,
-        inDiff: inOneHunk(changed, edit),
+        // The PR's diff that `changed` describes is the Dockerfile's.
+        inDiff: edit !== ignoreEdit && inOneHunk(changed, edit),
       });
     }
   };
