@@ -4,7 +4,7 @@
  * compared with what the suggestion claimed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,16 +73,25 @@ function builtSize(dockerfile: string, tag: string): number {
 function layerTarBytes(ref: string): number {
   const file = join(tmp, 'save.tar');
   docker(CLASSIC, ['save', '-o', file, ref]);
+  return archiveLayerBytes(file);
+}
+
+/**
+ * The uncompressed bytes of the layer tars in a docker-format archive (a save, whose layers are plain tars, or
+ * buildx's `type=docker` export, whose layers are gzipped): each layer member read out by GNU tar and inflated by
+ * gzip where it is compressed. Removes the archive.
+ */
+function archiveLayerBytes(file: string): number {
   const manifest = JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as {
     Layers: string[];
   }[];
-  const sizes = new Map<string, number>();
-  for (const line of execFileSync('tar', ['-tvf', file], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n')) {
-    const f = line.split(/\s+/);
-    if (f.length >= 6) sizes.set(f.slice(5).join(' '), Number(f[2]));
+  let sum = 0;
+  for (const layer of manifest[0]!.Layers) {
+    const n = execFileSync('sh', ['-c', 'tar -xOf "$0" "$1" | gzip -dcf | wc -c', file, layer], { encoding: 'utf8' });
+    sum += Number(n.trim());
   }
   rmSync(file);
-  return manifest[0]!.Layers.reduce((sum, l) => sum + sizes.get(l)!, 0);
+  return sum;
 }
 
 let baseSha = '';
@@ -308,5 +317,47 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     expect(saved).toBeGreaterThan(2_900_000);
     expect(Math.abs(s[0]!.savedBytes - saved) / saved).toBeLessThan(0.01);
     rmSync(copy, { recursive: true, force: true });
+  });
+
+  it('through the docker-container builder (the runner default): the same fix, proved from its export', async () => {
+    const classic = await runPr(headSha, baseSha, { suggest: 'comment', 'max-increase': '1GB', 'comment-key': 'k1' });
+    const r = await runPr(headSha, baseSha, {
+      suggest: 'comment',
+      'max-increase': '1GB',
+      'comment-key': 'k2',
+      builder: 'dsg-container',
+    });
+    expect(r.code, r.stdout).toBe(0);
+    const [a, b] = [classic, r].map(
+      (x) => (JSON.parse(readFileSync(x.outputs.report!, 'utf8')) as RunReport).entries[0]!.suggestions![0]!,
+    );
+    expect(b!.lines).toEqual(a!.lines);
+    // The test's own exports from the same builder, of the PR's file and of the file with the fix, read by GNU tar.
+    const exported = (text: string, name: string) => {
+      const df = join(tmp, `${name}.Dockerfile`);
+      const out = join(tmp, `${name}.tar`);
+      writeFileSync(df, text);
+      docker(CLASSIC, [
+        'buildx',
+        'build',
+        '--builder',
+        'dsg-container',
+        '-q',
+        '-f',
+        df,
+        '--output',
+        `type=docker,dest=${out}`,
+        repo,
+      ]);
+      return archiveLayerBytes(out);
+    };
+    const lines = HEAD.split('\n');
+    lines[1] = b!.lines[0]!;
+    expect(b!.savedBytes).toBe(exported(HEAD, 'cont-head') - exported(lines.join('\n'), 'cont-fixed'));
+    expect(r.stdout).toContain('dsg-container (docker-container driver)');
+    // Nothing of the run is left in its temporary directory (the exports included).
+    expect(
+      readdirSync(join(tmp, 'runner-temp')).filter((f) => f.startsWith('docker-size-guard-') && !f.endsWith('.json')),
+    ).toEqual([]);
   });
 });

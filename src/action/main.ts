@@ -338,7 +338,7 @@ async function withSuggestions(
   for (const e of entries) {
     const suggestions = await core
       .group(`Suggested fixes for ${target.name}: rebuild and measure`, () =>
-        proveSuggestions(e, target, { ...ctx, log, cleanups: [] }),
+        proveSuggestions(e, target, { ...ctx, log }),
       )
       .catch((err: unknown) => {
         core.warning(`Suggested fixes: not made (${errorMessage(err)}).`);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { applyEdits, dockerignoreEditFor, fixEditFor } from '../advice/fix-edits.js';
 import { parseDockerfile } from '../advice/dockerfile.js';
@@ -23,7 +23,6 @@ export interface SuggestContext {
   id: string;
   cache: LayerCache;
   log: { info(m: string): void; warning(m: string): void; progress?(line: string): void };
-  cleanups: (() => Promise<void>)[];
 }
 
 /**
@@ -151,6 +150,7 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
     else if (ownIgnoreText !== null) await writeFile(`${path}.dockerignore`, ownIgnoreText);
     const started = performance.now();
     let rebuilt: ImageReport;
+    let archive: string | null = null;
     try {
       const built = await buildImage(
         { ...target.build, file: path, cacheTo: [] },
@@ -159,6 +159,10 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
         ctx.tmp,
         ctx.log.progress ? { onProgress: ctx.log.progress } : {},
       );
+      // An export is as large as the image: gone as soon as it is measured, not at the end of the run.
+      archive = /^(docker|oci)-archive:/.test(built.reference)
+        ? built.reference.slice(built.reference.indexOf(':') + 1)
+        : null;
       const [report] = await measurePlatforms(built.reference, [undefined], {
         files: false,
         compressedEstimate: false,
@@ -177,6 +181,7 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
       return;
     } finally {
       await removeImage(tag);
+      if (archive) await rm(archive, { force: true });
     }
     const seconds = (performance.now() - started) / 1000;
     const before = totalOf(c.head);
