@@ -9,13 +9,10 @@ import { judgedTotals } from '../compare/compare.js';
 import { UserError, errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
 import { upsertComment } from '../github/comment.js';
-import { postSuggestionsReview } from '../github/review.js';
-import { fileAtCommit } from '../github/contents.js';
 import { lineAnnotations, notShownLine } from '../report/annotations.js';
 import { readEvent, writesHistory, type RunEvent } from '../github/event.js';
 import type { MeasurementLocation } from '../history/measurement-store.js';
 import type { ImageReport } from '../model/image-report.js';
-import type { Suggestion } from '../model/suggestion.js';
 import { readStoredBase, storeHeads } from '../run/stored-base.js';
 import type { ImageTarget } from '../run/images.js';
 import { LayerCache } from '../measure/layer-cache.js';
@@ -23,8 +20,6 @@ import { REPORT_VERSION, type Entry, type RunReport, type Unchanged } from '../m
 import { COMMENT_LIMIT, marker, renderEntriesMarkdown } from '../report/comparison-markdown.js';
 import { logLine } from '../report/escape.js';
 import { measureTarget } from '../run/measure-target.js';
-import { proveSuggestions } from '../run/suggestions.js';
-import { rederiveSuggestions } from '../run/rederive-suggestions.js';
 import { rederiveEntries } from '../run/rederive.js';
 import { readReports, writeReport } from '../run/report-file.js';
 import { confineTargets } from '../run/confine.js';
@@ -35,6 +30,7 @@ import { CONFIG_FILE, configTargetsAt, resolveTargets } from '../run/targets.js'
 import { cleanUpOnSignal } from '../util/interrupt.js';
 import { yieldCpuToBuilds } from '../util/priority.js';
 import { getInputs, sensitiveValues, type ActionInputs } from './inputs.js';
+import { postReview, withRederivedSuggestions, withSuggestions } from './suggestions.js';
 
 type Cleanup = () => Promise<void>;
 
@@ -103,47 +99,6 @@ async function postComment(inputs: ActionInputs, pr: number | null, body: string
     core.warning(
       `The PR comment was not posted: ${why}. The report is in the job summary and the comment-body output.`,
     );
-  }
-}
-
-/**
- * `suggest: review`: the fixes whose lines are inside the PR's diff go into one review on the head commit; the set
- * returned is those the review carries, which the comment then only counts. Without a token, or when GitHub
- * refuses (no `pull-requests: write`, a line GitHub does not take), every fix stays in the comment.
- */
-async function postReview(
-  inputs: ActionInputs,
-  pr: number | null,
-  headSha: string | null,
-  entries: Entry[],
-): Promise<Set<Suggestion> | undefined> {
-  if (pr === null || !headSha || !/^[0-9a-f]{40}$/.test(headSha)) return undefined;
-  // One fix per line across images: two images from one Dockerfile have the same fix for it.
-  const lines = new Map<string, Suggestion>();
-  for (const s of entries.flatMap((e) => e.suggestions ?? []))
-    if (s.inDiff) lines.set(`${s.file}:${s.startLine}`, lines.get(`${s.file}:${s.startLine}`) ?? s);
-  if (!inputs.githubToken) {
-    if (lines.size > 0) core.warning('No github-token: the suggested fixes are in the comment, not in a review.');
-    return undefined;
-  }
-  try {
-    const { owner, repo } = github.context.repo;
-    const posted = [...lines.values()];
-    const r = await postSuggestionsReview(
-      octokit(inputs.githubToken, core.info),
-      { owner, repo, pull_number: pr },
-      headSha,
-      inputs.commentKey,
-      posted,
-    );
-    if (r.outcome !== 'none') core.info(`Review with suggested fixes ${r.outcome} (id ${r.id}).`);
-    if (r.outdated > 0) core.info(`${r.outdated} earlier review(s) with suggested fixes marked outdated.`);
-    const keys = new Set(posted.map((s) => `${s.file}:${s.startLine}`));
-    return new Set(entries.flatMap((e) => e.suggestions ?? []).filter((s) => keys.has(`${s.file}:${s.startLine}`)));
-  } catch (err) {
-    const why = describeApiError(err, 'the token cannot review this pull request (missing pull-requests: write)');
-    core.warning(`The review with suggested fixes was not posted: ${why}. The fixes are in the comment instead.`);
-    return undefined;
   }
 }
 
@@ -324,33 +279,6 @@ async function measurementsStep(root: string, inputs: ActionInputs, event: RunEv
   return { ctx: { ...(storedBase ? { storedBase } : {}), ...(keepRaw ? { keepRaw } : {}) }, store };
 }
 
-/**
- * Each entry with the fixes of its new findings that were rebuilt and measured (docs/suggestions.md). A rebuild
- * that goes wrong costs the suggestions, never the run.
- */
-async function withSuggestions(
-  entries: Entry[],
-  target: ImageTarget,
-  ctx: { root: string; baseSha: string | null; tmp: string; id: string; cache: LayerCache },
-  log: { info(m: string): void; warning(m: string): void; progress(line: string): void },
-): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for (const e of entries) {
-    const suggestions = await core
-      .group(`Suggested fixes for ${target.name}: rebuild and measure`, () =>
-        proveSuggestions(e, target, { ...ctx, log }),
-      )
-      .catch((err: unknown) => {
-        core.warning(`Suggested fixes: not made (${errorMessage(err)}).`);
-        return [];
-      });
-    if (suggestions.length > 0)
-      log.info(`Suggested fixes: ${suggestions.length} built and measured smaller than the PR image.`);
-    out.push(suggestions.length > 0 ? { ...e, suggestions } : e);
-  }
-  return out;
-}
-
 /** mode: build — build and measure every image here, write the report, publish. */
 async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanup[]): Promise<void> {
   await yieldCpuToBuilds();
@@ -460,31 +388,6 @@ async function buildMode(inputs: ActionInputs, event: RunEvent, cleanups: Cleanu
     { blob: blobUrl(event) },
     event.pr?.headSha ?? null,
   );
-}
-
-/**
- * The fixes the reports claim, written again from the PR's Dockerfile at the head commit, read through the API
- * (rederive-suggestions.ts): the reports give only which fix on which lines and the measured numbers.
- */
-async function withRederivedSuggestions(
-  inputs: ActionInputs,
-  entries: Entry[],
-  reports: RunReport[],
-  pr: number | null,
-  headSha: string | null,
-): Promise<Entry[]> {
-  const claims = reports.flatMap((r) => r.entries.map((e) => e.suggestions ?? []));
-  if (inputs.suggest === 'off' || pr === null || !headSha || !inputs.githubToken || !claims.some((c) => c.length))
-    return entries;
-  const client = octokit(inputs.githubToken, core.info);
-  const read = (file: string) => fileAtCommit(client, github.context.repo, file, headSha);
-  const out: Entry[] = [];
-  for (const [i, e] of entries.entries()) {
-    const { suggestions, dropped } = await rederiveSuggestions(claims[i] ?? [], read);
-    for (const d of dropped) core.warning(`Suggested fix from the report dropped: ${d}.`);
-    out.push(suggestions.length > 0 ? { ...e, suggestions } : e);
-  }
-  return out;
 }
 
 /**
