@@ -12,6 +12,7 @@ import type { RunReport } from '../../src/model/run.js';
 import { randomBytes } from '../helpers/archives.js';
 import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
+import { gitRepo } from '../helpers/git-repo.js';
 import { pullRequestPayload, stepsIn } from '../helpers/runner.js';
 import { workflowRunPayload } from '../helpers/payloads.js';
 import { formatBytes } from '../../src/report/format-md.js';
@@ -27,16 +28,7 @@ const BASE = 'FROM debian:bookworm-slim\nCMD ["true"]\n';
 const APT = 'RUN apt-get update && apt-get install -y curl';
 const HEAD = `FROM debian:bookworm-slim\n${APT}\nCMD ["curl", "--version"]\n`;
 
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-}
-
-function commit(files: Record<string, string>, message: string): string {
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(repo, name), data);
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
-  return git('rev-parse', 'HEAD');
-}
+const { git, commit } = gitRepo(repo);
 
 /** The PR's diff as GitHub shows it, from git itself: the head side of each hunk of `git diff base...head`. */
 function gitHunks(base: string, head: string): Map<string, { start: number; end: number }[]> {

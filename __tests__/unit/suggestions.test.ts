@@ -75,6 +75,17 @@ describe('planning fixes', () => {
   });
 });
 
+/** The text of the first fenced block of `info` in `markdown`, as GitHub's renderer gives it (entities undone). */
+function codeText(markdown: string, info: string): string {
+  const html = renderGfm(markdown);
+  const code = new RegExp(`<pre><code class="language-${info}">([\\s\\S]*?)</code></pre>`).exec(html)![1]!;
+  return code
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+}
+
 describe('rendering fixes', () => {
   // A RUN whose text tries to close the fence, the details block, mention, reference and inject HTML.
   const evilLine = 'RUN apk add x && echo "```</details><img src=x onerror=alert(1)> @admin #12 www.evil.test"';
@@ -105,16 +116,8 @@ describe('rendering fixes', () => {
     // Our one link to the line and our one code block; no <img>, no second link.
     expect(p.tags).toEqual(['a', 'pre']);
     expect(p.autolinks).toEqual([]);
-    const html = renderGfm(md);
     // The whole diff is one code block's text, as written.
-    const code = /<pre><code class="language-diff">([\s\S]*?)<\/code><\/pre>/.exec(html)![1]!;
-    expect(
-      code
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&'),
-    ).toBe(`${suggestion.diff}\n`);
+    expect(codeText(md, 'diff')).toBe(`${suggestion.diff}\n`);
     expect(md).toMatch(/Applying this saves \*\*1\.5\sMB\*\*, measured: rebuilt and measured on this runner \(3\.3 s;/);
     expect(suggestion.diff.split('\n')[0]).toBe('--- a/Dockerfile');
     expect(md).toContain('[Dockerfile L2](https://github.com/a/b/blob/' + 'f'.repeat(40) + '/Dockerfile#L2)');
@@ -124,15 +127,10 @@ describe('rendering fixes', () => {
     const [c] = reviewComments([suggestion]);
     expect(c).toMatchObject({ path: 'Dockerfile', line: 2, side: 'RIGHT' });
     expect(c).not.toHaveProperty('start_line'); // GitHub refuses a start_line equal to line
-    const html = renderGfm(c!.body);
-    const code = /<pre><code class="language-suggestion">([\s\S]*?)<\/code><\/pre>/.exec(html)![1]!;
-    expect(
-      code
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&'),
-    ).toBe(`${fixedLine}\n`);
+    expect(codeText(c!.body, 'suggestion')).toBe(`${fixedLine}\n`);
+    // A CRLF file's line: the CR is its end, not a character of the suggestion (it was a U+FFFD once).
+    const [crlf] = reviewComments([{ ...suggestion, lines: [`${fixedLine}\r`] }]);
+    expect(codeText(crlf!.body, 'suggestion')).toBe(`${fixedLine}\n`);
     const [multi] = reviewComments([{ ...suggestion, startLine: 2, endLine: 4, lines: ['a \\', 'b \\', 'c'] }]);
     expect(multi).toMatchObject({ start_line: 2, start_side: 'RIGHT', line: 4 });
   });

@@ -13629,7 +13629,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8487);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3158);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13645,7 +13645,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8487:
+/***/ 3158:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36171,6 +36171,21 @@ function toAlignment(value) {
         : 0
 }
 
+;// CONCATENATED MODULE: ./src/util/control.ts
+/**
+ * Characters that have no business in text shown to a reader: C0 controls other than tab and newline, DEL, and
+ * the bidi overrides and isolates (which can make code read other than it runs). One definition for the renderer
+ * that replaces them and for the fixes that refuse lines carrying them.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
+/** A line (without its `\n`) carries such a character; a CR that ends it is a line end, not one. */
+function hasControl(line) {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    CONTROL.lastIndex = 0;
+    return CONTROL.test(text);
+}
+
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 /**
  * The one rendering rule for text that reaches GitHub markdown from an image, a Dockerfile, a config file or a
@@ -36183,6 +36198,7 @@ function toAlignment(value) {
  * GitHub finds mentions and `#N` references in the rendered text (where `&#64;` is an `@` again), so `@` and `#`
  * are followed by a zero-width joiner, which no mention or reference pattern accepts.
  */
+
 const MAX_CODE = 120;
 const ZWJ = '\u200d';
 /** Breaks what GitHub would turn into a mention, an issue link or an autolink, after the rendering. */
@@ -36196,8 +36212,7 @@ function defuse(s) {
 }
 /** Control characters other than tab and newline have no business in a comment. */
 function printable(s) {
-    // eslint-disable-next-line no-control-regex
-    return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+    return s.replace(CONTROL, '\ufffd');
 }
 function clipTo(s, max) {
     return s.length > max ? s.slice(0, max - 1) + '…' : s;
@@ -36222,7 +36237,8 @@ function escape_code(value, max = MAX_CODE) {
  * characters are replaced as everywhere. `info` is ours (`diff`, `suggestion`), never the input's.
  */
 function codeBlock(value, info) {
-    const body = printable(value);
+    // A CR before a newline is the line's end (a CRLF file): the block's lines end with the newline alone.
+    const body = printable(value.split('\r\n').join('\n').replace(/\r$/, ''));
     let longest = 0;
     let run = 0;
     for (const ch of body) {
@@ -38812,6 +38828,18 @@ function parseDockerfile(path, content) {
 
 
 /**
+ * The `.dockerignore` BuildKit applies to a build: `<Dockerfile>.dockerignore` when there is one, else the
+ * context's. `path` is the one that applies, or would be created (the context's); `text` null when neither exists.
+ */
+async function dockerignoreOf(dockerfilePath, contextDir) {
+    for (const path of [`${dockerfilePath}.dockerignore`, (0,external_node_path_namespaceObject.join)(contextDir, '.dockerignore')]) {
+        const text = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => null);
+        if (text !== null)
+            return { path, text };
+    }
+    return { path: (0,external_node_path_namespaceObject.join)(contextDir, '.dockerignore'), text: null };
+}
+/**
  * Reads what the advice needs from around a build (I/O at the edge): the Dockerfile, the context's .dockerignore
  * (BuildKit also takes `<Dockerfile>.dockerignore`), and the sizes of slim base images present in the daemon.
  * `dockerfileText` is given when the Dockerfile is not on disk (the base side, read from git).
@@ -38819,18 +38847,7 @@ function parseDockerfile(path, content) {
 async function gatherAdvice(opts) {
     const text = opts.dockerfileText ?? (await (0,promises_namespaceObject.readFile)(opts.dockerfilePath, 'utf8').catch(() => null));
     const dockerfile = text === null ? null : parseDockerfile(opts.dockerfilePath, text);
-    let dockerignore;
-    if (opts.contextDir !== undefined) {
-        const candidates = [`${opts.dockerfilePath}.dockerignore`, (0,external_node_path_namespaceObject.join)(opts.contextDir, '.dockerignore')];
-        dockerignore = null;
-        for (const c of candidates) {
-            const t = await (0,promises_namespaceObject.readFile)(c, 'utf8').catch(() => null);
-            if (t !== null) {
-                dockerignore = t;
-                break;
-            }
-        }
-    }
+    const dockerignore = opts.contextDir === undefined ? undefined : (await dockerignoreOf(opts.dockerfilePath, opts.contextDir)).text;
     const localSizes = new Map();
     if (dockerfile) {
         const daemon = opts.daemon ?? new DockerDaemon();

@@ -52,9 +52,10 @@ export async function postReview(
 ): Promise<Set<Suggestion> | undefined> {
   if (pr === null || !headSha || !/^[0-9a-f]{40}$/.test(headSha)) return undefined;
   // One fix per line across images: two images from one Dockerfile have the same fix for it.
+  const at = (s: Suggestion) => `${s.file}:${s.startLine}`;
+  const all = entries.flatMap((e) => e.suggestions ?? []);
   const lines = new Map<string, Suggestion>();
-  for (const s of entries.flatMap((e) => e.suggestions ?? []))
-    if (s.inDiff) lines.set(`${s.file}:${s.startLine}`, lines.get(`${s.file}:${s.startLine}`) ?? s);
+  for (const s of all) if (s.inDiff && !lines.has(at(s))) lines.set(at(s), s);
   if (!inputs.githubToken) {
     if (lines.size > 0) core.warning('No github-token: the suggested fixes are in the comment, not in a review.');
     return undefined;
@@ -71,8 +72,7 @@ export async function postReview(
     );
     if (r.outcome !== 'none') core.info(`Review with suggested fixes ${r.outcome} (id ${r.id}).`);
     if (r.outdated > 0) core.info(`${r.outdated} earlier review(s) with suggested fixes marked outdated.`);
-    const keys = new Set(posted.map((s) => `${s.file}:${s.startLine}`));
-    return new Set(entries.flatMap((e) => e.suggestions ?? []).filter((s) => keys.has(`${s.file}:${s.startLine}`)));
+    return new Set(all.filter((s) => lines.has(at(s))));
   } catch (err) {
     const why = describeApiError(err, 'the token cannot review this pull request (missing pull-requests: write)');
     core.warning(`The review with suggested fixes was not posted: ${why}. The fixes are in the comment instead.`);
@@ -95,7 +95,12 @@ export async function withRederivedSuggestions(
   if (inputs.suggest === 'off' || pr === null || !headSha || !inputs.githubToken || !claims.some((c) => c.length))
     return entries;
   const client = octokit(inputs.githubToken, core.info);
-  const read = (file: string) => fileAtCommit(client, github.context.repo, file, headSha);
+  // Several images built from one Dockerfile: it is read once.
+  const texts = new Map<string, Promise<string | null>>();
+  const read = (file: string) => {
+    if (!texts.has(file)) texts.set(file, fileAtCommit(client, github.context.repo, file, headSha));
+    return texts.get(file)!;
+  };
   const out: Entry[] = [];
   for (const [i, e] of entries.entries()) {
     const { suggestions, dropped } = await rederiveSuggestions(claims[i] ?? [], read);

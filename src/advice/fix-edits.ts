@@ -1,6 +1,7 @@
 import type { Finding } from '../model/finding.js';
 import type { DockerfileLine } from '../model/image-report.js';
 import type { FixEdit, FixKind } from '../model/suggestion.js';
+import { hasControl } from '../util/control.js';
 import { slimOf } from './rules/full-base.js';
 import { programOf, runWords, type Word } from './shell-words.js';
 
@@ -23,17 +24,33 @@ function subcommand(program: Word[], sub: string): Word | null {
 
 const has = (command: Word[], word: string) => command.some((w) => w.text === word);
 
-/** Adds `flag` after `sub` in every `tool sub` command that lacks it; null when there is none to change. */
-function addFlag(tools: readonly string[], sub: string, flag: string, summary: string): Transform {
+/** The commands whose program is one of `tools`, from the program's word on. */
+const runsOf =
+  (tools: readonly string[]) =>
+  (commands: Word[][]): Word[][] =>
+    commands.map(programOf).filter((p) => !!p[0] && tools.includes(p[0].text));
+
+/**
+ * Adds `flag` after `sub` in every `tool sub` command (`programs` finds them) that lacks it; null when there is
+ * none to change.
+ */
+function addFlag(programs: (commands: Word[][]) => Word[][], sub: string, flag: string, summary: string): Transform {
   return (commands) => {
     const inserts: Insert[] = [];
-    for (const c of commands) {
-      const p = programOf(c);
-      if (!p[0] || !tools.includes(p[0].text)) continue;
+    for (const p of programs(commands)) {
       const at = subcommand(p, sub);
       if (at && !has(p, flag)) inserts.push(after(at, flag));
     }
     return inserts.length > 0 ? { inserts, summary } : null;
+  };
+}
+
+/** Ends a RUN that runs `tool` with `&& command`, unless its text has `already` in it. */
+function endWith(tool: string, command: string, already: string): Transform {
+  return (commands, lines) => {
+    if (runsOf([tool])(commands).length === 0) return null;
+    const end = appendCommand(command, already, lines);
+    return end ? { inserts: [end], summary: `ends the \`RUN\` with \`${command}\`` } : null;
   };
 }
 
@@ -52,10 +69,11 @@ function pipCommands(commands: Word[][]): Word[][] {
   return out;
 }
 
-/** Ends the RUN with `&& command`, unless it already runs it; null when its end is not a command's end. */
-function appendCommand(command: string, seen: (text: string) => boolean, lines: readonly string[]) {
-  const whole = lines.join('\n');
-  if (seen(whole)) return null;
+/**
+ * Ends the RUN with `&& command`, unless its text has `already` in it; null when its end is not a command's end.
+ */
+function appendCommand(command: string, already: string, lines: readonly string[]): Insert | null {
+  if (lines.some((l) => l.includes(already))) return null;
   let last = lines.length - 1;
   while (last > 0 && lines[last]!.trimStart().startsWith('#')) last--;
   const text = lines[last]!;
@@ -70,20 +88,14 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base' | 'dockerignore'>, Transfo
   'apt-cleanup': (commands, lines) => {
     const inserts: Insert[] = [];
     let installs = 0;
-    for (const c of commands) {
-      const p = programOf(c);
-      if (!p[0] || (p[0].text !== 'apt-get' && p[0].text !== 'apt')) continue;
+    for (const p of runsOf(['apt-get', 'apt'])(commands)) {
       const at = subcommand(p, 'install');
       if (!at) continue;
       installs++;
       if (!has(p, '--no-install-recommends')) inserts.push(after(at, '--no-install-recommends'));
     }
     if (installs === 0) return null; // the lists came from elsewhere (an `apt-get update` alone)
-    const end = appendCommand(
-      'apt-get clean && rm -rf /var/lib/apt/lists/*',
-      (t) => t.includes('/var/lib/apt/lists'),
-      lines,
-    );
+    const end = appendCommand('apt-get clean && rm -rf /var/lib/apt/lists/*', '/var/lib/apt/lists', lines);
     if (end) inserts.push(end);
     if (inserts.length === 0) return null;
     const parts = [
@@ -92,25 +104,10 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base' | 'dockerignore'>, Transfo
     ].filter(Boolean);
     return { inserts, summary: `adds ${parts.join(' and ')}` };
   },
-  'apk-no-cache': addFlag(['apk'], 'add', '--no-cache', 'adds `--no-cache` to `apk add`'),
-  'pip-no-cache': (commands) => {
-    const inserts: Insert[] = [];
-    for (const p of pipCommands(commands)) {
-      const at = subcommand(p, 'install');
-      if (at && !has(p, '--no-cache-dir')) inserts.push(after(at, '--no-cache-dir'));
-    }
-    return inserts.length > 0 ? { inserts, summary: 'adds `--no-cache-dir` to `pip install`' } : null;
-  },
-  'npm-cache-clean': (commands, lines) => {
-    if (!commands.some((c) => programOf(c)[0]?.text === 'npm')) return null;
-    const end = appendCommand('npm cache clean --force', (t) => t.includes('npm cache clean'), lines);
-    return end ? { inserts: [end], summary: 'ends the `RUN` with `npm cache clean --force`' } : null;
-  },
-  'yarn-cache-clean': (commands, lines) => {
-    if (!commands.some((c) => programOf(c)[0]?.text === 'yarn')) return null;
-    const end = appendCommand('yarn cache clean', (t) => t.includes('yarn cache clean'), lines);
-    return end ? { inserts: [end], summary: 'ends the `RUN` with `yarn cache clean`' } : null;
-  },
+  'apk-no-cache': addFlag(runsOf(['apk']), 'add', '--no-cache', 'adds `--no-cache` to `apk add`'),
+  'pip-no-cache': addFlag(pipCommands, 'install', '--no-cache-dir', 'adds `--no-cache-dir` to `pip install`'),
+  'npm-cache-clean': endWith('npm', 'npm cache clean --force', 'npm cache clean'),
+  'yarn-cache-clean': endWith('yarn', 'yarn cache clean', 'yarn cache clean'),
 };
 
 /** The package-cache rule's caches that a transform cleans (a Map: a key read back from a report is hostile). */
@@ -198,15 +195,6 @@ export function fixEditFor(findings: readonly Finding[], line: DockerfileLine | 
   };
 }
 
-function hasControl(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if ((c < 32 && c !== 9 && !(c === 13 && i === line.length - 1)) || c === 127) return true;
-    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
-  }
-  return false;
-}
-
 /**
  * The file with the edits applied. Dockerfile edits keep their line count, so they never move one another; a file
  * takes at most one edit that adds lines (the `.dockerignore` one). Pure.
@@ -234,12 +222,12 @@ export function dockerignoreEditFor(
   findings: readonly Finding[],
   ignore: { file: string; text: string | null },
 ): FixEdit | null {
-  const have = new Set((ignore.text ?? '').split('\n').map((l) => l.trim()));
-  const answered = findings.filter((f) => f.rule === 'dev-files' && IGNORE_PATTERNS.has(f.key));
-  const patterns = [...new Set(answered.flatMap((f) => IGNORE_PATTERNS.get(f.key)!))].filter((p) => !have.has(p));
-  if (patterns.length === 0 || (ignore.text !== null && ignore.text.split('\n').some(hasControl))) return null;
   const lines = (ignore.text ?? '').split('\n');
   if (lines.at(-1) === '') lines.pop(); // the final newline
+  const have = new Set(lines.map((l) => l.trim()));
+  const answered = findings.filter((f) => f.rule === 'dev-files' && IGNORE_PATTERNS.has(f.key));
+  const patterns = [...new Set(answered.flatMap((f) => IGNORE_PATTERNS.get(f.key)!))].filter((p) => !have.has(p));
+  if (patterns.length === 0 || lines.some(hasControl)) return null;
   const last = lines.length;
   return {
     kinds: ['dockerignore'],

@@ -58,9 +58,7 @@ function wordsOf(text: string, line: number): Word[] | null {
 }
 
 export interface RunWords {
-  /** Every word after `RUN` and its flags, in order. */
-  words: Word[];
-  /** The commands between separators. */
+  /** The commands between separators, each its words in order. */
   commands: Word[][];
 }
 
@@ -88,7 +86,7 @@ export function runWords(lines: readonly string[]): RunWords | null {
     if (w.separator) commands.push([]);
     else commands.at(-1)!.push(w);
   }
-  return { words: rest, commands: commands.filter((c) => c.length > 0) };
+  return { commands: commands.filter((c) => c.length > 0) };
 }
 
 /** A command's program and arguments without leading `VAR=value` assignments and `sudo`. */

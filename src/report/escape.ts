@@ -10,6 +10,8 @@
  * are followed by a zero-width joiner, which no mention or reference pattern accepts.
  */
 
+import { CONTROL } from '../util/control.js';
+
 const MAX_CODE = 120;
 const ZWJ = '\u200d';
 
@@ -27,8 +29,7 @@ function defuse(s: string): string {
 
 /** Control characters other than tab and newline have no business in a comment. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  return s.replace(CONTROL, '\ufffd');
 }
 
 function clipTo(s: string, max: number): string {
@@ -56,7 +57,8 @@ export function code(value: string, max = MAX_CODE): string {
  * characters are replaced as everywhere. `info` is ours (`diff`, `suggestion`), never the input's.
  */
 export function codeBlock(value: string, info: 'diff' | 'suggestion'): string {
-  const body = printable(value);
+  // A CR before a newline is the line's end (a CRLF file): the block's lines end with the newline alone.
+  const body = printable(value.split('\r\n').join('\n').replace(/\r$/, ''));
   let longest = 0;
   let run = 0;
   for (const ch of body) {

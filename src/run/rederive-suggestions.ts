@@ -1,5 +1,5 @@
 import { applyEdits, fixEditFor } from '../advice/fix-edits.js';
-import { parseDockerfile } from '../advice/dockerfile.js';
+import { parseDockerfile, type DockerfileFacts } from '../advice/dockerfile.js';
 import type { Finding } from '../model/finding.js';
 import type { Suggestion, SuggestionClaim } from '../model/suggestion.js';
 import { unifiedDiff } from '../util/line-diff.js';
@@ -29,7 +29,8 @@ export async function rederiveSuggestions(
 ): Promise<{ suggestions: Suggestion[]; dropped: string[] }> {
   const suggestions: Suggestion[] = [];
   const dropped: string[] = [];
-  const texts = new Map<string, string | null>();
+  // Each file read and parsed once, however many claims name it.
+  const files = new Map<string, { text: string; facts: DockerfileFacts } | null>();
   for (const c of claims) {
     const where = `${c.file}:${c.startLine}`;
     if (c.imageBytes.after >= c.imageBytes.before) {
@@ -44,13 +45,16 @@ export async function rederiveSuggestions(
       dropped.push(`${where}: not a path in the repository`);
       continue;
     }
-    if (!texts.has(c.file)) texts.set(c.file, await readHead(c.file));
-    const text = texts.get(c.file)!;
-    if (text === null) {
+    if (!files.has(c.file)) {
+      const read = await readHead(c.file);
+      files.set(c.file, read === null ? null : { text: read, facts: parseDockerfile(c.file, read) });
+    }
+    const file = files.get(c.file)!;
+    if (file === null) {
       dropped.push(`${where}: the file could not be read at the head commit`);
       continue;
     }
-    const facts = parseDockerfile(c.file, text);
+    const { text, facts } = file;
     const slim = c.kinds.includes('slim-base');
     const instruction = facts.stages.some((s) =>
       slim

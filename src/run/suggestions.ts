@@ -1,5 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join, relative } from 'node:path';
 import { applyEdits, dockerignoreEditFor, fixEditFor } from '../advice/fix-edits.js';
 import { parseDockerfile } from '../advice/dockerfile.js';
 import { withDockerfileLines } from '../advice/dockerfile-lines.js';
@@ -8,6 +8,8 @@ import { dockerfileOf } from '../buildx/sides.js';
 import { measurePlatforms } from '../engine.js';
 import { errorMessage } from '../errors.js';
 import { readAt } from '../git/git.js';
+import { parseReference } from '../sources/reference.js';
+import { dockerignoreOf } from './gather-advice.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport, LayerReport } from '../model/image-report.js';
@@ -26,9 +28,10 @@ export interface SuggestContext {
 }
 
 /**
- * The fixes a head image's new findings can have, on the lines the PR added or changed: each instruction's edit
- * (fix-edits.ts), nothing yet built. `headText` is the checkout's Dockerfile, `baseText` the base commit's (null:
- * the file is new). Pure.
+ * The fixes a head image's new findings can have, on the lines the PR added or changed (`changed`): each
+ * instruction's edit (fix-edits.ts), and one `.dockerignore` edit (`ignore`: the file that applies, as the
+ * repository names it) for what the PR's copies brought in; nothing yet built. `headText` is the checkout's
+ * Dockerfile. Pure.
  */
 export function plannedEdits(
   head: ImageReport,
@@ -83,12 +86,10 @@ function bytesAt(layers: readonly LayerReport[], edit: FixEdit): number {
   return sum;
 }
 
-const totalOf = (r: ImageReport) => r.uncompressedBytes ?? r.layers.reduce((s, l) => s + (l.uncompressedBytes ?? 0), 0);
-
 /**
  * What a set of edits gives when built: for each edit, the bytes its own layers lost. The edits keep every other
  * line where it was, so a layer of the rebuild is the same instruction's as the head's layer on the same lines.
- * `slim-base` changes every layer above it, so it is never built together with another edit.
+ * `slim-base` and `dockerignore` change every layer above the one they touch, so they are built alone (`alone`).
  */
 export function savings(
   head: ImageReport,
@@ -122,14 +123,10 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
     ctx.log.info(`Suggested fixes: ${file} changed too much to tell which lines this PR wrote; none made.`);
     return [];
   }
-  // BuildKit reads `<Dockerfile>.dockerignore` before the context's `.dockerignore`.
-  const ownIgnore = `${file}.dockerignore`;
-  const ownIgnoreText = await readFile(join(ctx.root, ownIgnore), 'utf8').catch(() => null);
-  const contextIgnore = posix.join(target.build.context || '.', '.dockerignore');
-  const ignore =
-    ownIgnoreText !== null
-      ? { file: ownIgnore, text: ownIgnoreText }
-      : { file: contextIgnore, text: await readFile(join(ctx.root, contextIgnore), 'utf8').catch(() => null) };
+  const found = await dockerignoreOf(join(ctx.root, file), join(ctx.root, target.build.context || '.'));
+  const ignore = { file: relative(ctx.root, found.path), text: found.text };
+  // BuildKit reads `<Dockerfile>.dockerignore` before the context's: a copy of the Dockerfile must carry it.
+  const ownIgnoreText = found.path === join(ctx.root, `${file}.dockerignore`) ? found.text : null;
   const edits = plannedEdits(c.head, c.newFindings, headText, changed, ignore);
   if (edits.length === 0) return [];
   const sets = [edits.filter((e) => !alone(e)), ...edits.filter(alone).map((e) => [e])].filter((s) => s.length);
@@ -160,9 +157,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
         ctx.log.progress ? { onProgress: ctx.log.progress } : {},
       );
       // An export is as large as the image: gone as soon as it is measured, not at the end of the run.
-      archive = /^(docker|oci)-archive:/.test(built.reference)
-        ? built.reference.slice(built.reference.indexOf(':') + 1)
-        : null;
+      const ref = parseReference(built.reference);
+      archive = ref.transport === 'docker-archive' || ref.transport === 'oci-archive' ? ref.path : null;
       const [report] = await measurePlatforms(built.reference, [undefined], {
         files: false,
         compressedEstimate: false,
@@ -184,8 +180,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
       if (archive) await rm(archive, { force: true });
     }
     const seconds = (performance.now() - started) / 1000;
-    const before = totalOf(c.head);
-    const after = totalOf(rebuilt);
+    const before = c.head.uncompressedBytes ?? 0;
+    const after = rebuilt.uncompressedBytes ?? 0;
     for (const { edit, saved } of savings(c.head, rebuilt, set)) {
       if (saved <= 0 || after >= before) {
         ctx.log.info(`Suggested fix dropped: ${edit.summary} (${file}:${edit.startLine}) saved nothing when built.`);
