@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLASSIC, docker, requireDaemons } from '../helpers/docker.js';
+import { CLASSIC, CONTAINERD, daemonUp, docker, requireDaemons } from '../helpers/docker.js';
 import { gitRepo } from '../helpers/git-repo.js';
 
 const ready = requireDaemons(CLASSIC);
@@ -137,8 +137,45 @@ describe.skipIf(!ready)('each layer on its Dockerfile line, built for real', () 
     );
     expect(r.status, r.stderr).toBe(0);
     const head = JSON.parse(r.stdout).head.layers as Layer[];
-    expect(head.at(-1)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 2, endLine: 2, found: 'history' });
+    // A build of this run: BuildKit's source map says which step made the layer.
+    expect(head.at(-1)!.dockerfile).toEqual({
+      file: 'docker/Dockerfile',
+      startLine: 2,
+      endLine: 2,
+      found: 'provenance',
+    });
     expect(head.at(0)!.dockerfile).toEqual({ file: 'docker/Dockerfile', startLine: 1, endLine: 1, found: 'from' });
+  });
+
+  // The build flow reads the source map BuildKit wrote into buildx's metadata file: the layers this Dockerfile made
+  // are exact, the exec-form RUN's too (its history text is hidden); the base image's stay on the FROM line.
+  it.each([
+    ['the docker driver, classic store', '', CLASSIC],
+    ['the docker driver, containerd store', '', CONTAINERD],
+    ['the docker-container builder', 'dsg-container', CLASSIC],
+  ])("diff's builds, from BuildKit's source map: %s", (_, builder, host) => {
+    if ((builder && !container) || !daemonUp(host)) return;
+    const repo = join(tmp, `map-${builder || 'docker'}-${host === CLASSIC ? 'classic' : 'containerd'}`);
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    const { commit } = gitRepo(repo);
+    commit({ Dockerfile: DOCKERFILE, 'a.txt': 'a\n' }, 'base');
+    commit({ Dockerfile: DOCKERFILE.replace('echo more', 'echo much more'), 'a.txt': 'a\n' }, 'pr');
+    const flags = ['--build-arg', 'VERSION=42', ...(builder ? ['--builder', builder] : [])];
+    const r = spawnSync('node', [cli, 'diff', '--base-ref', 'HEAD~1', ...flags, '--format', 'json'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: host },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout);
+    for (const side of [c.base, c.head]) {
+      const got = asFound(side.layers as Layer[]);
+      const exact = EXPECTED.slice(1).map(([, s, e]) => ['provenance', s, e]);
+      expect(got.slice(-exact.length)).toEqual(exact);
+      expect(got.slice(0, -exact.length).every(([f, s]) => f === 'from' && s === 1)).toBe(true);
+    }
+    // The metadata file's provenance holds build-arg values: none of it reaches the report.
+    expect(r.stdout).not.toContain('"42"');
   });
 
   it("a FROM bump: the change is the base image's, as GNU tar reads the base images' layers", () => {

@@ -63,7 +63,7 @@ describe('fix edits: the transforms, on the lines they change', () => {
     expect(r.text.split('\n')).toHaveLength(df.split('\n').length);
   });
 
-  it('apk, pip (also python -m pip), npm and yarn', () => {
+  it('apk, pip (also python -m pip), npm, yarn and pnpm', () => {
     expect(fixed('FROM alpine\nRUN apk add curl', 'RUN', [cache('apk')])!.edit.lines).toEqual([
       'RUN apk add --no-cache curl',
     ]);
@@ -76,6 +76,30 @@ describe('fix edits: the transforms, on the lines they change', () => {
     expect(fixed('FROM node\nRUN yarn install --frozen-lockfile', 'RUN', [cache('yarn')])!.edit.summary).toBe(
       'ends the `RUN` with `yarn cache clean`',
     );
+    expect(fixed('FROM node\nRUN pnpm install --frozen-lockfile', 'RUN', [cache('pnpm')])!.edit.lines).toEqual([
+      'RUN pnpm install --frozen-lockfile && rm -rf "$(pnpm store path)"',
+    ]);
+    // A RUN that already empties the store, or one that does not run pnpm, is left alone.
+    expect(fixed('FROM node\nRUN pnpm i && pnpm store prune', 'RUN', [cache('pnpm')])).toBeNull();
+    expect(fixed('FROM node\nRUN npm ci', 'RUN', [cache('pnpm')])).toBeNull();
+  });
+
+  it('npm dev dependencies: --omit=dev on a whole install, with the provenance line too', () => {
+    const dev: Finding = { ...cache('x'), rule: 'dev-files', key: 'dev-files:node-dev-deps' };
+    expect(fixed('FROM node\nRUN npm ci && npm cache clean --force', 'RUN', [dev], 'provenance')!.edit.lines).toEqual([
+      'RUN npm ci --omit=dev && npm cache clean --force',
+    ]);
+    expect(fixed('FROM node\nRUN npm --no-audit install --no-fund', 'RUN', [dev])!.edit.lines).toEqual([
+      'RUN npm --no-audit install --omit=dev --no-fund',
+    ]);
+    // Adding a package, an install that already leaves dev out, or a line found by position: nothing.
+    for (const run of ['npm install left-pad', 'npm ci --production', 'npm ci --omit=dev', 'npm ci --only=prod'])
+      expect(fixed(`FROM node\nRUN ${run}`, 'RUN', [dev]), run).toBeNull();
+    expect(fixed('FROM node\nRUN npm ci', 'RUN', [dev], 'order')).toBeNull();
+    // With the npm cache in the same RUN: one edit answers both.
+    const both = fixed('FROM node\nRUN npm ci', 'RUN', [dev, cache('npm')])!;
+    expect(both.edit.kinds).toEqual(['npm-omit-dev', 'npm-cache-clean']);
+    expect(both.edit.lines).toEqual(['RUN npm ci --omit=dev && npm cache clean --force']);
   });
 
   it('several findings of one RUN are one edit', () => {

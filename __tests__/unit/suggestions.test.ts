@@ -6,6 +6,7 @@ import type { Suggestion } from '../../src/model/suggestion.js';
 import { suggestionsMarkdown } from '../../src/report/suggestions-markdown.js';
 import { plannedEdits, savings } from '../../src/run/suggestions.js';
 import { rederiveSuggestions } from '../../src/run/rederive-suggestions.js';
+import { MISSING } from '../../src/github/contents.js';
 import { changedLines, unifiedDiff } from '../../src/util/line-diff.js';
 import { detailsBalanced, renderGfm, problems } from '../helpers/gfm.js';
 import { report } from '../helpers/reports.js';
@@ -194,6 +195,42 @@ describe("re-deriving a report's fixes from the PR's file", () => {
       'not a path in the repository',
       'the file could not be read at the head commit',
       'the report says the rebuild did not shrink the image',
+    ]);
+  });
+
+  it('a .dockerignore fix: written again from that file at the head commit, created where the commit has none', async () => {
+    const ignore = {
+      ...claim,
+      kinds: ['dockerignore' as const],
+      findingKeys: ['dev-files:vcs'],
+      file: '.dockerignore',
+      startLine: 1,
+      endLine: 0,
+    };
+    const none = await rederiveSuggestions([ignore], async () => MISSING);
+    expect(none.dropped).toEqual([]);
+    expect(none.suggestions).toMatchObject([{ lines: ['.git', '.hg', '.svn'], startLine: 1, endLine: 0 }]);
+    expect(none.suggestions[0]!.diff).toContain('+.git');
+    // The file has a line: the patterns follow it, and the claim must say so.
+    const one = async () => 'node_modules\n';
+    const kept = await rederiveSuggestions([{ ...ignore, startLine: 1, endLine: 1 }], one);
+    expect(kept.suggestions).toMatchObject([{ lines: ['node_modules', '.git', '.hg', '.svn'] }]);
+    const { suggestions, dropped } = await rederiveSuggestions(
+      [
+        ignore, // claims a new file where there is one
+        { ...ignore, file: 'app/main.py', startLine: 1, endLine: 1 },
+        { ...ignore, findingKeys: ['dev-files:node-dev-deps'] }, // not one a .dockerignore answers
+      ],
+      one,
+    );
+    expect(suggestions).toEqual([]);
+    expect(dropped.map((d) => d.slice(d.indexOf(': ') + 2))).toEqual([
+      'the file at the head commit does not give the fix the report names',
+      'not a .dockerignore',
+      'the file at the head commit does not give the fix the report names',
+    ]);
+    expect((await rederiveSuggestions([ignore], async () => null)).dropped).toEqual([
+      '.dockerignore:1: the file could not be read at the head commit',
     ]);
   });
 });

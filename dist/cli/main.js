@@ -13629,7 +13629,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3158);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5878);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13645,7 +13645,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3158:
+/***/ 5878:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38780,12 +38780,63 @@ function dockerfileLines(facts, file, layers, target) {
     }
     return out;
 }
-/** The report with each layer's Dockerfile lines; `file` is how the report names the Dockerfile. Pure. */
-function withDockerfileLines(report, facts, file, target) {
+/** The stages whose instructions can have made the target's layers: the target and those it builds FROM. */
+function stageChain(facts, target) {
+    const chain = [];
+    for (let s = stageOf(facts, target); s && !chain.includes(s); s = parentStage(facts, s))
+        chain.push(s);
+    return chain;
+}
+/**
+ * Each layer's Dockerfile lines from BuildKit's source map: the layer is the last of a step's output whose
+ * layers are the image's own up to it, and which none of the step's inputs already had; its line is where that
+ * step was written, if exactly one layer-making instruction of the target's stages starts there (BuildKit runs
+ * identical steps once and lists every place: one outside those stages did not make the image). Null for a
+ * layer the map does not tell (the base image's: no step of this Dockerfile made them). Pure.
+ */
+function sourceMapLines(map, facts, file, layers, target) {
+    const byStart = new Map();
+    for (const stage of stageChain(facts, target))
+        for (const ins of stage.instructions)
+            if (LAYER_KEYWORDS.has(ins.keyword))
+                byStart.set(ins.lines.start, ins);
+    const isLayer = (k, id) => layers[k].diffId === id || layers[k].digest === id;
+    return layers.map((_, i) => {
+        const made = new Set();
+        for (const step of map.steps) {
+            const { chain } = step;
+            if (chain.length !== i + 1 || !chain.every((id, k) => isLayer(k, id)))
+                continue;
+            if (step.inputs.some((c) => c.length === chain.length && c[i] === chain[i]))
+                continue; // passed through
+            for (const place of step.places) {
+                const ins = byStart.get(place.start);
+                if (ins && ins.lines.end === place.end)
+                    made.add(ins);
+            }
+        }
+        if (made.size !== 1)
+            return null;
+        const [ins] = made;
+        return { file, startLine: ins.lines.start, endLine: ins.lines.end, found: 'provenance' };
+    });
+}
+/**
+ * The report with each layer's Dockerfile lines; `file` is how the report names the Dockerfile. BuildKit's
+ * source map, when the build left one for this very text, decides the layers it tells; the history the rest.
+ * Pure.
+ */
+function withDockerfileLines(report, facts, file, target, sourceMap = null) {
     if (!facts)
         return report;
     const lines = dockerfileLines(facts, file, report.layers.map((l) => l.instruction), target);
-    return { ...report, layers: report.layers.map((l, i) => ({ ...l, dockerfile: lines[i] ?? null })) };
+    const exact = sourceMap && sourceMap.dockerfile === facts.content
+        ? sourceMapLines(sourceMap, facts, file, report.layers, target)
+        : [];
+    return {
+        ...report,
+        layers: report.layers.map((l, i) => ({ ...l, dockerfile: exact[i] ?? lines[i] ?? null })),
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
@@ -38818,7 +38869,7 @@ function parseDockerfile(path, content) {
         const copyFrom = instruction instanceof main.Copy ? (instruction.getFromFlag()?.getValue() ?? null) : null;
         stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom, lines });
     }
-    return { path, stages };
+    return { path, content, stages };
 }
 
 ;// CONCATENATED MODULE: ./src/run/gather-advice.ts
@@ -38828,12 +38879,43 @@ function parseDockerfile(path, content) {
 
 
 /**
+ * A PR's Dockerfile or .dockerignore, read for the advice: past this it is not read (its layers keep no line and
+ * it gets no advice from its text), so a hostile file costs no more memory than this. The contents API, which the
+ * fork flow reads it through, serves 1 MB.
+ */
+const MAX_TEXT_BYTES = 1024 * 1024;
+/** A file that is there but is not read: over MAX_TEXT_BYTES, or not a regular file. */
+const NOT_READ = Symbol('not read');
+/** A file's text when it is a regular file of at most MAX_TEXT_BYTES; null when there is none. */
+async function readBounded(path) {
+    const file = await (0,promises_namespaceObject.open)(path, 'r').catch((err) => (err.code === 'ENOENT' ? null : NOT_READ));
+    if (file === null || file === NOT_READ)
+        return file;
+    try {
+        const st = await file.stat();
+        if (!st.isFile() || st.size > MAX_TEXT_BYTES)
+            return NOT_READ;
+        const buf = Buffer.alloc(st.size + 1);
+        const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+        return bytesRead > st.size ? NOT_READ : buf.toString('utf8', 0, bytesRead); // it grew while read
+    }
+    catch {
+        return NOT_READ;
+    }
+    finally {
+        await file.close();
+    }
+}
+/**
  * The `.dockerignore` BuildKit applies to a build: `<Dockerfile>.dockerignore` when there is one, else the
  * context's. `path` is the one that applies, or would be created (the context's); `text` null when neither exists.
+ * Null when the one that applies is not read (MAX_TEXT_BYTES): what it leaves out is not known.
  */
 async function dockerignoreOf(dockerfilePath, contextDir) {
     for (const path of [`${dockerfilePath}.dockerignore`, (0,external_node_path_namespaceObject.join)(contextDir, '.dockerignore')]) {
-        const text = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => null);
+        const text = await readBounded(path);
+        if (text === NOT_READ)
+            return null;
         if (text !== null)
             return { path, text };
     }
@@ -38845,9 +38927,16 @@ async function dockerignoreOf(dockerfilePath, contextDir) {
  * `dockerfileText` is given when the Dockerfile is not on disk (the base side, read from git).
  */
 async function gatherAdvice(opts) {
-    const text = opts.dockerfileText ?? (await (0,promises_namespaceObject.readFile)(opts.dockerfilePath, 'utf8').catch(() => null));
-    const dockerfile = text === null ? null : parseDockerfile(opts.dockerfilePath, text);
-    const dockerignore = opts.contextDir === undefined ? undefined : (await dockerignoreOf(opts.dockerfilePath, opts.contextDir)).text;
+    const given = opts.dockerfileText;
+    const text = given === undefined || given === null
+        ? await readBounded(opts.dockerfilePath)
+        : Buffer.byteLength(given) <= MAX_TEXT_BYTES
+            ? given
+            : null;
+    const dockerfile = typeof text === 'string' ? parseDockerfile(opts.dockerfilePath, text) : null;
+    const ignore = opts.contextDir === undefined ? null : await dockerignoreOf(opts.dockerfilePath, opts.contextDir);
+    // undefined: the advice does not know what the .dockerignore says (no context, or one too large to read).
+    const dockerignore = ignore?.text;
     const localSizes = new Map();
     if (dockerfile) {
         const daemon = opts.daemon ?? new DockerDaemon();
@@ -38962,7 +39051,72 @@ function secretEnv(secrets) {
     return env;
 }
 
+;// CONCATENATED MODULE: ./src/formats/provenance.ts
+
+/**
+ * BuildKit's provenance predicate (SLSA v0.2, mode=max) as buildx writes it into `--metadata-file` under
+ * `buildx.build.provenance` when BUILDX_METADATA_PROVENANCE=max (buildx 0.14 and later). Only the fields the
+ * source map needs are read; every array is bounded, since the Dockerfile it describes is a PR's.
+ */
+const BUILDKIT_METADATA = 'https://mobyproject.org/buildkit@v1#metadata';
+const MAX_STEPS = 20_000;
+const provenance_MAX_LAYERS = 1_000;
+const line = schemas_number().int().min(1).max(10_000_000);
+const Descriptor = object({ digest: schemas_string().regex(/^sha256:[0-9a-f]{64}$/) });
+const Location = object({
+    sourceIndex: schemas_number().int().min(0).max(MAX_STEPS).optional(),
+    ranges: array(object({ start: object({ line }), end: object({ line }) }))
+        .min(1)
+        .max(provenance_MAX_LAYERS),
+});
+const Provenance = object({
+    buildConfig: object({
+        llbDefinition: array(object({ id: schemas_string().max(64), inputs: array(schemas_string().max(64)).max(MAX_STEPS).nullish() }))
+            .max(MAX_STEPS),
+    }),
+    metadata: object({
+        [BUILDKIT_METADATA]: object({
+            layers: record(schemas_string().max(64), array(array(Descriptor).max(provenance_MAX_LAYERS)).max(64)),
+            source: object({
+                infos: array(object({ language: schemas_string().max(64).optional(), data: schemas_string() })).max(64),
+                locations: record(schemas_string().max(64), object({ locations: array(Location).max(MAX_STEPS).default([]) })),
+            }),
+        }),
+    }),
+});
+/**
+ * The source map of one build from its provenance; null when there is none or it is not one this reads (min
+ * mode has no layers; several Dockerfiles, or none, leave no file the lines are on). Pure.
+ */
+function parseSourceMap(provenance) {
+    const parsed = Provenance.safeParse(provenance);
+    if (!parsed.success)
+        return null;
+    const meta = parsed.data.metadata[BUILDKIT_METADATA];
+    const dockerfiles = meta.source.infos.flatMap((info, i) => (info.language === 'Dockerfile' ? [i] : []));
+    if (dockerfiles.length !== 1)
+        return null;
+    const index = dockerfiles[0];
+    const chains = (output) => (Object.hasOwn(meta.layers, output) ? meta.layers[output] : []).map((c) => c.map((d) => d.digest));
+    const steps = [];
+    for (const op of parsed.data.buildConfig.llbDefinition) {
+        const written = Object.hasOwn(meta.source.locations, op.id) ? meta.source.locations[op.id].locations : [];
+        const places = written
+            .filter((l) => (l.sourceIndex ?? 0) === index)
+            .map((l) => ({
+            start: Math.min(...l.ranges.map((r) => r.start.line)),
+            end: Math.max(...l.ranges.map((r) => r.end.line)),
+        }));
+        const inputs = (op.inputs ?? []).flatMap(chains);
+        // An op's outputs are `<id>:<n>`; an image's filesystem is output 0.
+        for (const chain of chains(`${op.id}:0`))
+            steps.push({ chain, inputs, places });
+    }
+    return { dockerfile: Buffer.from(meta.source.infos[index].data, 'base64').toString('utf8'), steps };
+}
+
 ;// CONCATENATED MODULE: ./src/buildx/build-image.ts
+
 
 
 
@@ -38985,7 +39139,9 @@ async function buildImage(inputs, root, tag, tmp, progressTo = {}) {
         metadataFile: `${base}.json`,
         progress: terminal ? 'tty' : 'plain',
     };
-    const env = secretEnv(inputs.secrets);
+    // mode=max puts the layers of each step and its Dockerfile lines into the metadata file (buildx 0.14 and later;
+    // earlier ones ignore it). Unlike `--provenance`, no attestation is exported or pushed.
+    const env = { ...secretEnv(inputs.secrets), BUILDX_METADATA_PROVENANCE: 'max' };
     const { onProgress } = progressTo;
     const build = async (output) => (await exec_exec('docker', buildxArgs(inputs, { ...paths, ...output }), {
         cwd: root,
@@ -39022,17 +39178,27 @@ async function buildImage(inputs, root, tag, tmp, progressTo = {}) {
     }
     const { iidFile, metadataFile } = paths;
     const imageId = (await (0,promises_namespaceObject.readFile)(iidFile, 'utf8').catch(() => '')).trim();
-    const raw = await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8').catch(() => 'null');
-    const metadata = (JSON.parse(raw) ?? {});
+    const { [PROVENANCE]: provenance, ...metadata } = await readMetadata(metadataFile);
     return {
         tag,
         reference,
         imageId,
         metadata,
+        sourceMap: parseSourceMap(provenance),
         exact: reference.startsWith('docker-archive:'),
         builder,
         cache: terminal ? await recordedSteps(builder.name, metadata) : cachedSteps(progress),
     };
+}
+const PROVENANCE = 'buildx.build.provenance';
+/** The provenance of a PR's Dockerfile grows with it; a metadata file past this is not read. */
+const METADATA_LIMIT = 32 * 1024 * 1024;
+async function readMetadata(path) {
+    const size = await (0,promises_namespaceObject.stat)(path).then((s) => s.size, () => 0);
+    if (size === 0 || size > METADATA_LIMIT)
+        return {};
+    const parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
 }
 /** The steps of a build drawn on a terminal, from its build record; null where buildx keeps none (before 0.23). */
 async function recordedSteps(builder, metadata) {
@@ -39152,7 +39318,8 @@ function sides_noop() { }
 /**
  * Adds the findings to a side measured by the build flow (one report per platform; the Dockerfile, context and
  * daemon are read once for all): the head's Dockerfile and context are the checkout's; the base's Dockerfile is
- * read from its commit. A side given as an existing image has no Dockerfile to read.
+ * read from its commit. A side given as an existing image has no Dockerfile to read. `sourceMap` is the build's,
+ * when this run built the side (not for a stored one).
  */
 async function adviseSide(reports, side, where) {
     if (!where.built)
@@ -39168,7 +39335,7 @@ async function adviseSide(reports, side, where) {
             dockerfileText: where.baseSha ? await readAt(where.root, where.baseSha, path) : null,
         });
     // Findings name layers by index; the lines are a layer's own, so the order does not matter.
-    return reports.map((r) => withFindings(withDockerfileLines(r, extras.dockerfile, path, where.build.target || null), extras));
+    return reports.map((r) => withFindings(withDockerfileLines(r, extras.dockerfile, path, where.build.target || null, where.sourceMap ?? null), extras));
 }
 
 ;// CONCATENATED MODULE: ./src/run/measure-target.ts
@@ -39202,10 +39369,10 @@ async function measureTarget(target, ctx, log, cleanups) {
         const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
         if (side === 'head')
             ctx.keepRaw?.(target, raw);
-        return finish(raw, side, built !== null);
+        return finish(raw, side, built !== null, built?.sourceMap ?? null);
     };
     // What every side goes through after measuring, a stored one too: the same numbers from the same data.
-    const finish = (raw, side, built) => adviseSide(raw.map((r) => applyIgnore(r, target.ignorePaths)), side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built });
+    const finish = (raw, side, built, sourceMap = null) => adviseSide(raw.map((r) => applyIgnore(r, target.ignorePaths)), side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built, sourceMap });
     let baseOrigin;
     let storedBase;
     if (ctx.storedBase && ctx.baseSha && !target.baseImage) {
@@ -39892,7 +40059,7 @@ const LayerReport = object({
     compressedBytes: bytes,
     compressedIsEstimate: schemas_boolean(),
     files: bytes,
-    dockerfile: object({ file: str, startLine: num, endLine: num, found: schemas_enum(['history', 'order', 'from']) })
+    dockerfile: object({ file: str, startLine: num, endLine: num, found: schemas_enum(['provenance', 'history', 'order', 'from']) })
         .nullable()
         .optional(),
 });

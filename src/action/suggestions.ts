@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { errorMessage } from '../errors.js';
 import { describeApiError, octokit } from '../github/client.js';
-import { fileAtCommit } from '../github/contents.js';
+import { fileAtCommit, MISSING } from '../github/contents.js';
 import { postSuggestionsReview } from '../github/review.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { Entry, RunReport } from '../model/run.js';
@@ -96,7 +96,7 @@ export async function withRederivedSuggestions(
     return entries;
   const client = octokit(inputs.githubToken, core.info);
   // Several images built from one Dockerfile: it is read once.
-  const texts = new Map<string, Promise<string | null>>();
+  const texts = new Map<string, Promise<string | typeof MISSING | null>>();
   const read = (file: string) => {
     if (!texts.has(file)) texts.set(file, fileAtCommit(client, github.context.repo, file, headSha));
     return texts.get(file)!;

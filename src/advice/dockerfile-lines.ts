@@ -1,4 +1,5 @@
 import type { DockerfileLine, LayerReport } from '../model/image-report.js';
+import type { SourceMap } from '../model/source-map.js';
 import type { DockerfileFacts, DockerfileInstruction, DockerfileStage, LineRange } from './dockerfile.js';
 
 /** The instructions that make a layer in BuildKit: RUN, COPY and ADD always, WORKDIR when it creates the folder. */
@@ -107,12 +108,59 @@ export function dockerfileLines(
   return out;
 }
 
-/** The report with each layer's Dockerfile lines; `file` is how the report names the Dockerfile. Pure. */
+/** The stages whose instructions can have made the target's layers: the target and those it builds FROM. */
+function stageChain(facts: DockerfileFacts, target: string | null): DockerfileStage[] {
+  const chain: DockerfileStage[] = [];
+  for (let s = stageOf(facts, target); s && !chain.includes(s); s = parentStage(facts, s)) chain.push(s);
+  return chain;
+}
+
+/**
+ * Each layer's Dockerfile lines from BuildKit's source map: the layer is the last of a step's output whose
+ * layers are the image's own up to it, and which none of the step's inputs already had; its line is where that
+ * step was written, if exactly one layer-making instruction of the target's stages starts there (BuildKit runs
+ * identical steps once and lists every place: one outside those stages did not make the image). Null for a
+ * layer the map does not tell (the base image's: no step of this Dockerfile made them). Pure.
+ */
+export function sourceMapLines(
+  map: SourceMap,
+  facts: DockerfileFacts,
+  file: string,
+  layers: readonly { diffId: string; digest: string | null }[],
+  target: string | null,
+): (DockerfileLine | null)[] {
+  const byStart = new Map<number, DockerfileInstruction>();
+  for (const stage of stageChain(facts, target))
+    for (const ins of stage.instructions) if (LAYER_KEYWORDS.has(ins.keyword)) byStart.set(ins.lines.start, ins);
+  const isLayer = (k: number, id: string) => layers[k]!.diffId === id || layers[k]!.digest === id;
+  return layers.map((_, i) => {
+    const made = new Set<DockerfileInstruction>();
+    for (const step of map.steps) {
+      const { chain } = step;
+      if (chain.length !== i + 1 || !chain.every((id, k) => isLayer(k, id))) continue;
+      if (step.inputs.some((c) => c.length === chain.length && c[i] === chain[i])) continue; // passed through
+      for (const place of step.places) {
+        const ins = byStart.get(place.start);
+        if (ins && ins.lines.end === place.end) made.add(ins);
+      }
+    }
+    if (made.size !== 1) return null;
+    const [ins] = made;
+    return { file, startLine: ins!.lines.start, endLine: ins!.lines.end, found: 'provenance' as const };
+  });
+}
+
+/**
+ * The report with each layer's Dockerfile lines; `file` is how the report names the Dockerfile. BuildKit's
+ * source map, when the build left one for this very text, decides the layers it tells; the history the rest.
+ * Pure.
+ */
 export function withDockerfileLines<T extends { layers: LayerReport[] }>(
   report: T,
   facts: DockerfileFacts | null,
   file: string,
   target: string | null,
+  sourceMap: SourceMap | null = null,
 ): T {
   if (!facts) return report;
   const lines = dockerfileLines(
@@ -121,5 +169,12 @@ export function withDockerfileLines<T extends { layers: LayerReport[] }>(
     report.layers.map((l) => l.instruction),
     target,
   );
-  return { ...report, layers: report.layers.map((l, i) => ({ ...l, dockerfile: lines[i] ?? null })) };
+  const exact =
+    sourceMap && sourceMap.dockerfile === facts.content
+      ? sourceMapLines(sourceMap, facts, file, report.layers, target)
+      : [];
+  return {
+    ...report,
+    layers: report.layers.map((l, i) => ({ ...l, dockerfile: exact[i] ?? lines[i] ?? null })),
+  };
 }

@@ -27,6 +27,8 @@ export interface DockerfileInstruction {
 /** What the advice needs to know of a Dockerfile: its stages, the last of which is the image. */
 export interface DockerfileFacts {
   path: string;
+  /** The text parsed: BuildKit's source map counts only for the same text. */
+  content: string;
   stages: DockerfileStage[];
 }
 
@@ -55,5 +57,5 @@ export function parseDockerfile(path: string, content: string): DockerfileFacts 
     const copyFrom = instruction instanceof Copy ? (instruction.getFromFlag()?.getValue() ?? null) : null;
     stage.instructions.push({ keyword, args: instruction.getArgumentsContent() ?? '', copyFrom, lines });
   }
-  return { path, stages };
+  return { path, content, stages };
 }

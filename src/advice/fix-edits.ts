@@ -108,7 +108,26 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base' | 'dockerignore'>, Transfo
   'pip-no-cache': addFlag(pipCommands, 'install', '--no-cache-dir', 'adds `--no-cache-dir` to `pip install`'),
   'npm-cache-clean': endWith('npm', 'npm cache clean --force', 'npm cache clean'),
   'yarn-cache-clean': endWith('yarn', 'yarn cache clean', 'yarn cache clean'),
+  // `pnpm store prune` keeps what the project links to, which after an install is all of it; node_modules holds
+  // hard links into the store, so the files stay. Whether the layer shrinks is for the rebuild to say.
+  'pnpm-store-remove': endWith('pnpm', 'rm -rf "$(pnpm store path)"', 'pnpm store'),
+  'npm-omit-dev': (commands) => {
+    const inserts: Insert[] = [];
+    for (const p of runsOf(['npm'])(commands)) {
+      const at = p.slice(1).findIndex((w) => !w.text.startsWith('-')) + 1;
+      const sub = p[at];
+      // `npm install <pkg>` adds a package: only a whole install from the lockfile or package.json is changed.
+      if (at === 0 || !sub || !NPM_INSTALLS.has(sub.text) || p.slice(at + 1).some((w) => !w.text.startsWith('-')))
+        continue;
+      if (p.some((w) => PROD_ONLY.has(w.text) || w.text.startsWith('--only=prod'))) continue;
+      inserts.push(after(sub, '--omit=dev'));
+    }
+    return inserts.length > 0 ? { inserts, summary: 'adds `--omit=dev` to `npm ci` / `npm install`' } : null;
+  },
 };
+
+const NPM_INSTALLS = new Set(['ci', 'install', 'i', 'clean-install']);
+const PROD_ONLY = new Set(['--omit=dev', '--production', '--prod', '--omit', '--only']);
 
 /** The package-cache rule's caches that a transform cleans (a Map: a key read back from a report is hostile). */
 const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base' | 'dockerignore'>>([
@@ -117,6 +136,7 @@ const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base' | 'dockerignore'>
   ['pip', 'pip-no-cache'],
   ['npm', 'npm-cache-clean'],
   ['yarn', 'yarn-cache-clean'],
+  ['pnpm', 'pnpm-store-remove'],
 ]);
 
 function applied(lines: readonly string[], inserts: Insert[]): string[] {
@@ -170,7 +190,11 @@ export function fixEditFor(findings: readonly Finding[], line: DockerfileLine | 
     if (f.rule === 'full-base' && line.found === 'from' && lines.length === 1) {
       const slim = slimBase(lines[0]!);
       change = slim && { ...slim, kind: 'slim-base' };
-    } else if (f.rule === 'package-cache' && line.found === 'history') {
+    } else if (f.key === 'dev-files:node-dev-deps' && (line.found === 'history' || line.found === 'provenance')) {
+      const run = kinds.includes('npm-omit-dev') ? null : runWords(lines);
+      const t = run ? TRANSFORMS['npm-omit-dev'](run.commands, lines) : null;
+      change = t && { lines: applied(lines, t.inserts), summary: t.summary, kind: 'npm-omit-dev' };
+    } else if (f.rule === 'package-cache' && (line.found === 'history' || line.found === 'provenance')) {
       const kind = CACHE_FIX.get(f.key.split(':')[1] ?? '');
       const run = kind && !kinds.includes(kind) ? runWords(lines) : null;
       const t = kind && run ? TRANSFORMS[kind](run.commands, lines) : null;

@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, ExecError } from '../exec.js';
 import { DockerDaemon } from '../sources/daemon.js';
 import { cachedSteps, inspectBuilder, type Builder } from './builder.js';
 import { buildxArgs, secretEnv, type BuildInputs, type BuildPaths } from './buildx-args.js';
+import { parseSourceMap } from '../formats/provenance.js';
+import type { SourceMap } from '../model/source-map.js';
 
 export interface BuiltImage {
   tag: string;
@@ -15,8 +17,10 @@ export interface BuiltImage {
    */
   exact: boolean;
   imageId: string;
-  /** buildx's metadata file, as written (containerimage.config.digest etc.). */
+  /** buildx's metadata file (containerimage.config.digest etc.), without the provenance: it holds build-arg values. */
   metadata: Record<string, unknown>;
+  /** Which step made each layer and where it is written, from the provenance; null where buildx wrote none. */
+  sourceMap: SourceMap | null;
   builder: Builder;
   /** Steps of the build, and those buildx took from its cache; null when buildx drew them and kept no record. */
   cache: { steps: number; cached: number } | null;
@@ -65,7 +69,9 @@ export async function buildImage(
     metadataFile: `${base}.json`,
     progress: terminal ? ('tty' as const) : ('plain' as const),
   };
-  const env = secretEnv(inputs.secrets);
+  // mode=max puts the layers of each step and its Dockerfile lines into the metadata file (buildx 0.14 and later;
+  // earlier ones ignore it). Unlike `--provenance`, no attestation is exported or pushed.
+  const env = { ...secretEnv(inputs.secrets), BUILDX_METADATA_PROVENANCE: 'max' };
   const { onProgress } = progressTo;
   const build = async (output: Pick<BuildPaths, 'ociDest' | 'exportDest'>) =>
     (
@@ -100,17 +106,31 @@ export async function buildImage(
   }
   const { iidFile, metadataFile } = paths;
   const imageId = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
-  const raw = await readFile(metadataFile, 'utf8').catch(() => 'null');
-  const metadata = (JSON.parse(raw) ?? {}) as Record<string, unknown>;
+  const { [PROVENANCE]: provenance, ...metadata } = await readMetadata(metadataFile);
   return {
     tag,
     reference,
     imageId,
     metadata,
+    sourceMap: parseSourceMap(provenance),
     exact: reference.startsWith('docker-archive:'),
     builder,
     cache: terminal ? await recordedSteps(builder.name, metadata) : cachedSteps(progress),
   };
+}
+
+const PROVENANCE = 'buildx.build.provenance';
+/** The provenance of a PR's Dockerfile grows with it; a metadata file past this is not read. */
+const METADATA_LIMIT = 32 * 1024 * 1024;
+
+async function readMetadata(path: string): Promise<Record<string, unknown>> {
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size === 0 || size > METADATA_LIMIT) return {};
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
 }
 
 /** The steps of a build drawn on a terminal, from its build record; null where buildx keeps none (before 0.23). */

@@ -23,7 +23,7 @@ const LayerReport = z.object({
   compressedIsEstimate: z.boolean(),
   files: bytes,
   dockerfile: z
-    .object({ file: str, startLine: num, endLine: num, found: z.enum(['history', 'order', 'from']) })
+    .object({ file: str, startLine: num, endLine: num, found: z.enum(['provenance', 'history', 'order', 'from']) })
     .nullable()
     .optional(),
 });

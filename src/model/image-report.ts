@@ -31,7 +31,8 @@ export interface LayerReport {
 
 /**
  * Where a layer came from in the Dockerfile: its file (relative to the repository root), the instruction's lines
- * (1-based, inclusive), and how that was found: `history` (the image's history names that instruction, as
+ * (1-based, inclusive), and how that was found: `provenance` (BuildKit's source map of the build names the step
+ * that made the layer and where it was written: exact), `history` (the image's history names that instruction, as
  * written), `order` (the same kind of instruction in the same place, its text not comparable: a heredoc, ARG
  * substitution), `from` (a layer of the base image, on the final stage's FROM line).
  */
@@ -39,7 +40,7 @@ export interface DockerfileLine {
   file: string;
   startLine: number;
   endLine: number;
-  found: 'history' | 'order' | 'from';
+  found: 'provenance' | 'history' | 'order' | 'from';
 }
 
 export interface WasteFile {

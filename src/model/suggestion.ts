@@ -11,6 +11,8 @@ export const FIX_KINDS = [
   'pip-no-cache',
   'npm-cache-clean',
   'yarn-cache-clean',
+  'pnpm-store-remove',
+  'npm-omit-dev',
   'slim-base',
   'dockerignore',
 ] as const;

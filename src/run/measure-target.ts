@@ -7,6 +7,7 @@ import { measurePlatforms } from '../engine.js';
 import { applyIgnore } from '../measure/ignore.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { ImageReport } from '../model/image-report.js';
+import type { SourceMap } from '../model/source-map.js';
 import type { BaseOrigin, Entry } from '../model/run.js';
 import type { StoredBase } from './stored-base.js';
 import { parsePlatform } from '../sources/platform.js';
@@ -58,14 +59,14 @@ export async function measureTarget(
     });
     const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
     if (side === 'head') ctx.keepRaw?.(target, raw);
-    return finish(raw, side, built !== null);
+    return finish(raw, side, built !== null, built?.sourceMap ?? null);
   };
   // What every side goes through after measuring, a stored one too: the same numbers from the same data.
-  const finish = (raw: ImageReport[], side: 'base' | 'head', built: boolean) =>
+  const finish = (raw: ImageReport[], side: 'base' | 'head', built: boolean, sourceMap: SourceMap | null = null) =>
     adviseSide(
       raw.map((r) => applyIgnore(r, target.ignorePaths)),
       side,
-      { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built },
+      { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built, sourceMap },
     );
   let baseOrigin: BaseOrigin | undefined;
   let storedBase: ImageReport[] | undefined;

@@ -1,8 +1,9 @@
-import { applyEdits, fixEditFor } from '../advice/fix-edits.js';
+import { applyEdits, dockerignoreEditFor, fixEditFor } from '../advice/fix-edits.js';
 import { parseDockerfile, type DockerfileFacts } from '../advice/dockerfile.js';
 import type { Finding } from '../model/finding.js';
-import type { Suggestion, SuggestionClaim } from '../model/suggestion.js';
+import type { FixEdit, Suggestion, SuggestionClaim } from '../model/suggestion.js';
 import { unifiedDiff } from '../util/line-diff.js';
+import { MISSING } from '../github/contents.js';
 
 /** A repository-relative path a report may name: no root, no `..`, no NUL, no backslash. */
 function safePath(file: string): boolean {
@@ -10,9 +11,15 @@ function safePath(file: string): boolean {
   return file.split('/').every((s) => s !== '..' && s !== '');
 }
 
+const RULE_OF_KEY = [
+  ['package-cache:', 'package-cache'],
+  ['full-base:', 'full-base'],
+  ['dev-files:', 'dev-files'],
+] as const;
+
 /** The finding a key names, for the transforms (which read only its rule and its key). */
 function findingOf(key: string): Finding | null {
-  const rule = key.startsWith('package-cache:') ? 'package-cache' : key.startsWith('full-base:') ? 'full-base' : null;
+  const rule = RULE_OF_KEY.find(([prefix]) => key.startsWith(prefix))?.[1];
   if (!rule) return null;
   return { rule, key, layer: null, instruction: null, bytes: 0, estimate: false, message: '', fix: '', paths: [] };
 }
@@ -25,29 +32,36 @@ function findingOf(key: string): Finding | null {
  */
 export async function rederiveSuggestions(
   claims: readonly SuggestionClaim[],
-  readHead: (file: string) => Promise<string | null>,
+  readHead: (file: string) => Promise<string | typeof MISSING | null>,
 ): Promise<{ suggestions: Suggestion[]; dropped: string[] }> {
   const suggestions: Suggestion[] = [];
   const dropped: string[] = [];
   // Each file read and parsed once, however many claims name it.
   const files = new Map<string, { text: string; facts: DockerfileFacts } | null>();
+  const offer = (edit: FixEdit, c: SuggestionClaim, before: string, after: string) => {
+    const diff = unifiedDiff(c.file, before, after);
+    if (diff === null) return;
+    const { savedBytes, imageBytes, buildSeconds, inDiff } = c;
+    suggestions.push({ ...edit, savedBytes, imageBytes, buildSeconds, diff, inDiff });
+  };
   for (const c of claims) {
     const where = `${c.file}:${c.startLine}`;
     if (c.imageBytes.after >= c.imageBytes.before) {
       dropped.push(`${where}: the report says the rebuild did not shrink the image`);
       continue;
     }
-    if (c.kinds.includes('dockerignore')) {
-      dropped.push(`${where}: a .dockerignore fix is not written again here (only Dockerfile fixes are)`);
-      continue;
-    }
     if (!safePath(c.file)) {
       dropped.push(`${where}: not a path in the repository`);
       continue;
     }
+    if (c.kinds.includes('dockerignore')) {
+      const why = await rederiveIgnore(c, readHead, offer);
+      if (why) dropped.push(`${where}: ${why}`);
+      continue;
+    }
     if (!files.has(c.file)) {
       const read = await readHead(c.file);
-      files.set(c.file, read === null ? null : { text: read, facts: parseDockerfile(c.file, read) });
+      files.set(c.file, typeof read !== 'string' ? null : { text: read, facts: parseDockerfile(c.file, read) });
     }
     const file = files.get(c.file)!;
     if (file === null) {
@@ -73,16 +87,29 @@ export async function rederiveSuggestions(
       dropped.push(`${where}: the file at the head commit does not give the fix the report names`);
       continue;
     }
-    const diff = unifiedDiff(c.file, text, applyEdits(text, [edit]));
-    if (diff === null) continue;
-    suggestions.push({
-      ...edit,
-      savedBytes: c.savedBytes,
-      imageBytes: c.imageBytes,
-      buildSeconds: c.buildSeconds,
-      diff,
-      inDiff: c.inDiff,
-    });
+    offer(edit, c, text, applyEdits(text, [edit]));
   }
   return { suggestions, dropped };
+}
+
+/**
+ * A `.dockerignore` claim, written again from that file at the head commit (none there: the fix creates it):
+ * the patterns come from the findings the claim names, through the same function, and must land on the claim's
+ * lines. Only a file named `.dockerignore` or `<Dockerfile>.dockerignore` is one. The reason it is dropped, or null.
+ */
+async function rederiveIgnore(
+  c: SuggestionClaim,
+  readHead: (file: string) => Promise<string | typeof MISSING | null>,
+  offer: (edit: FixEdit, c: SuggestionClaim, before: string, after: string) => void,
+): Promise<string | null> {
+  if (!c.file.endsWith('.dockerignore')) return 'not a .dockerignore';
+  const read = await readHead(c.file);
+  if (read === null) return 'the file could not be read at the head commit';
+  const text = read === MISSING ? null : read;
+  const findings = c.findingKeys.map(findingOf).filter((f): f is Finding => f !== null);
+  const edit = dockerignoreEditFor(findings, { file: c.file, text });
+  if (!edit || edit.startLine !== c.startLine || edit.endLine !== c.endLine || c.kinds.join() !== 'dockerignore')
+    return 'the file at the head commit does not give the fix the report names';
+  offer(edit, c, text ?? '', applyEdits(text ?? '', [edit]));
+  return null;
 }

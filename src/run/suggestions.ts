@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { applyEdits, dockerignoreEditFor, fixEditFor } from '../advice/fix-edits.js';
 import { parseDockerfile } from '../advice/dockerfile.js';
@@ -9,7 +9,7 @@ import { measurePlatforms } from '../engine.js';
 import { errorMessage } from '../errors.js';
 import { readAt } from '../git/git.js';
 import { parseReference } from '../sources/reference.js';
-import { dockerignoreOf } from './gather-advice.js';
+import { dockerignoreOf, readBounded } from './gather-advice.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport, LayerReport } from '../model/image-report.js';
@@ -115,8 +115,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
   const c = entry.comparison;
   if (target.headImage || !c.newFindings?.length || target.build.platforms.length > 1) return [];
   const file = dockerfileOf(target.build);
-  const headText = await readFile(join(ctx.root, file), 'utf8').catch(() => null);
-  if (headText === null) return [];
+  const headText = await readBounded(join(ctx.root, file));
+  if (typeof headText !== 'string') return [];
   const baseText = ctx.baseSha ? await readAt(ctx.root, ctx.baseSha, file) : null;
   const changed = changedLines(baseText, headText);
   if (!changed) {
@@ -124,6 +124,8 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
     return [];
   }
   const found = await dockerignoreOf(join(ctx.root, file), join(ctx.root, target.build.context || '.'));
+  // A copy of the Dockerfile must carry what it applies: one not read cannot be carried.
+  if (!found) return [];
   const ignore = { file: relative(ctx.root, found.path), text: found.text };
   // BuildKit reads `<Dockerfile>.dockerignore` before the context's: a copy of the Dockerfile must carry it.
   const ownIgnoreText = found.path === join(ctx.root, `${file}.dockerignore`) ? found.text : null;
@@ -165,7 +167,13 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
         cache: ctx.cache,
         trustedArchive: true,
       });
-      rebuilt = withDockerfileLines(report!, parseDockerfile(file, text), file, target.build.target || null);
+      rebuilt = withDockerfileLines(
+        report!,
+        parseDockerfile(file, text),
+        file,
+        target.build.target || null,
+        built.sourceMap,
+      );
     } catch (err) {
       if (set.length > 1) {
         for (const one of set) await build([one]);
