@@ -311,6 +311,40 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     rmSync(copy, { recursive: true, force: true });
   });
 
+  it('npm installs the dev dependencies: --omit=dev, rebuilt, and the image the test builds from it is what it claims', async () => {
+    git('checkout', '-q', 'feature');
+    // A dev dependency as npm packs one (a gzipped tar of package/), made by GNU tar: no registry is needed.
+    const pkg = join(tmp, 'typescript-pkg', 'package');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'typescript', version: '0.0.1' }));
+    writeFileSync(join(pkg, 'lib.js'), randomBytes(3_000_000, 11));
+    mkdirSync(join(repo, 'npm'), { recursive: true });
+    execFileSync('tar', ['-czf', join(repo, 'npm', 'typescript-0.0.1.tgz'), '-C', join(pkg, '..'), 'package']);
+    const manifest = {
+      name: 'app',
+      version: '1.0.0',
+      devDependencies: { typescript: 'file:npm/typescript-0.0.1.tgz' },
+    };
+    const dockerfile =
+      'FROM node:18\nWORKDIR /app\nCOPY package.json ./\nCOPY npm ./npm\n' +
+      'RUN npm install --offline --no-audit --no-fund\nCMD ["node", "-e", "0"]\n';
+    const sha = commit({ Dockerfile: dockerfile, 'package.json': JSON.stringify(manifest) }, 'npm install');
+    const r = await runPr(sha, baseSha, { suggest: 'comment', 'max-increase': '1GB', 'comment-key': 'npm' });
+    expect(r.code, r.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as RunReport;
+    const s = report.entries[0]!.suggestions!.find((x) => x.kinds.includes('npm-omit-dev'))!;
+    expect(s, JSON.stringify(report.entries[0]!.suggestions)).toBeDefined();
+    expect(s.lines).toEqual(['RUN npm install --omit=dev --offline --no-audit --no-fund']);
+    expect(report.entries[0]!.comparison.head.layers.at(-1)!.dockerfile).toMatchObject({ startLine: 5, found: 'provenance' });
+    const lines = dockerfile.split('\n');
+    lines[4] = s.lines[0]!;
+    const before = builtSize(dockerfile, 'dsg-test-npm:head');
+    const after = builtSize(lines.join('\n'), 'dsg-test-npm:fixed');
+    expect(before - after).toBeGreaterThan(2_900_000);
+    expect(Math.abs(s.savedBytes - (before - after)) / (before - after)).toBeLessThan(0.01);
+    expect(r.outputs['comment-body']).toContain('+RUN npm install --omit=dev --offline');
+  });
+
   it('through the docker-container builder (the runner default): the same fix, proved from its export', async () => {
     const classic = await runPr(headSha, baseSha, { suggest: 'comment', 'max-increase': '1GB', 'comment-key': 'k1' });
     const r = await runPr(headSha, baseSha, {
