@@ -57,7 +57,9 @@ describe.skipIf(!ready)('measuring real images from both image stores', () => {
         ['containerd', CONTAINERD],
       ] as const) {
         const ref = `${TAG}-${store}:latest`;
-        buildx(host, ctx.dir, ['--load', '-t', ref, '--build-arg', `NPM_TOKEN=${SECRET}`]);
+        // --no-cache: layers of this run only. A cached layer may be one the daemon already pushed (or another
+        // builder did, compressed its own way); docker push then mounts that blob instead of compressing the layer.
+        buildx(host, ctx.dir, ['--load', '--no-cache', '-t', ref, '--build-arg', `NPM_TOKEN=${SECRET}`]);
         const saved = join(tmp, `${store}.tar`);
         docker(host, ['save', '-o', saved, ref]);
         const report = await measureImage(`docker-daemon:${ref}`, {
@@ -149,7 +151,7 @@ describe.skipIf(!ready)('measuring real images from both image stores', () => {
     expect(b.report.compressedBytes).toBe(manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size);
   });
 
-  it('estimates the classic store within 2 % of what docker push stores (layers ≥ 1 MB)', async () => {
+  it('estimates the classic store within 2 % of what docker push stores (blobs ≥ 1 MB, and the whole image)', async () => {
     const b = built.classic!;
     const remote = `${REGISTRY}/dsg-itest:classic-${process.pid}`;
     docker(CLASSIC, ['tag', b.ref, remote]);
@@ -162,8 +164,13 @@ describe.skipIf(!ready)('measuring real images from both image stores', () => {
       tar: l.uncompressedBytes!,
     }));
     expect(b.report.layers.every((l) => l.compressedIsEstimate)).toBe(true);
-    const big = pairs.filter((p) => p.tar >= 1_000_000);
-    expect(big.length).toBeGreaterThanOrEqual(3);
+    // A layer that compresses to almost nothing (4 MiB of zeros: 4,104 bytes with zlib at any level from 4 up,
+    // 8,397 as docker.io 28.5.2+dfsg4-5 pushes it) is far off in percent and nothing in bytes; the blobs that make
+    // the size are held to 2 % each, and the image's total to 2 %.
+    const big = pairs.filter((p) => p.stored >= 1_000_000);
+    expect(big.length).toBeGreaterThanOrEqual(2);
     for (const p of big) expect(Math.abs(p.estimate - p.stored) / p.stored).toBeLessThan(0.02);
+    const sum = (k: 'estimate' | 'stored') => pairs.reduce((n, p) => n + p[k], 0);
+    expect(Math.abs(sum('estimate') - sum('stored')) / sum('stored')).toBeLessThan(0.02);
   });
 });
