@@ -130,4 +130,20 @@ describe('a source map that does not tell is not read', () => {
     proto.metadata[meta].source.locations = JSON.parse('{"__proto__": {"locations": []}}');
     expect(parseSourceMap(proto)?.steps.every((s) => s.places.length === 0)).toBe(true);
   });
+
+  it('a map as large as the parser lets through is read in one pass per layer length', () => {
+    // 20,000 steps whose outputs share the image's first 100 layers: each layer is compared with the steps of its
+    // length only. A step on no instruction names no line.
+    const ids = Array.from({ length: 100 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
+    const big: SourceMap = {
+      dockerfile: map.dockerfile,
+      steps: Array.from({ length: 20_000 }, (_, i) => ({
+        chain: ids.slice(0, 1 + (i % 100)),
+        inputs: [],
+        places: [{ start: 10_000 + i, end: 10_000 + i }],
+      })),
+    };
+    const layers = ids.map((diffId) => ({ diffId, digest: null }));
+    expect(sourceMapLines(big, facts, 'Dockerfile', layers, null).every((l) => l === null)).toBe(true);
+  });
 });

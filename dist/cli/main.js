@@ -38805,11 +38805,20 @@ function sourceMapLines(map, facts, file, layers, target) {
             if (LAYER_KEYWORDS.has(ins.keyword))
                 byStart.set(ins.lines.start, ins);
     const isLayer = (k, id) => layers[k].diffId === id || layers[k].digest === id;
+    // By output length: each step is compared with the one layer its output could end at (the map is the PR's).
+    const byLength = new Map();
+    for (const step of map.steps) {
+        const same = byLength.get(step.chain.length);
+        if (same)
+            same.push(step);
+        else
+            byLength.set(step.chain.length, [step]);
+    }
     return layers.map((_, i) => {
         const made = new Set();
-        for (const step of map.steps) {
+        for (const step of byLength.get(i + 1) ?? []) {
             const { chain } = step;
-            if (chain.length !== i + 1 || !chain.every((id, k) => isLayer(k, id)))
+            if (!chain.every((id, k) => isLayer(k, id)))
                 continue;
             if (step.inputs.some((c) => c.length === chain.length && c[i] === chain[i]))
                 continue; // passed through
