@@ -335,7 +335,10 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     const s = report.entries[0]!.suggestions!.find((x) => x.kinds.includes('npm-omit-dev'))!;
     expect(s, JSON.stringify(report.entries[0]!.suggestions)).toBeDefined();
     expect(s.lines).toEqual(['RUN npm install --omit=dev --offline --no-audit --no-fund']);
-    expect(report.entries[0]!.comparison.head.layers.at(-1)!.dockerfile).toMatchObject({ startLine: 5, found: 'provenance' });
+    expect(report.entries[0]!.comparison.head.layers.at(-1)!.dockerfile).toMatchObject({
+      startLine: 5,
+      found: 'provenance',
+    });
     const lines = dockerfile.split('\n');
     lines[4] = s.lines[0]!;
     const before = builtSize(dockerfile, 'dsg-test-npm:head');
@@ -343,6 +346,51 @@ describe.skipIf(!ready)('suggested fixes, rebuilt and measured before they are o
     expect(before - after).toBeGreaterThan(2_900_000);
     expect(Math.abs(s.savedBytes - (before - after)) / (before - after)).toBeLessThan(0.01);
     expect(r.outputs['comment-body']).toContain('+RUN npm install --omit=dev --offline');
+  });
+
+  it("a multi-platform image: the fix is proved once, on the runner's own platform, and builds to what it claims", async () => {
+    git('checkout', '-q', 'feature');
+    mkdirSync(join(repo, 'tests'), { recursive: true });
+    writeFileSync(join(repo, 'tests', 'fixture.bin'), randomBytes(3_000_000, 13));
+    // No RUN: linux/386 builds on this amd64 machine without emulation.
+    const dockerfile = 'FROM scratch\nCOPY . /app\n';
+    const sha = commit({ Dockerfile: dockerfile }, 'copy all, two platforms');
+    const r = await runPr(sha, baseSha, {
+      suggest: 'comment',
+      'max-increase': '1GB',
+      'comment-key': 'platforms',
+      builder: 'dsg-container',
+      platforms: 'linux/amd64,linux/386',
+    });
+    expect(r.code, r.stdout).toBe(0);
+    const entries = (JSON.parse(readFileSync(r.outputs.report!, 'utf8')) as RunReport).entries;
+    expect(entries.map((e) => e.platform).sort()).toEqual(['linux/386', 'linux/amd64']);
+    const amd64 = entries.find((e) => e.platform === 'linux/amd64')!;
+    expect(entries.find((e) => e.platform === 'linux/386')!.suggestions).toBeUndefined();
+    const s = amd64.suggestions!;
+    expect(s.map((x) => [x.kinds, x.file])).toEqual([[['dockerignore'], '.dockerignore']]);
+    // The test's own single-platform exports from the same builder, without and with the fix, read by GNU tar.
+    const exported = (dir: string, name: string) => {
+      const out = join(tmp, `${name}.tar`);
+      docker(
+        CLASSIC,
+        ['buildx', 'build', '--builder', 'dsg-container', '--platform', 'linux/amd64', '-q'].concat([
+          '--output',
+          `type=docker,dest=${out}`,
+          dir,
+        ]),
+      );
+      return archiveLayerBytes(out);
+    };
+    const copy = join(tmp, 'platforms-copy');
+    execFileSync('cp', ['-a', repo, copy]);
+    writeFileSync(join(copy, '.dockerignore'), s[0]!.lines.join('\n') + '\n');
+    const saved = exported(repo, 'platforms-head') - exported(copy, 'platforms-fixed');
+    rmSync(copy, { recursive: true, force: true });
+    expect(saved).toBeGreaterThan(2_900_000);
+    // The copy's context has the .dockerignore in it, and COPY . brings it in (1 KiB of tar); the action's rebuild
+    // keeps it beside its copy of the Dockerfile.
+    expect(Math.abs(s[0]!.savedBytes - saved) / saved).toBeLessThan(0.01);
   });
 
   it('through the docker-container builder (the runner default): the same fix, proved from its export', async () => {

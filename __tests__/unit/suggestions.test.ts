@@ -4,7 +4,7 @@ import type { Finding } from '../../src/model/finding.js';
 import type { ImageReport } from '../../src/model/image-report.js';
 import type { Suggestion } from '../../src/model/suggestion.js';
 import { suggestionsMarkdown } from '../../src/report/suggestions-markdown.js';
-import { plannedEdits, savings } from '../../src/run/suggestions.js';
+import { plannedEdits, provedOn, savings } from '../../src/run/suggestions.js';
 import { rederiveSuggestions } from '../../src/run/rederive-suggestions.js';
 import { MISSING } from '../../src/github/contents.js';
 import { changedLines, unifiedDiff } from '../../src/util/line-diff.js';
@@ -232,5 +232,15 @@ describe("re-deriving a report's fixes from the PR's file", () => {
     expect((await rederiveSuggestions([ignore], async () => null)).dropped).toEqual([
       '.dockerignore:1: the file could not be read at the head commit',
     ]);
+  });
+});
+
+describe("the platform a multi-platform image's fixes are proved on", () => {
+  it("the runner's own when the image has it, else the first; none for one platform", () => {
+    const own = process.arch === 'arm64' ? 'linux/arm64' : 'linux/amd64';
+    expect(provedOn(['linux/ppc64le', own])).toBe(own);
+    expect(provedOn(['linux/s390x', 'linux/ppc64le'])).toBe('linux/s390x');
+    expect(provedOn([own])).toBeNull();
+    expect(provedOn([])).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import { readAt } from '../git/git.js';
 import { parseReference } from '../sources/reference.js';
 import { dockerignoreOf, readBounded } from './gather-advice.js';
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../sources/platform.js';
 import type { LayerCache } from '../measure/layer-cache.js';
 import type { Finding } from '../model/finding.js';
 import type { ImageReport, LayerReport } from '../model/image-report.js';
@@ -99,6 +100,25 @@ export function savings(
   return edits.map((edit) => ({ edit, saved: bytesAt(head.layers, edit) - bytesAt(rebuilt.layers, edit) }));
 }
 
+/**
+ * The one platform a multi-platform image's fixes are built for: the runner's own when the image has it (no
+ * emulation), else the first; null for a single-platform image. Formatted as the entries name platforms.
+ */
+export function provedOn(platforms: readonly string[]): string | null {
+  if (platforms.length <= 1) return null;
+  const parsed = platforms.map(parsePlatform);
+  const own = parsed.find((p) => platformMatches(p, hostPlatform()));
+  return formatPlatform(own ?? parsed[0]!);
+}
+
+function samePlatform(a: string, b: string): boolean {
+  try {
+    return platformMatches(parsePlatform(a), parsePlatform(b));
+  } catch {
+    return false; // not an os/arch name: no platform this build was asked for
+  }
+}
+
 /** Within one hunk of the PR's diff: where a review comment with a suggestion block can sit. */
 function inOneHunk(changed: ChangedLines, e: FixEdit): boolean {
   return changed.hunks.some((h) => h.start <= e.startLine && e.endLine <= h.end);
@@ -113,7 +133,10 @@ function inOneHunk(changed: ChangedLines, e: FixEdit): boolean {
  */
 export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: SuggestContext): Promise<Suggestion[]> {
   const c = entry.comparison;
-  if (target.headImage || !c.newFindings?.length || target.build.platforms.length > 1) return [];
+  if (target.headImage || !c.newFindings?.length) return [];
+  const platform = provedOn(target.build.platforms);
+  // A multi-platform image: its fixes are one Dockerfile's, rebuilt and measured on one of its platforms.
+  if (platform !== null && !samePlatform(entry.platform, platform)) return [];
   const file = dockerfileOf(target.build);
   const headText = await readBounded(join(ctx.root, file));
   if (typeof headText !== 'string') return [];
@@ -152,7 +175,7 @@ export async function proveSuggestions(entry: Entry, target: ImageTarget, ctx: S
     let archive: string | null = null;
     try {
       const built = await buildImage(
-        { ...target.build, file: path, cacheTo: [] },
+        { ...target.build, file: path, cacheTo: [], ...(platform ? { platforms: [platform] } : {}) },
         ctx.root,
         tag,
         ctx.tmp,
