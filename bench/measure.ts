@@ -1,12 +1,12 @@
 /**
  * npm run bench (BENCH_ONLY=flows: the flows alone; BENCH_ONLY=measure: the measuring figures alone; BENCH_ONLY=stored:
- * one build per pull request, bench/stored.ts; BENCH_ONLY=suggest: what a suggested fix costs, bench/suggest.ts): speed and memory of the measurement engine, as ratios measured side by side in one run.
+ * one build per pull request, bench/stored.ts; BENCH_ONLY=suggest: what a suggested fix costs, bench/suggest.ts; BENCH_ONLY=registry: the registry modes' memory): speed and memory of the measurement engine, as ratios measured side by side in one run.
  * Machines are noisy, so every command runs ROUNDS times, interleaved, and the medians are compared.
  *
  *   full measure / (docker save | gzip -6)         target ≤ 0.35 (issue 22; 0.6 before)
  *   file pass (--no-compressed-estimate) / docker save   target ≤ 1.3
  *   file pass from a saved archive, every digest and diff_id verified / docker save   target ≤ 1.3
- *   registry metadata (--no-files)                 target < 1 s
+ *   registry metadata (--no-files)                 target < 1 s; peak RSS of both registry modes on both images ≤ 128 MB
  *   a base/head pair sharing layers / the two measured apart
  *   the action's own time / its two builds (seed-style), docker driver, both image stores   target ≤ 0.10
  *   (BENCH_FLOWS=classic,containerd,container picks among the flows)
@@ -115,6 +115,7 @@ function ensureImage(): void {
 
 /** The many-small-files image, built once from Debian packages (bench/Dockerfile.small-files). */
 const SMALL = process.env.BENCH_SMALL_IMAGE ?? 'dsg-bench:small-files-v1';
+const SMALL_REF = `127.0.0.1:5000/${SMALL}`;
 function ensureSmallFiles(): void {
   if (spawnSync('docker', ['image', 'inspect', SMALL], { stdio: 'ignore' }).status === 0) return;
   console.log(`building ${SMALL} from bench/Dockerfile.small-files (once; several minutes)`);
@@ -130,13 +131,31 @@ function ensurePair(): string {
   return head;
 }
 
-function ensurePushed(): void {
+function ensurePushed(image = IMAGE, ref = REGISTRY_REF): void {
   if (
-    spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY_REF}`], { stdio: 'ignore' })
-      .status === 0
+    spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { stdio: 'ignore' }).status === 0
   )
     return;
-  sh(`docker tag ${IMAGE} ${REGISTRY_REF} && docker push -q ${REGISTRY_REF} && docker rmi ${REGISTRY_REF}`);
+  sh(`docker tag ${image} ${ref} && docker push -q ${ref} && docker rmi ${ref}`);
+}
+
+/**
+ * The registry modes' peak RSS on an image pushed to the loopback registry: its metadata alone (`--no-files`), and
+ * every blob streamed for the file pass (the compressed sizes are the registry's, nothing is estimated).
+ */
+function registryFigures(image: string, ref: string, shape: string): void {
+  ensurePushed(image, ref);
+  for (const [mode, flags] of [
+    ['metadata (--no-files)', '--no-files'],
+    ['blobs streamed, files', ''],
+  ] as const) {
+    const runs = Array.from({ length: ROUNDS }, () => timed(`${cli} measure docker://${ref} ${flags} > /dev/null`));
+    const peak = Math.max(...runs.map((r) => r.rssMB));
+    console.log(
+      `  registry ${mode}, ${shape}: ${runs.map((r) => `${r.seconds.toFixed(1)} s ${r.rssMB.toFixed(0)} MB`).join('  ')}`,
+    );
+    row(`peak RSS, registry ${mode}, ${shape} (MB)`, peak.toFixed(0), '≤ 128', peak <= 128);
+  }
 }
 
 /**
@@ -170,7 +189,7 @@ function row(name: string, value: string, target: string, ok: boolean): void {
   console.log(`${name.padEnd(58)} ${value.padStart(10)}   target ${target.padEnd(8)} ${ok ? 'ok' : 'MISSED'}`);
 }
 
-/** zlib level 4 in 4 MiB chunks on one thread over the layers of a saved image: what one core can do. */
+/** zlib level 4 in the estimate's chunks on one thread over the layers of a saved image: what one core can do. */
 function zlibThroughput(archive: string): { bytes: number; mbPerSecond: number } {
   const out = execFileSync(
     process.execPath,
@@ -263,8 +282,14 @@ try {
     await benchStoredSize(tmp, IMAGE, row);
     benchStoredBase(tmp, row, FLOW_ROUNDS);
   }
+  if (only === 'registry') {
+    ensureImage();
+    ensureSmallFiles();
+    registryFigures(IMAGE, REGISTRY_REF, 'few large files');
+    registryFigures(SMALL, SMALL_REF, 'many small files');
+  }
   // BENCH_ONLY=flows runs the build-and-compare flows alone (they take most of the time).
-  if (only !== 'flows' && only !== 'stored' && only !== 'suggest') {
+  if (only !== 'flows' && only !== 'stored' && only !== 'suggest' && only !== 'registry') {
     ensureImage();
     const head = ensurePair();
     ensurePushed();
@@ -282,6 +307,8 @@ try {
       ),
     );
     row(`registry metadata, ${(size / 1e9).toFixed(1)} GB image (--no-files, s)`, reg.toFixed(2), '< 1 s', reg < 1);
+    registryFigures(IMAGE, REGISTRY_REF, 'few large files');
+    registryFigures(SMALL, SMALL_REF, 'many small files');
 
     // A pair sharing all but one layer: one save and one analysis per layer, against measuring each alone.
     const alone = median(

@@ -168,12 +168,12 @@ describe.skipIf(!ready)('each layer on its Dockerfile line, built for real', () 
     });
     expect(r.status, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout);
-    for (const side of [c.base, c.head]) {
-      const got = asFound(side.layers as Layer[]);
-      const exact = EXPECTED.slice(1).map(([, s, e]) => ['provenance', s, e]);
-      expect(got.slice(-exact.length)).toEqual(exact);
-      expect(got.slice(0, -exact.length).every(([f, s]) => f === 'from' && s === 1)).toBe(true);
-    }
+    const got = asFound(c.head.layers as Layer[]);
+    const exact = EXPECTED.slice(1).map(([, s, e]) => ['provenance', s, e]);
+    expect(got.slice(-exact.length)).toEqual(exact);
+    expect(got.slice(0, -exact.length).every(([f, s]) => f === 'from' && s === 1)).toBe(true);
+    // The base's lines are its history's, as a stored base's would be: the same lines, found the other way.
+    expect(asFound(c.base.layers as Layer[]).map(([, s, e]) => [s, e])).toEqual(got.map(([, s, e]) => [s, e]));
     // The metadata file's provenance holds build-arg values: none of it reaches the report.
     expect(r.stdout).not.toContain('"42"');
   });

@@ -39382,7 +39382,9 @@ async function measureTarget(target, ctx, log, cleanups) {
         const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
         if (side === 'head')
             ctx.keepRaw?.(target, raw);
-        return finish(raw, side, built !== null, built?.sourceMap ?? null);
+        // The base's lines come from its history, as a stored base's must (the store keeps no source map): the same
+        // lines whichever way the base was had. The head's, which the annotations and links use, are BuildKit's.
+        return finish(raw, side, built !== null, side === 'head' ? (built?.sourceMap ?? null) : null);
     };
     // What every side goes through after measuring, a stored one too: the same numbers from the same data.
     const finish = (raw, side, built, sourceMap = null) => adviseSide(raw.map((r) => applyIgnore(r, target.ignorePaths)), side, { root: ctx.root, build: target.build, baseSha: ctx.baseSha, built, sourceMap });

@@ -59,7 +59,9 @@ export async function measureTarget(
     });
     const raw = measured.map((r) => (built ? { ...r, source: { ...r.source, builder: built.builder } } : r));
     if (side === 'head') ctx.keepRaw?.(target, raw);
-    return finish(raw, side, built !== null, built?.sourceMap ?? null);
+    // The base's lines come from its history, as a stored base's must (the store keeps no source map): the same
+    // lines whichever way the base was had. The head's, which the annotations and links use, are BuildKit's.
+    return finish(raw, side, built !== null, side === 'head' ? (built?.sourceMap ?? null) : null);
   };
   // What every side goes through after measuring, a stored one too: the same numbers from the same data.
   const finish = (raw: ImageReport[], side: 'base' | 'head', built: boolean, sourceMap: SourceMap | null = null) =>
