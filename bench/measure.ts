@@ -327,7 +327,7 @@ try {
     row('base+head pair in one pass / the two measured apart', pairRatio.toFixed(2), '< 1.0', pairRatio < 1);
   }
 
-  if (only !== 'measure' && only !== 'stored' && only !== 'suggest') {
+  if (only !== 'measure' && only !== 'stored' && only !== 'suggest' && only !== 'registry') {
     // One build per pull request: the base from what main stored (bench/stored.ts).
     ensureImage();
     await benchStoredSize(tmp, IMAGE, row);

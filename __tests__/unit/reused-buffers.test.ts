@@ -136,6 +136,29 @@ describe('synchronous stages on a reused buffer', () => {
     }
   });
 
+  it('gzip cut short fails at its end, and a corrupt one where it breaks; each piece is handed on before the next', () => {
+    const data = randomBytes(2_000_000, 5);
+    const gz = gzipSync(data);
+    const sink = (pieces: Buffer[]) => ({ write: (c: Buffer) => void pieces.push(c), end: () => {} });
+    const cut = inflating('gzip', sink([]));
+    for (const c of reusedFeed(gz.subarray(0, gz.length - 100))) cut.write(c);
+    expect(() => cut.end()).toThrow('zlib: unexpected end of file');
+    const bad = Buffer.from(gz);
+    bad[5000] ^= 0xff;
+    const broken = inflating('gzip', sink([]));
+    expect(() => {
+      for (const c of reusedFeed(bad)) broken.write(c);
+      broken.end();
+    }).toThrow(/^zlib: /);
+    // The pieces are views of one reused buffer: a consumer that keeps one must copy it.
+    const pieces: Buffer[] = [];
+    const whole = inflating('gzip', sink(pieces));
+    whole.write(gz);
+    whole.end();
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(new Set(pieces.map((p) => p.buffer)).size).toBe(1);
+  });
+
   it('a layer: the same stats from reused chunks as from fresh ones (digests, entries, estimate, captures)', async () => {
     const tar = await tarOf(specs);
     const budget = () => ({ ...options, captureBudget: { remaining: 1 << 20 } });

@@ -1,4 +1,4 @@
-import { Gunzip } from 'minizlib';
+import { constants, createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import type { Compression } from '../model/image-report.js';
 import type { ByteSink } from '../util/push.js';
@@ -26,12 +26,10 @@ export function looksLikeTar(head: Buffer): boolean {
 }
 
 /**
- * Decompressed output per call is bounded by the input given per call: gzip expands at most about 1032:1, so a
- * 16 KiB slice is at most 16 MiB out. zstd has no such bound (one 4-byte RLE block is 128 KiB), so fzstd is fed
- * 256 bytes at a time: at most 64 blocks (8 MiB) per push. fzstd accumulates a partial block without copying,
- * so the small pushes cost little, and it is pure JS and synchronous on every runtime.
+ * zstd has no bound on output per input (one 4-byte RLE block is 128 KiB), so fzstd is fed 256 bytes at a time:
+ * at most 64 blocks (8 MiB) per push. fzstd accumulates a partial block without copying, so the small pushes cost
+ * little, and it is pure JS and synchronous on every runtime.
  */
-const GZIP_SLICE = 16 * 1024;
 const ZSTD_SLICE = 256;
 
 /** `sink`, fed the decompressed bytes of what is written. gzip streams with several members (estargz) are read whole. */
@@ -46,28 +44,63 @@ export function inflating(compression: Compression, sink: ByteSink): ByteSink {
   }
 }
 
+/** The part of node:zlib's handle this uses: the synchronous write into a buffer of ours, and its error report. */
+interface ZlibHandle {
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inOff: number,
+    inLen: number,
+    out: Buffer,
+    outOff: number,
+    outLen: number,
+  ): void;
+  onerror: (message: string, errno: number, code: string) => void;
+}
+
+/** Decompressed bytes handed on at a time, from one buffer used again for every piece. */
+const GUNZIP_OUT = 256 * 1024;
+
+/**
+ * gzip through node:zlib's own handle, written synchronously into one reused output buffer (what minizlib and
+ * node's streams do, less the new buffer for every 256 KiB of output: garbage of the whole layer's size, which the
+ * collector let grow by 30–60 MB of RSS when a registry's or an export's gzip layers were read). `sink` consumes
+ * each piece before the next is written over it, as it does the reused read buffers. Concatenated members are read
+ * whole (zlib starts the next member itself); a stream cut short fails at the end ("unexpected end of file").
+ */
 function gunzipping(sink: ByteSink): ByteSink {
+  const stream = createGunzip();
+  const handle = (stream as unknown as { _handle: ZlibHandle })._handle;
+  const state = (stream as unknown as { _writeState: Uint32Array })._writeState;
+  const out = Buffer.allocUnsafe(GUNZIP_OUT);
   let failure: Error | null = null;
-  // Handed on to node:zlib (minizlib's types leave it out): fewer, larger output chunks.
-  const gunzip = new Gunzip({ chunkSize: 256 * 1024 } as ConstructorParameters<typeof Gunzip>[0]);
-  gunzip.on('data', (out: Buffer) => sink.write(out));
-  gunzip.on('error', (err: unknown) => {
-    failure ??= err instanceof Error ? err : new Error(String(err));
-  });
-  const check = () => {
-    if (failure) throw failure;
+  handle.onerror = (message) => {
+    failure ??= new Error(`zlib: ${message}`);
+  };
+  const run = (flush: number, input: Buffer) => {
+    let at = 0;
+    let left = input.length;
+    for (;;) {
+      handle.writeSync(flush, input, at, left, out, 0, GUNZIP_OUT);
+      if (failure) {
+        stream.close();
+        throw failure;
+      }
+      const [outLeft, inLeft] = [state[0]!, state[1]!];
+      if (outLeft < GUNZIP_OUT) sink.write(out.subarray(0, GUNZIP_OUT - outLeft));
+      at += left - inLeft;
+      left = inLeft;
+      if (outLeft !== 0) return; // room was left: zlib took all it could of the input
+    }
   };
   return {
     write(chunk) {
-      for (let i = 0; i < chunk.length; i += GZIP_SLICE) {
-        // minizlib holds no reference to its input once write returns (its output is copied).
-        gunzip.write(chunk.subarray(i, i + GZIP_SLICE));
-        check();
-      }
+      if (failure) throw failure;
+      run(constants.Z_NO_FLUSH, chunk);
     },
     end() {
-      gunzip.end();
-      check();
+      run(constants.Z_FINISH, Buffer.alloc(0));
+      stream.close();
       sink.end();
     },
   };
