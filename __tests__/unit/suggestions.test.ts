@@ -163,6 +163,8 @@ describe("re-deriving a report's fixes from the PR's file", () => {
     inDiff: true,
   };
   const read = async (path: string) => (path === 'Dockerfile' ? file : null);
+  /** Each dropped claim's reason, without the `file:line: ` it starts with. */
+  const reasons = (dropped: string[]) => dropped.map((d) => d.slice(d.indexOf(': ') + 2));
 
   it('writes the fix from the file and keeps only the numbers of the claim', async () => {
     const { suggestions, dropped } = await rederiveSuggestions([claim], read);
@@ -187,7 +189,7 @@ describe("re-deriving a report's fixes from the PR's file", () => {
       read,
     );
     expect(suggestions).toEqual([]);
-    expect(dropped.map((d) => d.slice(d.indexOf(': ') + 2))).toEqual([
+    expect(reasons(dropped)).toEqual([
       'the file at the head commit does not give the fix the report names',
       'the file at the head commit does not give the fix the report names',
       'the file at the head commit does not give the fix the report names',
@@ -224,7 +226,7 @@ describe("re-deriving a report's fixes from the PR's file", () => {
       one,
     );
     expect(suggestions).toEqual([]);
-    expect(dropped.map((d) => d.slice(d.indexOf(': ') + 2))).toEqual([
+    expect(reasons(dropped)).toEqual([
       'the file at the head commit does not give the fix the report names',
       'not a .dockerignore',
       'the file at the head commit does not give the fix the report names',

@@ -20450,7 +20450,8 @@ function gunzipping(sink) {
                 stream.close();
                 throw failure;
             }
-            const [outLeft, inLeft] = [state[0], state[1]];
+            const outLeft = state[0];
+            const inLeft = state[1];
             if (outLeft < GUNZIP_OUT)
                 sink.write(out.subarray(0, GUNZIP_OUT - outLeft));
             at += left - inLeft;

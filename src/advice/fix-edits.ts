@@ -16,10 +16,11 @@ type Transform = (words: Word[][], lines: readonly string[]) => { inserts: Inser
 
 const after = (w: Word, text: string): Insert => ({ line: w.line, at: w.end, text: ` ${text}` });
 
-/** The subcommand word of `tool … sub` (the first argument that is not an option), when it is `sub`. */
-function subcommand(program: Word[], sub: string): Word | null {
+/** The subcommand word of `tool … sub` (the first argument that is not an option), when it is `sub` (or one of). */
+function subcommand(program: Word[], sub: string | ReadonlySet<string>): Word | null {
   const w = program.slice(1).find((x) => !x.text.startsWith('-'));
-  return w?.text === sub ? w : null;
+  if (!w) return null;
+  return (typeof sub === 'string' ? w.text === sub : sub.has(w.text)) ? w : null;
 }
 
 const has = (command: Word[], word: string) => command.some((w) => w.text === word);
@@ -114,11 +115,9 @@ const TRANSFORMS: Record<Exclude<FixKind, 'slim-base' | 'dockerignore'>, Transfo
   'npm-omit-dev': (commands) => {
     const inserts: Insert[] = [];
     for (const p of runsOf(['npm'])(commands)) {
-      const at = p.slice(1).findIndex((w) => !w.text.startsWith('-')) + 1;
-      const sub = p[at];
+      const sub = subcommand(p, NPM_INSTALLS);
       // `npm install <pkg>` adds a package: only a whole install from the lockfile or package.json is changed.
-      if (at === 0 || !sub || !NPM_INSTALLS.has(sub.text) || p.slice(at + 1).some((w) => !w.text.startsWith('-')))
-        continue;
+      if (!sub || p.slice(p.indexOf(sub) + 1).some((w) => !w.text.startsWith('-'))) continue;
       if (p.some((w) => PROD_ONLY.has(w.text) || w.text.startsWith('--only=prod'))) continue;
       inserts.push(after(sub, '--omit=dev'));
     }
@@ -138,6 +137,12 @@ const CACHE_FIX = new Map<string, Exclude<FixKind, 'slim-base' | 'dockerignore'>
   ['yarn', 'yarn-cache-clean'],
   ['pnpm', 'pnpm-store-remove'],
 ]);
+
+/** The transform of a `RUN` that answers a finding, if one does. */
+function runFixOf(f: Finding): Exclude<FixKind, 'slim-base' | 'dockerignore'> | undefined {
+  if (f.rule === 'package-cache') return CACHE_FIX.get(f.key.split(':')[1] ?? '');
+  return f.key === 'dev-files:node-dev-deps' ? 'npm-omit-dev' : undefined;
+}
 
 function applied(lines: readonly string[], inserts: Insert[]): string[] {
   const out = [...lines];
@@ -190,12 +195,9 @@ export function fixEditFor(findings: readonly Finding[], line: DockerfileLine | 
     if (f.rule === 'full-base' && line.found === 'from' && lines.length === 1) {
       const slim = slimBase(lines[0]!);
       change = slim && { ...slim, kind: 'slim-base' };
-    } else if (f.key === 'dev-files:node-dev-deps' && (line.found === 'history' || line.found === 'provenance')) {
-      const run = kinds.includes('npm-omit-dev') ? null : runWords(lines);
-      const t = run ? TRANSFORMS['npm-omit-dev'](run.commands, lines) : null;
-      change = t && { lines: applied(lines, t.inserts), summary: t.summary, kind: 'npm-omit-dev' };
-    } else if (f.rule === 'package-cache' && (line.found === 'history' || line.found === 'provenance')) {
-      const kind = CACHE_FIX.get(f.key.split(':')[1] ?? '');
+    } else if (line.found === 'history' || line.found === 'provenance') {
+      // The RUN's own text, known to be the instruction that made the layer: a transform of it.
+      const kind = runFixOf(f);
       const run = kind && !kinds.includes(kind) ? runWords(lines) : null;
       const t = kind && run ? TRANSFORMS[kind](run.commands, lines) : null;
       change = t && { lines: applied(lines, t.inserts), summary: t.summary, kind: kind! };

@@ -55,8 +55,9 @@ export async function rederiveSuggestions(
       continue;
     }
     if (c.kinds.includes('dockerignore')) {
-      const why = await rederiveIgnore(c, readHead, offer);
-      if (why) dropped.push(`${where}: ${why}`);
+      const ignore = await rederiveIgnore(c, readHead);
+      if (typeof ignore === 'string') dropped.push(`${where}: ${ignore}`);
+      else offer(ignore.edit, c, ignore.text, applyEdits(ignore.text, [ignore.edit]));
       continue;
     }
     if (!files.has(c.file)) {
@@ -95,13 +96,13 @@ export async function rederiveSuggestions(
 /**
  * A `.dockerignore` claim, written again from that file at the head commit (none there: the fix creates it):
  * the patterns come from the findings the claim names, through the same function, and must land on the claim's
- * lines. Only a file named `.dockerignore` or `<Dockerfile>.dockerignore` is one. The reason it is dropped, or null.
+ * lines. Only a file named `.dockerignore` or `<Dockerfile>.dockerignore` is one. The edit and the text it
+ * applies to, or the reason the claim is dropped.
  */
 async function rederiveIgnore(
   c: SuggestionClaim,
   readHead: (file: string) => Promise<string | typeof MISSING | null>,
-  offer: (edit: FixEdit, c: SuggestionClaim, before: string, after: string) => void,
-): Promise<string | null> {
+): Promise<{ edit: FixEdit; text: string } | string> {
   if (!c.file.endsWith('.dockerignore')) return 'not a .dockerignore';
   const read = await readHead(c.file);
   if (read === null) return 'the file could not be read at the head commit';
@@ -110,6 +111,5 @@ async function rederiveIgnore(
   const edit = dockerignoreEditFor(findings, { file: c.file, text });
   if (!edit || edit.startLine !== c.startLine || edit.endLine !== c.endLine || c.kinds.join() !== 'dockerignore')
     return 'the file at the head commit does not give the fix the report names';
-  offer(edit, c, text ?? '', applyEdits(text ?? '', [edit]));
-  return null;
+  return { edit, text: text ?? '' };
 }
