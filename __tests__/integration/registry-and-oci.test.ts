@@ -9,6 +9,7 @@ import { buildImage } from '../../src/buildx/build-image.js';
 import { measureImage } from '../../src/engine.js';
 import { UserError } from '../../src/errors.js';
 import { startTokenServer, TOKEN_PASSWORD, TOKEN_USER } from '../helpers/token-server.js';
+import { startTlsRegistry } from '../helpers/tls-proxy.js';
 import {
   CLASSIC,
   CONTAINERD,
@@ -247,6 +248,35 @@ describe.skipIf(!ready)('registry and OCI sources', () => {
     } finally {
       process.env.DOCKER_HOST = saved;
       ctx.cleanup();
+    }
+  });
+
+  it('over https (TLS on an address that is not loopback): the same report as over http, and a CA it does not trust is one line', async () => {
+    const proxy = await startTlsRegistry(REGISTRY);
+    const cli = join(import.meta.dirname, '../../dist/cli/index.js');
+    const dsg = async (ref: string, ca: string) => {
+      const r = await execFileAsync(process.execPath, [cli, 'measure', ref, '--format', 'json'], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: ca, DOCKER_CONFIG: tmp },
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      return { code: 'code' in r ? r.code : 0, stdout: r.stdout, stderr: r.stderr };
+    };
+    try {
+      const image = 'library/debian:bookworm-slim';
+      const overHttp = await dsg(`docker://${REGISTRY}/${image}`, proxy.caFile);
+      const overHttps = await dsg(`docker://${proxy.host}/${image}`, proxy.caFile);
+      expect([overHttps.code, overHttps.stderr]).toEqual([0, '']);
+      const named = (out: string, host: string) => out.split(host).join('REGISTRY');
+      expect(named(overHttps.stdout, proxy.host)).toBe(named(overHttp.stdout, REGISTRY));
+      const report = JSON.parse(overHttps.stdout) as { layers: { files: number }[] };
+      expect(report.layers[0]!.files).toBeGreaterThan(1000); // every blob came through TLS
+      const refused = await dsg(`docker://${proxy.host}/${image}`, proxy.otherCaFile);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        `error: docker://${proxy.host}/${image}: registry ${proxy.host} unreachable (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`,
+      );
+    } finally {
+      await proxy.stop();
     }
   });
 

@@ -12,6 +12,7 @@ import { DockerDaemon } from '../../src/sources/daemon.js';
 import { engineEndpoint, engineGet, type EngineEndpoint } from '../../src/sources/engine-api.js';
 import { negotiateApiVersion } from '../../src/sources/engine-client.js';
 import { randomBytes } from '../helpers/archives.js';
+import { makeCa, signCertificate } from '../helpers/certs.js';
 
 /**
  * A stand-in Engine API on a unix socket, served by node:http (an independent HTTP implementation): chunked bodies
@@ -185,60 +186,10 @@ describe('the Engine API client', () => {
   });
 
   it('tcp:// with TLS as dockerd --tlsverify wants it (client certificates), SkipTLSVerify, and a wrong CA', async () => {
-    // Certificates made by openssl, as Docker's "protect the daemon socket" guide makes them.
     const certs = join(dir, 'certs');
     const other = join(dir, 'other');
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    for (const d of [certs, other]) {
-      execFileSync('mkdir', ['-p', d]);
-      ssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=dsg-ca',
-        '-keyout',
-        join(d, 'ca-key.pem'),
-        '-out',
-        join(d, 'ca.pem'),
-      );
-    }
-    const sign = (name: string, cn: string, ext: string) => {
-      ssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        `/CN=${cn}`,
-        '-keyout',
-        join(certs, `${name}-key.pem`),
-        '-out',
-        join(certs, `${name}.csr`),
-      );
-      writeFileSync(join(certs, `${name}.ext`), ext);
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        join(certs, `${name}.csr`),
-        '-CA',
-        join(certs, 'ca.pem'),
-        '-CAkey',
-        join(certs, 'ca-key.pem'),
-        '-CAcreateserial',
-        '-days',
-        '2',
-        '-extfile',
-        join(certs, `${name}.ext`),
-        '-out',
-        join(certs, `${name}.pem`),
-      );
-    };
+    for (const d of [certs, other]) makeCa(d);
+    const sign = (name: string, cn: string, ext: string) => signCertificate(certs, name, cn, ext);
     sign('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
     sign('cert', 'client', 'extendedKeyUsage=clientAuth\n');
     execFileSync('cp', [join(certs, 'cert-key.pem'), join(certs, 'key.pem')]);

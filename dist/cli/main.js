@@ -13629,7 +13629,7 @@ var __spreadArray = (this && this.__spreadArray) || function (to, from, pack) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5878);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5154);
 
 // Node 20 reached end of life in April 2026; what this needs is tested on 22 and 24 (package.json engines).
 const major = Number(process.versions.node.split('.')[0]);
@@ -13645,7 +13645,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5878:
+/***/ 5154:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24552,10 +24552,6 @@ async function readArchive(source, options) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: external "node:tls"
-const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-// EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
-var http_parser = __nccwpck_require__(9460);
 ;// CONCATENATED MODULE: ./src/sources/docker-context.ts
 
 
@@ -24628,9 +24624,194 @@ function resolveEngine(env = process.env) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+// EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
+var http_parser = __nccwpck_require__(9460);
+;// CONCATENATED MODULE: ./src/sources/http1.ts
+
+
+
+const READ_BUFFER = 256 * 1024;
+function error(message, code) {
+    return Object.assign(new Error(message), { code });
+}
+/** A request head must not carry a line break or a control character from anything it was built of. */
+function unsafe(line) {
+    for (let i = 0; i < line.length; i++) {
+        const c = line.charCodeAt(i);
+        if (c < 0x20 || c === 0x7f)
+            return true;
+    }
+    return false;
+}
+/**
+ * The request's head, for `GET path` with `headers` and `Connection: close`. Pure; throws on an unsafe path or
+ * header, naming the header but never its value (an Authorization).
+ */
+function requestHead(path, host, headers) {
+    if (unsafe(path) || path.includes(' ') || !path.startsWith('/'))
+        throw new Error('unsafe request path');
+    const fields = [
+        ['Host', host],
+        ['User-Agent', 'docker-size-guard'],
+        ['Connection', 'close'],
+    ];
+    fields.push(...Object.entries(headers));
+    for (const [name, value] of fields)
+        if (unsafe(name) || unsafe(value))
+            throw new Error(`unsafe request header ${name}`);
+    return [`GET ${path} HTTP/1.1`, ...fields.map(([name, value]) => `${name}: ${value}`)].join('\r\n') + '\r\n\r\n';
+}
+/**
+ * Sends `head` and resolves with the answer once its headers are in. `idleMs` bounds every wait for the network
+ * (connecting, the headers, each read the reader waits for); a reader that holds a chunk is not waiting for it.
+ */
+function http1Get(target, head, idleMs) {
+    return new Promise((resolveHead, rejectHead) => {
+        const parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
+        const queue = [];
+        let headed = false;
+        let ended = false;
+        let failure = null;
+        let paused = false;
+        let waiter = null;
+        let timer;
+        let socket;
+        const wake = () => {
+            clearTimeout(timer);
+            const w = waiter;
+            waiter = null;
+            if (!w)
+                return;
+            if (failure)
+                w.reject(failure);
+            else
+                w.resolve();
+        };
+        const fail = (err) => {
+            if (failure || ended)
+                return;
+            failure = err;
+            socket.destroy();
+            if (!headed) {
+                clearTimeout(timer);
+                rejectHead(err);
+            }
+            else
+                wake();
+        };
+        const arm = () => {
+            clearTimeout(timer);
+            timer = setTimeout(() => fail(error(`no answer in ${idleMs / 1000} s`, 'ETIMEDOUT')), idleMs);
+        };
+        parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = (info) => {
+            headed = true;
+            clearTimeout(timer);
+            const headers = new Map();
+            for (let i = 0; i + 1 < info.headers.length; i += 2) {
+                const name = info.headers[i].toLowerCase();
+                const before = headers.get(name);
+                headers.set(name, before === undefined ? info.headers[i + 1] : `${before}, ${info.headers[i + 1]}`);
+            }
+            resolveHead({
+                status: info.statusCode,
+                statusText: info.statusMessage,
+                headers,
+                body: { [Symbol.asyncIterator]: chunks },
+                cancel: () => {
+                    ended = true;
+                    clearTimeout(timer);
+                    socket.destroy();
+                },
+            });
+        };
+        parser[http_parser/* HTTPParser */.e.kOnBody] = (chunk) => {
+            queue.push(chunk);
+        };
+        parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = () => {
+            ended = true;
+            socket.destroy();
+            wake();
+        };
+        /** Returns false, pausing the socket, when this read left chunks for the reader: they share the buffer. */
+        const onRead = (n, buffer) => {
+            if (failure)
+                return false;
+            const result = parser.execute(buffer.subarray(0, n));
+            if (result instanceof Error) {
+                fail(error(`malformed HTTP answer (${result.message})`, 'EPROTO'));
+                return false;
+            }
+            if (queue.length === 0)
+                return true;
+            paused = true;
+            wake();
+            return false;
+        };
+        async function* chunks() {
+            try {
+                for (;;) {
+                    const next = queue.shift();
+                    if (next) {
+                        yield next;
+                        continue;
+                    }
+                    if (failure)
+                        throw failure;
+                    if (ended)
+                        return;
+                    await new Promise((resolve, reject) => {
+                        waiter = { resolve, reject };
+                        arm();
+                        if (paused) {
+                            paused = false;
+                            socket.resume();
+                        }
+                    });
+                }
+            }
+            finally {
+                if (!ended && !failure) {
+                    ended = true;
+                    socket.destroy();
+                }
+                clearTimeout(timer);
+            }
+        }
+        const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: onRead };
+        if (target.kind === 'unix')
+            socket = (0,external_node_net_namespaceObject.connect)({ path: target.path, onread });
+        // tls.connect takes socket.connect's `onread` since Node 15.1 (nodejs/node#35753); @types/node lacks it.
+        else if (target.tls)
+            socket = (0,external_node_tls_namespaceObject.connect)({ host: target.host, port: target.port, ...target.tls, onread });
+        else
+            socket = (0,external_node_net_namespaceObject.connect)({ host: target.host, port: target.port, onread });
+        arm();
+        socket.write(head);
+        socket.on('error', (err) => fail(err));
+        socket.on('end', () => {
+            // A body without a length ends with the connection.
+            if (parser.finish() instanceof Error)
+                fail(error('connection closed mid-answer', 'ECONNRESET'));
+        });
+        socket.on('close', () => fail(error('connection closed mid-answer', 'ECONNRESET')));
+    });
+}
+/** A whole body, refused past `max` bytes (then `null`). */
+async function http1_readAll(res, max) {
+    const parts = [];
+    let length = 0;
+    for await (const chunk of res.body) {
+        length += chunk.length;
+        if (length > max)
+            return null;
+        parts.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(parts);
+}
+
 ;// CONCATENATED MODULE: ./src/sources/engine-api.ts
-
-
 
 
 
@@ -24693,109 +24874,31 @@ function sshEndpoint(address, from, where, env) {
     const user = decodeURIComponent(url.username) || env.USER || env.LOGNAME || 'root';
     return { kind: 'ssh', host, port: url.port ? Number(url.port) : 22, user, address, from };
 }
-const READ_BUFFER = 256 * 1024;
 /** A daemon that sends nothing for this long is stuck (a save of a large image streams from its first second). */
 const IDLE_MS = 120_000;
 /** Error bodies are small. */
 const engine_api_DOCUMENT_LIMIT = 16 * 1024 * 1024;
 /**
- * GET `path` and hand the body, as it arrives, to `sink` when the status is 200. Any other status rejects with
- * `statusCode` and the daemon's message.
+ * GET `path` and hand the body, as it arrives, to `sink` when the status is 200 (each chunk is valid until the
+ * sink returns or its promise settles). Any other status rejects with `statusCode` and the daemon's message.
  */
-function engineGet(endpoint, path, sink) {
-    return new Promise((resolve, reject) => {
-        const parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
-        let status = 0;
-        let errorBody = null;
-        let errorBytes = 0;
-        let settled = false;
-        let socket;
-        const fail = (err) => {
-            if (settled)
-                return;
-            settled = true;
-            socket.destroy();
-            reject(err);
+async function engineGet(endpoint, path, sink) {
+    const target = endpoint.kind === 'unix'
+        ? { kind: 'unix', path: endpoint.path }
+        : {
+            kind: 'tcp',
+            host: endpoint.host,
+            port: endpoint.port,
+            tls: endpoint.tls ? { ...endpoint.tls, ...((0,external_node_net_namespaceObject.isIP)(endpoint.host) ? {} : { servername: endpoint.host }) } : null,
         };
-        const done = () => {
-            if (settled)
-                return;
-            settled = true;
-            socket.destroy();
-            if (errorBody)
-                reject(statusError(status, Buffer.concat(errorBody)));
-            else
-                resolve();
-        };
-        const waits = new Waits();
-        parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = (info) => {
-            status = info.statusCode;
-            if (status !== 200)
-                errorBody = [];
-        };
-        parser[http_parser/* HTTPParser */.e.kOnBody] = (chunk) => {
-            if (errorBody) {
-                errorBytes += chunk.length;
-                if (errorBytes <= engine_api_DOCUMENT_LIMIT)
-                    errorBody.push(Buffer.from(chunk));
-                return;
-            }
-            waits.add(sink.write(chunk));
-        };
-        parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = done;
-        /** Returns false to hold the next read while the sink catches up. */
-        const feed = (bytes) => {
-            let result;
-            try {
-                result = parser.execute(bytes);
-            }
-            catch (err) {
-                fail(err); // the sink threw (a corrupt archive): the reading stops here
-                return false;
-            }
-            if (result instanceof Error) {
-                fail(Object.assign(new Error(`malformed HTTP answer (${result.message})`), { code: 'EPROTO' }));
-                return false;
-            }
-            const held = waits.take();
-            if (!held)
-                return true;
-            held.then(() => {
-                if (!settled)
-                    socket.resume();
-            }, (err) => fail(err));
-            return false;
-        };
-        const request = `GET ${path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-size-guard\r\n` + `Connection: close\r\n\r\n`;
-        if (endpoint.kind === 'tcp' && endpoint.tls) {
-            socket = (0,external_node_tls_namespaceObject.connect)({ host: endpoint.host, port: endpoint.port, ...endpoint.tls, servername: endpoint.host });
-            socket.on('data', (bytes) => {
-                if (!feed(bytes))
-                    socket.pause();
-            });
-            socket.once('secureConnect', () => socket.write(request));
-        }
-        else {
-            const buffer = Buffer.allocUnsafe(READ_BUFFER);
-            const onread = { buffer, callback: (n, b) => feed(b.subarray(0, n)) };
-            socket =
-                endpoint.kind === 'unix'
-                    ? (0,external_node_net_namespaceObject.connect)({ path: endpoint.path, onread })
-                    : (0,external_node_net_namespaceObject.connect)({ host: endpoint.host, port: endpoint.port, onread });
-            socket.once('connect', () => socket.write(request));
-        }
-        socket.setTimeout(IDLE_MS, () => fail(Object.assign(new Error(`no answer in ${IDLE_MS / 1000} s`), { code: 'ETIMEDOUT' })));
-        socket.on('error', (err) => fail(err));
-        socket.on('end', () => {
-            // A body without a length ends with the connection.
-            const result = parser.finish();
-            if (result instanceof Error)
-                fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' }));
-            else if (!settled && status === 200 && !errorBody)
-                done();
-        });
-        socket.on('close', () => fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
-    });
+    const res = await http1Get(target, requestHead(path, 'docker', {}), IDLE_MS);
+    if (res.status !== 200)
+        throw statusError(res.status, (await http1_readAll(res, engine_api_DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
+    for await (const chunk of res.body) {
+        const wait = sink.write(chunk);
+        if (wait)
+            await wait;
+    }
 }
 function statusError(status, body) {
     let message = body.toString('utf8').trim();
@@ -24971,7 +25074,7 @@ async function connection(endpoint, env) {
     if (endpoint.kind === 'tcp') {
         const { host, port, tls } = endpoint;
         const connect = (callback) => tls
-            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
+            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, ...((0,external_node_net_namespaceObject.isIP)(host) ? {} : { servername: host }) }), 'secureConnect')(callback)
             : connected((0,external_node_net_namespaceObject.connect)({ host, port }), 'connect')(callback);
         return { connect, refusal: () => '' };
     }
@@ -32630,7 +32733,7 @@ function toJSONSchema(input, params) {
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
-const error = () => {
+const en_error = () => {
     const Sizable = {
         string: { unit: "characters", verb: "to have" },
         file: { unit: "bytes", verb: "to have" },
@@ -32751,7 +32854,7 @@ const error = () => {
 };
 /* harmony default export */ function en() {
     return {
-        localeError: error(),
+        localeError: en_error(),
     };
 }
 
@@ -35129,6 +35232,8 @@ function formatReference(ref) {
 
 ;// CONCATENATED MODULE: ./src/sources/http.ts
 
+
+
 /** DSG_REGISTRY_TIMEOUT (seconds) scales every limit; the tests set it low to meet a stalling server quickly. */
 function defaultLimits(env = process.env) {
     const raw = Number(env.DSG_REGISTRY_TIMEOUT);
@@ -35136,18 +35241,29 @@ function defaultLimits(env = process.env) {
     return { idleMs: s * 1000, documentMs: s * 2000, minBytesPerWindow: 64 * 1024, redirects: 5, retries: 2 };
 }
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+/** Where a URL's GET goes: TLS for https (SNI by name, never for an address), the system's CAs. Pure. */
+function targetOf(url) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const tls = url.protocol === 'https:';
+    const port = url.port ? Number(url.port) : tls ? 443 : 80;
+    return { kind: 'tcp', host, port, tls: tls ? ((0,external_node_net_namespaceObject.isIP)(host) ? {} : { servername: host }) : null };
+}
 async function once(url, headers, limits, what) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer in ${limits.idleMs / 1000} s`)), limits.idleMs);
+    const u = new URL(url);
+    let head;
     try {
-        return await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
+        head = requestHead(u.pathname + u.search, u.host, headers);
     }
     catch (err) {
-        const cause = err.cause;
-        throw new errors_UserError(`${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errors_errorMessage(err)})`);
+        throw new errors_UserError(`${what}: ${errors_errorMessage(err)}`);
     }
-    finally {
-        clearTimeout(timer);
+    try {
+        const res = await http1Get(targetOf(u), head, limits.idleMs);
+        return { ...res, url };
+    }
+    catch (err) {
+        const e = err;
+        throw new errors_UserError(`${what}: registry ${u.host} unreachable (${e.code === 'ETIMEDOUT' ? e.message : (e.code ?? e.message)})`);
     }
 }
 /**
@@ -35166,7 +35282,7 @@ async function get(url, headers, limits, what) {
                 res = await once(current, h, limits, what);
                 if (!RETRYABLE.has(res.status) || attempt >= limits.retries)
                     break;
-                await res.body?.cancel().catch(() => { });
+                res.cancel();
             }
             catch (err) {
                 if (attempt >= limits.retries)
@@ -35174,73 +35290,75 @@ async function get(url, headers, limits, what) {
             }
             await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
         }
-        if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-            await res.body?.cancel().catch(() => { });
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && location) {
+            res.cancel();
             if (hop >= limits.redirects)
                 throw new errors_UserError(`${what}: more than ${limits.redirects} redirects`);
-            const next = new URL(res.headers.get('location'), current);
+            let next;
+            try {
+                next = new URL(location, current);
+            }
+            catch {
+                throw new errors_UserError(`${what}: redirected to something that is not a URL`);
+            }
             if (next.protocol !== 'https:' && next.protocol !== 'http:')
                 throw new errors_UserError(`${what}: redirected to a ${next.protocol} URL`);
             current = next.href;
             continue;
         }
-        return { status: res.status, statusText: res.statusText, headers: res.headers, url: current, body: res.body };
+        return res;
     }
 }
-/** A body's chunks, failing when the gap between two chunks exceeds idleMs or the rate falls below the floor. */
-async function* bodyChunks(body, limits, what, deadlineMs) {
-    if (!body)
-        return;
-    const reader = body.getReader();
+/**
+ * A body's chunks, failing when the gap between two reads exceeds idleMs or the rate falls below the floor. A
+ * chunk is valid until the next is asked for.
+ */
+async function* bodyChunks(res, limits, what, deadlineMs) {
     const started = Date.now();
     let windowStart = started;
     let windowBytes = 0;
     try {
-        for (;;) {
-            let timer;
-            const idle = new Promise((_, reject) => {
-                timer = setTimeout(() => reject(new errors_UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`)), limits.idleMs);
-            });
-            let next;
-            try {
-                next = await Promise.race([reader.read(), idle]);
-            }
-            finally {
-                clearTimeout(timer);
-            }
-            if (next.done)
-                return;
+        for await (const chunk of res.body) {
             const now = Date.now();
             if (deadlineMs !== undefined && now - started > deadlineMs)
                 throw new errors_UserError(`${what}: the registry took longer than ${deadlineMs / 1000} s to send a document`);
-            windowBytes += next.value.length;
+            windowBytes += chunk.length;
             if (now - windowStart > limits.idleMs * 2) {
                 if (windowBytes < limits.minBytesPerWindow)
                     throw new errors_UserError(`${what}: the registry sends too slowly (${windowBytes} bytes in ${Math.round((now - windowStart) / 1000)} s)`);
                 windowStart = now;
                 windowBytes = 0;
             }
-            yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+            yield chunk;
         }
     }
+    catch (err) {
+        if (err instanceof errors_UserError)
+            throw err;
+        const e = err;
+        if (e.code === 'ETIMEDOUT')
+            throw new errors_UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`);
+        throw new errors_UserError(`${what}: ${e.code === 'ECONNRESET' ? 'the registry closed the connection mid-answer' : errors_errorMessage(e)}`);
+    }
     finally {
-        await reader.cancel().catch(() => { });
+        res.cancel();
     }
 }
 /** A whole document, refused past `max` bytes (checked on Content-Length first, then as it arrives). */
 async function readDocument(res, max, limits, what) {
     const declared = Number(res.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > max) {
-        await res.body?.cancel().catch(() => { });
+        res.cancel();
         throw new errors_UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
     }
     const parts = [];
     let length = 0;
-    for await (const chunk of bodyChunks(res.body, limits, what, limits.documentMs)) {
+    for await (const chunk of bodyChunks(res, limits, what, limits.documentMs)) {
         length += chunk.length;
         if (length > max)
             throw new errors_UserError(`${what}: larger than ${max} bytes`);
-        parts.push(chunk);
+        parts.push(Buffer.from(chunk));
     }
     return Buffer.concat(parts);
 }
@@ -35359,7 +35477,7 @@ class RegistryClient {
         const attempt = () => get(`${this.base}${path}`, { Accept: accept, ...(this.authorization ? { Authorization: this.authorization } : {}) }, this.limits, this.what);
         let res = await attempt();
         if (res.status === 401 && !this.authorization) {
-            await res.body?.cancel().catch(() => { });
+            res.cancel();
             await this.authenticate(res.headers.get('www-authenticate') ?? '');
             res = await attempt();
         }
@@ -35391,7 +35509,7 @@ class RegistryClient {
             // The realm is the registry's own token service: the credentials for this registry go there, as docker does.
             const res = await get(url.href, basic ? { Authorization: basic } : {}, this.limits, this.what);
             if (res.status < 200 || res.status >= 300) {
-                await res.body?.cancel().catch(() => { });
+                res.cancel();
                 throw this.unauthorized();
             }
             const body = registry_parseJson(await readDocument(res, MAX_TOKEN_BYTES, this.limits, `${this.what}: token`), `${this.what}: token`);
@@ -35406,8 +35524,8 @@ class RegistryClient {
     unauthorized() {
         return new errors_UserError(`${this.what}: unauthorized (401); log in with docker login, or set DSG_REGISTRY_HOST, DSG_REGISTRY_USERNAME and DSG_REGISTRY_PASSWORD`);
     }
-    async fail(res, what) {
-        await res.body?.cancel().catch(() => { });
+    fail(res, what) {
+        res.cancel();
         if (res.status === 401 || res.status === 403)
             return this.unauthorized();
         if (res.status === 404)
@@ -35423,7 +35541,7 @@ class RegistryClient {
         const what = `manifest ${this.name.repository}:${this.name.reference}`;
         const res = await this.request(`/manifests/${this.name.reference}`, MANIFEST_ACCEPT);
         if (!this.ok(res))
-            throw await this.fail(res, what);
+            throw this.fail(res, what);
         const body = await readDocument(res, MAX_MANIFEST_BYTES, this.limits, `${this.what}: ${what}`);
         // A digest reference must match what came; a tag is named by what came, never by the server's header.
         const pinned = DIGEST_PATTERN.test(this.name.reference) ? this.name.reference : null;
@@ -35450,11 +35568,11 @@ class RegistryClient {
         if (!body) {
             const res = await this.request(kind === 'config' ? `/blobs/${digest}` : `/manifests/${digest}`, kind === 'config' ? '*/*' : MANIFEST_ACCEPT);
             if (res.status === 404) {
-                await res.body?.cancel().catch(() => { });
+                res.cancel();
                 return undefined;
             }
             if (!this.ok(res))
-                throw await this.fail(res, digest);
+                throw this.fail(res, digest);
             const max = kind === 'config' ? MAX_CONFIG_BYTES : MAX_MANIFEST_BYTES;
             body = await readDocument(res, max, this.limits, `${this.what}: ${digest}`);
             const got = digestOf(body, digest.split(':')[0]);
@@ -35472,9 +35590,9 @@ class RegistryClient {
         if (!DIGEST_PATTERN.test(digest))
             throw new errors_UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
         const res = await this.request(`/blobs/${digest}`, '*/*');
-        if (!this.ok(res) || !res.body)
-            throw await this.fail(res, `blob ${digest}`);
-        return bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`);
+        if (!this.ok(res))
+            throw this.fail(res, `blob ${digest}`);
+        return bodyChunks(res, this.limits, `${this.what}: blob ${digest}`);
     }
 }
 function registry_parseJson(body, what) {

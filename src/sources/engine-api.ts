@@ -1,21 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
-import { HTTPParser } from 'http-parser-js';
 import { UserError } from '../errors.js';
-import { Waits } from '../util/push.js';
 import { resolveEngine } from './docker-context.js';
+import { http1Get, readAll, requestHead, type Http1Target } from './http1.js';
 
 /**
  * The Docker Engine API, as the docker CLI finds it: DOCKER_HOST (unix://, tcp:// with DOCKER_TLS_VERIFY and
  * DOCKER_CERT_PATH for TLS, or ssh://), the current docker context (docker-context.ts), or the default socket.
  * Control calls go through dockerode (engine-client.ts).
  *
- * Why `engineGet` and not dockerode's stream for a `docker save` over a socket: it is read here into one reused
- * 256 KiB buffer (`onread`), and the measuring pass consumes each read before the next. Through node:http, which
- * dockerode uses, every read is a new buffer outside V8's heap, collected only once many of them wait: `npm run
- * bench` prints both readers side by side (docs/performance.md). HTTP/1.1 framing is http-parser-js's.
+ * Why `engineGet` and not dockerode's stream for a `docker save` over a socket: it is read into one reused buffer
+ * (http1.ts), and the measuring pass consumes each read before the next; `npm run bench` prints both readers side
+ * by side (docs/performance.md).
  */
 export type EngineEndpoint =
   | { kind: 'unix'; path: string; address: string; from: string }
@@ -91,110 +88,35 @@ export interface EngineError extends Error {
   code?: string;
 }
 
-const READ_BUFFER = 256 * 1024;
 /** A daemon that sends nothing for this long is stuck (a save of a large image streams from its first second). */
 const IDLE_MS = 120_000;
 /** Error bodies are small. */
 const DOCUMENT_LIMIT = 16 * 1024 * 1024;
 
 /**
- * GET `path` and hand the body, as it arrives, to `sink` when the status is 200. Any other status rejects with
- * `statusCode` and the daemon's message.
+ * GET `path` and hand the body, as it arrives, to `sink` when the status is 200 (each chunk is valid until the
+ * sink returns or its promise settles). Any other status rejects with `statusCode` and the daemon's message.
  */
-export function engineGet(
+export async function engineGet(
   endpoint: Exclude<EngineEndpoint, { kind: 'ssh' }>,
   path: string,
   sink: BodySink,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const parser = new HTTPParser(HTTPParser.RESPONSE);
-    let status = 0;
-    let errorBody: Buffer[] | null = null;
-    let errorBytes = 0;
-    let settled = false;
-    let socket: Socket;
-    const fail = (err: EngineError) => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      reject(err);
-    };
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      if (errorBody) reject(statusError(status, Buffer.concat(errorBody)));
-      else resolve();
-    };
-    const waits = new Waits();
-    parser[HTTPParser.kOnHeadersComplete] = (info) => {
-      status = info.statusCode;
-      if (status !== 200) errorBody = [];
-    };
-    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
-      if (errorBody) {
-        errorBytes += chunk.length;
-        if (errorBytes <= DOCUMENT_LIMIT) errorBody.push(Buffer.from(chunk));
-        return;
-      }
-      waits.add(sink.write(chunk));
-    };
-    parser[HTTPParser.kOnMessageComplete] = done;
-
-    /** Returns false to hold the next read while the sink catches up. */
-    const feed = (bytes: Buffer): boolean => {
-      let result: number | Error;
-      try {
-        result = parser.execute(bytes);
-      } catch (err) {
-        fail(err as Error); // the sink threw (a corrupt archive): the reading stops here
-        return false;
-      }
-      if (result instanceof Error) {
-        fail(Object.assign(new Error(`malformed HTTP answer (${result.message})`), { code: 'EPROTO' }));
-        return false;
-      }
-      const held = waits.take();
-      if (!held) return true;
-      held.then(
-        () => {
-          if (!settled) socket.resume();
-        },
-        (err: Error) => fail(err),
-      );
-      return false;
-    };
-
-    const request =
-      `GET ${path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: docker-size-guard\r\n` + `Connection: close\r\n\r\n`;
-    if (endpoint.kind === 'tcp' && endpoint.tls) {
-      socket = tlsConnect({ host: endpoint.host, port: endpoint.port, ...endpoint.tls, servername: endpoint.host });
-      socket.on('data', (bytes: Buffer) => {
-        if (!feed(bytes)) socket.pause();
-      });
-      socket.once('secureConnect', () => socket.write(request));
-    } else {
-      const buffer = Buffer.allocUnsafe(READ_BUFFER);
-      const onread = { buffer, callback: (n: number, b: Buffer) => feed(b.subarray(0, n)) };
-      socket =
-        endpoint.kind === 'unix'
-          ? netConnect({ path: endpoint.path, onread })
-          : netConnect({ host: endpoint.host, port: endpoint.port, onread });
-      socket.once('connect', () => socket.write(request));
-    }
-    socket.setTimeout(IDLE_MS, () =>
-      fail(Object.assign(new Error(`no answer in ${IDLE_MS / 1000} s`), { code: 'ETIMEDOUT' })),
-    );
-    socket.on('error', (err: EngineError) => fail(err));
-    socket.on('end', () => {
-      // A body without a length ends with the connection.
-      const result = parser.finish();
-      if (result instanceof Error)
-        fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' }));
-      else if (!settled && status === 200 && !errorBody) done();
-    });
-    socket.on('close', () => fail(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
-  });
+  const target: Http1Target =
+    endpoint.kind === 'unix'
+      ? { kind: 'unix', path: endpoint.path }
+      : {
+          kind: 'tcp',
+          host: endpoint.host,
+          port: endpoint.port,
+          tls: endpoint.tls ? { ...endpoint.tls, ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }) } : null,
+        };
+  const res = await http1Get(target, requestHead(path, 'docker', {}), IDLE_MS);
+  if (res.status !== 200) throw statusError(res.status, (await readAll(res, DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
+  for await (const chunk of res.body) {
+    const wait = sink.write(chunk);
+    if (wait) await wait;
+  }
 }
 
 function statusError(status: number, body: Buffer): EngineError {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { homedir } from 'node:os';
@@ -127,7 +127,10 @@ async function connection(
     const { host, port, tls } = endpoint;
     const connect: Connect = (callback) =>
       tls
-        ? connected(tlsConnect({ host, port, ...tls, servername: host }), 'secureConnect')(callback)
+        ? connected(
+            tlsConnect({ host, port, ...tls, ...(isIP(host) ? {} : { servername: host }) }),
+            'secureConnect',
+          )(callback)
         : connected(netConnect({ host, port }), 'connect')(callback);
     return { connect, refusal: () => '' };
   }

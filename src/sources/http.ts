@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { UserError, errorMessage } from '../errors.js';
+import { http1Get, requestHead, type Http1Error, type Http1Target } from './http1.js';
 
 /**
  * HTTP for a registry that may be hostile or broken: every request is bounded in time (headers, the gap between
@@ -27,25 +29,41 @@ export function defaultLimits(env: NodeJS.ProcessEnv = process.env): HttpLimits 
 export interface Fetched {
   status: number;
   statusText: string;
-  headers: Headers;
+  /** Lower-case names. */
+  headers: Map<string, string>;
   url: string;
-  body: ReadableStream<Uint8Array> | null;
+  /** Chunks valid until the next is asked for (one reused read buffer, http1.ts). */
+  body: AsyncIterable<Buffer>;
+  /** Drops the connection: the body is not wanted. */
+  cancel(): void;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
-async function once(url: string, headers: Record<string, string>, limits: HttpLimits, what: string): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer in ${limits.idleMs / 1000} s`)), limits.idleMs);
+/** Where a URL's GET goes: TLS for https (SNI by name, never for an address), the system's CAs. Pure. */
+export function targetOf(url: URL): Http1Target {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const tls = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : tls ? 443 : 80;
+  return { kind: 'tcp', host, port, tls: tls ? (isIP(host) ? {} : { servername: host }) : null };
+}
+
+async function once(url: string, headers: Record<string, string>, limits: HttpLimits, what: string): Promise<Fetched> {
+  const u = new URL(url);
+  let head: string;
   try {
-    return await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
+    head = requestHead(u.pathname + u.search, u.host, headers);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new UserError(`${what}: ${errorMessage(err)}`);
+  }
+  try {
+    const res = await http1Get(targetOf(u), head, limits.idleMs);
+    return { ...res, url };
+  } catch (err) {
+    const e = err as Http1Error;
     throw new UserError(
-      `${what}: registry ${new URL(url).host} unreachable (${cause?.code ?? cause?.message ?? errorMessage(err)})`,
+      `${what}: registry ${u.host} unreachable (${e.code === 'ETIMEDOUT' ? e.message : (e.code ?? e.message)})`,
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -64,62 +82,55 @@ export async function get(
   for (let hop = 0; ; hop++) {
     const sameOrigin = new URL(current).origin === origin;
     const h = sameOrigin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'Authorization'));
-    let res: Response;
+    let res: Fetched;
     for (let attempt = 0; ; attempt++) {
       try {
         res = await once(current, h, limits, what);
         if (!RETRYABLE.has(res.status) || attempt >= limits.retries) break;
-        await res.body?.cancel().catch(() => {});
+        res.cancel();
       } catch (err) {
         if (attempt >= limits.retries) throw err;
       }
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
-    if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-      await res.body?.cancel().catch(() => {});
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      res.cancel();
       if (hop >= limits.redirects) throw new UserError(`${what}: more than ${limits.redirects} redirects`);
-      const next = new URL(res.headers.get('location')!, current);
+      let next: URL;
+      try {
+        next = new URL(location, current);
+      } catch {
+        throw new UserError(`${what}: redirected to something that is not a URL`);
+      }
       if (next.protocol !== 'https:' && next.protocol !== 'http:')
         throw new UserError(`${what}: redirected to a ${next.protocol} URL`);
       current = next.href;
       continue;
     }
-    return { status: res.status, statusText: res.statusText, headers: res.headers, url: current, body: res.body };
+    return res;
   }
 }
 
-/** A body's chunks, failing when the gap between two chunks exceeds idleMs or the rate falls below the floor. */
+/**
+ * A body's chunks, failing when the gap between two reads exceeds idleMs or the rate falls below the floor. A
+ * chunk is valid until the next is asked for.
+ */
 export async function* bodyChunks(
-  body: ReadableStream<Uint8Array> | null,
+  res: Fetched,
   limits: HttpLimits,
   what: string,
   deadlineMs?: number,
 ): AsyncGenerator<Buffer> {
-  if (!body) return;
-  const reader = body.getReader();
   const started = Date.now();
   let windowStart = started;
   let windowBytes = 0;
   try {
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`)),
-          limits.idleMs,
-        );
-      });
-      let next: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        next = await Promise.race([reader.read(), idle]);
-      } finally {
-        clearTimeout(timer);
-      }
-      if (next.done) return;
+    for await (const chunk of res.body) {
       const now = Date.now();
       if (deadlineMs !== undefined && now - started > deadlineMs)
         throw new UserError(`${what}: the registry took longer than ${deadlineMs / 1000} s to send a document`);
-      windowBytes += next.value.length;
+      windowBytes += chunk.length;
       if (now - windowStart > limits.idleMs * 2) {
         if (windowBytes < limits.minBytesPerWindow)
           throw new UserError(
@@ -128,10 +139,18 @@ export async function* bodyChunks(
         windowStart = now;
         windowBytes = 0;
       }
-      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      yield chunk;
     }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const e = err as Http1Error;
+    if (e.code === 'ETIMEDOUT')
+      throw new UserError(`${what}: the registry stalled (no data for ${limits.idleMs / 1000} s)`);
+    throw new UserError(
+      `${what}: ${e.code === 'ECONNRESET' ? 'the registry closed the connection mid-answer' : errorMessage(e)}`,
+    );
   } finally {
-    await reader.cancel().catch(() => {});
+    res.cancel();
   }
 }
 
@@ -139,15 +158,15 @@ export async function* bodyChunks(
 export async function readDocument(res: Fetched, max: number, limits: HttpLimits, what: string): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => {});
+    res.cancel();
     throw new UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
   }
   const parts: Buffer[] = [];
   let length = 0;
-  for await (const chunk of bodyChunks(res.body, limits, what, limits.documentMs)) {
+  for await (const chunk of bodyChunks(res, limits, what, limits.documentMs)) {
     length += chunk.length;
     if (length > max) throw new UserError(`${what}: larger than ${max} bytes`);
-    parts.push(chunk);
+    parts.push(Buffer.from(chunk));
   }
   return Buffer.concat(parts);
 }

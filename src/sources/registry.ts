@@ -141,7 +141,7 @@ export class RegistryClient implements LayoutAccess {
       );
     let res = await attempt();
     if (res.status === 401 && !this.authorization) {
-      await res.body?.cancel().catch(() => {});
+      res.cancel();
       await this.authenticate(res.headers.get('www-authenticate') ?? '');
       res = await attempt();
     }
@@ -171,7 +171,7 @@ export class RegistryClient implements LayoutAccess {
       // The realm is the registry's own token service: the credentials for this registry go there, as docker does.
       const res = await get(url.href, basic ? { Authorization: basic } : {}, this.limits, this.what);
       if (res.status < 200 || res.status >= 300) {
-        await res.body?.cancel().catch(() => {});
+        res.cancel();
         throw this.unauthorized();
       }
       const body = parseJson(
@@ -195,8 +195,8 @@ export class RegistryClient implements LayoutAccess {
     );
   }
 
-  private async fail(res: Fetched, what: string): Promise<UserError> {
-    await res.body?.cancel().catch(() => {});
+  private fail(res: Fetched, what: string): UserError {
+    res.cancel();
     if (res.status === 401 || res.status === 403) return this.unauthorized();
     if (res.status === 404) return new UserError(`${this.what}: ${what} not found (404)`);
     return new UserError(`${this.what}: registry answered ${res.status} for ${what}`);
@@ -210,7 +210,7 @@ export class RegistryClient implements LayoutAccess {
     if (this.top) return;
     const what = `manifest ${this.name.repository}:${this.name.reference}`;
     const res = await this.request(`/manifests/${this.name.reference}`, MANIFEST_ACCEPT);
-    if (!this.ok(res)) throw await this.fail(res, what);
+    if (!this.ok(res)) throw this.fail(res, what);
     const body = await readDocument(res, MAX_MANIFEST_BYTES, this.limits, `${this.what}: ${what}`);
     // A digest reference must match what came; a tag is named by what came, never by the server's header.
     const pinned = DIGEST_PATTERN.test(this.name.reference) ? this.name.reference : null;
@@ -240,10 +240,10 @@ export class RegistryClient implements LayoutAccess {
         kind === 'config' ? '*/*' : MANIFEST_ACCEPT,
       );
       if (res.status === 404) {
-        await res.body?.cancel().catch(() => {});
+        res.cancel();
         return undefined;
       }
-      if (!this.ok(res)) throw await this.fail(res, digest);
+      if (!this.ok(res)) throw this.fail(res, digest);
       const max = kind === 'config' ? MAX_CONFIG_BYTES : MAX_MANIFEST_BYTES;
       body = await readDocument(res, max, this.limits, `${this.what}: ${digest}`);
       const got = digestOf(body, digest.split(':')[0]!);
@@ -261,8 +261,8 @@ export class RegistryClient implements LayoutAccess {
   async blob(digest: string): Promise<AsyncIterable<Buffer>> {
     if (!DIGEST_PATTERN.test(digest)) throw new UserError(`${this.what}: '${digest.slice(0, 80)}' is not a digest`);
     const res = await this.request(`/blobs/${digest}`, '*/*');
-    if (!this.ok(res) || !res.body) throw await this.fail(res, `blob ${digest}`);
-    return bodyChunks(res.body, this.limits, `${this.what}: blob ${digest}`);
+    if (!this.ok(res)) throw this.fail(res, `blob ${digest}`);
+    return bodyChunks(res, this.limits, `${this.what}: blob ${digest}`);
   }
 }
 
