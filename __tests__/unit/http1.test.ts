@@ -133,7 +133,7 @@ describe('one GET read into one reused buffer', () => {
     const codeOf = async (target: Http1Target, path: string) => {
       try {
         const res = await get(target, path, 400);
-        await readAll(res, Infinity);
+        await readAll(res.body, Infinity);
         return 'no error';
       } catch (err) {
         return (err as Http1Error).code;

@@ -20543,13 +20543,20 @@ class Waits {
         return wait;
     }
 }
-/** Feeds an async source (a file, a registry blob) to `scanner`, waiting where it asks, and returns its result. */
-async function scanAll(source, scanner) {
+/**
+ * Hands an async source's chunks (a file, a registry blob, a save) to `sink`, asking for the next only once the
+ * sink's promise, if it returned one, settles: a source may reuse its buffer.
+ */
+async function pump(source, sink) {
     for await (const chunk of source) {
-        const wait = scanner.write(chunk);
+        const wait = sink.write(chunk);
         if (wait)
             await wait;
     }
+}
+/** Feeds an async source to `scanner`, waiting where it asks, and returns its result. */
+async function scanAll(source, scanner) {
+    await pump(source, scanner);
     return scanner.finish();
 }
 
@@ -24550,8 +24557,6 @@ async function readArchive(source, options) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/sources/docker-context.ts
 
 
@@ -24624,6 +24629,8 @@ function resolveEngine(env = process.env) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: external "node:tls"
 const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 // EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
@@ -24632,6 +24639,10 @@ var http_parser = __nccwpck_require__(9460);
 
 
 
+/** SNI names a host by its name; RFC 6066 has no room for an address (Node warns, DEP0123). */
+function serverName(host) {
+    return (0,external_node_net_namespaceObject.isIP)(host) ? {} : { servername: host };
+}
 const READ_BUFFER = 256 * 1024;
 function error(message, code) {
     return Object.assign(new Error(message), { code });
@@ -24784,7 +24795,13 @@ function http1Get(target, head, idleMs) {
             socket = (0,external_node_net_namespaceObject.connect)({ path: target.path, onread });
         // tls.connect takes socket.connect's `onread` since Node 15.1 (nodejs/node#35753); @types/node lacks it.
         else if (target.tls)
-            socket = (0,external_node_tls_namespaceObject.connect)({ host: target.host, port: target.port, ...target.tls, onread });
+            socket = (0,external_node_tls_namespaceObject.connect)({
+                host: target.host,
+                port: target.port,
+                ...serverName(target.host),
+                ...target.tls,
+                onread,
+            });
         else
             socket = (0,external_node_net_namespaceObject.connect)({ host: target.host, port: target.port, onread });
         arm();
@@ -24798,11 +24815,11 @@ function http1Get(target, head, idleMs) {
         socket.on('close', () => fail(error('connection closed mid-answer', 'ECONNRESET')));
     });
 }
-/** A whole body, refused past `max` bytes (then `null`). */
-async function http1_readAll(res, max) {
+/** A whole body, copied out of the read buffer; past `max` bytes `null`, and the reading stops there. */
+async function http1_readAll(chunks, max) {
     const parts = [];
     let length = 0;
-    for await (const chunk of res.body) {
+    for await (const chunk of chunks) {
         length += chunk.length;
         if (length > max)
             return null;
@@ -24885,20 +24902,11 @@ const engine_api_DOCUMENT_LIMIT = 16 * 1024 * 1024;
 async function engineGet(endpoint, path, sink) {
     const target = endpoint.kind === 'unix'
         ? { kind: 'unix', path: endpoint.path }
-        : {
-            kind: 'tcp',
-            host: endpoint.host,
-            port: endpoint.port,
-            tls: endpoint.tls ? { ...endpoint.tls, ...((0,external_node_net_namespaceObject.isIP)(endpoint.host) ? {} : { servername: endpoint.host }) } : null,
-        };
+        : { kind: 'tcp', host: endpoint.host, port: endpoint.port, tls: endpoint.tls };
     const res = await http1Get(target, requestHead(path, 'docker', {}), IDLE_MS);
     if (res.status !== 200)
-        throw statusError(res.status, (await http1_readAll(res, engine_api_DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
-    for await (const chunk of res.body) {
-        const wait = sink.write(chunk);
-        if (wait)
-            await wait;
-    }
+        throw statusError(res.status, (await http1_readAll(res.body, engine_api_DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
+    await pump(res.body, sink);
 }
 function statusError(status, body) {
     let message = body.toString('utf8').trim();
@@ -24965,6 +24973,7 @@ function verifyHostKey(text, host, port, key) {
 }
 
 ;// CONCATENATED MODULE: ./src/sources/engine-client.ts
+
 
 
 
@@ -25074,7 +25083,7 @@ async function connection(endpoint, env) {
     if (endpoint.kind === 'tcp') {
         const { host, port, tls } = endpoint;
         const connect = (callback) => tls
-            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, ...((0,external_node_net_namespaceObject.isIP)(host) ? {} : { servername: host }) }), 'secureConnect')(callback)
+            ? connected((0,external_node_tls_namespaceObject.connect)({ host, port, ...tls, ...serverName(host) }), 'secureConnect')(callback)
             : connected((0,external_node_net_namespaceObject.connect)({ host, port }), 'connect')(callback);
         return { connect, refusal: () => '' };
     }
@@ -25117,6 +25126,7 @@ async function negotiate(client, address) {
 }
 
 ;// CONCATENATED MODULE: ./src/sources/daemon.ts
+
 
 
 
@@ -25213,7 +25223,7 @@ class DockerDaemon {
     /** `docker save` of one or more images (shared layers appear once), handed to `sink` as it arrives. */
     async save(names, what, sink) {
         const endpoint = this.endpoint();
-        if (this.saveReader === 'buffer' && (endpoint.kind === 'unix' || (endpoint.kind === 'tcp' && !endpoint.tls))) {
+        if (this.saveReader === 'buffer' && endpoint.kind !== 'ssh') {
             const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
             try {
                 await engineGet(endpoint, `/images/get?${query}`, sink);
@@ -25227,21 +25237,8 @@ class DockerDaemon {
             // dockerode has the call but its types do not.
             const docker = c.docker;
             const stream = await docker.getImages({ names });
-            await pump(stream, sink);
+            await pump(stream, sink).finally(() => stream.destroy());
         });
-    }
-}
-/** Hands a stream's chunks to the sink, holding the stream while the sink's promise is pending. */
-async function pump(stream, sink) {
-    try {
-        for await (const chunk of stream) {
-            const held = sink.write(chunk);
-            if (held)
-                await held;
-        }
-    }
-    finally {
-        stream.destroy();
     }
 }
 
@@ -35233,7 +35230,6 @@ function formatReference(ref) {
 ;// CONCATENATED MODULE: ./src/sources/http.ts
 
 
-
 /** DSG_REGISTRY_TIMEOUT (seconds) scales every limit; the tests set it low to meet a stalling server quickly. */
 function defaultLimits(env = process.env) {
     const raw = Number(env.DSG_REGISTRY_TIMEOUT);
@@ -35241,12 +35237,12 @@ function defaultLimits(env = process.env) {
     return { idleMs: s * 1000, documentMs: s * 2000, minBytesPerWindow: 64 * 1024, redirects: 5, retries: 2 };
 }
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
-/** Where a URL's GET goes: TLS for https (SNI by name, never for an address), the system's CAs. Pure. */
+/** Where a URL's GET goes: TLS with the system's CAs for https. Pure. */
 function targetOf(url) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const tls = url.protocol === 'https:';
     const port = url.port ? Number(url.port) : tls ? 443 : 80;
-    return { kind: 'tcp', host, port, tls: tls ? ((0,external_node_net_namespaceObject.isIP)(host) ? {} : { servername: host }) : null };
+    return { kind: 'tcp', host, port, tls: tls ? {} : null };
 }
 async function once(url, headers, limits, what) {
     const u = new URL(url);
@@ -35352,15 +35348,10 @@ async function readDocument(res, max, limits, what) {
         res.cancel();
         throw new errors_UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
     }
-    const parts = [];
-    let length = 0;
-    for await (const chunk of bodyChunks(res, limits, what, limits.documentMs)) {
-        length += chunk.length;
-        if (length > max)
-            throw new errors_UserError(`${what}: larger than ${max} bytes`);
-        parts.push(Buffer.from(chunk));
-    }
-    return Buffer.concat(parts);
+    const body = await http1_readAll(bodyChunks(res, limits, what, limits.documentMs), max);
+    if (!body)
+        throw new errors_UserError(`${what}: larger than ${max} bytes`);
+    return body;
 }
 
 ;// CONCATENATED MODULE: ./src/sources/registry.ts

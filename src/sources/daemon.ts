@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { UserError, errorMessage } from '../errors.js';
+import { pump } from '../util/push.js';
 import { engineEndpoint, engineGet, type BodySink, type EngineEndpoint, type EngineError } from './engine-api.js';
 import { engineClient, negotiate, type EngineClient } from './engine-client.js';
 
@@ -113,7 +114,7 @@ export class DockerDaemon {
   /** `docker save` of one or more images (shared layers appear once), handed to `sink` as it arrives. */
   async save(names: string[], what: string, sink: BodySink): Promise<void> {
     const endpoint = this.endpoint();
-    if (this.saveReader === 'buffer' && (endpoint.kind === 'unix' || (endpoint.kind === 'tcp' && !endpoint.tls))) {
+    if (this.saveReader === 'buffer' && endpoint.kind !== 'ssh') {
       const query = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
       try {
         await engineGet(endpoint, `/images/get?${query}`, sink);
@@ -126,19 +127,7 @@ export class DockerDaemon {
       // dockerode has the call but its types do not.
       const docker = c.docker as unknown as { getImages(o: { names: string[] }): Promise<Readable> };
       const stream = await docker.getImages({ names });
-      await pump(stream, sink);
+      await pump(stream, sink).finally(() => stream.destroy());
     });
-  }
-}
-
-/** Hands a stream's chunks to the sink, holding the stream while the sink's promise is pending. */
-async function pump(stream: Readable, sink: BodySink): Promise<void> {
-  try {
-    for await (const chunk of stream) {
-      const held = sink.write(chunk as Buffer);
-      if (held) await held;
-    }
-  } finally {
-    stream.destroy();
   }
 }

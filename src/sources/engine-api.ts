@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { pump } from '../util/push.js';
 import { resolveEngine } from './docker-context.js';
 import { http1Get, readAll, requestHead, type Http1Target } from './http1.js';
 
@@ -105,18 +105,10 @@ export async function engineGet(
   const target: Http1Target =
     endpoint.kind === 'unix'
       ? { kind: 'unix', path: endpoint.path }
-      : {
-          kind: 'tcp',
-          host: endpoint.host,
-          port: endpoint.port,
-          tls: endpoint.tls ? { ...endpoint.tls, ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }) } : null,
-        };
+      : { kind: 'tcp', host: endpoint.host, port: endpoint.port, tls: endpoint.tls };
   const res = await http1Get(target, requestHead(path, 'docker', {}), IDLE_MS);
-  if (res.status !== 200) throw statusError(res.status, (await readAll(res, DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
-  for await (const chunk of res.body) {
-    const wait = sink.write(chunk);
-    if (wait) await wait;
-  }
+  if (res.status !== 200) throw statusError(res.status, (await readAll(res.body, DOCUMENT_LIMIT)) ?? Buffer.alloc(0));
+  await pump(res.body, sink);
 }
 
 function statusError(status: number, body: Buffer): EngineError {

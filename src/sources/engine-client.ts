@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { homedir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import type { EngineEndpoint } from './engine-api.js';
+import { serverName } from './http1.js';
 import { knownHostName, verifyHostKey } from './known-hosts.js';
 
 /**
@@ -127,10 +128,7 @@ async function connection(
     const { host, port, tls } = endpoint;
     const connect: Connect = (callback) =>
       tls
-        ? connected(
-            tlsConnect({ host, port, ...tls, ...(isIP(host) ? {} : { servername: host }) }),
-            'secureConnect',
-          )(callback)
+        ? connected(tlsConnect({ host, port, ...tls, ...serverName(host) }), 'secureConnect')(callback)
         : connected(netConnect({ host, port }), 'connect')(callback);
     return { connect, refusal: () => '' };
   }

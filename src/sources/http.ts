@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import { UserError, errorMessage } from '../errors.js';
-import { http1Get, requestHead, type Http1Error, type Http1Target } from './http1.js';
+import { http1Get, readAll, requestHead, type Http1Error, type Http1Response, type Http1Target } from './http1.js';
 
 /**
  * HTTP for a registry that may be hostile or broken: every request is bounded in time (headers, the gap between
@@ -26,26 +25,19 @@ export function defaultLimits(env: NodeJS.ProcessEnv = process.env): HttpLimits 
   return { idleMs: s * 1000, documentMs: s * 2000, minBytesPerWindow: 64 * 1024, redirects: 5, retries: 2 };
 }
 
-export interface Fetched {
-  status: number;
-  statusText: string;
-  /** Lower-case names. */
-  headers: Map<string, string>;
+/** An answer and the URL it came from, after redirects. */
+export interface Fetched extends Http1Response {
   url: string;
-  /** Chunks valid until the next is asked for (one reused read buffer, http1.ts). */
-  body: AsyncIterable<Buffer>;
-  /** Drops the connection: the body is not wanted. */
-  cancel(): void;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Where a URL's GET goes: TLS for https (SNI by name, never for an address), the system's CAs. Pure. */
+/** Where a URL's GET goes: TLS with the system's CAs for https. Pure. */
 export function targetOf(url: URL): Http1Target {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const tls = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
-  return { kind: 'tcp', host, port, tls: tls ? (isIP(host) ? {} : { servername: host }) : null };
+  return { kind: 'tcp', host, port, tls: tls ? {} : null };
 }
 
 async function once(url: string, headers: Record<string, string>, limits: HttpLimits, what: string): Promise<Fetched> {
@@ -161,12 +153,7 @@ export async function readDocument(res: Fetched, max: number, limits: HttpLimits
     res.cancel();
     throw new UserError(`${what}: larger than ${max} bytes (${declared} declared)`);
   }
-  const parts: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of bodyChunks(res, limits, what, limits.documentMs)) {
-    length += chunk.length;
-    if (length > max) throw new UserError(`${what}: larger than ${max} bytes`);
-    parts.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(parts);
+  const body = await readAll(bodyChunks(res, limits, what, limits.documentMs), max);
+  if (!body) throw new UserError(`${what}: larger than ${max} bytes`);
+  return body;
 }

@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 
@@ -12,6 +12,11 @@ import { HTTPParser } from 'http-parser-js';
  */
 export type Http1Target =
   { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number; tls: ConnectionOptions | null };
+
+/** SNI names a host by its name; RFC 6066 has no room for an address (Node warns, DEP0123). */
+export function serverName(host: string): { servername?: string } {
+  return isIP(host) ? {} : { servername: host };
+}
 
 export interface Http1Response {
   status: number;
@@ -175,7 +180,13 @@ export function http1Get(target: Http1Target, head: string, idleMs: number): Pro
     if (target.kind === 'unix') socket = netConnect({ path: target.path, onread });
     // tls.connect takes socket.connect's `onread` since Node 15.1 (nodejs/node#35753); @types/node lacks it.
     else if (target.tls)
-      socket = tlsConnect({ host: target.host, port: target.port, ...target.tls, onread } as ConnectionOptions);
+      socket = tlsConnect({
+        host: target.host,
+        port: target.port,
+        ...serverName(target.host),
+        ...target.tls,
+        onread,
+      } as ConnectionOptions);
     else socket = netConnect({ host: target.host, port: target.port, onread });
     arm();
     socket.write(head);
@@ -188,11 +199,11 @@ export function http1Get(target: Http1Target, head: string, idleMs: number): Pro
   });
 }
 
-/** A whole body, refused past `max` bytes (then `null`). */
-export async function readAll(res: Http1Response, max: number): Promise<Buffer | null> {
+/** A whole body, copied out of the read buffer; past `max` bytes `null`, and the reading stops there. */
+export async function readAll(chunks: AsyncIterable<Buffer>, max: number): Promise<Buffer | null> {
   const parts: Buffer[] = [];
   let length = 0;
-  for await (const chunk of res.body) {
+  for await (const chunk of chunks) {
     length += chunk.length;
     if (length > max) return null;
     parts.push(Buffer.from(chunk));

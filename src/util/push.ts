@@ -64,11 +64,22 @@ export interface Scanner<T> {
   finish(): Promise<T>;
 }
 
-/** Feeds an async source (a file, a registry blob) to `scanner`, waiting where it asks, and returns its result. */
-export async function scanAll<T>(source: AsyncIterable<Buffer>, scanner: Scanner<T>): Promise<T> {
+/**
+ * Hands an async source's chunks (a file, a registry blob, a save) to `sink`, asking for the next only once the
+ * sink's promise, if it returned one, settles: a source may reuse its buffer.
+ */
+export async function pump(
+  source: AsyncIterable<Buffer>,
+  sink: { write(chunk: Buffer): Promise<void> | void },
+): Promise<void> {
   for await (const chunk of source) {
-    const wait = scanner.write(chunk);
+    const wait = sink.write(chunk);
     if (wait) await wait;
   }
+}
+
+/** Feeds an async source to `scanner`, waiting where it asks, and returns its result. */
+export async function scanAll<T>(source: AsyncIterable<Buffer>, scanner: Scanner<T>): Promise<T> {
+  await pump(source, scanner);
   return scanner.finish();
 }
